@@ -1,0 +1,231 @@
+"""Indonesian text analysis for news, as a Whoosh tokenizer/filter chain.
+
+Whoosh pickles analyzers into the index schema, so every component here is a
+module-level class and the PyStemmer object (which cannot be pickled) is reached
+through a module-level cached function instead of being held by a filter.
+
+The two chains::
+
+    stemmed = IndonesianTokenizer() | FoldFilter() | ReduplicationFilter()
+              | StopFilter(TALA_STOPWORDS) | IndonesianStemFilter()
+    exact   = IndonesianTokenizer() | FoldFilter() | ReduplicationFilter()
+
+are used both when indexing and when parsing queries, so a query word meets
+the terms its article was indexed under.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import Iterator
+
+from whoosh.analysis import Filter, StopFilter, Token, Tokenizer
+
+# An acronym written with dots (K.P.K.), a word possibly joined by hyphens
+# (anak-anak, tarik-menarik, covid-19), or a number with Indonesian separators
+# (1.000.000, 3,5).  Letters are tried before digits so "covid-19" stays whole.
+TOKEN_PATTERN = re.compile(
+    r"(?:[^\W\d_]\.){2,}(?![^\W\d_])"
+    r"|[^\W\d_][^\W_]*(?:-[^\W_]+)*"
+    r"|\d+(?:[.,]\d+)*(?:-[^\W_]+)*",
+    re.UNICODE,
+)
+THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+PARTICLES = ("nya", "lah", "kah", "pun", "tah", "ku", "mu")
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("index").joinpath("data", name).read_text("utf-8")
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+TALA_STOPWORDS: frozenset[str] = frozenset(_data_lines("stopwords-id.txt"))
+
+
+def _load_protection() -> tuple[frozenset[str], dict[str, str]]:
+    roots: set[str] = set()
+    repairs: dict[str, str] = {}
+    for line in _data_lines("stem-protect.txt"):
+        if ">" in line:
+            mangled, fixed = (part.strip() for part in line.split(">", 1))
+            repairs[mangled] = fixed
+        else:
+            roots.add(line)
+    return frozenset(roots), repairs
+
+
+PROTECTED_ROOTS, STEM_REPAIRS = _load_protection()
+
+
+@lru_cache(maxsize=1)
+def _snowball():
+    import Stemmer  # PyStemmer; imported lazily so unpickling a schema stays cheap
+
+    return Stemmer.Stemmer("indonesian")
+
+
+@lru_cache(maxsize=200_000)
+def snowball_stem(word: str) -> str:
+    """The plain Snowball (Tala) stem, without our repairs: for comparisons."""
+    return _snowball().stemWord(word)
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Stem one folded word: protected roots stay, Snowball output is repaired."""
+    if word in PROTECTED_ROOTS:
+        return word
+    for particle in PARTICLES:
+        if word.endswith(particle) and word[: -len(particle)] in PROTECTED_ROOTS:
+            return word[: -len(particle)]
+    stemmed = _snowball().stemWord(word)
+    return STEM_REPAIRS.get(stemmed, stemmed)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents (é -> e); ASCII takes the fast path."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+class IndonesianTokenizer(Tokenizer):
+    """Splits news text into words, hyphenated compounds, acronyms and numbers."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            t.pos, t.startchar, t.endchar = start_pos, start_char, start_char + len(value)
+            yield t
+            return
+        for pos, match in enumerate(TOKEN_PATTERN.finditer(value), start_pos):
+            t.text = match.group(0)
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = t.text
+            t.pos = pos
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            yield t
+
+
+class FoldFilter(Filter):
+    """Case and accent folding; dotted acronyms lose their dots (K.P.K. -> kpk)
+    and Indonesian thousands separators go (1.000.000 -> 1000000)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = fold(t.text)
+            if "." in text:
+                if text[0].isdigit():
+                    if THOUSANDS.fullmatch(text):
+                        text = text.replace(".", "")
+                else:
+                    text = text.replace(".", "")
+            t.text = text
+            yield t
+
+
+class ReduplicationFilter(Filter):
+    """Keeps a hyphenated word whole and, when indexing, also its parts at the
+    same position: "anak-anak" is found by "anak" and "anak-anak" alike, while a
+    query for "anak-anak" asks only for the whole form."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if "-" not in t.text or t.mode == "query":
+                yield t
+                continue
+            whole, start = t.text, getattr(t, "startchar", None)
+            yield t
+            offset = 0
+            seen = set()
+            for part in whole.split("-"):
+                if part and part not in seen:
+                    seen.add(part)
+                    t.text = part
+                    t.stopped = False
+                    if start is not None:
+                        t.startchar = start + offset
+                        t.endchar = t.startchar + len(part)
+                    yield t
+                offset += len(part) + 1
+
+
+class IndonesianStemFilter(Filter):
+    """Snowball's Indonesian stemmer with our protected roots and repairs.
+    Compounds and numbers are left as they are."""
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            text = t.text
+            if text.isalpha():
+                t.text = stem(text)
+            yield t
+
+
+class PlainStemFilter(IndonesianStemFilter):
+    """Snowball's Indonesian stemmer without repairs: a baseline for evaluation."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if t.text.isalpha():
+                t.text = snowball_stem(t.text)
+            yield t
+
+
+def exact_analyzer():
+    """Unstemmed: for exact names and phrases. Stopwords are dropped but leave
+    their position free, so a phrase with a stopword inside still lines up."""
+    return (
+        IndonesianTokenizer()
+        | FoldFilter()
+        | ReduplicationFilter()
+        | StopFilter(stoplist=TALA_STOPWORDS, minsize=1, renumber=False)
+    )
+
+
+def stemmed_analyzer(stemming: str = "protected"):
+    """Stemmed for recall. ``stemming`` is "protected" (shipped), "snowball"
+    (plain Snowball) or "none", so evaluations can compare the three."""
+    chain = exact_analyzer()
+    if stemming == "protected":
+        return chain | IndonesianStemFilter()
+    if stemming == "snowball":
+        return chain | PlainStemFilter()
+    if stemming == "none":
+        return chain
+    raise ValueError(f"unknown stemming mode {stemming!r}")
+
+
+def analyze(text: str, analyzer=None, mode: str = "query") -> list[str]:
+    """The terms ``text`` yields (query mode by default): handy in tests and tools."""
+    analyzer = analyzer or stemmed_analyzer()
+    return [t.text for t in analyzer(text, mode=mode)]

@@ -1,0 +1,130 @@
+"""``berita`` commands that build and inspect the index (a thin face on the library)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+import click
+from tqdm import tqdm
+
+from .readers import Problem, count_records, read_paths, sample_path
+from .stats import index_stats
+from .store import IndexMissing, resolve_index_dir
+from .writer import DEFAULT_BATCH, Indexer, delete_articles
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False), default=None,
+    help="Index directory [default: $BERITA_INDEX or ./var/index].",
+)
+
+
+def _report_problem(problem: Problem) -> None:
+    click.echo(f"error: {problem}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Berita: full-text search for Indonesian news."""
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, type=click.Path())
+@index_option
+@click.option("--sample", is_flag=True, help="Also index the sample articles bundled with Berita.")
+@click.option("--source", default=None, help="Source name for portal pages (they carry none).")
+@click.option("--procs", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
+              show_default=True, help="Worker processes writing segments.")
+@click.option("--batch-size", type=click.IntRange(1), default=DEFAULT_BATCH, show_default=True,
+              help="Articles per commit.")
+def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
+    """Index articles from JSON Lines files (optionally .gz), portal pages and
+    directories of them. Re-running is safe: unchanged articles are skipped,
+    changed ones replaced."""
+    paths = list(paths) + ([str(sample_path())] if sample else [])
+    if not paths:
+        raise click.UsageError("give at least one PATH (or --sample)")
+    directory = resolve_index_dir(index_dir)
+    on_terminal = sys.stderr.isatty()
+    bar = tqdm(total=count_records(paths) if on_terminal else None, unit="doc",
+               disable=not on_terminal, dynamic_ncols=True, smoothing=0.1)
+    started = time.perf_counter()
+    try:
+        report = Indexer(directory, procs=procs, batch_size=batch_size).ingest(
+            read_paths(paths, source=source),
+            on_article=lambda _: bar.update(1),
+            on_problem=lambda p: (bar.update(1), tqdm.write(f"error: {p}", file=sys.stderr)),
+        )
+    except KeyboardInterrupt:
+        bar.close()
+        click.echo("interrupted: the index keeps its last commit; run the same command "
+                   "again to finish", err=True)
+        sys.exit(130)
+    bar.close()
+    seconds = time.perf_counter() - started
+    rate = report.seen / seconds if seconds else 0.0
+    click.echo(
+        f"{report.seen:,} articles in {seconds:.1f} s ({rate:,.0f} docs/s): "
+        f"{report.added:,} added, {report.updated:,} updated, {report.unchanged:,} unchanged; "
+        f"index {directory}"
+    )
+    if report.problems:
+        click.echo(f"{len(report.problems):,} records skipped because of errors (listed above)", err=True)
+        sys.exit(1)
+
+
+@cli.command("parse")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--source", default=None, help="Source name for portal pages.")
+def parse_command(paths, source) -> None:
+    """Print the articles PATHS hold as JSON Lines, without indexing."""
+    problems = 0
+    for item in read_paths(paths, source=source):
+        if isinstance(item, Problem):
+            problems += 1
+            _report_problem(item)
+        else:
+            click.echo(json.dumps(item.to_record(), ensure_ascii=False))
+    if problems:
+        click.echo(f"{problems:,} records could not be parsed", err=True)
+        sys.exit(1)
+
+
+@cli.command("delete")
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+def delete_command(ids, index_dir) -> None:
+    """Remove articles by id."""
+    try:
+        deleted, missing = delete_articles(resolve_index_dir(index_dir), ids)
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"deleted {len(deleted)} article(s)")
+    for article_id in missing:
+        click.echo(f"error: no article with id {article_id!r}", err=True)
+    if missing:
+        sys.exit(1)
+
+
+@cli.command("stats")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats_command(index_dir, as_json) -> None:
+    """Documents, date range, sources and categories of the index."""
+    try:
+        stats = index_stats(resolve_index_dir(index_dir))
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(stats, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"index        {stats['index']}")
+    click.echo(f"documents    {stats['documents']:,}")
+    click.echo(f"published    {stats['first_published']} .. {stats['last_published']}")
+    click.echo(f"size         {stats['size_bytes'] / 1e6:,.1f} MB in {stats['segments']} segment(s)")
+    click.echo("sources      " + ", ".join(f"{k} {v:,}" for k, v in stats["sources"].items()))
+    top = list(stats["categories"].items())[:10]
+    more = len(stats["categories"]) - len(top)
+    click.echo("categories   " + ", ".join(f"{k} {v:,}" for k, v in top) + (f" (+{more} more)" if more else ""))

@@ -1,0 +1,206 @@
+"""Readers: turn files and directories into Articles, reporting bad input.
+
+Every reader yields :class:`Article` objects for good records and
+:class:`Problem` objects (file, line, message) for bad ones, so one bad record
+never stops the rest from being indexed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Union
+
+from .dates import DateError, parse_indonesian, parse_published
+from .model import Article, derive_id
+from .pages import PageError, parse_page
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
+PAGE_SUFFIXES = (".txt", ".page")
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Bad input: where it is and what is wrong with it."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+Item = Union[Article, Problem]
+
+
+def _open_text(path: Path):
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    if magic == GZIP_MAGIC:
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, "r", encoding="utf-8")
+
+
+def _text_field(record: dict, key: str, required: bool) -> str | None:
+    value = record.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValueError(f"missing {key!r}")
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} must be a string, not {type(value).__name__}")
+    return value.strip()
+
+
+def article_from_record(record: object) -> Article:
+    """Validate one JSON Lines record (the corpus's keys) into an Article."""
+    if not isinstance(record, dict):
+        raise ValueError(f"a record must be a JSON object, not {type(record).__name__}")
+    title = _text_field(record, "title", True)
+    body = _text_field(record, "body", True)
+    published, has_time = parse_published(record.get("published"))
+    url = _text_field(record, "url", False)
+    article_id = _text_field(record, "id", False)
+    if article_id is None:
+        article_id = derive_id("url", url) if url else derive_id("doc", title, published.isoformat())
+    return Article(
+        id=article_id,
+        title=" ".join(title.split()),
+        body=body,
+        published=published,
+        published_has_time=has_time,
+        url=url,
+        category=_text_field(record, "category", False),
+        author=_text_field(record, "author", False),
+        source=_text_field(record, "source", False),
+    )
+
+
+def read_jsonl(path: Path) -> Iterator[Item]:
+    """One article per line; blank lines are skipped."""
+    try:
+        handle = _open_text(path)
+    except OSError as exc:
+        yield Problem(str(path), 0, f"cannot open: {exc.strerror or exc}")
+        return
+    lineno = 0
+    try:
+        with handle:
+            for lineno, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield Problem(str(path), lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+                    continue
+                try:
+                    yield article_from_record(record)
+                except (ValueError, DateError) as exc:
+                    yield Problem(str(path), lineno, str(exc))
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        yield Problem(str(path), lineno + 1, f"cannot read: {exc}")
+
+
+def read_page(path: Path, source: str | None = None) -> Iterator[Item]:
+    """One crawled portal page per file; its id is derived from title and date."""
+    try:
+        with _open_text(path) as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError, EOFError) as exc:
+        yield Problem(str(path), 0, f"cannot read: {exc}")
+        return
+    try:
+        page = parse_page(text)
+        published, has_time = parse_indonesian(page.published_text)
+    except PageError as exc:
+        yield Problem(str(path), exc.line, str(exc))
+        return
+    except DateError as exc:
+        yield Problem(str(path), 1, str(exc))
+        return
+    yield Article(
+        id=derive_id("page", page.title, published.isoformat()),
+        title=page.title,
+        body=page.body,
+        published=published,
+        published_has_time=has_time,
+        category=page.category,
+        author=page.reporter,
+        source=source,
+    )
+
+
+def _looks_like_jsonl(path: Path) -> bool:
+    try:
+        with _open_text(path) as handle:
+            head = handle.read(256).lstrip()
+    except (OSError, UnicodeDecodeError, EOFError):
+        return False
+    return head.startswith("{")
+
+
+def reader_for(path: Path) -> str:
+    """'jsonl' or 'page', by extension and, failing that, by content."""
+    name = path.name.lower()
+    if name.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith(PAGE_SUFFIXES):
+        return "page"
+    return "jsonl" if _looks_like_jsonl(path) else "page"
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
+    """Files as given, directories recursively (sorted, hidden files skipped)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        elif path.is_file():
+            yield path
+        else:
+            yield Problem(str(path), 0, "no such file or directory")
+
+
+def read_paths(paths: Iterable[str | os.PathLike], source: str | None = None) -> Iterator[Item]:
+    """Every article (or problem) under the given files and directories."""
+    for path in expand_paths(paths):
+        if isinstance(path, Problem):
+            yield path
+        elif reader_for(path) == "jsonl":
+            yield from read_jsonl(path)
+        else:
+            yield from read_page(path, source=source)
+
+
+def count_records(paths: Iterable[str | os.PathLike]) -> int:
+    """How many records the paths hold (for a progress bar's ETA)."""
+    total = 0
+    for path in expand_paths(paths):
+        if isinstance(path, Problem):
+            continue
+        if reader_for(path) == "page":
+            total += 1
+            continue
+        try:
+            with _open_text(path) as handle:
+                total += sum(1 for line in handle if line.strip())
+        except (OSError, UnicodeDecodeError, EOFError):
+            continue
+    return total
+
+
+def sample_path() -> Path:
+    """The bundled sample articles (JSON Lines and portal pages)."""
+    from importlib import resources
+
+    return Path(str(resources.files("index").joinpath("sample")))

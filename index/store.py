@@ -1,0 +1,42 @@
+"""Where the index lives and how it is opened."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+
+from .schema import build_schema
+
+DEFAULT_INDEX_DIR = "var/index"
+INDEX_ENV = "BERITA_INDEX"
+
+
+class IndexMissing(FileNotFoundError):
+    """There is no index at the given directory yet."""
+
+
+def resolve_index_dir(path: str | os.PathLike | None = None) -> Path:
+    """An explicit directory, else ``$BERITA_INDEX``, else ``./var/index``."""
+    return Path(path or os.environ.get(INDEX_ENV) or DEFAULT_INDEX_DIR)
+
+
+def open_or_create(index_dir: str | os.PathLike, stemming: str = "protected") -> Index:
+    directory = Path(index_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    if whoosh_index.exists_in(str(directory)):
+        return whoosh_index.open_dir(str(directory))
+    return whoosh_index.create_in(str(directory), build_schema(stemming))
+
+
+def open_existing(index_dir: str | os.PathLike) -> Index:
+    directory = Path(index_dir)
+    if not whoosh_index.exists_in(str(directory)):
+        raise IndexMissing(f"no index at {directory} (run 'berita index PATH' first)")
+    return whoosh_index.open_dir(str(directory))
+
+
+def index_size_bytes(index_dir: str | os.PathLike) -> int:
+    return sum(p.stat().st_size for p in Path(index_dir).iterdir() if p.is_file())
