@@ -1,0 +1,75 @@
+"""Shared fixtures: small hand-written articles, a sample index, the shared corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.readers import read_paths, sample_path
+from index.writer import Indexer
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "click-id.jsonl.gz"
+SEED_PAGE = SHARED / "seeds" / "rmol-page-example.txt"
+
+
+def record(**overrides) -> dict:
+    """A valid JSON Lines record; override any key."""
+    base = {
+        "id": "t-1",
+        "url": "https://example.test/1",
+        "title": "Harga Cabai Naik Tajam",
+        "body": "Harga cabai rawit di pasar naik tajam pekan ini.",
+        "published": "2019-09-05T07:30:00+07:00",
+        "category": "Ekonomi",
+        "author": "Siti",
+        "source": "Contoh",
+    }
+    base.update(overrides)
+    return base
+
+
+def write_jsonl(path: Path, records: list) -> Path:
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_record():
+    return record
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """The bundled sample, indexed once per test session."""
+    directory = tmp_path_factory.mktemp("sample-index")
+    report = Indexer(directory).ingest(read_paths([sample_path()]))
+    assert not report.problems
+    return directory
+
+
+@pytest.fixture(scope="session")
+def corpus_path() -> Path:
+    if not CORPUS.exists():
+        pytest.skip(f"shared corpus not found at {CORPUS}: corpus tests need ../shared beside the checkout")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def seed_page() -> Path:
+    if not SEED_PAGE.exists():
+        pytest.skip(f"seed page not found at {SEED_PAGE}: needs ../shared beside the checkout")
+    return SEED_PAGE
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, corpus_path, seed_page) -> Path:
+    """The whole shared corpus plus the seed page, indexed once per session."""
+    directory = tmp_path_factory.mktemp("corpus-index")
+    report = Indexer(directory, procs=2).ingest(read_paths([corpus_path, seed_page]))
+    assert not report.problems, report.problems[:5]
+    return directory

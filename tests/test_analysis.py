@@ -1,0 +1,68 @@
+import pickle
+
+from hypothesis import given, strategies as st
+
+from index.analysis import analyze, exact_analyzer, snowball_stem, stem, stemmed_analyzer
+from index.schema import build_schema
+
+
+def index_terms(text, analyzer=None):
+    return analyze(text, analyzer or stemmed_analyzer(), mode="index")
+
+
+def test_reduplication_is_kept_whole_and_split_when_indexing():
+    assert index_terms("anak-anak") == ["anak-anak", "anak"]
+    terms = index_terms("tarik-menarik")
+    assert terms[0] == "tarik-menarik" and "tarik" in terms
+
+
+def test_query_for_a_reduplicated_word_asks_for_the_whole_form():
+    assert analyze("anak-anak", stemmed_analyzer()) == ["anak-anak"]
+
+
+def test_numbers_keep_indonesian_separators():
+    assert index_terms("naik 3,5 persen") == ["naik", "3,5", "persen"]
+    assert index_terms("Rp 1.000.000") == ["rp", "1000000"]
+    assert index_terms("1.000.000") == analyze("1000000", stemmed_analyzer())
+
+
+def test_acronyms_and_case_and_accents_fold():
+    assert index_terms("KPK") == ["kpk"]
+    assert index_terms("K.P.K.") == ["kpk"]
+    assert index_terms("BPJS") == index_terms("bpjs")
+    assert index_terms("Café") == ["cafe"]
+
+
+def test_stopwords_removed_but_positions_kept_in_exact_field():
+    tokens = [(t.text, t.pos) for t in exact_analyzer()("menteri dalam negeri", positions=True)]
+    assert tokens == [("menteri", 0), ("negeri", 2)]
+
+
+def test_protected_words_where_snowball_mangles_news_vocabulary():
+    assert snowball_stem("berita") == "ita"  # the defect we repair
+    assert stem("berita") == stem("beritanya") == "berita"
+    assert snowball_stem("pasukannya") == "pasu"
+    assert stem("pasukannya") == stem("pasukan") == "pasukan"
+    assert snowball_stem("menteri") != snowball_stem("kementerian")
+    assert stem("menteri") == stem("kementerian")
+    assert stem("mengatakan") == stem("kata") == stem("dikatakan")
+
+
+def test_ordinary_derivations_still_meet():
+    assert stem("pemindahan") == stem("memindahkan") == stem("dipindahkan")
+    assert stem("kenaikan") == stem("naik")
+
+
+def test_analyzers_survive_pickling_into_the_schema():
+    schema = build_schema()
+    clone = pickle.loads(pickle.dumps(schema))
+    assert list(clone["body"].process_text("Beritanya anak-anak")) == list(
+        schema["body"].process_text("Beritanya anak-anak")
+    )
+
+
+@given(st.text(max_size=200))
+def test_analysis_never_fails_and_index_terms_cover_query_terms(text):
+    query_terms = analyze(text, stemmed_analyzer())
+    indexed = index_terms(text)
+    assert set(query_terms) <= set(indexed)

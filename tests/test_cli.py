@@ -1,0 +1,60 @@
+import json
+
+from click.testing import CliRunner
+from conftest import record, write_jsonl
+
+from index.cli import cli
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_index_stats_delete_round_trip(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [record(id="a", source="Kompas.com", category="News / Nasional"),
+                                              record(id="b", source="Tempo.co", category="bisnis")])
+    result = run("index", path, "--index", tmp_path / "ix")
+    assert result.exit_code == 0, result.output
+    assert "2 added" in result.output
+    stats = json.loads(run("stats", "--index", tmp_path / "ix", "--json").output)
+    assert stats["documents"] == 2
+    assert stats["sources"] == {"Kompas.com": 1, "Tempo.co": 1}
+    assert stats["categories"] == {"News / Nasional": 1, "bisnis": 1}
+    assert stats["first_published"] == "2019-09-05T07:30:00+07:00" and stats["size_bytes"] > 0
+    result = run("delete", "a", "--index", tmp_path / "ix")
+    assert result.exit_code == 0 and "deleted 1" in result.output
+    assert json.loads(run("stats", "--index", tmp_path / "ix", "--json").output)["documents"] == 1
+
+
+def test_bad_input_names_file_and_line_exits_non_zero_and_indexes_the_rest(tmp_path):
+    path = write_jsonl(tmp_path / "mixed.jsonl", [record(id="a"), "{broken", record(id="b", published="32/13/2019")])
+    result = run("index", path, "--index", tmp_path / "ix")
+    assert result.exit_code == 1
+    assert f"{path}:2: malformed JSON" in result.output
+    assert f"{path}:3:" in result.output
+    assert "2 records skipped" in result.output
+    assert json.loads(run("stats", "--index", tmp_path / "ix", "--json").output)["documents"] == 1
+
+
+def test_parse_prints_records_and_reports_problems(tmp_path):
+    path = write_jsonl(tmp_path / "p.jsonl", [record(id="a", published="2019-09-01T10:00:00+08:00"), "{"])
+    result = run("parse", path)
+    assert result.exit_code == 1
+    first = json.loads(result.output.splitlines()[0])
+    assert first["id"] == "a" and first["published"] == "2019-09-01T10:00:00+08:00"
+    assert f"{path}:2:" in result.output
+
+
+def test_env_var_names_the_default_index(tmp_path, monkeypatch):
+    monkeypatch.setenv("BERITA_INDEX", str(tmp_path / "env-ix"))
+    assert run("index", write_jsonl(tmp_path / "a.jsonl", [record()])).exit_code == 0
+    assert (tmp_path / "env-ix").is_dir()
+
+
+def test_missing_index_and_missing_path_are_clear_errors(tmp_path):
+    result = run("stats", "--index", tmp_path / "nothing")
+    assert result.exit_code != 0 and "no index at" in result.output
+    result = run("index", tmp_path / "absent.jsonl", "--index", tmp_path / "ix")
+    assert result.exit_code == 1 and "no such file" in result.output
+    result = run("delete", "zz", "--index", tmp_path / "ix")
+    assert result.exit_code == 1 and "no article with id 'zz'" in result.output
