@@ -1,8 +1,100 @@
-"""The ``berita`` command: index commands plus search and serve."""
+"""The ``berita`` command: the index commands plus ``search`` and ``serve``."""
 
 from __future__ import annotations
 
-from index.cli import cli
+import json
+import sys
+
+import click
+
+from index.cli import cli, index_option
+from index.store import IndexMissing, resolve_index_dir
+
+from .api import json_dumps, result_envelope
+from .engine import MAX_SIZE, SORTS, InvalidRequest, SearchEngine, SearchRequest
+from .params import parse_date_bound
+
+
+@cli.command("search")
+@click.argument("query", nargs=-1)
+@index_option
+@click.option("--from", "date_from", metavar="DATE", help="Earliest date (YYYY-MM-DD or ISO 8601).")
+@click.option("--to", "date_to", metavar="DATE", help="Latest date, inclusive.")
+@click.option("--category", multiple=True, help="Category filter (repeatable).")
+@click.option("--source", multiple=True, help="Source filter (repeatable).")
+@click.option("--author", multiple=True, help="Author filter (repeatable).")
+@click.option("--sort", type=click.Choice(SORTS), default=None,
+              help="Default: relevance with a query, newest without.")
+@click.option("--now", metavar="DATE", help="For --sort recent: measure ages from this moment.")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--size", type=int, default=10, show_default=True, help=f"Results per page (max {MAX_SIZE}).")
+@click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON envelope.")
+def search_command(query, index_dir, date_from, date_to, category, source, author, sort, now, page, size, as_json):
+    """Search the index from the terminal."""
+    try:
+        request = SearchRequest(
+            q=" ".join(query),
+            date_from=parse_date_bound("from", date_from),
+            date_to=parse_date_bound("to", date_to, end=True),
+            categories=category, sources=source, authors=author,
+            sort=sort, page=page, size=size,
+            now=parse_date_bound("now", now, end=True) if now else None,
+        )
+        engine = SearchEngine.open(resolve_index_dir(index_dir))
+        try:
+            result = engine.search(request)
+        finally:
+            engine.close()
+    except InvalidRequest as exc:
+        raise click.BadParameter(exc.detail, param_hint=f"--{exc.param}") from None
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json_dumps(result_envelope(result), indent=2))
+        return
+    more = "about " if result.total_is_estimate else ""
+    click.echo(f"{more}{result.total:,} results ({result.took_ms:.0f} ms), page {result.page} of {result.pages}, "
+               f"sorted by {result.sort}")
+    for rank, hit in enumerate(result.hits, (result.page - 1) * result.size + 1):
+        when = hit.published.strftime("%Y-%m-%d %H:%M WIB" if hit.published_has_time else "%Y-%m-%d")
+        meta = " · ".join(x for x in (hit.source, hit.category, when, hit.author) if x)
+        click.echo("")
+        click.secho(f"{rank:>3}. {hit.title}", bold=True)
+        click.echo(f"     {meta}")
+        click.echo(f"     {_plain(hit.snippet)}")
+        click.echo(f"     {hit.url or 'id: ' + hit.id}")
+
+
+def _plain(html: str) -> str:
+    from html import unescape
+
+    return unescape(html.replace("<mark>", "").replace("</mark>", ""))
+
+
+@cli.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per process.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes (each with its own searcher): add these for throughput.")
+def serve_command(index_dir, host, port, threads, workers):
+    """Serve the search API and page with waitress."""
+    from .server import run_server
+
+    directory = resolve_index_dir(index_dir)
+    try:
+        SearchEngine.open(directory).close()  # fail fast, before binding
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+
+    def ready(h, p):
+        shown = f"[{h}]" if ":" in h else h
+        click.echo(f"Berita serving {directory} on http://{shown}:{p}/ ({workers} process(es) x {threads} threads)",
+                   err=True)
+        sys.stderr.flush()
+
+    run_server(directory, host=host, port=port, threads=threads, workers=workers, ready=ready)
 
 
 def main() -> None:

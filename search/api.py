@@ -1,0 +1,137 @@
+"""The HTTP service: one resource class per URL, each translating HTTP to an
+engine call and back. Errors are raised as HTTPError subclasses and rendered
+as problem+json in one place (:mod:`search.problems`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, datetime
+from functools import partial
+from pathlib import Path
+
+import falcon
+import falcon.media
+
+from .engine import InvalidRequest, SearchEngine, SearchRequest, SearchResult
+from .openapi import openapi_document
+from .params import parse_bool, parse_date_bound, parse_float, parse_int
+from .problems import InvalidParameter, handle_unexpected, serialize_problem
+
+
+def _json_default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+json_dumps = partial(json.dumps, ensure_ascii=False, default=_json_default)
+
+
+def request_from_params(req: falcon.Request) -> SearchRequest:
+    """The engine request for /api/search (and the page) from query parameters."""
+    get = req.get_param
+    lists = {k: tuple(v for v in (req.get_param_as_list(k) or []) if v) for k in ("category", "source", "author")}
+    now = get("now")
+    return SearchRequest(
+        q=get("q") or "",
+        date_from=parse_date_bound("from", get("from")),
+        date_to=parse_date_bound("to", get("to"), end=True),
+        categories=lists["category"],
+        sources=lists["source"],
+        authors=lists["author"],
+        sort=get("sort") or None,
+        page=parse_int("page", get("page"), 1),
+        size=parse_int("size", get("size"), 10),
+        now=parse_date_bound("now", now, end=True) if now else None,
+        half_life_days=parse_float("half_life", get("half_life"), 7.0),
+        collapse=parse_bool("collapse", get("collapse"), True),
+        facets=parse_bool("facets", get("facets"), False),
+    )
+
+
+def result_envelope(result: SearchResult) -> dict:
+    """The JSON body of /api/search (and of ``berita search --json``)."""
+    return {
+        "query": result.query,
+        "total": result.total,
+        "total_is_estimate": result.total_is_estimate,
+        "page": result.page,
+        "size": result.size,
+        "pages": result.pages,
+        "sort": result.sort,
+        "took_ms": result.took_ms,
+        "results": [
+            {
+                "id": h.id, "url": h.url, "title": h.title, "title_html": h.title_html,
+                "snippet": h.snippet, "published": h.published, "published_has_time": h.published_has_time,
+                "category": h.category, "source": h.source, "author": h.author, "score": h.score,
+                "duplicates": h.duplicates,
+            }
+            for h in result.hits
+        ],
+        **({"facets": {kind: [{"key": k, "label": label, "count": n} for k, label, n in values]
+                       for kind, values in result.facets.items()}} if result.facets else {}),
+    }
+
+
+def run_search(engine: SearchEngine, request: SearchRequest) -> SearchResult:
+    try:
+        return engine.search(request)
+    except InvalidRequest as exc:
+        raise InvalidParameter(exc.param, exc.detail) from None
+
+
+class SearchResource:
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            request = request_from_params(req)
+        except InvalidRequest as exc:
+            raise InvalidParameter(exc.param, exc.detail) from None
+        resp.media = result_envelope(run_search(self.engine, request))
+
+
+class ArticleResource:
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
+        article = self.engine.article(article_id)
+        if article is None:
+            raise falcon.HTTPNotFound(title="Article not found", description=f"no article with id {article_id!r}")
+        resp.media = article
+
+
+class HealthResource:
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = self.engine.health()
+
+
+class OpenAPIResource:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = openapi_document()
+
+
+def create_app(index_dir: str | Path, engine: SearchEngine | None = None) -> falcon.App:
+    """The WSGI app over one index (all state lives in the app and its engine)."""
+    engine = engine or SearchEngine.open(index_dir)
+    app = falcon.App(cors_enable=False)
+    handler = falcon.media.JSONHandler(dumps=json_dumps)
+    app.req_options.media_handlers.update({falcon.MEDIA_JSON: handler})
+    app.resp_options.media_handlers.update({falcon.MEDIA_JSON: handler})
+    app.req_options.keep_blank_qs_values = True
+    app.set_error_serializer(serialize_problem)
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_route("/api/search", SearchResource(engine))
+    app.add_route("/api/articles/{article_id}", ArticleResource(engine))
+    app.add_route("/health", HealthResource(engine))
+    app.add_route("/openapi.json", OpenAPIResource())
+    return app

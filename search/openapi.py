@@ -1,0 +1,200 @@
+"""The OpenAPI 3.1 description of the HTTP API (served at /openapi.json)."""
+
+from __future__ import annotations
+
+from .engine import MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
+
+DATE_PARAM = {
+    "type": "string",
+    "description": "YYYY-MM-DD (a whole day in Asia/Jakarta) or an ISO 8601 datetime; inclusive.",
+    "examples": ["2019-09-01", "2019-09-01T08:00:00+07:00"],
+}
+
+
+def _param(name: str, description: str, schema: dict, repeat: bool = False) -> dict:
+    param = {"name": name, "in": "query", "required": False, "description": description}
+    if repeat:
+        param.update({"schema": {"type": "array", "items": schema}, "style": "form", "explode": True})
+    else:
+        param["schema"] = schema
+    return param
+
+
+def openapi_document() -> dict:
+    problem = {"$ref": "#/components/responses/Problem"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Berita search API",
+            "version": "0.1.0",
+            "description": "Ranked, date-filtered full-text search over Indonesian news.",
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search articles",
+                    "description": (
+                        "Words are ANDed; \"exact phrase\"; -word excludes; OR and parentheses; "
+                        "title:, body:, category:, source:, author: scope a term. Odd input is read as words."
+                    ),
+                    "parameters": [
+                        _param("q", "The query. Empty: browse (sorted newest first).",
+                               {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+                        _param("from", "Earliest publication time.", DATE_PARAM),
+                        _param("to", "Latest publication time.", DATE_PARAM),
+                        _param("category", "Category (OR within, AND across keys); a section matches its subsections.",
+                               {"type": "string"}, repeat=True),
+                        _param("source", "Outlet.", {"type": "string"}, repeat=True),
+                        _param("author", "Author.", {"type": "string"}, repeat=True),
+                        _param("sort", "relevance (default with q), recent (relevance blended with freshness), "
+                                       "newest (default without q), oldest.",
+                               {"type": "string", "enum": list(SORTS)}),
+                        _param("page", f"1-based page; only the first {MAX_WINDOW} results can be reached.",
+                               {"type": "integer", "minimum": 1, "default": 1}),
+                        _param("size", "Results per page.",
+                               {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": 10}),
+                        _param("now", "sort=recent: the moment ages are measured from "
+                                      "(default: the newest article in the index).", DATE_PARAM),
+                        _param("half_life", "sort=recent: days after which freshness counts half.",
+                               {"type": "number", "exclusiveMinimum": 0, "default": 7}),
+                        _param("collapse", "Fold near-identical stories from other outlets into one hit.",
+                               {"type": "boolean", "default": True}),
+                        _param("facets", "Include category and source counts for the query.",
+                               {"type": "boolean", "default": False}),
+                    ],
+                    "responses": {
+                        "200": {"description": "Results",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}}},
+                        "400": problem,
+                    },
+                }
+            },
+            "/api/articles/{id}": {
+                "get": {
+                    "operationId": "getArticle",
+                    "summary": "One stored article",
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"description": "The article",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Article"}}}},
+                        "404": problem,
+                    },
+                }
+            },
+            "/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Index and searcher state",
+                    "responses": {
+                        "200": {"description": "Healthy",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1 document",
+                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                }
+            },
+        },
+        "components": {
+            "responses": {
+                "Problem": {
+                    "description": "Invalid request or missing resource (RFC 9457 problem details).",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
+            },
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "detail"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "param": {"type": "string", "description": "The offending parameter."},
+                    },
+                },
+                "Hit": {
+                    "type": "object",
+                    "required": ["id", "url", "title", "title_html", "snippet", "published", "category",
+                                 "source", "author", "score"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "url": {"type": ["string", "null"]},
+                        "title": {"type": "string"},
+                        "title_html": {"type": "string", "description": "HTML-escaped, matches in <mark>."},
+                        "snippet": {"type": "string", "description": "~200 characters, HTML-escaped, matches in <mark>."},
+                        "published": {"type": "string", "format": "date-time"},
+                        "published_has_time": {"type": "boolean"},
+                        "category": {"type": ["string", "null"]},
+                        "source": {"type": ["string", "null"]},
+                        "author": {"type": ["string", "null"]},
+                        "score": {"type": ["number", "null"], "description": "null when sorted by date."},
+                        "duplicates": {"type": "array", "items": {"type": "string"},
+                                       "description": "Ids of near-identical stories folded into this hit."},
+                    },
+                },
+                "Facet": {
+                    "type": "object",
+                    "required": ["key", "label", "count"],
+                    "properties": {"key": {"type": "string"}, "label": {"type": "string"},
+                                   "count": {"type": "integer"}},
+                },
+                "SearchResponse": {
+                    "type": "object",
+                    "required": ["query", "total", "total_is_estimate", "page", "size", "pages", "sort",
+                                 "took_ms", "results"],
+                    "properties": {
+                        "query": {"type": "string"},
+                        "total": {"type": "integer"},
+                        "total_is_estimate": {"type": "boolean"},
+                        "page": {"type": "integer"},
+                        "size": {"type": "integer"},
+                        "pages": {"type": "integer"},
+                        "sort": {"type": "string", "enum": list(SORTS)},
+                        "took_ms": {"type": "number"},
+                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+                        "facets": {
+                            "type": "object",
+                            "properties": {
+                                "category": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
+                                "source": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
+                            },
+                        },
+                    },
+                },
+                "Article": {
+                    "type": "object",
+                    "required": ["id", "title", "body", "published"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "url": {"type": ["string", "null"]},
+                        "title": {"type": "string"},
+                        "body": {"type": "string"},
+                        "published": {"type": "string", "format": "date-time"},
+                        "published_has_time": {"type": "boolean"},
+                        "category": {"type": ["string", "null"]},
+                        "source": {"type": ["string", "null"]},
+                        "author": {"type": ["string", "null"]},
+                    },
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status", "documents", "generation"],
+                    "properties": {
+                        "status": {"type": "string"},
+                        "documents": {"type": "integer"},
+                        "generation": {"type": "integer"},
+                        "last_commit": {"type": ["string", "null"], "format": "date-time"},
+                        "searcher_opened": {"type": "string", "format": "date-time"},
+                    },
+                },
+            },
+        },
+    }

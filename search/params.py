@@ -1,0 +1,59 @@
+"""Reading request parameters (from HTTP or the CLI) into typed values.
+
+A bare date means a whole day in Asia/Jakarta: as ``from`` it starts at 00:00
+WIB, as ``to`` it ends at 23:59:59.999999 WIB, so both ends are inclusive.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from index.dates import WIB
+
+from .engine import InvalidRequest
+
+
+def parse_date_bound(param: str, text: str | None, end: bool = False) -> datetime | None:
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day, time.max if end else time.min, WIB)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(param, f"{param} must be a date (YYYY-MM-DD) or an ISO 8601 datetime, not {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=WIB)
+
+
+def parse_int(param: str, text: str | None, default: int) -> int:
+    if text is None or text == "":
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidRequest(param, f"{param} must be a whole number, not {text!r}") from None
+
+
+def parse_float(param: str, text: str | None, default: float) -> float:
+    if text is None or text == "":
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidRequest(param, f"{param} must be a number, not {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise InvalidRequest(param, f"{param} must be a finite number")
+    return value
+
+
+def parse_bool(param: str, text: str | None, default: bool) -> bool:
+    if text is None or text == "":
+        return default
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise InvalidRequest(param, f"{param} must be true or false, not {text!r}")

@@ -1,0 +1,44 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``), rendered
+in one place for every HTTPError the app raises."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import falcon
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("berita.http")
+
+
+class InvalidParameter(falcon.HTTPBadRequest):
+    """A query parameter the engine rejected; ``param`` names it."""
+
+    def __init__(self, param: str, detail: str):
+        super().__init__(title="Invalid parameter", description=detail)
+        self.param = param
+
+
+def problem_type(status: int) -> str:
+    return {400: "/problems/invalid-parameter", 404: "/problems/not-found"}.get(status, "about:blank")
+
+
+def serialize_problem(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
+    status = exc.status_code
+    body = {
+        "type": problem_type(status),
+        "title": exc.title,
+        "status": status,
+        "detail": exc.description or exc.title,
+    }
+    if getattr(exc, "param", None):
+        body["param"] = exc.param
+    resp.content_type = PROBLEM_JSON
+    resp.text = json.dumps(body, ensure_ascii=False)
+
+
+def handle_unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:
+    """Last resort: log it and answer a problem, never a stack trace."""
+    log.exception("unhandled error for %s %s", req.method, req.relative_uri)
+    raise falcon.HTTPInternalServerError(title="Internal error", description="The server could not answer this request.")

@@ -1,0 +1,149 @@
+"""The HTTP API through falcon.testing, over the bundled sample."""
+
+import json
+
+import pytest
+from falcon import testing
+from hypothesis import HealthCheck, given, settings, strategies as st
+from openapi_spec_validator import validate as validate_spec
+from jsonschema import Draft202012Validator
+
+from search.api import create_app
+from search.openapi import openapi_document
+
+
+@pytest.fixture(scope="module")
+def client(sample_index):
+    return testing.TestClient(create_app(sample_index))
+
+
+def get(client, path, **params):
+    return client.simulate_get(path, params=params or None)
+
+
+def ids(response):
+    return [r["id"] for r in response.json["results"]]
+
+
+
+
+def check_envelope(body):
+    schema = openapi_document()
+    defs = schema["components"]["schemas"]
+    resolved = json.loads(json.dumps(defs).replace("#/components/schemas/", "#/$defs/"))
+    Draft202012Validator({**resolved["SearchResponse"], "$defs": resolved}).validate(body)
+
+
+def test_search_ranks_highlights_and_filters_by_date(client):
+    r = get(client, "/api/search", q="kenaikan iuran bpjs", **{"from": "2019-09-01", "to": "2019-09-10"})
+    assert r.status_code == 200
+    check_envelope(r.json)
+    assert set(ids(r)) == {"berita-2019-0001", "berita-2019-0002"}
+    top = r.json["results"][0]
+    assert "<mark>" in top["title_html"] and "<mark>" in top["snippet"]
+    assert top["published"].endswith("+07:00")
+    assert r.json["sort"] == "relevance" and r.json["total"] == 2 and r.json["pages"] == 1
+    everything = get(client, "/api/search", q="iuran bpjs")
+    assert "berita-2023-0016" in ids(everything)  # 2023 is outside the range above
+
+
+def test_bare_dates_cover_whole_days_in_jakarta(client):
+    # berita-2019-0011 is 2019-09-11 19:05 WIB (12:05 UTC).
+    assert "berita-2019-0011" in ids(get(client, "/api/search", q="habibie", **{"from": "2019-09-11", "to": "2019-09-11"}))
+    assert ids(get(client, "/api/search", q="habibie", to="2019-09-10")) == []
+    assert ids(get(client, "/api/search", q="habibie", **{"from": "2019-09-11T19:06:00+07:00"})) == []
+
+
+def test_category_source_author_filters_or_within_and_across(client):
+    r = get(client, "/api/search", category=["Olahraga"], size="50")
+    assert r.json["total"] == 2  # "Olahraga / Sepak Bola" is inside the Olahraga section
+    r = client.simulate_get("/api/search", query_string="category=Daerah&category=Megapolitan&size=50")
+    cats = {x["category"] for x in r.json["results"]}
+    assert cats == {"Daerah", "Megapolitan"}
+    r = client.simulate_get("/api/search", query_string="category=Daerah&author=Rahmat%20Hidayat&size=50")
+    assert r.json["total"] >= 3 and {x["author"] for x in r.json["results"]} == {"Rahmat Hidayat"}
+    r = client.simulate_get("/api/search", query_string="source=Berita&category=Teknologi")
+    assert ids(r) == ["berita-2023-0020"]
+
+
+def test_sorts(client):
+    newest = get(client, "/api/search", size="50")
+    assert newest.json["sort"] == "newest"
+    dates = [x["published"] for x in newest.json["results"]]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 25
+    oldest = get(client, "/api/search", sort="oldest", size="50")
+    assert [x["published"] for x in oldest.json["results"]] == sorted(dates)
+    rel = get(client, "/api/search", q="timnas", sort="newest")
+    assert [x["id"] for x in rel.json["results"]] == ["berita-2023-0017", "berita-2019-0008"]
+    assert all(x["score"] is None for x in rel.json["results"])
+
+
+def test_paging(client):
+    first = get(client, "/api/search", size="10", page="1")
+    third = get(client, "/api/search", size="10", page="3")
+    assert first.json["pages"] == 3 and len(ids(third)) == 5
+    assert not set(ids(first)) & set(ids(third))
+
+
+def test_phrase_exclusion_or_and_scopes(client):
+    assert ids(get(client, "/api/search", q='"ibu kota"')) == ["berita-2019-0003"]
+    assert "berita-2019-0008" not in ids(get(client, "/api/search", q="timnas -mcmenemy"))
+    assert set(ids(get(client, "/api/search", q="habibie OR karhutla"))) >= {"berita-2019-0011", "berita-2019-0006"}
+    assert ids(get(client, "/api/search", q="author:yoseph")) == [ids(get(client, "/api/search", q="jayawijaya"))[0]]
+    assert set(ids(get(client, "/api/search", q="title:bpjs"))) == {"berita-2019-0001", "berita-2019-0002", "berita-2023-0016"}
+
+
+def test_exact_matches_rank_above_stem_only_matches(client):
+    r = get(client, "/api/search", q="pemindahan")
+    assert ids(r)[0] == "berita-2019-0003"  # the only article with the exact word
+    assert len(ids(r)) >= 1
+
+
+def test_article_health_openapi(client):
+    r = get(client, "/api/articles/berita-2019-0001")
+    assert r.status_code == 200 and r.json["title"].startswith("Pemerintah Putuskan")
+    r = get(client, "/api/articles/nope")
+    assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
+    health = get(client, "/health").json
+    assert health["documents"] == 25 and health["generation"] >= 1 and health["last_commit"]
+    spec = get(client, "/openapi.json").json
+    validate_spec(spec)
+    params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    assert params >= {"q", "from", "to", "category", "source", "author", "sort", "page", "size", "now"}
+
+
+@pytest.mark.parametrize("params,param", [
+    ({"from": "2019-13-01"}, "from"),
+    ({"to": "kemarin"}, "to"),
+    ({"from": "2019-09-10", "to": "2019-09-01"}, "from"),
+    ({"page": "0"}, "page"),
+    ({"page": "abc"}, "page"),
+    ({"page": "101", "size": "10"}, "page"),
+    ({"size": "0"}, "size"),
+    ({"size": "51"}, "size"),
+    ({"q": "x" * 501}, "q"),
+    ({"sort": "popular"}, "sort"),
+    ({"half_life": "-1", "sort": "recent"}, "half_life"),
+])
+def test_errors_are_problem_json_400s(client, params, param):
+    r = get(client, "/api/search", **params)
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json
+    assert set(body) >= {"type", "title", "status", "detail"} and body["status"] == 400 and body["param"] == param
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=200))
+def test_any_query_string_gives_a_valid_envelope(client, q):
+    r = client.simulate_get("/api/search", params={"q": q})
+    assert r.status_code < 500
+    if r.status_code == 200:
+        check_envelope(r.json)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_any_raw_query_string_never_500s(client, raw):
+    r = client.simulate_get("/api/search", query_string=raw)
+    assert r.status_code < 500
