@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 from .analysis import fold
@@ -55,6 +56,7 @@ class Article:
             "source": self.source,
         }
 
+    @cached_property
     def digest(self) -> str:
         """A content fingerprint: re-ingesting an unchanged article is a no-op."""
         payload = json.dumps(self.to_record(), sort_keys=True, ensure_ascii=False)

@@ -20,7 +20,7 @@ from .model import Article, normalise_key
 from .readers import Item, Problem
 from .store import open_existing, open_or_create
 
-DEFAULT_BATCH = 5000
+DEFAULT_BATCH = 10_000
 # Below this many documents a batch is written in-process: starting worker
 # processes costs more than it saves.
 MULTIPROCESS_MIN = 2000
@@ -52,7 +52,7 @@ def document_fields(article: Article) -> dict:
         "body_exact": article.body,
         "published": to_utc_naive(article.published),
         "published_has_time": article.published_has_time,
-        "digest": article.digest(),
+        "digest": article.digest,
     }
     if article.category:
         fields["category"] = normalise_key(article.category)
@@ -125,7 +125,7 @@ class Indexer:
             digests = searcher.reader().column_reader("digest") if searcher.doc_count_all() else None
             for article in batch.values():
                 docnum = searcher.document_number(id=article.id) if digests is not None else None
-                if docnum is not None and digests[docnum] == article.digest():
+                if docnum is not None and digests[docnum] == article.digest:
                     report.unchanged += 1
                 else:
                     changed.append((article, docnum))

@@ -134,4 +134,7 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None) -> fal
     app.add_route("/api/articles/{article_id}", ArticleResource(engine))
     app.add_route("/health", HealthResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())
+    from .web import add_pages  # imported here: web builds on this module's helpers
+
+    add_pages(app, engine)
     return app

@@ -354,3 +354,52 @@ class SearchEngine:
                 "last_commit": self.manager.last_commit_time(),
                 "searcher_opened": datetime.fromtimestamp(snap.opened_at).astimezone(),
             }
+
+
+RARE_WORD_DOCS = 3       # a query word in fewer documents than this may be a typo
+COMMON_FACTOR = 5        # ... and a correction must be in this many times more
+
+
+def _spelling_words(q: str) -> list[str]:
+    from .query import Word, parse_user_query
+
+    def walk(node):
+        if isinstance(node, Word):
+            if node.field is None and not node.phrase:
+                yield node.text
+        elif hasattr(node, "children"):
+            for child in node.children:
+                yield from walk(child)
+
+    return list(walk(parse_user_query(q)))
+
+
+def suggest_spelling(engine: SearchEngine, q: str) -> str | None:
+    """"Apakah maksud Anda": the query with rare words replaced by close words
+    that are common in the index (Whoosh's term automata over our vocabulary)."""
+    import re
+
+    from index.analysis import TALA_STOPWORDS, fold
+
+    corrected, changed = q, False
+    with engine.manager.acquire() as snap:
+        reader = snap.searcher.reader()
+        for word in _spelling_words(q):
+            folded = fold(word)
+            if not folded.isalpha() or len(folded) < 4 or folded in TALA_STOPWORDS:
+                continue
+            seen = reader.doc_frequency("body_exact", folded) + reader.doc_frequency("title_exact", folded)
+            if seen >= RARE_WORD_DOCS:
+                continue
+            best = None
+            for distance in (1, 2):
+                candidates = [t for t in reader.terms_within("body_exact", folded, distance, prefix=1) if t != folded]
+                scored = [(reader.doc_frequency("body_exact", t), t) for t in candidates if t.isalpha()]
+                scored = [s for s in scored if s[0] >= max(1, COMMON_FACTOR * seen)]
+                if scored:
+                    best = max(scored)[1]
+                    break
+            if best:
+                corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", best, corrected, count=1)
+                changed = True
+    return corrected if changed else None

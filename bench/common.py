@@ -1,0 +1,42 @@
+"""Helpers shared by the benchmarks (not part of the package or the tests)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import resource
+import statistics
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus" / "click-id.jsonl.gz"
+
+
+def corpus_path(argv_path: str | None = None) -> Path:
+    path = Path(argv_path) if argv_path else CORPUS
+    if not path.exists():
+        sys.exit(f"corpus not found at {path}: the benchmarks need ../shared/corpus/click-id.jsonl.gz")
+    return path
+
+
+def load_records(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process and of its waited-for children."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {"p50": q[49], "p95": q[94], "p99": q[98], "mean": statistics.fmean(ordered)}
+
+
+def dir_size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 1e6

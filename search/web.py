@@ -1,0 +1,147 @@
+"""The reader-facing search page (``/`` and ``/cari``), rendered server-side.
+
+Works without JavaScript: every choice is a GET parameter, so a search can be
+shared and bookmarked. Everything from the index or the query is escaped by
+Jinja2's autoescaping; only the highlighter's ``<mark>`` (already escaped
+around it) is marked safe.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+import falcon
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from index.dates import WIB, from_utc_naive
+from whoosh.util.times import long_to_datetime
+
+from .api import request_from_params
+from .engine import InvalidRequest, SearchEngine, SearchRequest, suggest_spelling
+
+PAGE_SIZE = 10
+PRESETS = {  # URL value -> (label, span)
+    "": ("Kapan saja", None),
+    "24j": ("24 jam terakhir", timedelta(hours=24)),
+    "7h": ("7 hari terakhir", timedelta(days=7)),
+    "30h": ("30 hari terakhir", timedelta(days=30)),
+    "1t": ("1 tahun terakhir", timedelta(days=365)),
+}
+SORT_LABELS = {"relevance": "Paling relevan", "recent": "Relevan & terkini", "newest": "Terbaru", "oldest": "Terlama"}
+DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+          "November", "Desember")
+
+
+def number_id(value: float, decimals: int = 0) -> str:
+    """Indonesian number format: 1.234 and 0,02."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def date_id(moment: datetime, has_time: bool = True) -> str:
+    """"Sabtu, 1 Juli 2023 12.00 WIB" (the portal's zone)."""
+    local = moment.astimezone(WIB)
+    text = f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year}"
+    return text + (f" {local:%H.%M} WIB" if has_time else "")
+
+
+def relative_id(moment: datetime, now: datetime) -> str | None:
+    """"2 jam lalu" for articles from the last week; None for older ones."""
+    seconds = (now - moment).total_seconds()
+    if seconds < 0 or seconds > 7 * 86400:
+        return None
+    if seconds < 3600:
+        return f"{max(1, int(seconds // 60))} menit lalu"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} jam lalu"
+    return f"{int(seconds // 86400)} hari lalu"
+
+
+def make_environment() -> Environment:
+    env = Environment(loader=PackageLoader("search", "templates"), autoescape=select_autoescape(["html"]))
+    env.filters.update(number_id=number_id, date_id=date_id)
+    return env
+
+
+class PageResource:
+    """GET / and /cari: the search page."""
+
+    def __init__(self, engine: SearchEngine, env: Environment):
+        self.engine = engine
+        self.template = env.get_template("search.html")
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        params = {k: v for k, v in req.params.items()}
+        preset = req.get_param("rentang") or ""
+        if preset not in PRESETS:
+            preset = ""
+        reference = self._reference_now()
+        error = None
+        result = suggestion = None
+        try:
+            request = request_from_params(req)
+            if preset and not (request.date_from or request.date_to):
+                request = _replace(request, date_from=reference - PRESETS[preset][1])
+            request = _replace(request, size=PAGE_SIZE, facets=True)
+            result = self.engine.search(request)
+            if request.q.strip() and result.total < 5:
+                suggestion = suggest_spelling(self.engine, request.q)
+        except InvalidRequest as exc:
+            error = exc.detail
+            resp.status = falcon.HTTP_400
+            request = SearchRequest(q=req.get_param("q") or "")
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = self.template.render(
+            q=request.q, params=params, result=result, error=error, suggestion=suggestion,
+            presets=PRESETS, preset=preset, sort_labels=SORT_LABELS,
+            sort=req.get_param("sort") or "", date_from=req.get_param("from") or "",
+            date_to=req.get_param("to") or "", selected_categories=set(request.categories),
+            selected_sources=set(request.sources), url=lambda **kw: _url(params, **kw), markup=Markup,
+            now=datetime.now(timezone.utc), relative=relative_id, page_numbers=_page_numbers,
+        )
+
+    def _reference_now(self) -> datetime:
+        """The newest article's time: presets stay meaningful over an archive."""
+        with self.engine.manager.acquire() as snap:
+            newest = snap.docvalues.newest_published
+        return from_utc_naive(long_to_datetime(newest)) if newest else datetime.now(WIB)
+
+
+def _replace(request: SearchRequest, **changes) -> SearchRequest:
+    from dataclasses import replace
+
+    return replace(request, **changes)
+
+
+def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
+    """This page's URL with some parameters changed (None removes one);
+    ``toggle=(key, value)`` adds or removes one value of a repeatable key."""
+    merged: dict[str, list[str]] = {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}
+    merged.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            merged.pop(key, None)
+        else:
+            merged[key] = [str(value)]
+    if toggle:
+        key, value = toggle
+        values = merged.get(key, [])
+        merged[key] = [v for v in values if v != value] if value in values else values + [value]
+    pairs = [(k, v) for k, vs in merged.items() for v in vs if v != ""]
+    return "/cari?" + urlencode(pairs)
+
+
+def _page_numbers(current: int, pages: int, around: int = 2) -> list[int]:
+    return list(range(max(1, current - around), min(pages, current + around) + 1))
+
+
+def add_pages(app: falcon.App, engine: SearchEngine) -> None:
+    env = make_environment()
+    page = PageResource(engine, env)
+    app.add_route("/", page)
+    app.add_route("/cari", page)
+    app.add_static_route("/static", str(Path(__file__).parent / "static"))

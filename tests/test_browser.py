@@ -1,0 +1,164 @@
+"""The reader's search page in a real headless Chromium (Debian's chromium +
+chromium-driver; tests/run.sh installs them). Screenshots go to
+tests/artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import record, write_jsonl
+from server import running_server
+
+from index.readers import read_paths, sample_path
+from index.writer import Indexer
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+XSS_TITLE = "Awas <script>window.__xss = 1</script> \"Kutipan\" & 'Petik' Zamrud"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("browser")
+    cities = ["Medan", "Padang", "Palembang", "Bandung", "Semarang", "Surabaya", "Malang", "Denpasar", "Makassar",
+              "Manado", "Ambon", "Kupang", "Pontianak", "Balikpapan", "Jayapura"]
+    extra = [record(id=f"pasar-{i}", title=f"Harga Beras di Pasar {city} Stabil",
+                    body=f"Harga beras di pasar tradisional {city} stabil menjelang akhir pekan.",
+                    published=f"2023-06-{10 + i:02d}T08:00:00+07:00", category="Ekonomi", source="Berita")
+             for i, city in enumerate(cities)]
+    extra.append(record(id="xss-1", title=XSS_TITLE, body="Zamrud <b>tebal</b> & \"kutip\" <img src=x onerror=window.__xss=2>.",
+                        published="2023-06-29T09:00:00+07:00", category="Nasional"))
+    ixdir = tmp / "ix"
+    Indexer(ixdir).ingest(read_paths([sample_path(), write_jsonl(tmp / "extra.jsonl", extra)]))
+    with running_server(ixdir) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("Debian's chromium and chromium-driver are not installed (tests/run.sh installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}", "--window-size=1280,900"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()
+
+
+def wait_for(driver, css):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, 15).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def search_for(driver, base_url, text):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(base_url + "/")
+    box = wait_for(driver, "#q")
+    box.clear()
+    box.send_keys(text)
+    box.send_keys(Keys.ENTER)
+    wait_for(driver, "p.stats")
+    return driver.find_elements(By.CSS_SELECTOR, "li.hit")
+
+
+def screenshot(driver, name, width):
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.set_window_size(width, 900)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(max(height, 600), 4000))
+    driver.save_screenshot(str(ARTIFACTS / f"{name}-{width}.png"))
+    driver.set_window_size(1280, 900)
+
+
+def test_type_a_query_and_see_highlighted_results(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    hits = search_for(driver, base_url, "harga pasar")
+    assert len(hits) == 10
+    assert "q=harga+pasar" in driver.current_url
+    marks = driver.find_elements(By.CSS_SELECTOR, "li.hit mark")
+    assert marks and {m.text.lower() for m in marks} >= {"harga", "pasar"}
+    assert "hasil" in driver.find_element(By.CSS_SELECTOR, "p.stats").text
+    assert driver.find_element(By.ID, "q").get_attribute("value") == "harga pasar"
+    for width in (1280, 375):
+        screenshot(driver, "results", width)
+    assert driver.execute_script("return document.documentElement.scrollWidth") <= 1280
+
+
+def test_narrow_by_date_preset_and_category(driver, base_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    search_for(driver, base_url, "harga")
+    total_before = driver.find_element(By.CSS_SELECTOR, "p.stats").text
+    Select(driver.find_element(By.ID, "rentang")).select_by_value("7h")  # the script submits the form
+    wait_for(driver, "p.stats")
+    assert "rentang=7h" in driver.current_url
+    assert driver.find_element(By.CSS_SELECTOR, "p.stats").text != total_before
+    driver.find_element(By.CSS_SELECTOR, 'a[data-facet="category:ekonomi"]').click()
+    wait_for(driver, "a.on")
+    assert "category=ekonomi" in driver.current_url and "rentang=7h" in driver.current_url
+    categories = {e.text for e in driver.find_elements(By.CSS_SELECTOR, "li.hit .category")}
+    assert categories == {"Ekonomi"}
+    dates = [e.get_attribute("datetime") for e in driver.find_elements(By.CSS_SELECTOR, "li.hit time")]
+    assert dates and all(d >= "2023-06-26" for d in dates)  # within 7 days of the newest article
+
+
+def test_go_to_page_two(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    search_for(driver, base_url, "harga pasar")
+    first = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "li.hit h2")]
+    driver.find_element(By.CSS_SELECTOR, 'nav.pager a[rel="next"]').click()
+    wait_for(driver, 'nav.pager span[aria-current="page"]')
+    assert "page=2" in driver.current_url
+    assert driver.find_element(By.CSS_SELECTOR, 'nav.pager span[aria-current="page"]').text == "2"
+    second = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "li.hit h2")]
+    assert second and not set(first) & set(second)
+
+
+def test_follow_a_spelling_suggestion(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    assert search_for(driver, base_url, "banjr") == []
+    link = driver.find_element(By.ID, "saran")
+    assert link.text == "banjir"
+    link.click()
+    wait_for(driver, "li.hit")
+    titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "li.hit h2")]
+    assert any("Banjir" in t for t in titles)
+    for width in (1280, 375):
+        screenshot(driver, "suggestion", width)
+
+
+def test_markup_in_queries_and_titles_is_shown_as_text(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    hits = search_for(driver, base_url, 'zamrud "<script>alert(1)</script>')
+    assert driver.execute_script("return window.__xss === undefined")
+    hits = search_for(driver, base_url, "zamrud")
+    assert len(hits) == 1
+    assert driver.execute_script("return window.__xss === undefined")
+    title = driver.find_element(By.CSS_SELECTOR, "li.hit h2").text
+    assert "<script>window.__xss = 1</script>" in title and '"Kutipan"' in title
+    assert driver.find_elements(By.CSS_SELECTOR, "li.hit h2 mark")[0].text == "Zamrud"
+    assert "<b>tebal</b>" in driver.find_element(By.CSS_SELECTOR, "li.hit .snippet").text
+    assert not driver.find_elements(By.CSS_SELECTOR, "li.hit img, li.hit script, li.hit b")
