@@ -28,14 +28,17 @@ class DocValues:
     category_label: list[str]
     source_label: list[str]
     newest_published: int | None  # of the live documents: "now" for an archive
+    live: frozenset[int]          # docnums not deleted
 
     @classmethod
     def load(cls, searcher: Searcher) -> "DocValues":
         reader = searcher.reader()
         published = [v or 0 for v in _column(reader, "published", translate=False)]
+        live = frozenset(reader.all_doc_ids())
         return cls(
             published=published,
-            newest_published=max((published[d] for d in reader.all_doc_ids()), default=None),
+            newest_published=max((published[d] for d in live), default=None),
+            live=live,
             category=[v or "" for v in _column(reader, "category")],
             source=[v or "" for v in _column(reader, "source")],
             author=[v or "" for v in _column(reader, "author_key")],

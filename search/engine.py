@@ -23,6 +23,7 @@ from whoosh.util.times import datetime_to_long
 from index.dates import from_utc_naive, to_utc_naive
 from index.model import normalise_key
 
+from .docsets import doc_set
 from .highlight import highlight_title, snippet
 from .manager import SearcherManager, Snapshot
 from .query import DEFAULT_WEIGHTS, QueryCompiler, Weights
@@ -209,7 +210,8 @@ class SearchEngine:
             else:
                 q = compiled.query if compiled else wq.Every()
                 filters = _Filters.from_request(request).checks(snap)
-                total, estimate, facets, matched = self._count(snap, q, filters, request.facets)
+                total, estimate, facets, matched = self._count(
+                    snap, compiled.match_query if compiled else q, filters, request.facets)
                 ranked = self._rank(snap, q, request, sort, filters, matched, bool(compiled))
             start = (request.page - 1) * request.size
             page = ranked[start : start + request.size]
@@ -243,7 +245,7 @@ class SearchEngine:
         source_counts: Counter[str] = Counter()
         examined = 0
         estimate = False
-        docs = searcher.reader().all_doc_ids() if isinstance(q, wq.Every) else searcher.docs_for_query(q)
+        docs = doc_set(searcher, q, dv.live)
         for docnum in docs:
             examined += 1
             if examined > COUNT_LIMIT:
@@ -291,14 +293,13 @@ class SearchEngine:
             pick = heapq.nlargest if sort != "oldest" else heapq.nsmallest
             docs = pick(window, matched, key=lambda d: (dv.published[d], -d if sort != "oldest" else d))
             return [(d, None, []) for d in docs]
-        depth = max(window, RERANK_DEPTH) if (sort == "recent" or request.collapse) else window
-        collector = collectors.TopCollector(limit=depth)
-        accept = _all_of(list(filters.values()))
-        wrapped = _PredicateCollector(collector, accept) if accept else collector
-        snap.searcher.search_with_collector(q, wrapped)
-        scored = [(-negated_docnum, score) for score, negated_docnum in collector.items]
-        # Ties go to the newer article.
-        scored.sort(key=lambda item: (-round(item[1], 6), -dv.published[item[0]]))
+        # Collapsing looks at 2 pages' worth beyond the window; "recent" reranks a fixed top-K.
+        depth = window
+        if request.collapse:
+            depth = 2 * window + request.size
+        if sort == "recent":
+            depth = max(depth, RERANK_DEPTH)
+        scored = self._top_scored(snap, q, depth, _all_of(list(filters.values())))
         if sort == "recent":
             now_long = datetime_to_long(to_utc_naive(request.now)) if request.now else dv.newest_published
             scored = recency_rerank(scored, dv.published, now_long, request.half_life_days)
@@ -307,6 +308,34 @@ class SearchEngine:
             titles = lambda d: snap.searcher.stored_fields(d)["title"]  # noqa: E731
             ranked = collapse_near_duplicates(ranked, titles, dv.source, depth=2 * window + request.size)
         return ranked
+
+    @staticmethod
+    def _top_scored(snap: Snapshot, q: wq.Query, depth: int,
+                    accept: Callable[[int], bool] | None) -> list[tuple[int, float]]:
+        """The ``depth`` best (docnum, score) by BM25F; ties go to the newer article."""
+        collector = collectors.TopCollector(limit=depth)
+        wrapped = _PredicateCollector(collector, accept) if accept else collector
+        snap.searcher.search_with_collector(q, wrapped)
+        scored = [(-negated_docnum, score) for score, negated_docnum in collector.items]
+        published = snap.docvalues.published
+        scored.sort(key=lambda item: (-round(item[1], 6), -published[item[0]]))
+        return scored
+
+    def ranked_docnums(self, q: str, limit: int = 100, sort: str = "relevance",
+                       now: datetime | None = None) -> tuple[list[int], Snapshot]:
+        """Document numbers of the top ``limit`` matches, without highlighting or
+        collapsing: for evaluations, which compare them with docnums of the same
+        snapshot (returned alongside)."""
+        compiled = self.compiler.compile(q)
+        with self.manager.acquire() as snap:
+            if compiled.is_empty:
+                return [], snap
+            scored = self._top_scored(snap, compiled.query, max(limit, RERANK_DEPTH if sort == "recent" else limit), None)
+            if sort == "recent":
+                dv = snap.docvalues
+                now_long = datetime_to_long(to_utc_naive(now)) if now else dv.newest_published
+                scored = recency_rerank(scored, dv.published, now_long, DEFAULT_HALF_LIFE_DAYS)
+            return [d for d, _ in scored[:limit]], snap
 
     def _hit(self, snap: Snapshot, docnum: int, score: float | None, terms: set[str], dups: list[int]) -> Hit:
         stored = snap.searcher.stored_fields(docnum)

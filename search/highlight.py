@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from html import escape
 
-from index.analysis import IndonesianTokenizer, fold, stem
+from index.analysis import TOKEN_PATTERN, fold, stem
 
 SNIPPET_CHARS = 200
-SCAN_CHARS = 20_000  # a best passage is looked for in the first 20k characters
-_tokenize = IndonesianTokenizer()
+SCAN_CHARS = 6_000  # the best passage is looked for in the first 6,000 characters
 
 
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """(start, end) character spans of the words in ``text`` that match."""
     spans = []
-    for t in _tokenize(text, chars=True):
-        word = fold(t.text)
+    for m in TOKEN_PATTERN.finditer(text):
+        word = fold(m.group(0))
         if word in terms or (word.isalpha() and stem(word) in terms):
-            spans.append((t.startchar, t.endchar))
+            spans.append(m.span())
         elif "-" in word and any(part in terms or stem(part) in terms for part in word.split("-") if part.isalpha()):
-            spans.append((t.startchar, t.endchar))
+            spans.append(m.span())
     return spans
 
 

@@ -1,58 +1,82 @@
 """Serving the app with waitress, in one or more processes.
 
-One Python process is bound by the GIL, so throughput comes from processes:
-the parent binds the listening socket and forks workers that each build their
-own app (and searcher) and accept on the shared socket, as gunicorn does.
+One Python process is bound by the GIL, so throughput comes from processes.
+With several workers each one binds its own listening socket on the same port
+with SO_REUSEPORT, so the kernel spreads connections evenly over them (a
+single shared socket let one busy worker take nearly all of them). Each worker
+builds its own app and searcher. Workers exit when the parent goes away.
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import signal
 import socket
+import sys
+import threading
+import time
 from pathlib import Path
 
 from waitress import serve
 
 from .api import create_app
 
-log = logging.getLogger("berita.server")
 
-
-def _bind(host: str, port: int) -> socket.socket:
+def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(1024)
+    if listen:
+        sock.listen(1024)
     return sock
 
 
-def _worker(index_dir: str, sock: socket.socket, threads: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+def _serve(index_dir: str, sock: socket.socket, threads: int) -> None:
     serve(create_app(index_dir), sockets=[sock], threads=threads, ident="berita", _quiet=True)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+def _worker(index_dir: str, host: str, port: int, threads: int, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    _serve(index_dir, _socket(host, port, reuse_port=True, listen=True), threads)
 
 
 def run_server(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080, threads: int = 4,
                workers: int = 1, ready=None) -> None:
-    """Serve until interrupted. ``ready(host, port)`` is called once listening."""
-    sock = _bind(host, port)
-    bound_port = sock.getsockname()[1]
-    if ready:
-        ready(host, bound_port)
+    """Serve until interrupted or terminated. ``ready(host, port)`` is called
+    once the port is bound."""
     if workers <= 1:
+        sock = _socket(host, port, reuse_port=False, listen=True)
+        if ready:
+            ready(host, sock.getsockname()[1])
         try:
-            serve(create_app(str(index_dir)), sockets=[sock], threads=threads, ident="berita", _quiet=True)
+            _serve(str(index_dir), sock, threads)
         finally:
             sock.close()
         return
+    # The parent holds the port (bound, not listening, so it takes no
+    # connections) and the workers listen on it side by side.
+    holder = _socket(host, port, reuse_port=True, listen=False)
+    port = holder.getsockname()[1]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     context = multiprocessing.get_context("fork")
-    procs = [context.Process(target=_worker, args=(str(index_dir), sock, threads), daemon=True)
+    procs = [context.Process(target=_worker, args=(str(index_dir), host, port, threads, os.getpid()))
              for _ in range(workers)]
     for proc in procs:
         proc.start()
+    if ready:
+        ready(host, port)
     try:
         for proc in procs:
             proc.join()
@@ -61,7 +85,7 @@ def run_server(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080,
     finally:
         for proc in procs:
             if proc.is_alive():
-                os.kill(proc.pid, signal.SIGTERM)
+                proc.terminate()
         for proc in procs:
             proc.join(timeout=5)
-        sock.close()
+        holder.close()
