@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from itertools import chain
 
 import click
 from tqdm import tqdm
@@ -43,17 +44,20 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
     """Index articles from JSON Lines files (optionally .gz), portal pages and
     directories of them. Re-running is safe: unchanged articles are skipped,
     changed ones replaced."""
-    paths = list(paths) + ([str(sample_path())] if sample else [])
-    if not paths:
+    if not paths and not sample:
         raise click.UsageError("give at least one PATH (or --sample)")
     directory = resolve_index_dir(index_dir)
     on_terminal = sys.stderr.isatty()
-    bar = tqdm(total=count_records(paths) if on_terminal else None, unit="doc",
+    counted = list(paths) + ([sample_path()] if sample else [])
+    bar = tqdm(total=count_records(counted) if on_terminal else None, unit="doc",
                disable=not on_terminal, dynamic_ncols=True, smoothing=0.1)
     started = time.perf_counter()
     try:
+        # The bundled sample's portal pages are the portal's own: source "Berita".
+        items = chain(read_paths(paths, source=source),
+                      read_paths([sample_path()], source=source or "Berita") if sample else ())
         report = Indexer(directory, procs=procs, batch_size=batch_size).ingest(
-            read_paths(paths, source=source),
+            items,
             on_article=lambda _: bar.update(1),
             on_problem=lambda p: (bar.update(1), tqdm.write(f"error: {p}", file=sys.stderr)),
         )

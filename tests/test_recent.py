@@ -1,0 +1,92 @@
+"""sort=recent: relevance blended with freshness (and collapsing near-duplicates)."""
+
+import pytest
+from conftest import record, write_jsonl
+from falcon import testing
+
+from index.readers import read_paths
+from index.writer import Indexer
+from search.api import create_app
+
+FILLER = "Warga kota berbincang tentang cuaca dan harga kebutuhan pokok di pasar pagi ini."
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("recent")
+    records = [
+        # Equally relevant: the same words, different days.
+        record(id="same-old", title="Festival Layang Layang Digelar", body=FILLER, published="2023-05-01T10:00:00+07:00"),
+        record(id="same-new", title="Festival Layang Layang Digelar", body=FILLER, published="2023-06-28T10:00:00+07:00"),
+        record(id="same-mid", title="Festival Layang Layang Digelar", body=FILLER, published="2023-06-10T10:00:00+07:00"),
+        # Far more relevant but old, against a fresh passing mention.
+        record(id="deep-old", title="Vaksin Malaria Pertama Disetujui, Vaksin Malaria Siap Edar",
+               body="Vaksin malaria itu diuji tiga tahun. " * 6, published="2023-04-01T10:00:00+07:00"),
+        record(id="passing-new", title="Rapat Kesehatan Daerah",
+               body=FILLER + " Peserta rapat juga menyinggung vaksin dan program lain, termasuk malaria.",
+               published="2023-06-30T10:00:00+07:00"),
+        record(id="newest", title="Pasar Pagi Ramai", body=FILLER, published="2023-07-01T10:00:00+07:00"),
+    ]
+    ixdir = tmp / "ix"
+    Indexer(ixdir).ingest(read_paths([write_jsonl(tmp / "r.jsonl", records)]))
+    return testing.TestClient(create_app(ixdir))
+
+
+def ids(client, **params):
+    r = client.simulate_get("/api/search", params=params)
+    assert r.status_code == 200, r.text
+    return [x["id"] for x in r.json["results"]]
+
+
+def test_among_equally_relevant_articles_the_newer_ranks_first(client):
+    assert ids(client, q="festival layang", sort="recent", collapse="false") == ["same-new", "same-mid", "same-old"]
+
+
+def test_an_old_article_that_is_far_more_relevant_still_wins(client):
+    assert ids(client, q="vaksin malaria", sort="relevance")[0] == "deep-old"
+    assert ids(client, q="vaksin malaria", sort="recent")[0] == "deep-old"
+
+
+def test_recent_scores_follow_the_documented_decay(client):
+    def scores(**params):
+        r = client.simulate_get("/api/search", params={"q": "vaksin malaria", "collapse": "false", **params}).json
+        return {x["id"]: (x["score"], x["published"]) for x in r["results"]}
+
+    relevance = scores(sort="relevance")
+    recent = scores(sort="recent", half_life="2", now="2023-07-01T10:00:00+07:00")
+    from datetime import datetime
+
+    now = datetime.fromisoformat("2023-07-01T10:00:00+07:00")
+    for doc, (score, published) in recent.items():
+        age = (now - datetime.fromisoformat(published)).total_seconds() / 86400
+        expected = relevance[doc][0] * (0.3 + 0.7 * 2 ** (-age / 2))
+        assert score == pytest.approx(expected, rel=1e-3)
+
+
+def test_now_moves_the_reference_point(client):
+    # Measured from 2023-05-02 the May article is the fresh one; later ones count as age 0
+    # and tie on relevance, so the newest of those still leads; the old one is not penalised.
+    recent_from_may = ids(client, q="festival layang", sort="recent", now="2023-05-02", collapse="false")
+    recent_default = ids(client, q="festival layang", sort="recent", collapse="false")
+    assert recent_default[-1] == "same-old"
+    assert set(recent_from_may) == {"same-old", "same-mid", "same-new"}
+
+
+def test_near_duplicates_from_other_outlets_collapse(tmp_path):
+    records = [
+        record(id="k1", source="Kompas.com", title="Gempa Magnitudo 5 Guncang Maluku Utara Pagi Ini",
+               body="Gempa mengguncang Maluku Utara.", published="2019-09-10T08:00:00+07:00"),
+        record(id="t1", source="Tempo.co", title="Gempa Magnitudo 5 Guncang Maluku Utara",
+               body="Gempa mengguncang wilayah Maluku Utara pagi.", published="2019-09-10T08:05:00+07:00"),
+        record(id="k2", source="Kompas.com", title="Warga Maluku Utara Mengungsi Setelah Gempa",
+               body="Warga mengungsi setelah gempa.", published="2019-09-10T09:00:00+07:00"),
+    ]
+    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "d.jsonl", records)]))
+    client = testing.TestClient(create_app(tmp_path / "ix"))
+    body = client.simulate_get("/api/search", params={"q": "gempa maluku utara"}).json
+    got = {x["id"]: x["duplicates"] for x in body["results"]}
+    assert len(got) == 2 and "k2" in got
+    folded = [d for dups in got.values() for d in dups]
+    assert len(folded) == 1 and folded[0] in ("k1", "t1")
+    expanded = client.simulate_get("/api/search", params={"q": "gempa maluku utara", "collapse": "false"}).json
+    assert len(expanded["results"]) == 3
