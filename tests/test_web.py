@@ -1,0 +1,52 @@
+"""The search page through falcon.testing: formats, size, escaping, errors."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from falcon import testing
+
+from index.dates import WIB
+from search.api import create_app
+from search.web import date_id, number_id, relative_id
+
+
+@pytest.fixture(scope="module")
+def client(sample_index):
+    return testing.TestClient(create_app(sample_index))
+
+
+def test_indonesian_formats():
+    assert number_id(1234) == "1.234"
+    assert number_id(0.0234, 2) == "0,02"
+    assert date_id(datetime(2023, 7, 1, 12, 0, tzinfo=WIB)) == "Sabtu, 1 Juli 2023 12.00 WIB"
+    assert date_id(datetime(2019, 9, 20, tzinfo=WIB), has_time=False) == "Jumat, 20 September 2019"
+    now = datetime(2023, 7, 1, 12, 0, tzinfo=WIB)
+    assert relative_id(now - timedelta(hours=2), now) == "2 jam lalu"
+    assert relative_id(now - timedelta(days=30), now) is None
+
+
+def test_page_with_assets_stays_under_100_kb(client):
+    page = client.simulate_get("/cari", params={"q": "iuran bpjs"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    css = client.simulate_get("/static/berita.css")
+    js = client.simulate_get("/static/berita.js")
+    assert css.status_code == js.status_code == 200
+    assert len(page.content) + len(css.content) + len(js.content) < 100_000
+    assert "http://" not in page.text.replace("http://127", "") and "https://cdn" not in page.text
+
+
+def test_results_count_facets_and_links_reflect_the_url(client):
+    page = client.simulate_get("/cari", query_string="q=iuran&category=ekonomi").text
+    assert "hasil (" in page and "detik)" in page
+    assert 'data-facet="category:ekonomi" aria-current="true"' in page or 'aria-current="true" class="on"' in page
+    assert 'name="category" value="ekonomi"' in page  # kept when the form is resubmitted
+
+
+def test_query_text_is_escaped(client):
+    page = client.simulate_get("/cari", params={"q": '<script>alert("x")</script>'}).text
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_invalid_parameters_render_a_400_page(client):
+    r = client.simulate_get("/cari", params={"q": "bpjs", "from": "bukan-tanggal"})
+    assert r.status_code == 400 and "Permintaan tidak valid" in r.text
