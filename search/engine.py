@@ -34,7 +34,6 @@ MAX_QUERY_CHARS = 500
 MAX_SIZE = 50
 MAX_WINDOW = 1000          # deepest result a client may page to
 RERANK_DEPTH = 200         # relevance top-K that "recent" and collapsing rerank
-COUNT_LIMIT = 200_000      # matches examined for an exact total and facets
 DEFAULT_HALF_LIFE_DAYS = 7.0
 
 
@@ -230,48 +229,27 @@ class SearchEngine:
         )
 
     def _count(self, snap: Snapshot, q: wq.Query, filters: dict, want_facets: bool):
-        """Exact total (and facet counts) from one pass over the matches.
+        """Exact total (and facet counts) of the matching documents.
 
         Facets are multi-select: the category counts ignore the category
         filter, so picking one category still shows the others' counts."""
-        searcher, dv = snap.searcher, snap.docvalues
+        dv = snap.docvalues
+        docs = doc_set(snap.searcher, q, dv.live)
         accept = _all_of(list(filters.values()))
-        others = {
-            kind: _all_of([c for k, c in filters.items() if k != kind]) for kind in ("category", "source")
-        }
-        total = 0
-        matched: list[int] = []
-        category_counts: Counter[str] = Counter()
-        source_counts: Counter[str] = Counter()
-        examined = 0
-        estimate = False
-        docs = doc_set(searcher, q, dv.live)
-        for docnum in docs:
-            examined += 1
-            if examined > COUNT_LIMIT:
-                estimate = True
-                break
-            if accept is None or accept(docnum):
-                total += 1
-                matched.append(docnum)
-            if want_facets:
-                ok_cat = others["category"]
-                ok_src = others["source"]
-                if ok_cat is None or ok_cat(docnum):
-                    category_counts[dv.category[docnum]] += 1
-                if ok_src is None or ok_src(docnum):
-                    source_counts[dv.source[docnum]] += 1
-        if estimate:
-            # Extrapolate from the share of examined matches that passed.
-            size = q.estimate_size(searcher.reader()) if not isinstance(q, wq.Every) else searcher.doc_count()
-            total = int(total * size / COUNT_LIMIT)
+        if accept is None and not want_facets:
+            return len(docs), False, {}, docs
+        matched = [d for d in docs if accept(d)] if accept else list(docs)
         facets = {}
         if want_facets:
+            counts = {}
+            for kind, keys in (("category", dv.category), ("source", dv.source)):
+                others = _all_of([c for k, c in filters.items() if k != kind])
+                counts[kind] = Counter(keys[d] for d in docs if others is None or others(d))
             facets = {
-                "category": self._facet(category_counts, dv.category, dv.category_label),
-                "source": self._facet(source_counts, dv.source, dv.source_label),
+                "category": self._facet(counts["category"], dv.category, dv.category_label),
+                "source": self._facet(counts["source"], dv.source, dv.source_label),
             }
-        return total, estimate, facets, matched
+        return len(matched), False, facets, matched
 
     @staticmethod
     def _facet(counts: Counter, keys: list[str], labels: list[str], limit: int = 20):
@@ -286,7 +264,7 @@ class SearchEngine:
         return [(k, label_for.get(k, k), n) for k, n in counts.most_common(limit) if k]
 
     def _rank(self, snap: Snapshot, q, request: SearchRequest, sort: str, filters: dict,
-              matched: list[int], has_words: bool) -> list[tuple[int, float | None, list[str]]]:
+              matched, has_words: bool) -> list[tuple[int, float | None, list[int]]]:
         dv = snap.docvalues
         window = min(request.page * request.size, MAX_WINDOW)
         if sort in ("newest", "oldest") or not has_words:

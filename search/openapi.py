@@ -153,7 +153,7 @@ def openapi_document() -> dict:
                     "properties": {
                         "query": {"type": "string"},
                         "total": {"type": "integer"},
-                        "total_is_estimate": {"type": "boolean"},
+                        "total_is_estimate": {"type": "boolean", "description": "False: totals are exact counts."},
                         "page": {"type": "integer"},
                         "size": {"type": "integer"},
                         "pages": {"type": "integer"},
