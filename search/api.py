@@ -13,7 +13,7 @@ from pathlib import Path
 import falcon
 import falcon.media
 
-from .engine import InvalidRequest, SearchEngine, SearchRequest, SearchResult
+from .engine import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchEngine, SearchRequest, SearchResult
 from .openapi import openapi_document
 from .params import parse_bool, parse_date_bound, parse_float, parse_int
 from .problems import InvalidParameter, handle_unexpected, serialize_problem
@@ -46,7 +46,7 @@ def request_from_params(req: falcon.Request) -> SearchRequest:
         page=parse_int("page", get("page"), 1),
         size=parse_int("size", get("size"), 10),
         now=parse_date_bound("now", now, end=True) if now else None,
-        half_life_days=parse_float("half_life", get("half_life"), 7.0),
+        half_life_days=parse_float("half_life", get("half_life"), DEFAULT_HALF_LIFE_DAYS),
         collapse=parse_bool("collapse", get("collapse"), True),
         facets=parse_bool("facets", get("facets"), False),
     )

@@ -17,16 +17,24 @@ def _column(reader, name: str, translate: bool = True) -> list:
     return list(reader.column_reader(name, translate=translate))
 
 
+def _labels(keys: list[str], labels_by_doc: list) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for key, label in zip(keys, labels_by_doc):
+        if key and key not in labels:
+            labels[key] = label or key
+    return labels
+
+
 @dataclass(frozen=True)
 class DocValues:
-    """Indexed by global document number."""
+    """Lists are indexed by global document number."""
 
     published: list[int]          # Whoosh datetime longs (UTC microseconds)
     category: list[str]           # normalised keys ("" when absent)
     source: list[str]
     author: list[str]
-    category_label: list[str]
-    source_label: list[str]
+    category_labels: dict[str, str]  # key -> the first original label seen, for display
+    source_labels: dict[str, str]
     newest_published: int | None  # of the live documents: "now" for an archive
     live: frozenset[int]          # docnums not deleted
 
@@ -35,13 +43,15 @@ class DocValues:
         reader = searcher.reader()
         published = [v or 0 for v in _column(reader, "published", translate=False)]
         live = frozenset(reader.all_doc_ids())
+        category = [v or "" for v in _column(reader, "category")]
+        source = [v or "" for v in _column(reader, "source")]
         return cls(
             published=published,
             newest_published=max((published[d] for d in live), default=None),
             live=live,
-            category=[v or "" for v in _column(reader, "category")],
-            source=[v or "" for v in _column(reader, "source")],
+            category=category,
+            source=source,
             author=[v or "" for v in _column(reader, "author_key")],
-            category_label=[v or "" for v in _column(reader, "category_label")],
-            source_label=[v or "" for v in _column(reader, "source_label")],
+            category_labels=_labels(category, _column(reader, "category_label")),
+            source_labels=_labels(source, _column(reader, "source_label")),
         )

@@ -211,7 +211,7 @@ class SearchEngine:
                 filters = _Filters.from_request(request).checks(snap)
                 total, estimate, facets, matched = self._count(
                     snap, compiled.match_query if compiled else q, filters, request.facets)
-                ranked = self._rank(snap, q, request, sort, filters, matched, bool(compiled))
+                ranked = self._rank(snap, q, request, sort, bool(filters), matched, bool(compiled))
             start = (request.page - 1) * request.size
             page = ranked[start : start + request.size]
             terms = compiled.highlight_terms if compiled else set()
@@ -246,25 +246,20 @@ class SearchEngine:
                 others = _all_of([c for k, c in filters.items() if k != kind])
                 counts[kind] = Counter(keys[d] for d in docs if others is None or others(d))
             facets = {
-                "category": self._facet(counts["category"], dv.category, dv.category_label),
-                "source": self._facet(counts["source"], dv.source, dv.source_label),
+                "category": self._facet(counts["category"], dv.category_labels),
+                "source": self._facet(counts["source"], dv.source_labels),
             }
         return len(matched), False, facets, matched
 
     @staticmethod
-    def _facet(counts: Counter, keys: list[str], labels: list[str], limit: int = 20):
+    def _facet(counts: Counter, labels: dict[str, str], limit: int = 20):
         """(key, display label, count), most common first."""
-        wanted = {k for k, _ in counts.most_common(limit) if k}
-        label_for: dict[str, str] = {}
-        for key, label in zip(keys, labels):
-            if key in wanted and key not in label_for:
-                label_for[key] = label or key
-                if len(label_for) == len(wanted):
-                    break
-        return [(k, label_for.get(k, k), n) for k, n in counts.most_common(limit) if k]
+        return [(k, labels.get(k) or k, n) for k, n in counts.most_common(limit) if k]
 
-    def _rank(self, snap: Snapshot, q, request: SearchRequest, sort: str, filters: dict,
+    def _rank(self, snap: Snapshot, q, request: SearchRequest, sort: str, filtered: bool,
               matched, has_words: bool) -> list[tuple[int, float | None, list[int]]]:
+        """``matched`` holds the documents that pass the filters (from :meth:`_count`),
+        so scoring only has to test membership instead of re-running each filter."""
         dv = snap.docvalues
         window = min(request.page * request.size, MAX_WINDOW)
         if sort in ("newest", "oldest") or not has_words:
@@ -277,10 +272,10 @@ class SearchEngine:
             depth = 2 * window + request.size
         if sort == "recent":
             depth = max(depth, RERANK_DEPTH)
-        scored = self._top_scored(snap, q, depth, _all_of(list(filters.values())))
+        accept = (matched if isinstance(matched, set) else set(matched)).__contains__ if filtered else None
+        scored = self._top_scored(snap, q, depth, accept)
         if sort == "recent":
-            now_long = datetime_to_long(to_utc_naive(request.now)) if request.now else dv.newest_published
-            scored = recency_rerank(scored, dv.published, now_long, request.half_life_days)
+            scored = self._by_recency(snap, scored, request.now, request.half_life_days)
         ranked = [(d, s, []) for d, s in scored]
         if request.collapse:
             titles = lambda d: snap.searcher.stored_fields(d)["title"]  # noqa: E731
@@ -299,6 +294,14 @@ class SearchEngine:
         scored.sort(key=lambda item: (-round(item[1], 6), -published[item[0]]))
         return scored
 
+    @staticmethod
+    def _by_recency(snap: Snapshot, scored: list[tuple[int, float]], now: datetime | None,
+                    half_life_days: float) -> list[tuple[int, float]]:
+        """Rerank by freshness; ages count from ``now`` or else the newest article."""
+        dv = snap.docvalues
+        now_long = datetime_to_long(to_utc_naive(now)) if now else dv.newest_published
+        return recency_rerank(scored, dv.published, now_long, half_life_days)
+
     def ranked_docnums(self, q: str, limit: int = 100, sort: str = "relevance",
                        now: datetime | None = None) -> tuple[list[int], Snapshot]:
         """Document numbers of the top ``limit`` matches, without highlighting or
@@ -310,9 +313,7 @@ class SearchEngine:
                 return [], snap
             scored = self._top_scored(snap, compiled.query, max(limit, RERANK_DEPTH if sort == "recent" else limit), None)
             if sort == "recent":
-                dv = snap.docvalues
-                now_long = datetime_to_long(to_utc_naive(now)) if now else dv.newest_published
-                scored = recency_rerank(scored, dv.published, now_long, DEFAULT_HALF_LIFE_DAYS)
+                scored = self._by_recency(snap, scored, now, DEFAULT_HALF_LIFE_DAYS)
             return [d for d, _ in scored[:limit]], snap
 
     def _hit(self, snap: Snapshot, docnum: int, score: float | None, terms: set[str], dups: list[int]) -> Hit:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .engine import MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
+from .engine import DEFAULT_HALF_LIFE_DAYS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
 
 DATE_PARAM = {
     "type": "string",
@@ -57,7 +57,7 @@ def openapi_document() -> dict:
                         _param("now", "sort=recent: the moment ages are measured from "
                                       "(default: the newest article in the index).", DATE_PARAM),
                         _param("half_life", "sort=recent: days after which freshness counts half.",
-                               {"type": "number", "exclusiveMinimum": 0, "default": 7}),
+                               {"type": "number", "exclusiveMinimum": 0, "default": DEFAULT_HALF_LIFE_DAYS}),
                         _param("collapse", "Fold near-identical stories from other outlets into one hit.",
                                {"type": "boolean", "default": True}),
                         _param("facets", "Include category and source counts for the query.",

@@ -8,6 +8,7 @@ around it) is marked safe.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -85,8 +86,8 @@ class PageResource:
         try:
             request = request_from_params(req)
             if preset and not (request.date_from or request.date_to):
-                request = _replace(request, date_from=reference - PRESETS[preset][1])
-            request = _replace(request, size=PAGE_SIZE, facets=True)
+                request = replace(request, date_from=reference - PRESETS[preset][1])
+            request = replace(request, size=PAGE_SIZE, facets=True)
             result = self.engine.search(request)
             if request.q.strip() and result.total < 5:
                 suggestion = suggest_spelling(self.engine, request.q)
@@ -109,12 +110,6 @@ class PageResource:
         with self.engine.manager.acquire() as snap:
             newest = snap.docvalues.newest_published
         return from_utc_naive(long_to_datetime(newest)) if newest else datetime.now(WIB)
-
-
-def _replace(request: SearchRequest, **changes) -> SearchRequest:
-    from dataclasses import replace
-
-    return replace(request, **changes)
 
 
 def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
