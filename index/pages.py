@@ -44,7 +44,6 @@ PHOTO_CREDIT = re.compile(
     r"^(?:ilustrasi|foto|dok|dokumentasi|istimewa|net)\b.*|.*/(?:net|ist|istimewa|rmol|dok)\.?$",
     re.IGNORECASE,
 )
-OPEN_QUOTES = ("\u201c", '"')
 
 
 class PageError(ValueError):

@@ -7,10 +7,6 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import exact_analyzer, stemmed_analyzer
 
-# Fields a user query may scope a term to, and the index fields behind them.
-TEXT_FIELDS = ("title", "body")
-EXACT_TWIN = {"title": "title_exact", "body": "body_exact"}
-
 
 def build_schema(stemming: str = "protected") -> Schema:
     """``stemming`` ("protected", "snowball", "none") exists for evaluations;

@@ -5,7 +5,6 @@ as problem+json in one place (:mod:`search.problems`)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path

@@ -145,5 +145,6 @@ def test_any_query_string_gives_a_valid_envelope(client, q):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
 def test_any_raw_query_string_never_500s(client, raw):
-    r = client.simulate_get("/api/search", query_string=raw)
+    # A query string cannot begin with its own "?" separator (falcon's test client refuses it).
+    r = client.simulate_get("/api/search", query_string=raw.lstrip("?"))
     assert r.status_code < 500
