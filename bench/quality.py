@@ -43,6 +43,8 @@ from search.manager import SearcherManager  # noqa: E402
 from search.query import DEFAULT_WEIGHTS, Weights  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+SHIPPED = "protected +twins +proximity [shipped]"
+BASELINES = ("SQLite FTS5 (unicode61, bm25 title 2:1)", "no stemming (+twins, proximity)")
 PREFIXES = ("mem", "men", "meng", "meny", "me", "pem", "pen", "peng", "peny", "pe", "per", "di", "ber", "be",
             "ter", "ke", "se")
 SUFFIXES = ("kan", "an", "i", "nya", "lah")
@@ -131,15 +133,14 @@ def configurations() -> list[Config]:
     base = DEFAULT_WEIGHTS
     plain = replace(base, exact_twins=False, proximity=False)
     return [
-        Config("SQLite FTS5 (unicode61, bm25 title 2:1)", "fts5"),
-        Config("no stemming (+twins, proximity)", "none"),
+        Config(BASELINES[0], "fts5"),
+        Config(BASELINES[1], "none"),
         Config("Snowball, stemmed only", "snowball", plain),
         Config("Snowball (+twins, proximity)", "snowball"),
         Config("protected, stemmed only", "protected", plain),
         Config("protected +twins", "protected", replace(base, proximity=False)),
         Config("protected +twins +title proximity", "protected", replace(base, proximity_body=0)),
-        Config("protected +twins +proximity", "protected", replace(base, proximity=True, proximity_body=1.0,
-                                                                   proximity_title=1.5)),
+        Config(SHIPPED, "protected", base),
         Config("  same, title weight 1", "protected", replace(base, title=1.0)),
         Config("  same, title weight 3", "protected", replace(base, title=3.0)),
         Config("  same, exact twins weight x2", "protected",
@@ -210,6 +211,18 @@ def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
     return dcg / idcg if idcg else 0.0
 
 
+def paired_sign_test(ours: list[float], theirs: list[float], tolerance: float = 1e-9
+                     ) -> tuple[int, int, int, float]:
+    """Queries where we score higher, lower, the same; and the two-sided sign
+    test's p-value over the queries that differ (a small judged set needs a
+    per-query view: a mean can move on one query alone)."""
+    better = sum(1 for a, b in zip(ours, theirs) if a > b + tolerance)
+    worse = sum(1 for a, b in zip(ours, theirs) if b > a + tolerance)
+    n = better + worse
+    tail = sum(math.comb(n, k) for k in range(min(better, worse) + 1)) / 2 ** n if n else 1.0
+    return better, worse, len(ours) - n, min(1.0, 2 * tail)
+
+
 def judged_queries() -> list[str]:
     lines = (HERE / "judged-queries.txt").read_text(encoding="utf-8").splitlines()
     return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
@@ -258,6 +271,7 @@ def main() -> None:
     items = known_items(records, args.sample)
     judgments = load_judgments()
     rows = []
+    per_query_ndcg: dict[str, list[float]] = {}
     for c in configs:
         ranker = rankers[c.name]
         t0 = time.perf_counter()
@@ -271,6 +285,7 @@ def main() -> None:
                   for n in (2, 3, 4)}
         varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
         ndcg = [ndcg_at_10(ranker.ranked_ids(q, 10), judgments[q]) for q in judged_queries() if judgments.get(q)]
+        per_query_ndcg[c.name] = ndcg
         rows.append((c.name, overall, by_len, varied, sum(ndcg) / len(ndcg) if ndcg else float("nan"), ms))
 
     n_varied = sum(1 for it in items if it.varied)
@@ -284,6 +299,11 @@ def main() -> None:
     for name, m, by_len, varied, ndcg, ms in rows:
         print(f"{name:<40}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{m['R@100']:>7.3f}"
               f"{by_len[2]:>8.3f}{by_len[3]:>7.3f}{by_len[4]:>7.3f}{varied:>8.3f}{ndcg:>9.3f}{ms:>7.1f}")
+    print()
+    for baseline in BASELINES:
+        better, worse, equal, p = paired_sign_test(per_query_ndcg[SHIPPED], per_query_ndcg[baseline])
+        print(f"judged nDCG@10, shipped vs {baseline}: better on {better}, worse on {worse}, "
+              f"equal on {equal} queries (two-sided sign test p = {p:.3f})")
 
 
 if __name__ == "__main__":

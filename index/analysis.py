@@ -16,6 +16,7 @@ the terms its article was indexed under.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -35,6 +36,9 @@ TOKEN_PATTERN = re.compile(
 )
 THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 PARTICLES = ("nya", "lah", "kah", "pun", "tah", "ku", "mu")
+# What Snowball strips before anything else: particles, then a possessive.
+# News rarely writes -ku/-mu ("my", "your") but many roots end in them (laku).
+SNOWBALL_CLITICS = ("lah", "kah", "pun", "ku", "mu", "nya")
 
 
 def _data_lines(name: str) -> list[str]:
@@ -60,6 +64,19 @@ def _load_protection() -> tuple[frozenset[str], dict[str, str]]:
 PROTECTED_ROOTS, STEM_REPAIRS = _load_protection()
 
 
+def _rules_fingerprint() -> str:
+    """A digest of the word lists the stemmed analysis depends on. Indexes
+    record it, because a query stemmed under other rules than its index
+    silently misses (masalah was indexed as "masa" before it was protected)."""
+    digest = hashlib.sha256()
+    for name in ("stem-protect.txt", "stopwords-id.txt"):
+        digest.update(resources.files("index").joinpath("data", name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+STEM_RULES = _rules_fingerprint()
+
+
 @lru_cache(maxsize=1)
 def _snowball():
     import Stemmer  # PyStemmer; imported lazily so unpickling a schema stays cheap
@@ -73,14 +90,32 @@ def snowball_stem(word: str) -> str:
     return _snowball().stemWord(word)
 
 
+def stem_without_clitic(word: str) -> str:
+    """The repaired Snowball stem read as if ``word`` ended in no particle
+    (-lah/-kah/-pun) or possessive (-ku/-mu): a possessive -nya is added for
+    Snowball to take off instead, so bersekolah -> sekolah and berlaku -> laku
+    where Snowball alone gives seko and berla."""
+    stemmed = _snowball().stemWord(word + "nya")
+    return STEM_REPAIRS.get(stemmed, stemmed)
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Stem one folded word: protected roots stay, Snowball output is repaired."""
+    """Stem one folded word: protected roots stay, Snowball output is repaired.
+
+    Snowball strips -lah/-kah/-pun and -ku/-mu first, which cuts roots that
+    merely end in those letters (sekolah -> seko, masalah -> masa, menikah ->
+    meni, berlaku -> berla). Where the reading without them gives a protected
+    root, that reading wins."""
     if word in PROTECTED_ROOTS:
         return word
     for particle in PARTICLES:
         if word.endswith(particle) and word[: -len(particle)] in PROTECTED_ROOTS:
             return word[: -len(particle)]
+    if word.endswith(SNOWBALL_CLITICS):
+        root = stem_without_clitic(word)
+        if root in PROTECTED_ROOTS:
+            return root
     stemmed = _snowball().stemWord(word)
     return STEM_REPAIRS.get(stemmed, stemmed)
 
@@ -178,7 +213,11 @@ class ReduplicationFilter(Filter):
 
 class IndonesianStemFilter(Filter):
     """Snowball's Indonesian stemmer with our protected roots and repairs.
-    Compounds and numbers are left as they are."""
+    Compounds and numbers are left as they are. ``rules`` is pickled with the
+    schema: it says which version of the word lists an index was built with."""
+
+    def __init__(self, rules: str = STEM_RULES):
+        self.rules = rules
 
     def __eq__(self, other: object) -> bool:
         return other.__class__ is self.__class__

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from .readers import Problem, count_records, read_paths, sample_path
 from .stats import index_stats
-from .store import IndexMissing, resolve_index_dir
+from .store import IndexMissing, StaleAnalysis, resolve_index_dir
 from .writer import DEFAULT_BATCH, Indexer, delete_articles
 
 index_option = click.option(
@@ -61,6 +61,9 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
             on_article=lambda _: bar.update(1),
             on_problem=lambda p: (bar.update(1), tqdm.write(f"error: {p}", file=sys.stderr)),
         )
+    except StaleAnalysis as exc:
+        bar.close()
+        raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         bar.close()
         click.echo("interrupted: the index keeps its last commit; run the same command "
@@ -132,3 +135,5 @@ def stats_command(index_dir, as_json) -> None:
     top = list(stats["categories"].items())[:10]
     more = len(stats["categories"]) - len(top)
     click.echo("categories   " + ", ".join(f"{k} {v:,}" for k, v in top) + (f" (+{more} more)" if more else ""))
+    click.echo(f"stem rules   {stats['stem_rules']}" + (f" (STALE: {stats['stale_analysis']})"
+                                                         if stats["stale_analysis"] else " (current)"))

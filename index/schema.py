@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from .analysis import exact_analyzer, stemmed_analyzer
+from .analysis import STEM_RULES, IndonesianStemFilter, exact_analyzer, stemmed_analyzer
 
 
 def build_schema(stemming: str = "protected") -> Schema:
@@ -32,3 +32,26 @@ def build_schema(stemming: str = "protected") -> Schema:
         author_key=ID(sortable=True),
         digest=ID(sortable=True),
     )
+
+
+def _our_stemmer(schema: Schema) -> IndonesianStemFilter | None:
+    for component in getattr(schema["title"].analyzer, "items", ()):
+        if type(component) is IndonesianStemFilter:  # not the evaluation-only PlainStemFilter
+            return component
+    return None
+
+
+def stem_rules_of(schema: Schema) -> str | None:
+    """The stemming-rules fingerprint an index was built with; None for an
+    index made before fingerprints existed or without our stemmer."""
+    return getattr(_our_stemmer(schema), "rules", None)
+
+
+def stale_analysis(schema: Schema) -> str | None:
+    """Why queries would miss in an index with this schema, or None when it
+    stems as this Berita does (or is an unstemmed/plain-Snowball evaluation index)."""
+    if _our_stemmer(schema) is None or stem_rules_of(schema) == STEM_RULES:
+        return None
+    built = stem_rules_of(schema) or "(from before rule fingerprints)"
+    return (f"index built with stemming rules {built} but this Berita stems with {STEM_RULES}: "
+            "index the articles again into a new directory")

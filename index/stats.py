@@ -6,6 +6,7 @@ import os
 from collections import Counter
 
 from .dates import from_utc_naive
+from .schema import stale_analysis, stem_rules_of
 from .store import index_size_bytes, open_existing
 
 
@@ -32,6 +33,8 @@ def index_stats(index_dir: str | os.PathLike) -> dict:
                 "segments": len(reader.leaf_readers()),
                 "generation": ix.latest_generation(),
                 "size_bytes": index_size_bytes(index_dir),
+                "stem_rules": stem_rules_of(ix.schema),
+                "stale_analysis": stale_analysis(ix.schema),
             }
     finally:
         ix.close()

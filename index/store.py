@@ -8,7 +8,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
-from .schema import build_schema
+from .schema import build_schema, stale_analysis
 
 DEFAULT_INDEX_DIR = "var/index"
 INDEX_ENV = "BERITA_INDEX"
@@ -23,11 +23,21 @@ def resolve_index_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(path or os.environ.get(INDEX_ENV) or DEFAULT_INDEX_DIR)
 
 
+class StaleAnalysis(RuntimeError):
+    """The index was built with other stemming rules than this Berita's:
+    adding to it would mix two analyses in one index."""
+
+
 def open_or_create(index_dir: str | os.PathLike, stemming: str = "protected") -> Index:
     directory = Path(index_dir)
     directory.mkdir(parents=True, exist_ok=True)
     if whoosh_index.exists_in(str(directory)):
-        return whoosh_index.open_dir(str(directory))
+        ix = whoosh_index.open_dir(str(directory))
+        reason = stale_analysis(ix.schema)
+        if reason:
+            ix.close()
+            raise StaleAnalysis(f"{directory}: {reason}")
+        return ix
     return whoosh_index.create_in(str(directory), build_schema(stemming))
 
 

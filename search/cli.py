@@ -83,9 +83,12 @@ def serve_command(index_dir, host, port, threads, workers):
 
     directory = resolve_index_dir(index_dir)
     try:
-        SearchEngine.open(directory).close()  # fail fast, before binding
+        engine = SearchEngine.open(directory)  # fail fast, before binding
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
+    for warning in engine.health()["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+    engine.close()
 
     def ready(h, p):
         shown = f"[{h}]" if ":" in h else h

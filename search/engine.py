@@ -22,6 +22,7 @@ from whoosh.util.times import datetime_to_long
 
 from index.dates import from_utc_naive, to_utc_naive
 from index.model import normalise_key
+from index.schema import stale_analysis, stem_rules_of
 
 from .docsets import doc_set
 from .highlight import highlight_title, snippet
@@ -361,6 +362,8 @@ class SearchEngine:
                 "generation": snap.generation,
                 "last_commit": self.manager.last_commit_time(),
                 "searcher_opened": datetime.fromtimestamp(snap.opened_at).astimezone(),
+                "stem_rules": stem_rules_of(snap.searcher.schema),
+                "warnings": [w for w in (stale_analysis(snap.searcher.schema),) if w],
             }
 
 

@@ -186,13 +186,18 @@ def openapi_document() -> dict:
                 },
                 "Health": {
                     "type": "object",
-                    "required": ["status", "documents", "generation"],
+                    "required": ["status", "documents", "generation", "warnings"],
                     "properties": {
                         "status": {"type": "string"},
                         "documents": {"type": "integer"},
                         "generation": {"type": "integer"},
                         "last_commit": {"type": ["string", "null"], "format": "date-time"},
                         "searcher_opened": {"type": "string", "format": "date-time"},
+                        "stem_rules": {"type": ["string", "null"],
+                                       "description": "Fingerprint of the stemming rules the index was built with"},
+                        "warnings": {"type": "array", "items": {"type": "string"},
+                                     "description": "E.g. an index built with other stemming rules than the "
+                                                    "server's: queries may miss until it is rebuilt"},
                     },
                 },
             },

@@ -48,6 +48,27 @@ def test_protected_words_where_snowball_mangles_news_vocabulary():
     assert stem("mengatakan") == stem("kata") == stem("dikatakan")
 
 
+def test_roots_ending_in_clitic_letters_keep_them():
+    # Snowball reads -lah/-kah/-ku/-nya as particles and possessives first.
+    assert snowball_stem("masalah") == snowball_stem("masa")  # "problem" merged with "time"
+    assert stem("masalah") == stem("bermasalah") == stem("permasalahan") != stem("masa")
+    assert stem("sekolah") == stem("bersekolah") == stem("sekolahnya") == "sekolah"
+    assert stem("menikah") == stem("pernikahan") == stem("dinikahi") == stem("menikahi")
+    assert stem("berlaku") == stem("laku")
+    assert stem("bertanya") == stem("pertanyaan") == stem("menanyakan")
+    # a real particle on an unprotected word is still taken off
+    assert stem("rumahlah") == stem("rumah")
+
+
+def test_roots_meet_their_own_derivations():
+    assert snowball_stem("cerai") != snowball_stem("perceraian")  # the defect
+    assert stem("cerai") == stem("perceraian") == stem("bercerai") == stem("menceraikan")
+    assert stem("partai") == stem("kepartaian")
+    assert stem("capai") == stem("mencapai") == stem("pencapaian")
+    assert stem("ketua") == stem("diketuai") != stem("tua")
+    assert stem("empati") != stem("empat")
+
+
 def test_ordinary_derivations_still_meet():
     assert stem("pemindahan") == stem("memindahkan") == stem("dipindahkan")
     assert stem("kenaikan") == stem("naik")

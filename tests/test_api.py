@@ -106,6 +106,7 @@ def test_article_health_openapi(client):
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
     health = get(client, "/health").json
     assert health["documents"] == 25 and health["generation"] >= 1 and health["last_commit"]
+    assert health["warnings"] == [] and health["stem_rules"]
     spec = get(client, "/openapi.json").json
     validate_spec(spec)
     params = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}

@@ -3,7 +3,9 @@ import json
 from click.testing import CliRunner
 from conftest import record, write_jsonl
 
+from index.analysis import STEM_RULES
 from index.cli import cli
+from search.engine import SearchEngine, SearchRequest
 
 
 def run(*args):
@@ -58,3 +60,25 @@ def test_missing_index_and_missing_path_are_clear_errors(tmp_path):
     assert result.exit_code == 1 and "no such file" in result.output
     result = run("delete", "zz", "--index", tmp_path / "ix")
     assert result.exit_code == 1 and "no article with id 'zz'" in result.output
+
+
+def test_an_index_built_with_other_stemming_rules_is_reported_and_never_mixed(tmp_path, monkeypatch):
+    ix = tmp_path / "ix"
+    assert run("index", write_jsonl(tmp_path / "a.jsonl", [record(id="a")]), "--index", ix).exit_code == 0
+    stats = json.loads(run("stats", "--index", ix, "--json").output)
+    assert stats["stem_rules"] == STEM_RULES and stats["stale_analysis"] is None
+    # A newer Berita with other word lists meets the old index.
+    monkeypatch.setattr("index.schema.STEM_RULES", "rules-v2")
+    result = run("index", write_jsonl(tmp_path / "b.jsonl", [record(id="b")]), "--index", ix)
+    assert result.exit_code == 1
+    assert str(ix) in result.output and f"stemming rules {STEM_RULES}" in result.output
+    assert "index the articles again" in result.output
+    stats = json.loads(run("stats", "--index", ix, "--json").output)
+    assert stats["documents"] == 1 and "rules-v2" in stats["stale_analysis"]
+    assert "STALE" in run("stats", "--index", ix).output
+    engine = SearchEngine.open(ix)
+    try:
+        assert engine.health()["warnings"] == [stats["stale_analysis"]]
+        assert engine.search(SearchRequest(q="")).total == 1
+    finally:
+        engine.close()
