@@ -168,16 +168,9 @@ class FtsRanker:
 class EngineRanker:
     def __init__(self, manager: SearcherManager, config: Config):
         self.engine = SearchEngine(manager, weights=config.weights, stemming=config.stemming)
-        self._ids: dict[int, str] = {}
 
     def ranked_ids(self, q: str, limit: int) -> list[str]:
-        docnums, snap = self.engine.ranked_docnums(q, limit)
-        out = []
-        for d in docnums:
-            if d not in self._ids:
-                self._ids[d] = snap.searcher.stored_fields(d)["id"]
-            out.append(self._ids[d])
-        return out
+        return self.engine.ranked_ids(q, limit)
 
 
 def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:

@@ -73,7 +73,7 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
     seconds = time.perf_counter() - started
     rate = report.seen / seconds if seconds else 0.0
     click.echo(
-        f"{report.seen:,} articles in {seconds:.1f} s ({rate:,.0f} docs/s): "
+        f"{report.seen:,} article{'' if report.seen == 1 else 's'} in {seconds:.1f} s ({rate:,.0f} docs/s): "
         f"{report.added:,} added, {report.updated:,} updated, {report.unchanged:,} unchanged; "
         f"index {directory}"
     )

@@ -303,19 +303,18 @@ class SearchEngine:
         now_long = datetime_to_long(to_utc_naive(now)) if now else dv.newest_published
         return recency_rerank(scored, dv.published, now_long, half_life_days)
 
-    def ranked_docnums(self, q: str, limit: int = 100, sort: str = "relevance",
-                       now: datetime | None = None) -> tuple[list[int], Snapshot]:
-        """Document numbers of the top ``limit`` matches, without highlighting or
-        collapsing: for evaluations, which compare them with docnums of the same
-        snapshot (returned alongside)."""
+    def ranked_ids(self, q: str, limit: int = 100, sort: str = "relevance",
+                   now: datetime | None = None) -> list[str]:
+        """Article ids of the top ``limit`` matches, without highlighting or
+        collapsing: what evaluations compare with their judgments."""
         compiled = self.compiler.compile(q)
+        if compiled.is_empty:
+            return []
         with self.manager.acquire() as snap:
-            if compiled.is_empty:
-                return [], snap
             scored = self._top_scored(snap, compiled.query, max(limit, RERANK_DEPTH if sort == "recent" else limit), None)
             if sort == "recent":
                 scored = self._by_recency(snap, scored, now, DEFAULT_HALF_LIFE_DAYS)
-            return [d for d, _ in scored[:limit]], snap
+            return [snap.article_id(d) for d, _ in scored[:limit]]
 
     def _hit(self, snap: Snapshot, docnum: int, score: float | None, terms: set[str], dups: list[int]) -> Hit:
         stored = snap.searcher.stored_fields(docnum)

@@ -36,9 +36,17 @@ class Snapshot:
     docvalues: DocValues
     generation: int
     opened_at: float
+    _ids: dict[int, str] = field(default_factory=dict)
     _users: int = 0
     _retired: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def article_id(self, docnum: int) -> str:
+        """The stored id of a document, remembered for this snapshot (reading
+        stored fields decompresses the whole article)."""
+        if docnum not in self._ids:
+            self._ids[docnum] = self.searcher.stored_fields(docnum)["id"]
+        return self._ids[docnum]
 
     def _acquire(self) -> None:
         with self._lock:

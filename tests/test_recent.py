@@ -7,12 +7,13 @@ from falcon import testing
 from index.readers import read_paths
 from index.writer import Indexer
 from search.api import create_app
+from search.engine import SearchEngine
 
 FILLER = "Warga kota berbincang tentang cuaca dan harga kebutuhan pokok di pasar pagi ini."
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def ixdir(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("recent")
     records = [
         # Equally relevant: the same words, different days.
@@ -27,8 +28,12 @@ def client(tmp_path_factory):
                published="2023-06-30T10:00:00+07:00"),
         record(id="newest", title="Pasar Pagi Ramai", body=FILLER, published="2023-07-01T10:00:00+07:00"),
     ]
-    ixdir = tmp / "ix"
-    Indexer(ixdir).ingest(read_paths([write_jsonl(tmp / "r.jsonl", records)]))
+    Indexer(tmp / "ix").ingest(read_paths([write_jsonl(tmp / "r.jsonl", records)]))
+    return tmp / "ix"
+
+
+@pytest.fixture(scope="module")
+def client(ixdir):
     return testing.TestClient(create_app(ixdir))
 
 
@@ -90,3 +95,14 @@ def test_near_duplicates_from_other_outlets_collapse(tmp_path):
     assert len(folded) == 1 and folded[0] in ("k1", "t1")
     expanded = client.simulate_get("/api/search", params={"q": "gempa maluku utara", "collapse": "false"}).json
     assert len(expanded["results"]) == 3
+
+
+@pytest.mark.parametrize("sort", ["relevance", "recent"])
+def test_the_evaluation_ranking_is_the_api_ranking(client, ixdir, sort):
+    engine = SearchEngine.open(ixdir)
+    try:
+        for q in ("festival layang", "vaksin malaria", "pasar pagi"):
+            assert engine.ranked_ids(q, 10, sort=sort) == ids(client, q=q, sort=sort, collapse="false")
+        assert engine.ranked_ids("", 10) == []
+    finally:
+        engine.close()
