@@ -6,7 +6,7 @@
 Three checks over the corpus vocabulary (titles and bodies, folded, stopwords
 out), each against the stemmer as shipped (protected roots and repairs applied):
 
-clitic    A word ending in -lah/-kah/-pun or -ku/-mu that Snowball reads as
+clitic    A word ending in -lah/-kah/-pun or -ku/-mu/-nya that Snowball reads as
           root+particle or root+possessive although the letters belong to the
           root: sekolah -> seko, masalah -> masa (merged with "masa", time),
           menikah -> meni, berlaku -> berla. Flagged when the stem read without

@@ -36,8 +36,9 @@ TOKEN_PATTERN = re.compile(
 )
 THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 PARTICLES = ("nya", "lah", "kah", "pun", "tah", "ku", "mu")
-# What Snowball strips before anything else: particles, then a possessive.
-# News rarely writes -ku/-mu ("my", "your") but many roots end in them (laku).
+# What Snowball strips before anything else: a particle, then a possessive.
+# News rarely writes -ku/-mu ("my", "your"), yet roots end in them (laku), and
+# in -nya (tanya, punya) or -lah/-kah (sekolah, nikah).
 SNOWBALL_CLITICS = ("lah", "kah", "pun", "ku", "mu", "nya")
 
 
@@ -92,9 +93,9 @@ def snowball_stem(word: str) -> str:
 
 def stem_without_clitic(word: str) -> str:
     """The repaired Snowball stem read as if ``word`` ended in no particle
-    (-lah/-kah/-pun) or possessive (-ku/-mu): a possessive -nya is added for
-    Snowball to take off instead, so bersekolah -> sekolah and berlaku -> laku
-    where Snowball alone gives seko and berla."""
+    (-lah/-kah/-pun) or possessive (-ku/-mu/-nya): a possessive -nya is added
+    for Snowball to take off instead, so bersekolah -> sekolah, berlaku -> laku
+    and bertanya -> tanya where Snowball alone gives seko, berla and berta."""
     stemmed = _snowball().stemWord(word + "nya")
     return STEM_REPAIRS.get(stemmed, stemmed)
 
@@ -103,10 +104,10 @@ def stem_without_clitic(word: str) -> str:
 def stem(word: str) -> str:
     """Stem one folded word: protected roots stay, Snowball output is repaired.
 
-    Snowball strips -lah/-kah/-pun and -ku/-mu first, which cuts roots that
-    merely end in those letters (sekolah -> seko, masalah -> masa, menikah ->
-    meni, berlaku -> berla). Where the reading without them gives a protected
-    root, that reading wins."""
+    Snowball strips -lah/-kah/-pun and -ku/-mu/-nya first, which cuts roots
+    that merely end in those letters (sekolah -> seko, masalah -> masa,
+    menikah -> meni, berlaku -> berla). Where the reading without them gives a
+    protected root, that reading wins."""
     if word in PROTECTED_ROOTS:
         return word
     for particle in PARTICLES:
