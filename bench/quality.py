@@ -13,7 +13,9 @@ of the source article gives MRR@10, Success@1, Success@10 and Recall@100.
 
 Judged set: bench/judged-queries.txt (written as readers and editors type)
 with bench/judgments.tsv (grades 0/1/2 given by reading the pooled articles,
-see bench/README.md); nDCG@10, unjudged results counted as 0.
+see bench/README.md); nDCG@10, unjudged results counted as 0, and for the
+shipped configuration against each baseline the queries it wins and loses with
+a sign test, because with 32 queries a mean can move on one query alone.
 
 Every configuration answers the same queries in the same process; indexes
 for the three stemming modes are built once into --workdir and reused.
@@ -265,6 +267,7 @@ def main() -> None:
     judgments = load_judgments()
     rows = []
     per_query_ndcg: dict[str, list[float]] = {}
+    ranks_by_config: dict[str, list[int | None]] = {}
     for c in configs:
         ranker = rankers[c.name]
         t0 = time.perf_counter()
@@ -279,6 +282,7 @@ def main() -> None:
         varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
         ndcg = [ndcg_at_10(ranker.ranked_ids(q, 10), judgments[q]) for q in judged_queries() if judgments.get(q)]
         per_query_ndcg[c.name] = ndcg
+        ranks_by_config[c.name] = ranks
         rows.append((c.name, overall, by_len, varied, sum(ndcg) / len(ndcg) if ndcg else float("nan"), ms))
 
     n_varied = sum(1 for it in items if it.varied)
@@ -292,6 +296,13 @@ def main() -> None:
     for name, m, by_len, varied, ndcg, ms in rows:
         print(f"{name:<40}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{m['R@100']:>7.3f}"
               f"{by_len[2]:>8.3f}{by_len[3]:>7.3f}{by_len[4]:>7.3f}{varied:>8.3f}{ndcg:>9.3f}{ms:>7.1f}")
+    print("\nknown items by query length, shipped and baselines:")
+    print(f"{'configuration':<40}{'words':>6}{'queries':>8}{'MRR@10':>8}{'S@1':>7}{'S@10':>7}{'R@100':>7}")
+    for name in (*BASELINES, SHIPPED):
+        for n in (2, 3, 4):
+            ranks = [r for r, it in zip(ranks_by_config[name], items) if it.length == n]
+            m = known_item_metrics(ranks)
+            print(f"{name:<40}{n:>6}{len(ranks):>8}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{m['R@100']:>7.3f}")
     print()
     for baseline in BASELINES:
         better, worse, equal, p = paired_sign_test(per_query_ndcg[SHIPPED], per_query_ndcg[baseline])
