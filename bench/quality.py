@@ -50,6 +50,7 @@ BASELINES = ("SQLite FTS5 (unicode61, bm25 title 2:1)", "no stemming (+twins, pr
 PREFIXES = ("mem", "men", "meng", "meny", "me", "pem", "pen", "peng", "peny", "pe", "per", "di", "ber", "be",
             "ter", "ke", "se")
 SUFFIXES = ("kan", "an", "i", "nya", "lah")
+LENGTHS = (2, 3, 4)  # words per known-item query, in turn
 
 
 # -- queries ----------------------------------------------------------------------
@@ -107,7 +108,7 @@ def known_items(records: list[dict], count: int, seed: int = 7) -> list[KnownIte
     items: list[KnownItem] = []
     for r in pool:
         content = [w for w in words_of(r["title"]) if w.isalpha() and len(w) >= 3 and w not in TALA_STOPWORDS]
-        length = (2, 3, 4)[len(items) % 3]
+        length = LENGTHS[len(items) % 3]
         if len(content) < length:
             continue
         picked = [content[i] for i in sorted(rng.sample(range(len(content)), length))]
@@ -267,7 +268,7 @@ def main() -> None:
     judgments = load_judgments()
     rows = []
     per_query_ndcg: dict[str, list[float]] = {}
-    ranks_by_config: dict[str, list[int | None]] = {}
+    by_length: dict[str, dict[int, dict[str, float]]] = {}
     for c in configs:
         ranker = rankers[c.name]
         t0 = time.perf_counter()
@@ -277,12 +278,11 @@ def main() -> None:
             ranks.append(ids.index(item.article_id) + 1 if item.article_id in ids else None)
         ms = (time.perf_counter() - t0) * 1000 / len(items)
         overall = known_item_metrics(ranks)
-        by_len = {n: known_item_metrics([r for r, it in zip(ranks, items) if it.length == n])["MRR@10"]
-                  for n in (2, 3, 4)}
+        by_len = {n: known_item_metrics([r for r, it in zip(ranks, items) if it.length == n]) for n in LENGTHS}
         varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
         ndcg = [ndcg_at_10(ranker.ranked_ids(q, 10), judgments[q]) for q in judged_queries() if judgments.get(q)]
         per_query_ndcg[c.name] = ndcg
-        ranks_by_config[c.name] = ranks
+        by_length[c.name] = by_len
         rows.append((c.name, overall, by_len, varied, sum(ndcg) / len(ndcg) if ndcg else float("nan"), ms))
 
     n_varied = sum(1 for it in items if it.varied)
@@ -295,14 +295,15 @@ def main() -> None:
     print("-" * len(header))
     for name, m, by_len, varied, ndcg, ms in rows:
         print(f"{name:<40}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{m['R@100']:>7.3f}"
-              f"{by_len[2]:>8.3f}{by_len[3]:>7.3f}{by_len[4]:>7.3f}{varied:>8.3f}{ndcg:>9.3f}{ms:>7.1f}")
+              f"{by_len[2]['MRR@10']:>8.3f}{by_len[3]['MRR@10']:>7.3f}{by_len[4]['MRR@10']:>7.3f}"
+              f"{varied:>8.3f}{ndcg:>9.3f}{ms:>7.1f}")
     print("\nknown items by query length, shipped and baselines:")
     print(f"{'configuration':<40}{'words':>6}{'queries':>8}{'MRR@10':>8}{'S@1':>7}{'S@10':>7}{'R@100':>7}")
+    queries_of_length = Counter(it.length for it in items)
     for name in (*BASELINES, SHIPPED):
-        for n in (2, 3, 4):
-            ranks = [r for r, it in zip(ranks_by_config[name], items) if it.length == n]
-            m = known_item_metrics(ranks)
-            print(f"{name:<40}{n:>6}{len(ranks):>8}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{m['R@100']:>7.3f}")
+        for n, m in by_length[name].items():
+            print(f"{name:<40}{n:>6}{queries_of_length[n]:>8}"
+                  f"{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{m['R@100']:>7.3f}")
     print()
     for baseline in BASELINES:
         better, worse, equal, p = paired_sign_test(per_query_ndcg[SHIPPED], per_query_ndcg[baseline])

@@ -50,8 +50,11 @@ def stem_rules_of(schema: Schema) -> str | None:
 def stale_analysis(schema: Schema) -> str | None:
     """Why queries would miss in an index with this schema, or None when it
     stems as this Berita does (or is an unstemmed/plain-Snowball evaluation index)."""
-    if _our_stemmer(schema) is None or stem_rules_of(schema) == STEM_RULES:
+    stemmer = _our_stemmer(schema)
+    if stemmer is None:
         return None
-    built = stem_rules_of(schema) or "(from before rule fingerprints)"
-    return (f"index built with stemming rules {built} but this Berita stems with {STEM_RULES}: "
-            "index the articles again into a new directory")
+    built = getattr(stemmer, "rules", None)
+    if built == STEM_RULES:
+        return None
+    return (f"index built with stemming rules {built or '(from before rule fingerprints)'} but this "
+            f"Berita stems with {STEM_RULES}: index the articles again into a new directory")
