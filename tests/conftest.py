@@ -38,6 +38,13 @@ def write_jsonl(path: Path, records: list) -> Path:
     return path
 
 
+def api_search(client, **params) -> dict:
+    """GET /api/search through a falcon test client; the envelope of a 200."""
+    r = client.simulate_get("/api/search", params=params)
+    assert r.status_code == 200, r.text
+    return r.json
+
+
 @pytest.fixture
 def make_record():
     return record

@@ -1,7 +1,7 @@
 """sort=recent: relevance blended with freshness (and collapsing near-duplicates)."""
 
 import pytest
-from conftest import record, write_jsonl
+from conftest import api_search, record, write_jsonl
 from falcon import testing
 
 from index.readers import read_paths
@@ -38,9 +38,7 @@ def client(ixdir):
 
 
 def ids(client, **params):
-    r = client.simulate_get("/api/search", params=params)
-    assert r.status_code == 200, r.text
-    return [x["id"] for x in r.json["results"]]
+    return [x["id"] for x in api_search(client, **params)["results"]]
 
 
 def test_among_equally_relevant_articles_the_newer_ranks_first(client):
@@ -54,7 +52,7 @@ def test_an_old_article_that_is_far_more_relevant_still_wins(client):
 
 def test_recent_scores_follow_the_documented_decay(client):
     def scores(**params):
-        r = client.simulate_get("/api/search", params={"q": "vaksin malaria", "collapse": "false", **params}).json
+        r = api_search(client, q="vaksin malaria", collapse="false", **params)
         return {x["id"]: (x["score"], x["published"]) for x in r["results"]}
 
     relevance = scores(sort="relevance")
@@ -88,12 +86,12 @@ def test_near_duplicates_from_other_outlets_collapse(tmp_path):
     ]
     Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "d.jsonl", records)]))
     client = testing.TestClient(create_app(tmp_path / "ix"))
-    body = client.simulate_get("/api/search", params={"q": "gempa maluku utara"}).json
+    body = api_search(client, q="gempa maluku utara")
     got = {x["id"]: x["duplicates"] for x in body["results"]}
     assert len(got) == 2 and "k2" in got
     folded = [d for dups in got.values() for d in dups]
     assert len(folded) == 1 and folded[0] in ("k1", "t1")
-    expanded = client.simulate_get("/api/search", params={"q": "gempa maluku utara", "collapse": "false"}).json
+    expanded = api_search(client, q="gempa maluku utara", collapse="false")
     assert len(expanded["results"]) == 3
 
 
