@@ -12,7 +12,8 @@ from pathlib import Path
 import falcon
 import falcon.media
 
-from .engine import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchEngine, SearchRequest, SearchResult
+from .engine import SearchEngine, SearchResult
+from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
 from .openapi import openapi_document
 from .params import parse_bool, parse_date_bound, parse_float, parse_int
 from .problems import InvalidParameter, handle_unexpected, serialize_problem
@@ -62,6 +63,7 @@ def result_envelope(result: SearchResult) -> dict:
         "pages": result.pages,
         "sort": result.sort,
         "took_ms": result.took_ms,
+        "timed_out": result.timed_out,
         "results": [
             {
                 "id": h.id, "url": h.url, "title": h.title, "title_html": h.title_html,

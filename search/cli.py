@@ -10,7 +10,8 @@ from index.cli import cli, index_option
 from index.store import IndexMissing, resolve_index_dir
 
 from .api import json_dumps, result_envelope
-from .engine import MAX_SIZE, SORTS, InvalidRequest, SearchEngine, SearchRequest
+from .engine import SearchEngine
+from .request import MAX_SIZE, SORTS, InvalidRequest, SearchRequest
 from .params import parse_date_bound
 
 

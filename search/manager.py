@@ -1,97 +1,71 @@
-"""A searcher manager: one shared Whoosh searcher per process, reopened when
-the index has a new commit (Lucene's SearcherManager, in small).
+"""A searcher manager: one shared snapshot per process, replaced off the
+request path when the index has a new commit (Lucene's SearcherManager).
 
-Opening a searcher costs ~150 ms, so requests never open one: they acquire the
-current :class:`Snapshot`, use it, and release it. At most every
-``check_interval`` seconds a request checks whether the index has a newer
-generation; if so a new snapshot is opened (by that one thread, others keep
-using the old one) and swapped in; the old one is closed once its last user
-releases it. Whoosh's ``searcher.refresh()`` keeps deleted documents visible
-after updates, so a refresh always reopens.
+Opening a searcher costs ~150 ms and building its arrays more, so requests
+never do it: they acquire the current :class:`Snapshot`, use it and release
+it. A background thread checks every ``check_interval`` seconds for a newer
+generation; it opens and warms the new snapshot (columns, field lengths) while
+requests keep using the old one, then swaps it in. The old snapshot's searcher
+is closed once its last user releases it. Whoosh's ``searcher.refresh()`` keeps
+deleted documents visible after updates, so a refresh always reopens.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
 from whoosh.index import Index
-from whoosh.searching import Searcher
 
 from index.store import open_existing
 
-from .docvalues import DocValues
+from .snapshot import SegmentStore, Snapshot
 
-
-@dataclass
-class Snapshot:
-    """One point-in-time view of the index: searcher, doc values, generation."""
-
-    searcher: Searcher
-    docvalues: DocValues
-    generation: int
-    opened_at: float
-    _ids: dict[int, str] = field(default_factory=dict)
-    _users: int = 0
-    _retired: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def article_id(self, docnum: int) -> str:
-        """The stored id of a document, remembered for this snapshot (reading
-        stored fields decompresses the whole article)."""
-        if docnum not in self._ids:
-            self._ids[docnum] = self.searcher.stored_fields(docnum)["id"]
-        return self._ids[docnum]
-
-    def _acquire(self) -> None:
-        with self._lock:
-            self._users += 1
-
-    def _release(self) -> None:
-        with self._lock:
-            self._users -= 1
-            close = self._retired and self._users == 0
-        if close:
-            self.searcher.close()
-
-    def _retire(self) -> None:
-        with self._lock:
-            self._retired = True
-            close = self._users == 0
-        if close:
-            self.searcher.close()
+DEFAULT_POSTINGS_CACHE_MB = 256
+log = logging.getLogger("berita.manager")
 
 
 class SearcherManager:
     """Hands out the current snapshot; thread-safe."""
 
-    def __init__(self, index_dir, check_interval: float = 0.5):
+    def __init__(self, index_dir, check_interval: float = 0.25, postings_cache_mb: int = DEFAULT_POSTINGS_CACHE_MB,
+                 background: bool = True):
         self.index_dir = index_dir
         self.check_interval = check_interval
         self._index: Index = open_existing(index_dir)
+        self.store = SegmentStore(postings_cache_mb * 1024 * 1024)
         self._swap_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._current = self._open()
-        self._next_check = time.monotonic() + check_interval
+        self._stop = threading.Event()
+        self._listeners: list = []
+        self._thread: threading.Thread | None = None
+        if background:
+            self._thread = threading.Thread(target=self._refresh_loop, name="berita-refresh", daemon=True)
+            self._thread.start()
 
     def _open(self) -> Snapshot:
         searcher = self._index.searcher()
-        return Snapshot(
-            searcher=searcher,
-            docvalues=DocValues.load(searcher),
-            generation=searcher.reader().generation(),
-            opened_at=time.time(),
-        )
+        snapshot = Snapshot(searcher, self.store, searcher.reader().generation(), time.time())
+        self.store.keep_only(snapshot.segment_ids)
+        return snapshot
+
+    @property
+    def generation(self) -> int:
+        return self._current.generation
+
+    def on_swap(self, listener) -> None:
+        """Call ``listener(snapshot)`` after each new snapshot is swapped in."""
+        self._listeners.append(listener)
 
     @contextmanager
     def acquire(self) -> Iterator[Snapshot]:
         """The current snapshot, held for the duration of the ``with`` block."""
-        self.maybe_refresh()
         with self._swap_lock:
             snapshot = self._current
             snapshot._acquire()
@@ -100,24 +74,26 @@ class SearcherManager:
         finally:
             snapshot._release()
 
-    def maybe_refresh(self, force: bool = False) -> bool:
-        """Reopen if the index has a newer commit; True if a new snapshot came."""
-        now = time.monotonic()
-        if not force and now < self._next_check:
-            return False
-        if not self._refresh_lock.acquire(blocking=False):
-            return False  # another thread is already refreshing
-        try:
-            self._next_check = now + self.check_interval
-            if self._current.searcher.up_to_date():
+    def _refresh_loop(self) -> None:
+        while not self._stop.wait(self.check_interval):
+            try:
+                self.maybe_refresh()
+            except Exception:  # a half-written commit or a vanished file: try again next tick
+                log.exception("could not open the new index generation")
+
+    def maybe_refresh(self) -> bool:
+        """Reopen if the index has a newer commit; True if a new snapshot came.
+        Called by the background thread, or directly by tests and tools."""
+        with self._refresh_lock:
+            if self._stop.is_set() or self._current.searcher.up_to_date():
                 return False
             fresh = self._open()
             with self._swap_lock:
                 old, self._current = self._current, fresh
             old._retire()
-            return True
-        finally:
-            self._refresh_lock.release()
+        for listener in self._listeners:
+            listener(fresh)
+        return True
 
     def last_commit_time(self) -> datetime | None:
         """When the newest commit was written (its table of contents' mtime)."""
@@ -128,5 +104,9 @@ class SearcherManager:
             return None
 
     def close(self) -> None:
-        self._current._retire()
-        self._index.close()
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        with self._refresh_lock:
+            self._current._retire()
+            self._index.close()

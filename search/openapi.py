@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .engine import DEFAULT_HALF_LIFE_DAYS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
+from .request import DEFAULT_HALF_LIFE_DAYS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
 
 DATE_PARAM = {
     "type": "string",
@@ -60,7 +60,7 @@ def openapi_document() -> dict:
                                {"type": "number", "exclusiveMinimum": 0, "default": DEFAULT_HALF_LIFE_DAYS}),
                         _param("collapse", "Fold near-identical stories from other outlets into one hit.",
                                {"type": "boolean", "default": True}),
-                        _param("facets", "Include category and source counts for the query.",
+                        _param("facets", "Include category, source and author counts for the query.",
                                {"type": "boolean", "default": False}),
                     ],
                     "responses": {
@@ -149,7 +149,7 @@ def openapi_document() -> dict:
                 "SearchResponse": {
                     "type": "object",
                     "required": ["query", "total", "total_is_estimate", "page", "size", "pages", "sort",
-                                 "took_ms", "results"],
+                                 "took_ms", "timed_out", "results"],
                     "properties": {
                         "query": {"type": "string"},
                         "total": {"type": "integer"},
@@ -159,12 +159,16 @@ def openapi_document() -> dict:
                         "pages": {"type": "integer"},
                         "sort": {"type": "string", "enum": list(SORTS)},
                         "took_ms": {"type": "number"},
+                        "timed_out": {"type": "boolean",
+                                      "description": "True: the time budget ran out and the results are partial "
+                                                     "(phrase checks or the proximity ranking were cut short)."},
                         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                         "facets": {
                             "type": "object",
                             "properties": {
                                 "category": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
                                 "source": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
+                                "author": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
                             },
                         },
                     },

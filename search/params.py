@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 from index.dates import WIB
 
-from .engine import InvalidRequest
+from .request import InvalidRequest
 
 
 def parse_date_bound(param: str, text: str | None, end: bool = False) -> datetime | None:

@@ -14,13 +14,15 @@ matches rank above stem-only ones. A quoted phrase matches exact forms only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Union
 
 from whoosh import query as wq
 
 from index.analysis import exact_analyzer, stemmed_analyzer
 from index.model import normalise_key
+
+from . import plan
 
 SCOPES = ("title", "body", "category", "source", "author")
 TOKEN = re.compile(
@@ -102,21 +104,25 @@ def _lex(text: str) -> list[tuple[str, object]]:
     return tokens
 
 
+MAX_DEPTH = 16   # deeper parentheses are read as plain grouping-free text
+
+
 class _Parser:
     def __init__(self, tokens: list[tuple[str, object]]):
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.i][0] if self.i < len(self.tokens) else None
 
     def parse(self) -> Group:
-        node = self.or_expr()
+        parts = [self.or_expr()]
         while self.i < len(self.tokens):  # an unmatched ")" is skipped
             self.i += 1
-            more = self.or_expr()
-            node = Group("and", [node, more])
-        return node
+            parts.append(self.or_expr())
+        parts = [p for p in parts if p.children]
+        return parts[0] if len(parts) == 1 else Group("and", parts)
 
     def or_expr(self) -> Group:
         branches = [self.and_expr()]
@@ -141,7 +147,11 @@ class _Parser:
             elif kind == "neg":
                 group.children.append(Not(value))
             elif kind == "(":
+                if self.depth >= MAX_DEPTH:  # bounded recursion: ignore the parenthesis
+                    continue
+                self.depth += 1
                 inner = self.or_expr()
+                self.depth -= 1
                 if self.peek() == ")":
                     self.i += 1
                 if inner.children:
@@ -153,29 +163,30 @@ def parse_user_query(text: str) -> Group:
     return _Parser(_lex(text)).parse()
 
 
-class UnionOr(wq.Or):
-    """An Or that always uses Whoosh's binary tree of union matchers. The
-    "auto" choice preloads whole posting lists into arrays on segments under
-    5,000 documents, which made searches on a multi-segment index ~2x slower."""
-
-    matcher_type = wq.Or.DEFAULT_MATCHER
-
-
 @dataclass
 class CompiledQuery:
-    """Whoosh queries plus what ranking and highlighting need to know.
+    """A query plan plus what ranking and highlighting need to know.
 
-    ``query`` scores (stems, exact twins, proximity); ``match_query`` selects
-    the same documents more cheaply (stems only) for counts and facets."""
+    ``query`` selects and scores the matches; ``proximity`` holds the phrases
+    whose match adds a bonus for the query words standing together (computed
+    only for the top of the ranking)."""
 
-    query: wq.Query | None
-    match_query: wq.Query | None
+    query: plan.Node | None
+    proximity: tuple[plan.Phrase, ...]
     highlight_terms: set[str]
     is_empty: bool
 
+    def whoosh(self) -> wq.Query:
+        """The equivalent Whoosh query (the matcher-tree reference)."""
+        q = plan.to_whoosh(self.query)
+        if not self.proximity:
+            return q
+        extra = [plan.to_whoosh(p) for p in self.proximity]
+        return wq.AndMaybe(q, extra[0] if len(extra) == 1 else plan.UnionOr(extra))
+
 
 class QueryCompiler:
-    """Turns the syntax tree into Whoosh queries over our schema."""
+    """Turns the syntax tree into a query plan over our schema."""
 
     def __init__(self, weights: Weights = DEFAULT_WEIGHTS, stemming: str = "protected"):
         self.weights = weights
@@ -185,101 +196,102 @@ class QueryCompiler:
     def compile(self, text: str) -> CompiledQuery:
         tree = parse_user_query(text)
         highlight: set[str] = set()
-        q = self._build(tree, self.weights, highlight)
-        if q is None:
-            return CompiledQuery(None, None, highlight, True)
-        matching_only = replace(self.weights, exact_twins=False, proximity=False)
-        return CompiledQuery(q, self._build(tree, matching_only, set()), highlight, False)
-
-    def _build(self, tree: Group, weights: Weights, highlight: set[str]) -> wq.Query | None:
         positive_words: list[str] = []
-        q = self._node(tree, weights, highlight, positive_words)
+        q = self._node(tree, highlight, positive_words)
         if q is None:
-            return None
-        if isinstance(q, wq.Not):  # only exclusions: everything but those
-            q = wq.AndNot(wq.Every(), q.query)
-        exact_words = [t for w in positive_words for t in self._terms(self.exact, w)]
-        if weights.proximity and len(exact_words) > 1 and tree.op == "and":
-            phrases = [wq.Phrase(f, exact_words, slop=weights.proximity_slop, boost=boost)
-                       for f, boost in (("title_exact", weights.proximity_title), ("body_exact", weights.proximity_body))
-                       if boost > 0]  # Whoosh divides by a boost while skipping: never 0
-            if phrases:
-                q = wq.AndMaybe(q, phrases[0] if len(phrases) == 1 else UnionOr(phrases))
-        return q
+            return CompiledQuery(None, (), highlight, True)
+        if isinstance(q, _Negated):  # only exclusions: everything but those
+            q = plan.Excluding(plan.Everything(), q.node)
+        return CompiledQuery(q, self._proximity(tree, positive_words), highlight, False)
+
+    def _proximity(self, tree: Group, positive_words: list[str]) -> tuple[plan.Phrase, ...]:
+        w = self.weights
+        exact_words = tuple(t for word in positive_words for t in self._terms(self.exact, word))
+        if not (w.proximity and len(exact_words) > 1 and tree.op == "and"):
+            return ()
+        return tuple(plan.Phrase(f, exact_words, slop=w.proximity_slop, boost=boost)
+                     for f, boost in (("title_exact", w.proximity_title), ("body_exact", w.proximity_body))
+                     if boost > 0)
 
     @staticmethod
     def _terms(analyzer, text: str) -> list[str]:
         return [t.text for t in analyzer(text, mode="query")]
 
-    def _node(self, node: Node, w: Weights, highlight: set[str], positive: list[str]) -> wq.Query | None:
+    def _node(self, node: Node, highlight: set[str], positive: list[str]):
         if isinstance(node, Word):
             if node.field is None and not node.phrase:
                 positive.append(node.text)
-            return self._word(node, w, highlight)
+            return self._word(node, highlight)
         if isinstance(node, Not):
-            inner = self._node(node.node, w, set(), [])
-            return wq.Not(inner) if inner is not None else None
-        children = [self._node(c, w, highlight, positive if node.op == "and" else []) for c in node.children]
+            inner = self._node(node.node, set(), [])
+            return _Negated(inner) if inner is not None else None
+        children = [self._node(c, highlight, positive if node.op == "and" else []) for c in node.children]
         children = [c for c in children if c is not None]
         if not children:
             return None
         if node.op == "or":
             # An excluded branch inside OR means "anything but" that.
-            children = [wq.AndNot(wq.Every(), c.query) if isinstance(c, wq.Not) else c for c in children]
-            return children[0] if len(children) == 1 else UnionOr(children)
-        positives = [c for c in children if not isinstance(c, wq.Not)]
-        negatives = [c.query for c in children if isinstance(c, wq.Not)]
+            children = [plan.Excluding(plan.Everything(), c.node) if isinstance(c, _Negated) else c for c in children]
+            return children[0] if len(children) == 1 else plan.Any(tuple(children))
+        positives = [c for c in children if not isinstance(c, _Negated)]
+        negatives = [c.node for c in children if isinstance(c, _Negated)]
         if not positives:
-            return wq.Not(negatives[0] if len(negatives) == 1 else UnionOr(negatives))
-        q = positives[0] if len(positives) == 1 else wq.And(positives)
+            return _Negated(negatives[0] if len(negatives) == 1 else plan.Any(tuple(negatives)))
+        q = positives[0] if len(positives) == 1 else plan.All(tuple(positives))
         for neg in negatives:
-            q = wq.AndNot(q, neg)
+            q = plan.Excluding(q, neg)
         return q
 
-    def _word(self, word: Word, w: Weights, highlight: set[str]) -> wq.Query | None:
+    def _word(self, word: Word, highlight: set[str]) -> plan.Node | None:
+        w = self.weights
         scope = word.field
         if scope in ("category", "source"):
             key = normalise_key(word.text)
-            if not key:
-                return None
-            return UnionOr([wq.Term(scope, key), wq.Prefix(scope, key + "/")])
+            return plan.Keyword(scope, key) if key else None
         if scope == "author":
             terms = self._terms(self.exact, word.text)
             if not terms:
                 return None
-            return wq.Phrase("author", terms) if len(terms) > 1 else wq.Term("author", terms[0])
+            return plan.Phrase("author", tuple(terms)) if len(terms) > 1 else plan.Term("author", terms[0])
         fields = ("title", "body") if scope is None else (scope,)
         if word.phrase:
-            return self._phrase(word.text, fields, w, highlight)
+            return self._phrase(word.text, fields, highlight)
         stems = self._terms(self.stemmed, word.text)
         exacts = self._terms(self.exact, word.text)
         if not stems:
             return None
         highlight.update(stems)
-        per_token = []
+        tokens = []
         for i, stem in enumerate(stems):
             exact = exacts[i] if i < len(exacts) else stem
-            clauses = []
+            terms = []
             for f in fields:
-                clauses.append(wq.Term(f, stem, boost=getattr(w, f) or 0.001))
+                terms.append(plan.Term(f, stem, getattr(w, f) or 0.001))
                 if w.exact_twins and getattr(w, f + "_exact") > 0:
-                    clauses.append(wq.Term(f + "_exact", exact, boost=getattr(w, f + "_exact")))
-            per_token.append(clauses[0] if len(clauses) == 1 else UnionOr(clauses))
-        return per_token[0] if len(per_token) == 1 else wq.And(per_token)
+                    terms.append(plan.Term(f + "_exact", exact, getattr(w, f + "_exact")))
+            tokens.append(plan.Token(tuple(terms)))
+        return tokens[0] if len(tokens) == 1 else plan.All(tuple(tokens))
 
-    def _phrase(self, text: str, fields: tuple[str, ...], w: Weights, highlight: set[str]) -> wq.Query | None:
+    def _phrase(self, text: str, fields: tuple[str, ...], highlight: set[str]) -> plan.Node | None:
+        w = self.weights
         tokens = [(t.text, t.pos) for t in self.exact(text, positions=True, mode="query")]
         if not tokens:
             return None
         highlight.update(self._terms(self.stemmed, text))
-        words = [t for t, _ in tokens]
+        words = tuple(t for t, _ in tokens)
+        boosts = {f: getattr(w, f) + getattr(w, f + "_exact") for f in fields}
         if len(words) == 1:
-            queries = [wq.Term(f + "_exact", words[0], boost=getattr(w, f) + getattr(w, f + "_exact"))
-                       for f in fields]
+            nodes = [plan.Term(f + "_exact", words[0], boosts[f]) for f in fields]
         else:
             # A stopword inside the phrase is not indexed but keeps its
             # position: allow the gap it leaves.
             gap = max(b[1] - a[1] for a, b in zip(tokens, tokens[1:]))
-            queries = [wq.Phrase(f + "_exact", words, slop=gap, boost=getattr(w, f) + getattr(w, f + "_exact"))
-                       for f in fields]
-        return queries[0] if len(queries) == 1 else UnionOr(queries)
+            nodes = [plan.Phrase(f + "_exact", words, slop=gap, boost=boosts[f]) for f in fields]
+        return nodes[0] if len(nodes) == 1 else plan.Any(tuple(nodes))
+
+
+@dataclass(frozen=True)
+class _Negated:
+    """An excluded clause while its parent group is being built."""
+
+    node: plan.Node

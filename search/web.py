@@ -17,11 +17,11 @@ import falcon
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from index.dates import WIB, from_utc_naive
-from whoosh.util.times import long_to_datetime
+from index.dates import WIB
 
 from .api import request_from_params
-from .engine import InvalidRequest, SearchEngine, SearchRequest, suggest_spelling
+from .engine import SearchEngine
+from .request import InvalidRequest, SearchRequest
 
 PAGE_SIZE = 10
 PRESETS = {  # URL value -> (label, span)
@@ -90,7 +90,7 @@ class PageResource:
             request = replace(request, size=PAGE_SIZE, facets=True)
             result = self.engine.search(request)
             if request.q.strip() and result.total < 5:
-                suggestion = suggest_spelling(self.engine, request.q)
+                suggestion = self.engine.suggest(request.q)
         except InvalidRequest as exc:
             error = exc.detail
             resp.status = falcon.HTTP_400
@@ -107,9 +107,7 @@ class PageResource:
 
     def _reference_now(self) -> datetime:
         """The newest article's time: presets stay meaningful over an archive."""
-        with self.engine.manager.acquire() as snap:
-            newest = snap.docvalues.newest_published
-        return from_utc_naive(long_to_datetime(newest)) if newest else datetime.now(WIB)
+        return self.engine.newest_published() or datetime.now(WIB)
 
 
 def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:

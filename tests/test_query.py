@@ -1,5 +1,5 @@
 from hypothesis import given, strategies as st
-from whoosh import query as wq
+from search import plan
 
 from search.query import Group, Not, QueryCompiler, Word, parse_user_query
 
@@ -31,19 +31,28 @@ def test_leniency_reads_odd_input_as_words():
 
 def test_unscoped_words_search_stems_and_exact_twins_in_title_and_body():
     q = QueryCompiler().compile("pemindahan").query
-    fields = {(t.fieldname, t.text) for t in q.leaves() if isinstance(t, wq.Term)}
+    assert isinstance(q, plan.Token)
+    fields = {(t.field, t.text) for t in q.terms}
     assert fields == {("title", "pindah"), ("body", "pindah"), ("title_exact", "pemindahan"), ("body_exact", "pemindahan")}
 
 
 def test_phrase_with_a_stopword_allows_its_gap():
     q = QueryCompiler().compile('"menteri dalam negeri"').query
-    phrases = [p for p in q.children() if isinstance(p, wq.Phrase)]
-    assert phrases and all(p.words == ["menteri", "negeri"] and p.slop == 2 for p in phrases)
+    phrases = [p for p in q.children if isinstance(p, plan.Phrase)]
+    assert len(phrases) == 2 and all(p.words == ("menteri", "negeri") and p.slop == 2 for p in phrases)
 
 
 def test_only_exclusions_means_everything_else():
     q = QueryCompiler().compile("-banjir").query
-    assert isinstance(q, wq.AndNot) and isinstance(q.a, wq.Every)
+    assert isinstance(q, plan.Excluding) and isinstance(q.include, plan.Everything)
+    assert isinstance(q.exclude, plan.Token)
+
+
+def test_deep_nesting_and_stray_parentheses_stay_bounded():
+    """486 nested parentheses (within the 500-character limit) and 500 stray
+    closing ones compile without recursing without bound."""
+    assert not QueryCompiler().compile("(" * 486 + "banjir").is_empty
+    assert not QueryCompiler().compile("banjir" + ") kpk" * 100).is_empty
 
 
 def test_only_stopwords_or_punctuation_is_an_empty_query():

@@ -1,0 +1,89 @@
+"""Date, category, source and author filters as boolean masks.
+
+Each filter kind gives its own mask over a candidate array, because facet
+counts are multi-select: the category counts ignore the category filter, so
+picking one category still shows the others' counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from whoosh.util.times import datetime_to_long
+
+from index.dates import to_utc_naive
+from index.model import normalise_key
+
+from .request import SearchRequest
+from .snapshot import Snapshot
+
+# Filter kind -> the snapshot's keyed column it reads.
+KEYED_FILTERS = {"category": "category", "source": "source", "author": "author_key"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    lo: int | None
+    hi: int | None
+    keys: dict[str, frozenset[str]]   # filter kind -> normalised keys (OR within a kind)
+
+    @classmethod
+    def from_request(cls, request: SearchRequest) -> "Filters":
+        def keys(values):
+            return frozenset(k for k in (normalise_key(v) for v in values) if k)
+
+        return cls(
+            lo=time_key(request.date_from),
+            hi=time_key(request.date_to),
+            keys={kind: ks for kind, ks in (("category", keys(request.categories)), ("source", keys(request.sources)),
+                                            ("author", keys(request.authors))) if ks},
+        )
+
+    def masks(self, snap: Snapshot, docs: np.ndarray) -> dict[str, np.ndarray]:
+        """One mask over ``docs`` per filter kind in use."""
+        out: dict[str, np.ndarray] = {}
+        if self.lo is not None or self.hi is not None:
+            published = snap.published[docs]
+            mask = np.ones(docs.size, dtype=bool)
+            if self.lo is not None:
+                mask &= published >= self.lo
+            if self.hi is not None:
+                mask &= published <= self.hi
+            out["date"] = mask
+        for kind, wanted in self.keys.items():
+            column = KEYED_FILTERS[kind]
+            out[kind] = self.key_table(snap, column, wanted)[snap.codes[column][docs]]
+        return out
+
+    @staticmethod
+    def key_table(snap: Snapshot, column: str, wanted: frozenset[str]) -> np.ndarray:
+        """Per vocabulary code: does it pass? A category section ("news")
+        also passes its subsections ("news/megapolitan")."""
+        vocab = snap.vocabularies[column]
+        table = np.zeros(len(vocab.keys), dtype=bool)
+        codes = [c for c in (vocab.lookup(k) for k in wanted) if c]
+        if codes:
+            table[codes] = True
+            if column == "category":
+                table |= np.isin(np.asarray(vocab.sections), codes)
+        return table
+
+
+def combine(masks: list[np.ndarray], size: int) -> np.ndarray:
+    out = np.ones(size, dtype=bool)
+    for mask in masks:
+        out &= mask
+    return out
+
+
+def time_key(moment: datetime | None) -> int | None:
+    """A Whoosh datetime long (UTC µs), clamped so that extreme but valid
+    dates (year 1, year 9999 with an offset) still compare instead of overflowing."""
+    if moment is None:
+        return None
+    try:
+        return datetime_to_long(to_utc_naive(moment))
+    except OverflowError:  # within a day of year 1 or 9999: beyond every article
+        return 0 if moment.year < 5000 else (1 << 62)

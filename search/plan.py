@@ -1,0 +1,106 @@
+"""Query plans: what a compiled query asks of the index, as plain values.
+
+The compiler (:mod:`search.query`) builds these from the user's syntax tree;
+the scorer (:mod:`search.scoring`) evaluates them with array operations. The
+same plan converts to the Whoosh query it stands for (:func:`to_whoosh`), so
+tests can check the array scorer against Whoosh's own matchers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from whoosh import query as wq
+
+
+@dataclass(frozen=True)
+class Term:
+    """One indexed term in one field, scored with ``boost``."""
+
+    field: str
+    text: str
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Token:
+    """One query token sought in several fields (stem and exact twin in title
+    and body): matches where any term does. BM25F scores it as one term."""
+
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words in order in one positional field, each gap at most ``slop``."""
+
+    field: str
+    words: tuple[str, ...]
+    slop: int = 1
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A filter on a keyed column (``category:``, ``source:``): the key itself
+    or, as a section, every ``key/...``. Matches without adding score."""
+
+    column: str
+    key: str
+
+
+@dataclass(frozen=True)
+class All:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Any:
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Excluding:
+    """Matches of ``include`` that do not match ``exclude``."""
+
+    include: "Node"
+    exclude: "Node"
+
+
+@dataclass(frozen=True)
+class Everything:
+    """Every live document (a query of exclusions only)."""
+
+
+Node = Union[Term, Token, Phrase, Keyword, All, Any, Excluding, Everything]
+
+
+class UnionOr(wq.Or):
+    """An Or that always uses Whoosh's binary tree of union matchers (the
+    "auto" choice preloads whole posting lists on small segments)."""
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
+
+
+def to_whoosh(node: Node) -> wq.Query:
+    """The Whoosh query this plan stands for (the reference the scorer is
+    tested against, and how Whoosh would have answered it)."""
+    if isinstance(node, Term):
+        return wq.Term(node.field, node.text, boost=node.boost)
+    if isinstance(node, Token):
+        terms = [to_whoosh(t) for t in node.terms]
+        return terms[0] if len(terms) == 1 else UnionOr(terms)
+    if isinstance(node, Phrase):
+        return wq.Phrase(node.field, list(node.words), slop=node.slop, boost=node.boost)
+    if isinstance(node, Keyword):
+        return UnionOr([wq.Term(node.column, node.key), wq.Prefix(node.column, node.key + "/")])
+    if isinstance(node, All):
+        return wq.And([to_whoosh(c) for c in node.children])
+    if isinstance(node, Any):
+        return UnionOr([to_whoosh(c) for c in node.children])
+    if isinstance(node, Excluding):
+        return wq.AndNot(to_whoosh(node.include), to_whoosh(node.exclude))
+    if isinstance(node, Everything):
+        return wq.Every()
+    raise TypeError(f"not a plan node: {node!r}")

@@ -1,0 +1,68 @@
+"""What a search asks for, and the limits every request is held to.
+
+The engine, the HTTP service and the CLI share these: a request is built
+once (by :mod:`search.params` from HTTP or CLI values) and validated here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+SORTS = ("relevance", "recent", "newest", "oldest")
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 32       # more words cost more than they add
+MAX_SIZE = 50
+MAX_WINDOW = 1000          # deepest result a client may page to
+RERANK_DEPTH = 200         # relevance top-K that "recent" reranks
+DEFAULT_HALF_LIFE_DAYS = 7.0
+DEFAULT_BUDGET_SECONDS = 1.0
+
+
+class InvalidRequest(ValueError):
+    """A request the engine cannot answer; ``param`` names the culprit."""
+
+    def __init__(self, param: str, detail: str):
+        super().__init__(detail)
+        self.param = param
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    date_from: datetime | None = None   # aware, inclusive
+    date_to: datetime | None = None     # aware, inclusive
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    sort: str | None = None             # None: relevance with words, newest without
+    page: int = 1
+    size: int = 10
+    now: datetime | None = None         # "recent": decay reference (default: newest article)
+    half_life_days: float = DEFAULT_HALF_LIFE_DAYS
+    collapse: bool = True               # fold near-identical stories from other outlets
+    facets: bool = False
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort or ("relevance" if self.q.strip() else "newest")
+
+
+def validate(request: SearchRequest) -> None:
+    if len(request.q) > MAX_QUERY_CHARS:
+        raise InvalidRequest("q", f"q is {len(request.q)} characters long; at most {MAX_QUERY_CHARS} are allowed")
+    if len(request.q.split()) > MAX_QUERY_WORDS:
+        raise InvalidRequest("q", f"q has {len(request.q.split())} words; at most {MAX_QUERY_WORDS} are allowed")
+    if request.sort is not None and request.sort not in SORTS:
+        raise InvalidRequest("sort", f"unknown sort {request.sort!r}; use one of {', '.join(SORTS)}")
+    if not 1 <= request.size <= MAX_SIZE:
+        raise InvalidRequest("size", f"size must be between 1 and {MAX_SIZE}")
+    if request.page < 1:
+        raise InvalidRequest("page", "page must be 1 or more")
+    if (request.page - 1) * request.size >= MAX_WINDOW:
+        raise InvalidRequest("page", f"only the first {MAX_WINDOW} results can be paged through; narrow the query")
+    if request.date_from and request.date_to and request.date_from > request.date_to:
+        raise InvalidRequest("from", "from is after to")
+    if not request.half_life_days > 0:
+        raise InvalidRequest("half_life", "half_life must be a positive number of days")

@@ -1,0 +1,333 @@
+"""Matching and scoring query plans with array operations.
+
+Instead of walking a tree of Whoosh matchers posting by posting, a plan is
+evaluated in two passes over sorted arrays of document numbers:
+
+1. :meth:`Evaluation.docs` finds the matching documents by set algebra on
+   whole posting lists (an ``All`` starts from its rarest child and tests the
+   others only on those candidates, with binary search);
+2. :meth:`Evaluation.evaluate` computes, for a given candidate array, which
+   candidates a node matches and their scores, term by term, vectorised.
+
+Positions are read only where they decide something: a quoted phrase checks
+positions for the documents that contain all its words, and the proximity
+bonus is computed for the head of the ranking only (:func:`top_scored`), with
+an upper bound that proves the rest of the ranking cannot change.
+
+The scoring formula lives in a :class:`Scorer`; :class:`WhooshBM25F` is the one
+Whoosh's matchers use (each field's BM25 summed with its boost).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from . import plan
+from .snapshot import SCORED_FIELDS, Snapshot
+
+EMPTY = np.zeros(0, dtype=np.int64)
+CHECK_EVERY = 128      # phrase/proximity documents between two deadline checks
+SCORE_DECIMALS = 6     # scores equal to this many decimals are ties (newest first)
+
+
+class Scorer(Protocol):
+    """Scores one query token (a term sought in several fields) for candidates."""
+
+    def token(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(matched mask, score) over ``cand`` for a token's field terms."""
+        ...
+
+
+@dataclass(frozen=True)
+class WhooshBM25F:
+    """Whoosh 2.7's ``BM25F``: every field's BM25 separately, multiplied by the
+    term's boost and summed. Written with Whoosh's own operation order, so
+    scores equal its matchers' to the last bit for a single term."""
+
+    k1: float = 1.2
+    b: float = 0.75
+
+    def term(self, ev: "Evaluation", term: plan.Term, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        postings = ev.snap.postings(term.field, term.text)
+        hit, where = lookup(postings.ids, cand)
+        if term.field not in SCORED_FIELDS or not hit.any():
+            return hit, np.zeros(cand.size)
+        snap = ev.snap
+        idf = math.log(snap.doc_count_all / (postings.ids.size + 1)) + 1
+        tf = postings.tf[where].astype(np.float64)
+        length = snap.lengths[term.field][cand]
+        length[length == 0] = 1
+        k1, b, avg = self.k1, self.b, snap.avg_length[term.field]
+        score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avg)))
+        return hit, np.where(hit, score * term.boost if term.boost != 1 else score, 0.0)
+
+    def token(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        mask = np.zeros(cand.size, dtype=bool)
+        score = np.zeros(cand.size)
+        for term in terms:
+            hit, s = self.term(ev, term, cand)
+            mask |= hit
+            score += s
+        return mask, score
+
+
+def lookup(ids: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``cand`` are in the sorted ``ids``, and where."""
+    if not ids.size or not cand.size:
+        return np.zeros(cand.size, dtype=bool), np.zeros(cand.size, dtype=np.intp)
+    where = np.searchsorted(ids, cand)
+    where[where == ids.size] = 0
+    return ids[where] == cand, where
+
+
+def _union(arrays: list[np.ndarray]) -> np.ndarray:
+    arrays = [a for a in arrays if a.size]
+    if not arrays:
+        return EMPTY
+    if len(arrays) == 1:
+        return arrays[0].astype(np.int64, copy=False)
+    return np.unique(np.concatenate(arrays)).astype(np.int64, copy=False)
+
+
+class Deadline:
+    """A point in time after which optional work stops (``timed_out`` says so)."""
+
+    def __init__(self, seconds: float | None):
+        self.at = None if seconds is None else time.perf_counter() + seconds
+        self.timed_out = False
+
+    def passed(self) -> bool:
+        if self.at is not None and time.perf_counter() > self.at:
+            self.timed_out = True
+        return self.timed_out
+
+
+@dataclass
+class Evaluation:
+    """One request's evaluation of a plan over one snapshot."""
+
+    snap: Snapshot
+    scorer: Scorer
+    deadline: Deadline = field(default_factory=lambda: Deadline(None))
+    _phrases: dict = field(default_factory=dict)
+
+    # -- matching ----------------------------------------------------------------
+
+    def estimate(self, node: plan.Node) -> int:
+        """A cheap upper bound of a node's match count (which child to start from)."""
+        if isinstance(node, plan.Term):
+            return self.snap.postings(node.field, node.text).ids.size
+        if isinstance(node, plan.Token):
+            return sum(self.estimate(t) for t in node.terms)
+        if isinstance(node, plan.Phrase):
+            return min(self.snap.postings(node.field, w).ids.size for w in node.words)
+        if isinstance(node, plan.All):
+            return min(self.estimate(c) for c in node.children)
+        if isinstance(node, plan.Any):
+            return sum(self.estimate(c) for c in node.children)
+        if isinstance(node, plan.Excluding):
+            return self.estimate(node.include)
+        return self.snap.doc_count_all
+
+    def docs(self, node: plan.Node) -> np.ndarray:
+        """Sorted global docnums matching ``node`` (deleted ones included)."""
+        if isinstance(node, plan.Term):
+            return self.snap.postings(node.field, node.text).ids.astype(np.int64)
+        if isinstance(node, plan.Token):
+            return _union([self.snap.postings(t.field, t.text).ids for t in node.terms])
+        if isinstance(node, plan.Phrase):
+            return self._phrase_docs(node)
+        if isinstance(node, plan.Keyword):
+            return np.flatnonzero(self._keyword_table(node)[self.snap.codes[node.column]])
+        if isinstance(node, plan.All):
+            children = sorted(node.children, key=self.estimate)
+            cand = self.docs(children[0])
+            for child in children[1:]:
+                if not cand.size:
+                    break
+                cand = cand[self.matches(child, cand)]
+            return cand
+        if isinstance(node, plan.Any):
+            return _union([self.docs(c) for c in node.children])
+        if isinstance(node, plan.Excluding):
+            cand = self.docs(node.include)
+            return cand[~self.matches(node.exclude, cand)] if cand.size else cand
+        if isinstance(node, plan.Everything):
+            return np.flatnonzero(self.snap.live)
+        raise TypeError(f"not a plan node: {node!r}")
+
+    def matches(self, node: plan.Node, cand: np.ndarray) -> np.ndarray:
+        """Which of ``cand`` match ``node`` (no scores)."""
+        if isinstance(node, (plan.Term, plan.Token)):
+            terms = node.terms if isinstance(node, plan.Token) else (node,)
+            mask = np.zeros(cand.size, dtype=bool)
+            for t in terms:
+                mask |= lookup(self.snap.postings(t.field, t.text).ids, cand)[0]
+            return mask
+        if isinstance(node, plan.All):
+            mask = np.ones(cand.size, dtype=bool)
+            for child in sorted(node.children, key=self.estimate):
+                mask[mask] = self.matches(child, cand[mask])
+            return mask
+        if isinstance(node, plan.Any):
+            mask = np.zeros(cand.size, dtype=bool)
+            for child in node.children:
+                mask[~mask] = self.matches(child, cand[~mask])
+            return mask
+        if isinstance(node, plan.Excluding):
+            mask = self.matches(node.include, cand)
+            mask[mask] = ~self.matches(node.exclude, cand[mask])
+            return mask
+        if isinstance(node, plan.Everything):
+            return np.ones(cand.size, dtype=bool)
+        if isinstance(node, plan.Keyword):
+            return self._keyword_table(node)[self.snap.codes[node.column][cand]]
+        return lookup(self.docs(node), cand)[0]
+
+    def _keyword_table(self, node: plan.Keyword) -> np.ndarray:
+        """Per vocabulary code: is it the key, or a ``key/...`` below it?"""
+        vocab = self.snap.vocabularies[node.column]
+        code = vocab.lookup(node.key)
+        table = np.zeros(len(vocab.keys), dtype=bool)
+        if code is not None:
+            table[code] = True
+            table |= np.asarray(vocab.sections) == code
+        return table
+
+    def _phrase_docs(self, node: plan.Phrase) -> np.ndarray:
+        found = self._phrases.get(node)
+        if found is None:
+            cand = self.docs(plan.All(tuple(plan.Term(node.field, w) for w in node.words)))
+            found = cand[self.phrase_mask(node, cand)]
+            self._phrases[node] = found
+        return found
+
+    def phrase_mask(self, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+        """Which of ``cand`` (each holding every word) have the words in order
+        within the slop. Stops at the deadline (the rest count as no match)."""
+        mask = np.zeros(cand.size, dtype=bool)
+        positions = [self.snap.positions(node.field, w, cand) for w in dict.fromkeys(node.words)]
+        by_word = dict(zip(dict.fromkeys(node.words), positions))
+        for i, doc in enumerate(cand.tolist()):
+            if i % CHECK_EVERY == 0 and i and self.deadline.passed():
+                break
+            lists = [by_word[w].get(doc) for w in node.words]
+            if all(lists) and in_order_within(lists, node.slop):
+                mask[i] = True
+        return mask
+
+    # -- scoring -----------------------------------------------------------------
+
+    def evaluate(self, node: plan.Node, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(matched mask, score) of ``node`` over the sorted candidates."""
+        if isinstance(node, plan.Term):
+            return self.scorer.token(self, (node,), cand)
+        if isinstance(node, plan.Token):
+            return self.scorer.token(self, node.terms, cand)
+        if isinstance(node, plan.Phrase):
+            mask = lookup(self._phrase_docs(node), cand)[0]
+            return mask, np.where(mask, self.phrase_score(node, cand), 0.0)
+        if isinstance(node, plan.All):
+            mask = np.ones(cand.size, dtype=bool)
+            score = np.zeros(cand.size)
+            for child in node.children:
+                m, s = self.evaluate(child, cand)
+                mask &= m
+                score += s
+            return mask, np.where(mask, score, 0.0)
+        if isinstance(node, plan.Any):
+            mask = np.zeros(cand.size, dtype=bool)
+            score = np.zeros(cand.size)
+            for child in node.children:
+                m, s = self.evaluate(child, cand)
+                mask |= m
+                score += s
+            return mask, score
+        if isinstance(node, plan.Excluding):
+            m, s = self.evaluate(node.include, cand)
+            m = m & ~self.matches(node.exclude, cand)
+            return m, np.where(m, s, 0.0)
+        if isinstance(node, plan.Everything):
+            return np.ones(cand.size, dtype=bool), np.ones(cand.size)
+        if isinstance(node, plan.Keyword):
+            return self.matches(node, cand), np.zeros(cand.size)
+        raise TypeError(f"not a plan node: {node!r}")
+
+    def phrase_score(self, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+        """What a phrase adds where it matches: its words' term scores, boosted."""
+        score = np.zeros(cand.size)
+        for w in node.words:
+            score += self.scorer.token(self, (plan.Term(node.field, w),), cand)[1]
+        return score * node.boost
+
+
+def in_order_within(lists: list[list[int]], slop: int) -> bool:
+    """Whoosh's ordered span rule: positions p0 < p1 < ... of the words in
+    turn, each gap between 1 and ``slop``."""
+    ends = set(lists[0])
+    for positions in lists[1:]:
+        ends = {p for p in positions if any(1 <= p - e <= slop for e in ends)}
+        if not ends:
+            return False
+    return True
+
+
+def rank_order(docs: np.ndarray, scores: np.ndarray, published: np.ndarray) -> np.ndarray:
+    """Indexes that sort by score (ties at 6 decimals: newest, then docnum)."""
+    return np.lexsort((docs, -published[docs], -np.round(scores, SCORE_DECIMALS)))
+
+
+def top_scored(ev: Evaluation, query: plan.Node, proximity: tuple[plan.Phrase, ...], cand: np.ndarray,
+               depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``depth`` best of ``cand`` (docnums, scores), best first.
+
+    The proximity bonus needs positions, so it is computed head first: each
+    candidate's upper bound (base score plus every proximity phrase it could
+    match) orders the checks, and checking stops once the ``depth``-th exact
+    score beats every unchecked upper bound: the rest cannot enter."""
+    if not cand.size or depth <= 0:
+        return EMPTY, np.zeros(0)
+    _, base = ev.evaluate(query, cand)
+    exact = base.copy()
+    if proximity:
+        bonus_scores, possible = [], []
+        for phrase in proximity:
+            can = np.ones(cand.size, dtype=bool)
+            for w in phrase.words:
+                can &= lookup(ev.snap.postings(phrase.field, w).ids, cand)[0]
+            possible.append(can)
+            bonus_scores.append(np.where(can, ev.phrase_score(phrase, cand), 0.0))
+        upper = base + sum(bonus_scores)
+        pending = np.flatnonzero(np.any(possible, axis=0))
+        pending = pending[np.argsort(-upper[pending], kind="stable")]
+        checked = np.ones(cand.size, dtype=bool)
+        checked[pending] = False
+        start, chunk = 0, max(2 * depth, 32)
+        while start < pending.size:
+            if checked.sum() >= depth:
+                kth = np.partition(exact[checked], -depth)[-depth]
+                if kth > upper[pending[start]] + 10 ** -SCORE_DECIMALS:
+                    break
+            if ev.deadline.passed():
+                break
+            batch = np.sort(pending[start:start + chunk])
+            for phrase, can, bonus in zip(proximity, possible, bonus_scores):
+                sub = batch[can[batch]]
+                if sub.size:
+                    hit = ev.phrase_mask(phrase, cand[sub])
+                    exact[sub[hit]] += bonus[sub[hit]]
+            checked[batch] = True
+            start += chunk
+            chunk *= 2
+    if depth < cand.size:
+        threshold = np.partition(exact, -depth)[-depth] - 10 ** -SCORE_DECIMALS
+        keep = np.flatnonzero(exact >= threshold)
+    else:
+        keep = np.arange(cand.size)
+    order = keep[rank_order(cand[keep], exact[keep], ev.snap.published)][:depth]
+    return cand[order], exact[order]

@@ -1,0 +1,129 @@
+"""Per-segment arrays read out of the Whoosh index, cached across snapshots.
+
+Whoosh segments never change once written (only their deletion sets do), so
+what is read from one — a term's postings, a field's lengths, the filter
+columns — stays valid for every snapshot that contains it, the way Lucene
+keeps per-segment caches. A commit that adds one small segment therefore costs
+the next snapshot only that segment's arrays.
+
+Reading goes through Whoosh's W3 codec internals (posting blocks, length
+columns): that is why ``Whoosh-Reloaded`` is pinned exactly in ``setup.cfg``.
+Whoosh's readers keep one file position per open file and are not thread-safe,
+so every read here happens under the caller's lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable
+
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.reading import SegmentReader
+from whoosh.util.numeric import byte_to_length
+
+# Whoosh stores a field's length in one byte; this is its decoding table.
+BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+EMPTY_IDS = np.zeros(0, dtype=np.int32)
+EMPTY_TF = np.zeros(0, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class SegmentPostings:
+    """One term's postings in one segment: local document numbers (sorted),
+    within-field frequencies, and (for fields with positions) the raw encoded
+    position lists, decoded only for the documents a phrase check needs."""
+
+    ids: np.ndarray          # int32, local docnums
+    tf: np.ndarray           # float32
+    values: tuple | None     # encoded positions per posting, or None
+
+    @property
+    def nbytes(self) -> int:
+        extra = 0 if self.values is None else sum(len(v) + 40 for v in self.values)
+        return self.ids.nbytes + self.tf.nbytes + extra + 200
+
+
+EMPTY_POSTINGS = SegmentPostings(EMPTY_IDS, EMPTY_TF, None)
+
+
+class ByteLRU:
+    """A thread-safe LRU cache bounded by the total ``nbytes`` of its values."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get_or_load(self, key: Hashable, load: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found[0]
+            self.misses += 1
+        value = load()
+        nbytes = size(value)
+        with self._lock:
+            if key not in self._items and nbytes <= self.max_bytes:
+                self._items[key] = (value, nbytes)
+                self.bytes += nbytes
+                while self.bytes > self.max_bytes:
+                    _, (_, dropped) = self._items.popitem(last=False)
+                    self.bytes -= dropped
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values: bool) -> SegmentPostings:
+    """All postings of a term in one segment, block by block (a Python step
+    per block of up to 128 postings, not per posting)."""
+    if (fieldname, text) not in reader:
+        return EMPTY_POSTINGS
+    # The raw matcher, not reader.postings(), which hides deleted documents
+    # behind a per-posting filter: deletions are masked per snapshot instead.
+    matcher = reader._terms.matcher(fieldname, reader._text_to_bytes(fieldname, text), reader.schema[fieldname].format)
+    if not hasattr(matcher, "_read_ids"):  # short lists are inlined into the term info
+        ids = np.asarray(matcher._ids, dtype=np.int32)
+        tf = np.asarray(matcher._weights, dtype=np.float32) if matcher._weights is not None \
+            else np.ones(len(ids), dtype=np.float32)
+        values = tuple(matcher._values) if with_values and matcher._values is not None else None
+        return SegmentPostings(ids, tf, values)
+    id_parts, tf_parts, values = [], [], []
+    while not matcher._atend:
+        matcher._read_ids()
+        matcher._read_weights()
+        id_parts.append(np.asarray(matcher._ids, dtype=np.int32))
+        tf_parts.append(np.asarray(matcher._weights, dtype=np.float32))
+        if with_values:
+            matcher._read_values()
+            values.extend(matcher._values)
+        matcher._next_block()
+    return SegmentPostings(np.concatenate(id_parts), np.concatenate(tf_parts), tuple(values) if with_values else None)
+
+
+def read_lengths(reader: SegmentReader, fieldname: str) -> np.ndarray:
+    """The segment's per-document field lengths as Whoosh scores them
+    (quantised to one byte; 0 where the field is empty)."""
+    count = reader.doc_count_all()
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return np.zeros(count, dtype=np.float64)
+    raw = np.fromiter(column, dtype=np.uint8, count=count)
+    return BYTE_TO_LENGTH[raw]
+
+
+def read_column(reader: SegmentReader, name: str, translate: bool = True) -> list:
+    """A column's values for every document of the segment; ``None`` for each
+    document when this segment has no such column (its articles lacked the field)."""
+    count = reader.doc_count_all()
+    if not reader.has_column(name):
+        return [None] * count
+    return list(reader.column_reader(name, translate=translate))

@@ -1,0 +1,275 @@
+"""One point-in-time view of the index as arrays: what the scorer reads.
+
+A :class:`Snapshot` wraps one Whoosh searcher and exposes, over global
+document numbers, what ranking and filtering need as numpy arrays: the live
+(undeleted) mask, publication times, category/source/author codes, field
+lengths and term postings. Everything per segment comes from the manager's
+:class:`SegmentStore`, so arrays of segments that did not change are reused.
+
+Whoosh's readers share file positions between threads, so every read of the
+underlying index (postings, positions, stored fields) takes ``io_lock``: two
+requests never interleave reads on one snapshot's files.
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+from whoosh.searching import Searcher
+
+from index.dates import from_utc_naive
+
+from .segments import ByteLRU, SegmentPostings, read_column, read_lengths, read_postings
+
+SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
+POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
+KEYED_COLUMNS = ("category", "source", "author_key")
+
+
+class Vocabulary:
+    """Filter keys (normalised category, source, author) as small integer
+    codes, shared by every snapshot of one index so codes stay stable.
+
+    Code 0 is "no value". Only the refreshing thread adds keys; readers only
+    index into the lists (list appends are atomic in CPython)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = [""]
+        self.labels: list[str] = [""]
+        self.sections: list[int] = [0]   # code of the key's part before "/"
+        self._codes: dict[str, int] = {"": 0}
+
+    def code(self, key: str | None, label: str | None = None) -> int:
+        key = key or ""
+        found = self._codes.get(key)
+        if found is not None:
+            return found
+        section = key.split("/", 1)[0]
+        section_code = self.code(section) if section != key else len(self.keys)
+        code = len(self.keys)
+        self.keys.append(key)
+        self.labels.append(label or key)
+        self.sections.append(section_code)
+        self._codes[key] = code
+        return code
+
+    def lookup(self, key: str) -> int | None:
+        return self._codes.get(key)
+
+    def label(self, code: int) -> str:
+        return self.labels[code]
+
+
+@dataclass(frozen=True)
+class SegmentColumns:
+    """One segment's per-document values, read once."""
+
+    published: np.ndarray                 # int64 Whoosh datetime longs (UTC µs)
+    codes: dict[str, np.ndarray]          # column name -> int32 vocabulary codes
+    lengths: dict[str, np.ndarray]        # field -> float64 lengths as Whoosh scores them
+
+
+class SegmentStore:
+    """Per-segment caches owned by one manager: columns for every segment in
+    use, and a byte-bounded LRU of term postings."""
+
+    def __init__(self, postings_cache_bytes: int):
+        self.postings = ByteLRU(postings_cache_bytes)
+        self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS}
+        self._columns: dict[str, SegmentColumns] = {}
+
+    def columns(self, segment_id: str, reader) -> SegmentColumns:
+        found = self._columns.get(segment_id)
+        if found is None:
+            found = self._read_columns(reader)
+            self._columns[segment_id] = found
+        return found
+
+    def keep_only(self, segment_ids: Iterable[str]) -> None:
+        """Forget columns of segments that merges have retired."""
+        alive = set(segment_ids)
+        for sid in [s for s in self._columns if s not in alive]:
+            del self._columns[sid]
+
+    def _read_columns(self, reader) -> SegmentColumns:
+        published = np.array([v or 0 for v in read_column(reader, "published", translate=False)], dtype=np.int64)
+        labels = {"category": read_column(reader, "category_label"), "source": read_column(reader, "source_label"),
+                  "author_key": read_column(reader, "author_key")}
+        codes = {}
+        for name in KEYED_COLUMNS:
+            vocab = self.vocabularies[name]
+            keys = read_column(reader, name)
+            codes[name] = np.array([vocab.code(k, lb) for k, lb in zip(keys, labels[name])], dtype=np.int32)
+        lengths = {f: read_lengths(reader, f) for f in SCORED_FIELDS}
+        return SegmentColumns(published, codes, lengths)
+
+
+@dataclass(frozen=True)
+class Postings:
+    """A term's postings over the whole snapshot (global docnums, sorted)."""
+
+    ids: np.ndarray
+    tf: np.ndarray
+    parts: tuple[tuple[int, SegmentPostings], ...]   # (first global index, segment postings)
+
+    def encoded_positions(self, index: int) -> bytes | None:
+        for start, part in reversed(self.parts):
+            if index >= start:
+                return None if part.values is None else part.values[index - start]
+        return None
+
+
+class Snapshot:
+    """Arrays over one searcher's documents; see the module docstring."""
+
+    def __init__(self, searcher: Searcher, store: SegmentStore, generation: int, opened_at: float):
+        self.searcher = searcher
+        self.generation = generation
+        self.opened_at = opened_at
+        self.io_lock = threading.RLock()
+        self._store = store
+        reader = searcher.reader()
+        self._leaves = [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in _leaf_readers(reader)]
+        self.doc_count_all = reader.doc_count_all()
+        columns = [store.columns(sid, leaf) for leaf, _, sid in self._leaves]
+        self.live = np.zeros(self.doc_count_all, dtype=bool)
+        live_ids = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+        self.live[live_ids] = True
+        self.live_count = int(live_ids.size)
+        self.published = _concat([c.published for c in columns], np.int64)
+        self.codes = {name: _concat([c.codes[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
+        self.lengths = {f: _concat([c.lengths[f] for c in columns], np.float64) for f in SCORED_FIELDS}
+        self.avg_length = {f: (reader.field_length(f) / (self.doc_count_all or 1)) or 1 for f in SCORED_FIELDS}
+        self.newest_published = int(self.published[self.live].max()) if self.live_count else None
+        self.vocabularies = store.vocabularies
+        self._terms: dict[tuple[str, str], Postings] = {}
+        self._headings: dict[int, tuple[str, str]] = {}
+        self._users = 0
+        self._retired = False
+        self._lock = threading.Lock()
+
+    # -- terms -------------------------------------------------------------------
+
+    def postings(self, fieldname: str, text: str) -> Postings:
+        """The term's postings (deleted documents included: mask with ``live``)."""
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is not None:
+            return found
+        with_values = fieldname in POSITIONAL_FIELDS
+        parts, ids, tfs, start = [], [], [], 0
+        for leaf, offset, sid in self._leaves:
+            part = self._store.postings.get_or_load(
+                (sid, fieldname, text), lambda: self._read(leaf, fieldname, text, with_values), lambda p: p.nbytes)
+            if part.ids.size:
+                parts.append((start, part))
+                ids.append(part.ids + offset if offset else part.ids)
+                tfs.append(part.tf)
+                start += part.ids.size
+        found = Postings(_concat(ids, np.int32), _concat(tfs, np.float32), tuple(parts))
+        if len(self._terms) > 50_000:
+            self._terms.clear()
+        self._terms[key] = found
+        return found
+
+    def _read(self, leaf, fieldname: str, text: str, with_values: bool) -> SegmentPostings:
+        with self.io_lock:
+            return read_postings(leaf, fieldname, text, with_values)
+
+    def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> dict[int, list[int]]:
+        """Token positions of a term in each of ``docnums`` that contains it."""
+        postings = self.postings(fieldname, text)
+        if not postings.ids.size or not docnums.size:
+            return {}
+        where = np.searchsorted(postings.ids, docnums)
+        where[where >= postings.ids.size] = 0
+        found = postings.ids[where] == docnums
+        out = {}
+        for doc, index in zip(docnums[found].tolist(), where[found].tolist()):
+            encoded = postings.encoded_positions(index)
+            if encoded is not None:
+                out[doc] = _decode_positions(encoded)
+        return out
+
+    # -- stored fields -------------------------------------------------------------
+
+    def stored(self, docnum: int) -> dict:
+        with self.io_lock:
+            return self.searcher.stored_fields(docnum)
+
+    def _heading(self, docnum: int) -> tuple[str, str]:
+        """(id, title) of a document, remembered for this snapshot (reading
+        stored fields decompresses the whole article)."""
+        found = self._headings.get(docnum)
+        if found is None:
+            stored = self.stored(docnum)
+            found = self._headings[docnum] = (stored["id"], stored["title"])
+        return found
+
+    def article_id(self, docnum: int) -> str:
+        return self._heading(docnum)[0]
+
+    def title(self, docnum: int) -> str:
+        return self._heading(docnum)[1]
+
+    def docnum_of(self, article_id: str) -> int | None:
+        with self.io_lock:
+            return self.searcher.document_number(id=article_id)
+
+    def newest_datetime(self):
+        """The newest live article's publication time (aware), or None."""
+        from whoosh.util.times import long_to_datetime
+
+        return from_utc_naive(long_to_datetime(self.newest_published)) if self.newest_published else None
+
+    # -- reference counting (the manager closes a retired snapshot when unused) ----
+
+    def _acquire(self) -> None:
+        with self._lock:
+            self._users += 1
+
+    def _release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            close = self._retired and self._users == 0
+        if close:
+            self.searcher.close()
+
+    def _retire(self) -> None:
+        with self._lock:
+            self._retired = True
+            close = self._users == 0
+        if close:
+            self.searcher.close()
+
+    @property
+    def segment_ids(self) -> list[str]:
+        return [sid for _, _, sid in self._leaves]
+
+
+def _leaf_readers(reader):
+    if reader.is_atomic():
+        return [(reader, 0)]
+    return reader.leaf_readers()
+
+
+def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    if not arrays:
+        return np.zeros(0, dtype=dtype)
+    if len(arrays) == 1:
+        return arrays[0]
+    return np.concatenate(arrays)
+
+
+def _decode_positions(encoded: bytes) -> list[int]:
+    """Whoosh's Positions format: a 4-byte count, then pickled deltas."""
+    deltas = pickle.loads(encoded[4:])
+    out, position = [], 0
+    for delta in deltas:
+        position += delta
+        out.append(position)
+    return out
