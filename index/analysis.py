@@ -130,6 +130,20 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def fold_token(text: str) -> str:
+    """One token as the index holds it before stemming: folded, a dotted
+    acronym without dots (K.P.K. -> kpk), thousands separators gone
+    (1.000.000 -> 1000000)."""
+    text = fold(text)
+    if "." in text:
+        if text[0].isdigit():
+            if THOUSANDS.fullmatch(text):
+                text = text.replace(".", "")
+        else:
+            text = text.replace(".", "")
+    return text
+
+
 class IndonesianTokenizer(Tokenizer):
     """Splits news text into words, hyphenated compounds, acronyms and numbers."""
 
@@ -175,14 +189,7 @@ class FoldFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
-            text = fold(t.text)
-            if "." in text:
-                if text[0].isdigit():
-                    if THOUSANDS.fullmatch(text):
-                        text = text.replace(".", "")
-                else:
-                    text = text.replace(".", "")
-            t.text = text
+            t.text = fold_token(t.text)
             yield t
 
 

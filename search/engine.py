@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+from functools import partial
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -25,12 +26,12 @@ from index.dates import from_utc_naive
 from index.schema import stale_analysis, stem_rules_of
 
 from .filters import KEYED_FILTERS, Filters, combine, time_key
-from .highlight import highlight_title, snippet
+from .highlight import Highlighter
 from .manager import SearcherManager
 from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_WINDOW, RERANK_DEPTH, InvalidRequest,
                       SearchRequest, validate)
-from .rerank import collapse_near_duplicates, recency_rerank
+from .rerank import collapse_near_duplicates, recency_rerank, title_fingerprint
 from .scoring import Deadline, Evaluation, Scorer, WhooshBM25F, top_scored
 from .snapshot import Snapshot
 from .spelling import suggest_spelling
@@ -176,8 +177,8 @@ class SearchEngine:
         facets = self._facets(snap, docs, masks) if request.facets else {}
         ranked = self._rank(snap, ev, request, sort, matched, compiled)
         start = (request.page - 1) * request.size
-        terms = compiled.highlight_terms if compiled else set()
-        hits = [self._hit(snap, docnum, score, terms, dups) for docnum, score, dups in ranked[start:start + request.size]]
+        marker = Highlighter(compiled.highlight_terms if compiled else set())
+        hits = [self._hit(snap, docnum, score, marker, dups) for docnum, score, dups in ranked[start:start + request.size]]
         return SearchResult(query=request.q, total=int(matched.size), total_is_estimate=False, page=request.page,
                             size=request.size, sort=sort, took_ms=0.0, hits=hits, facets=facets,
                             timed_out=ev.deadline.timed_out)
@@ -212,7 +213,7 @@ class SearchEngine:
             scored = self._by_recency(snap, scored, request.now, request.half_life_days)
         ranked = [(d, s, []) for d, s in scored]
         if request.collapse:
-            ranked = collapse_near_duplicates(ranked, snap.title, snap.codes["source"], depth=depth)
+            ranked = collapse_near_duplicates(ranked, partial(_fingerprint, snap), snap.codes["source"], depth=depth)
         return ranked
 
     @staticmethod
@@ -240,14 +241,14 @@ class SearchEngine:
                 scored = self._by_recency(snap, scored, now, DEFAULT_HALF_LIFE_DAYS)
             return [snap.article_id(d) for d, _ in scored[:limit]]
 
-    def _hit(self, snap: Snapshot, docnum: int, score: float | None, terms: set[str], dups: list[int]) -> Hit:
+    def _hit(self, snap: Snapshot, docnum: int, score: float | None, marker: Highlighter, dups: list[int]) -> Hit:
         article = article_fields(snap.stored(docnum))
         return Hit(
             id=article["id"],
             url=article["url"],
             title=article["title"],
-            title_html=highlight_title(article["title"], terms),
-            snippet=snippet(article["body"], terms),
+            title_html=marker.title(article["title"]),
+            snippet=marker.snippet(article["body"]),
             published=article["published"],
             published_has_time=article["published_has_time"],
             category=article["category"],
@@ -298,3 +299,12 @@ def by_date(snap: Snapshot, docs: np.ndarray, window: int, newest: bool = True) 
     order = np.lexsort((docs, -published if newest else published))[:window]
     return docs[order].tolist()
 
+
+
+def _fingerprint(snap: Snapshot, docnum: int) -> frozenset[str]:
+    """A document's title fingerprint, computed once per snapshot."""
+    memo = snap.memo("title_fingerprint")
+    found = memo.get(docnum)
+    if found is None:
+        found = memo[docnum] = title_fingerprint(snap.title(docnum))
+    return found

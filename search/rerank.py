@@ -48,19 +48,20 @@ def similar(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a & b) / len(a | b) >= NEAR_DUPLICATE
 
 
-def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]], title_of: Callable[[int], str],
+def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
+                             fingerprint_of: Callable[[int], frozenset[str]],
                              source: list[str], depth: int) -> list[tuple[int, float | None, list]]:
     """Fold a story that another outlet already covers, higher up, with a
     near-identical title into that hit's ``duplicates`` list.
 
     Greedy in rank order, so the first N results only depend on what ranks
     above them and paging stays consistent. Only the first ``depth`` results
-    are examined (titles are read from stored fields)."""
+    are examined; ``fingerprint_of`` gives a document's :func:`title_fingerprint`."""
     head, tail = ranked[:depth], ranked[depth:]
     kept: list[tuple[int, float | None, list]] = []
     prints: list[frozenset[str]] = []
     for docnum, score, _ in head:
-        fp = title_fingerprint(title_of(docnum))
+        fp = fingerprint_of(docnum)
         for i, (kept_doc, _, dups) in enumerate(kept):
             if source[kept_doc] != source[docnum] and similar(fp, prints[i]):
                 dups.append(docnum)

@@ -148,6 +148,7 @@ class Snapshot:
         self.vocabularies = store.vocabularies
         self._terms: dict[tuple[str, str], Postings] = {}
         self._headings: dict[int, tuple[str, str]] = {}
+        self._memos: dict[str, dict] = {}
         self._users = 0
         self._retired = False
         self._lock = threading.Lock()
@@ -215,6 +216,10 @@ class Snapshot:
 
     def title(self, docnum: int) -> str:
         return self._heading(docnum)[1]
+
+    def memo(self, name: str) -> dict:
+        """A dict that lives as long as this snapshot (derived per-document values)."""
+        return self._memos.setdefault(name, {})
 
     def docnum_of(self, article_id: str) -> int | None:
         with self.io_lock:
