@@ -121,9 +121,10 @@ class OpenAPIResource:
         resp.media = openapi_document()
 
 
-def create_app(index_dir: str | Path, engine: SearchEngine | None = None) -> falcon.App:
-    """The WSGI app over one index (all state lives in the app and its engine)."""
-    engine = engine or SearchEngine.open(index_dir)
+def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engine_options) -> falcon.App:
+    """The WSGI app over one index (all state lives in the app and its engine).
+    ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
+    engine = engine or SearchEngine.open(index_dir, **engine_options)
     app = falcon.App(cors_enable=False)
     handler = falcon.media.JSONHandler(dumps=json_dumps)
     app.req_options.media_handlers.update({falcon.MEDIA_JSON: handler})

@@ -11,7 +11,7 @@ from index.store import IndexMissing, resolve_index_dir
 
 from .api import json_dumps, result_envelope
 from .engine import SearchEngine
-from .request import MAX_SIZE, SORTS, InvalidRequest, SearchRequest
+from .request import DEFAULT_BUDGET_SECONDS, DEFAULT_CACHE_ENTRIES, MAX_SIZE, SORTS, InvalidRequest, SearchRequest
 from .params import parse_date_bound
 
 
@@ -40,7 +40,7 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
             sort=sort, page=page, size=size,
             now=parse_date_bound("now", now, end=True) if now else None,
         )
-        engine = SearchEngine.open(resolve_index_dir(index_dir))
+        engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
         try:
             result = engine.search(request)
         finally:
@@ -78,13 +78,17 @@ def _plain(html: str) -> str:
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per process.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes (each with its own searcher): add these for throughput.")
-def serve_command(index_dir, host, port, threads, workers):
+@click.option("--cache", "cache_entries", type=click.IntRange(0, 1_000_000), default=DEFAULT_CACHE_ENTRIES,
+              show_default=True, help="Results kept per worker for repeated requests (0: off); emptied by each commit.")
+@click.option("--budget", "budget_seconds", type=click.FloatRange(0.05, 60), default=DEFAULT_BUDGET_SECONDS,
+              show_default=True, help="Seconds one search may spend before it answers with what it has (timed_out).")
+def serve_command(index_dir, host, port, threads, workers, cache_entries, budget_seconds):
     """Serve the search API and page with waitress."""
     from .server import run_server
 
     directory = resolve_index_dir(index_dir)
     try:
-        engine = SearchEngine.open(directory)  # fail fast, before binding
+        engine = SearchEngine.open(directory, background=False)  # fail fast, before binding
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
     for warning in engine.health()["warnings"]:
@@ -97,7 +101,8 @@ def serve_command(index_dir, host, port, threads, workers):
                    err=True)
         sys.stderr.flush()
 
-    run_server(directory, host=host, port=port, threads=threads, workers=workers, ready=ready)
+    run_server(directory, host=host, port=port, threads=threads, workers=workers, ready=ready,
+               engine_options={"cache_entries": cache_entries, "budget_seconds": budget_seconds})
 
 
 def main() -> None:

@@ -212,7 +212,7 @@ class SearchEngine:
         if sort == "recent":
             scored = self._by_recency(snap, scored, request.now, request.half_life_days)
         ranked = [(d, s, []) for d, s in scored]
-        if request.collapse:
+        if request.collapse and not ev.deadline.passed():
             ranked = collapse_near_duplicates(ranked, partial(_fingerprint, snap), snap.codes["source"], depth=depth)
         return ranked
 

@@ -104,6 +104,11 @@ def _lex(text: str) -> list[tuple[str, object]]:
     return tokens
 
 
+def word_count(text: str) -> int:
+    """How many words a query asks for (phrase words each count; operators do not)."""
+    return sum(len(str(w.text).split()) for kind, w in _lex(text) if kind in ("term", "neg"))
+
+
 MAX_DEPTH = 16   # deeper parentheses are read as plain grouping-free text
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .query import word_count
+
 SORTS = ("relevance", "recent", "newest", "oldest")
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32       # more words cost more than they add
@@ -17,6 +19,7 @@ MAX_WINDOW = 1000          # deepest result a client may page to
 RERANK_DEPTH = 200         # relevance top-K that "recent" reranks
 DEFAULT_HALF_LIFE_DAYS = 7.0
 DEFAULT_BUDGET_SECONDS = 1.0
+DEFAULT_CACHE_ENTRIES = 1024   # results a serving process keeps for repeated requests
 
 
 class InvalidRequest(ValueError):
@@ -52,8 +55,9 @@ class SearchRequest:
 def validate(request: SearchRequest) -> None:
     if len(request.q) > MAX_QUERY_CHARS:
         raise InvalidRequest("q", f"q is {len(request.q)} characters long; at most {MAX_QUERY_CHARS} are allowed")
-    if len(request.q.split()) > MAX_QUERY_WORDS:
-        raise InvalidRequest("q", f"q has {len(request.q.split())} words; at most {MAX_QUERY_WORDS} are allowed")
+    words = word_count(request.q)
+    if words > MAX_QUERY_WORDS:
+        raise InvalidRequest("q", f"q has {words} words; at most {MAX_QUERY_WORDS} are allowed")
     if request.sort is not None and request.sort not in SORTS:
         raise InvalidRequest("sort", f"unknown sort {request.sort!r}; use one of {', '.join(SORTS)}")
     if not 1 <= request.size <= MAX_SIZE:

@@ -8,7 +8,8 @@ block skipping and made queries ~2.8x slower).
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections import Counter
+from typing import Callable, Sequence
 
 from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, fold
 
@@ -42,31 +43,32 @@ def title_fingerprint(title: str) -> frozenset[str]:
     return frozenset(w for w in words if w not in TALA_STOPWORDS)
 
 
-def similar(a: frozenset[str], b: frozenset[str]) -> bool:
-    if not a or not b:
-        return False
-    return len(a & b) / len(a | b) >= NEAR_DUPLICATE
-
-
 def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
                              fingerprint_of: Callable[[int], frozenset[str]],
-                             source: list[str], depth: int) -> list[tuple[int, float | None, list]]:
+                             source: Sequence[int], depth: int) -> list[tuple[int, float | None, list]]:
     """Fold a story that another outlet already covers, higher up, with a
     near-identical title into that hit's ``duplicates`` list.
 
     Greedy in rank order, so the first N results only depend on what ranks
     above them and paging stays consistent. Only the first ``depth`` results
-    are examined; ``fingerprint_of`` gives a document's :func:`title_fingerprint`."""
+    are examined; ``fingerprint_of`` gives a document's :func:`title_fingerprint`.
+    Kept titles are indexed by word, so each title is compared only with the
+    kept ones it shares words with (deep pages stay cheap)."""
     head, tail = ranked[:depth], ranked[depth:]
     kept: list[tuple[int, float | None, list]] = []
-    prints: list[frozenset[str]] = []
+    sizes: list[int] = []
+    by_word: dict[str, list[int]] = {}
     for docnum, score, _ in head:
         fp = fingerprint_of(docnum)
-        for i, (kept_doc, _, dups) in enumerate(kept):
-            if source[kept_doc] != source[docnum] and similar(fp, prints[i]):
-                dups.append(docnum)
+        shared = Counter(i for word in fp for i in by_word.get(word, ()))
+        for i in sorted(shared):
+            overlap = shared[i]
+            if source[kept[i][0]] != source[docnum] and overlap / (len(fp) + sizes[i] - overlap) >= NEAR_DUPLICATE:
+                kept[i][2].append(docnum)
                 break
         else:
+            for word in fp:
+                by_word.setdefault(word, []).append(len(kept))
             kept.append((docnum, score, []))
-            prints.append(fp)
+            sizes.append(len(fp))
     return kept + tail

@@ -153,7 +153,7 @@ class Evaluation:
                 cand = cand[self.matches(child, cand)]
             return cand
         if isinstance(node, plan.Any):
-            return _union([self.docs(c) for c in node.children])
+            return _union([self.docs(c) for c in self._until_deadline(node.children)])
         if isinstance(node, plan.Excluding):
             cand = self.docs(node.include)
             return cand[~self.matches(node.exclude, cand)] if cand.size else cand
@@ -235,7 +235,7 @@ class Evaluation:
         if isinstance(node, plan.All):
             mask = np.ones(cand.size, dtype=bool)
             score = np.zeros(cand.size)
-            for child in node.children:
+            for child in node.children:  # every child decides the match: no early stop
                 m, s = self.evaluate(child, cand)
                 mask &= m
                 score += s
@@ -243,7 +243,7 @@ class Evaluation:
         if isinstance(node, plan.Any):
             mask = np.zeros(cand.size, dtype=bool)
             score = np.zeros(cand.size)
-            for child in node.children:
+            for child in self._until_deadline(node.children):
                 m, s = self.evaluate(child, cand)
                 mask |= m
                 score += s
@@ -257,6 +257,14 @@ class Evaluation:
         if isinstance(node, plan.Keyword):
             return self.matches(node, cand), np.zeros(cand.size)
         raise TypeError(f"not a plan node: {node!r}")
+
+    def _until_deadline(self, children: tuple[plan.Node, ...]):
+        """The children of an OR, the first always, the rest while time is left
+        (past the deadline the unscored alternatives are left out)."""
+        for i, child in enumerate(children):
+            if i and self.deadline.passed():
+                return
+            yield child
 
     def phrase_score(self, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
         """What a phrase adds where it matches: its words' term scores, boosted."""

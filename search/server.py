@@ -35,8 +35,8 @@ def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.sock
     return sock
 
 
-def _serve(index_dir: str, sock: socket.socket, threads: int) -> None:
-    serve(create_app(index_dir), sockets=[sock], threads=threads, ident="berita", _quiet=True)
+def _serve(index_dir: str, sock: socket.socket, threads: int, engine_options: dict) -> None:
+    serve(create_app(index_dir, **engine_options), sockets=[sock], threads=threads, ident="berita", _quiet=True)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -45,23 +45,24 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _worker(index_dir: str, host: str, port: int, threads: int, parent: int) -> None:
+def _worker(index_dir: str, host: str, port: int, threads: int, parent: int, engine_options: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    _serve(index_dir, _socket(host, port, reuse_port=True, listen=True), threads)
+    _serve(index_dir, _socket(host, port, reuse_port=True, listen=True), threads, engine_options)
 
 
 def run_server(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080, threads: int = 4,
-               workers: int = 1, ready=None) -> None:
+               workers: int = 1, ready=None, engine_options: dict | None = None) -> None:
     """Serve until interrupted or terminated. ``ready(host, port)`` is called
-    once the port is bound."""
+    once the port is bound; ``engine_options`` go to each worker's engine."""
+    engine_options = engine_options or {}
     if workers <= 1:
         sock = _socket(host, port, reuse_port=False, listen=True)
         if ready:
             ready(host, sock.getsockname()[1])
         try:
-            _serve(str(index_dir), sock, threads)
+            _serve(str(index_dir), sock, threads, engine_options)
         finally:
             sock.close()
         return
@@ -71,7 +72,7 @@ def run_server(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080,
     port = holder.getsockname()[1]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     context = multiprocessing.get_context("fork")
-    procs = [context.Process(target=_worker, args=(str(index_dir), host, port, threads, os.getpid()))
+    procs = [context.Process(target=_worker, args=(str(index_dir), host, port, threads, os.getpid(), engine_options))
              for _ in range(workers)]
     for proc in procs:
         proc.start()

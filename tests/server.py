@@ -19,12 +19,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(index_dir, workers: int = 1):
-    """``berita serve`` in a subprocess; yields its base URL."""
+def running_server(index_dir, workers: int = 1, *options: str):
+    """``berita serve`` in a subprocess (``options`` are more of its flags); yields its base URL."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "search", "serve", "--index", str(index_dir), "--port", str(port),
-         "--workers", str(workers)],
+         "--workers", str(workers), *options],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"

@@ -1,6 +1,8 @@
-"""The searcher manager hands out one searcher and reopens it after commits."""
+"""The searcher manager hands out one snapshot and replaces it, off the
+request path, after commits."""
 
 import threading
+import time
 
 from conftest import record, write_jsonl
 
@@ -10,28 +12,67 @@ from search.engine import SearchEngine, SearchRequest
 from search.manager import SearcherManager
 
 
+def wait_for_new_generation(manager: SearcherManager, old: int, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while manager.generation == old:
+        assert time.monotonic() < deadline, "the background refresher did not open the new commit"
+        time.sleep(0.02)
+
+
+def ingest(ixdir, path, records):
+    Indexer(ixdir).ingest(read_paths([write_jsonl(path, records)]))
+
+
 def test_updates_and_deletes_are_seen_without_duplicates(tmp_path):
     ixdir = tmp_path / "ix"
-    Indexer(ixdir).ingest(read_paths([write_jsonl(tmp_path / "a.jsonl", [record(id="a", title="Harga Cabai Naik", body="Cabai mahal."),
-                                                                          record(id="b", title="Harga Bawang Naik", body="Bawang mahal.")])]))
-    engine = SearchEngine(SearcherManager(ixdir, check_interval=0))
+    ingest(ixdir, tmp_path / "a.jsonl", [record(id="a", title="Harga Cabai Naik", body="Cabai mahal."),
+                                         record(id="b", title="Harga Bawang Naik", body="Bawang mahal.")])
+    engine = SearchEngine(SearcherManager(ixdir, check_interval=0.02))
     first = engine.manager._current
     with engine.manager.acquire() as snap:
         assert snap is first
     assert [h.id for h in engine.search(SearchRequest(q="cabai")).hits] == ["a"]
-    Indexer(ixdir).ingest(read_paths([write_jsonl(tmp_path / "b.jsonl", [record(id="a", title="Harga Cabai Turun", body="Cabai murah.")])]))
+    generation = engine.manager.generation
+    ingest(ixdir, tmp_path / "b.jsonl", [record(id="a", title="Harga Cabai Turun", body="Cabai murah.")])
+    wait_for_new_generation(engine.manager, generation)
     result = engine.search(SearchRequest(q="harga", size=10))
     assert sorted(h.id for h in result.hits) == ["a", "b"] and result.total == 2  # no stale copy of "a"
     assert engine.search(SearchRequest(q="turun")).hits[0].id == "a"
     assert engine.health()["documents"] == 2
+    generation = engine.manager.generation
     delete_articles(ixdir, ["b"])
+    wait_for_new_generation(engine.manager, generation)
     assert engine.search(SearchRequest(q="harga")).total == 1
     assert first.searcher.is_closed  # the retired searcher was closed once nobody used it
+    engine.close()
+
+
+def test_new_snapshots_are_opened_by_the_refresher_not_by_requests(tmp_path):
+    ixdir = tmp_path / "ix"
+    ingest(ixdir, tmp_path / "a.jsonl", [record(id="a")])
+    manager = SearcherManager(ixdir, check_interval=0.02)
+    opened_on = []
+    real_open = manager._open
+
+    def spy():
+        opened_on.append(threading.current_thread().name)
+        return real_open()
+
+    manager._open = spy
+    engine = SearchEngine(manager)
+    generation = manager.generation
+    ingest(ixdir, tmp_path / "b.jsonl", [record(id="b", title="Gempa Guncang Ambon")])
+    deadline = time.monotonic() + 10
+    while not engine.search(SearchRequest(q="gempa")).total:  # requests keep being answered meanwhile
+        assert time.monotonic() < deadline
+    assert manager.generation != generation
+    assert opened_on and set(opened_on) == {"berita-refresh"}
+    engine.close()
 
 
 def test_searcher_is_shared_not_opened_per_request(tmp_path):
     ixdir = tmp_path / "ix"
-    Indexer(ixdir).ingest(read_paths([write_jsonl(tmp_path / "a.jsonl", [record(id="a")])]))
+    ingest(ixdir, tmp_path / "a.jsonl", [record(id="a")])
     manager = SearcherManager(ixdir, check_interval=60)
     seen = set()
 
@@ -46,3 +87,4 @@ def test_searcher_is_shared_not_opened_per_request(tmp_path):
     for t in threads:
         t.join()
     assert len(seen) == 1
+    manager.close()
