@@ -21,6 +21,9 @@ from .pages import PageError, parse_page
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 PAGE_SUFFIXES = (".txt", ".page")
 GZIP_MAGIC = b"\x1f\x8b"
+MAX_RECORD_BYTES = 2 * 1024 * 1024   # one article; the corpus's longest is ~60 kB
+MIN_YEAR, MAX_YEAR = 1900, 2100     # publication dates outside are input errors
+LINK_SCHEMES = ("http://", "https://")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,12 @@ def _open_text(path: Path):
     return open(path, "r", encoding="utf-8")
 
 
+def _open_binary(path: Path):
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    return gzip.open(path, "rb") if magic == GZIP_MAGIC else open(path, "rb")
+
+
 def _text_field(record: dict, key: str, required: bool) -> str | None:
     value = record.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -57,6 +66,12 @@ def _text_field(record: dict, key: str, required: bool) -> str | None:
     return value.strip()
 
 
+def check_year(published) -> None:
+    """Dates far outside news history are input errors (year 1 overflowed the index's UTC conversion)."""
+    if not MIN_YEAR <= published.year <= MAX_YEAR:
+        raise DateError(f"published {published.date().isoformat()} is outside the years {MIN_YEAR}..{MAX_YEAR}")
+
+
 def article_from_record(record: object) -> Article:
     """Validate one JSON Lines record (the corpus's keys) into an Article."""
     if not isinstance(record, dict):
@@ -64,7 +79,10 @@ def article_from_record(record: object) -> Article:
     title = _text_field(record, "title", True)
     body = _text_field(record, "body", True)
     published, has_time = parse_published(record.get("published"))
+    check_year(published)
     url = _text_field(record, "url", False)
+    if url is not None and not url.lower().startswith(LINK_SCHEMES):
+        raise ValueError(f"url must start with http:// or https://, not {url[:40]!r}")
     article_id = _text_field(record, "id", False)
     if article_id is None:
         article_id = derive_id("url", url) if url else derive_id("doc", title, published.isoformat())
@@ -82,16 +100,26 @@ def article_from_record(record: object) -> Article:
 
 
 def read_jsonl(path: Path) -> Iterator[Item]:
-    """One article per line; blank lines are skipped."""
+    """One article per line; blank lines are skipped. Each line is decoded on
+    its own, so a bad byte or an oversized record costs that line only."""
     try:
-        handle = _open_text(path)
+        handle = _open_binary(path)
     except OSError as exc:
         yield Problem(str(path), 0, f"cannot open: {exc.strerror or exc}")
         return
     lineno = 0
     try:
         with handle:
-            for lineno, line in enumerate(handle, 1):
+            for lineno, raw in enumerate(handle, 1):
+                if len(raw) > MAX_RECORD_BYTES:
+                    yield Problem(str(path), lineno, f"record is {len(raw):,} bytes; at most {MAX_RECORD_BYTES:,} "
+                                                     "are accepted")
+                    continue
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield Problem(str(path), lineno, f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
+                    continue
                 if not line.strip():
                     continue
                 try:
@@ -103,7 +131,7 @@ def read_jsonl(path: Path) -> Iterator[Item]:
                     yield article_from_record(record)
                 except (ValueError, DateError) as exc:
                     yield Problem(str(path), lineno, str(exc))
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
         yield Problem(str(path), lineno + 1, f"cannot read: {exc}")
 
 
@@ -118,6 +146,7 @@ def read_page(path: Path, source: str | None = None) -> Iterator[Item]:
     try:
         page = parse_page(text)
         published, has_time = parse_indonesian(page.published_text)
+        check_year(published)
     except PageError as exc:
         yield Problem(str(path), exc.line, str(exc))
         return

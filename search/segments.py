@@ -118,12 +118,3 @@ def read_lengths(reader: SegmentReader, fieldname: str) -> np.ndarray:
         return np.zeros(count, dtype=np.float64)
     raw = np.fromiter(column, dtype=np.uint8, count=count)
     return BYTE_TO_LENGTH[raw]
-
-
-def read_column(reader: SegmentReader, name: str, translate: bool = True) -> list:
-    """A column's values for every document of the segment; ``None`` for each
-    document when this segment has no such column (its articles lacked the field)."""
-    count = reader.doc_count_all()
-    if not reader.has_column(name):
-        return [None] * count
-    return list(reader.column_reader(name, translate=translate))

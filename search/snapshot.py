@@ -22,8 +22,9 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from index.dates import from_utc_naive
+from index.stats import segment_column
 
-from .segments import ByteLRU, SegmentPostings, read_column, read_lengths, read_postings
+from .segments import ByteLRU, SegmentPostings, read_lengths, read_postings
 
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
@@ -96,13 +97,13 @@ class SegmentStore:
             del self._columns[sid]
 
     def _read_columns(self, reader) -> SegmentColumns:
-        published = np.array([v or 0 for v in read_column(reader, "published", translate=False)], dtype=np.int64)
-        labels = {"category": read_column(reader, "category_label"), "source": read_column(reader, "source_label"),
-                  "author_key": read_column(reader, "author_key")}
+        published = np.array([v or 0 for v in segment_column(reader, "published", translate=False)], dtype=np.int64)
+        labels = {"category": segment_column(reader, "category_label"), "source": segment_column(reader, "source_label"),
+                  "author_key": segment_column(reader, "author_key")}
         codes = {}
         for name in KEYED_COLUMNS:
             vocab = self.vocabularies[name]
-            keys = read_column(reader, name)
+            keys = segment_column(reader, name)
             codes[name] = np.array([vocab.code(k, lb) for k, lb in zip(keys, labels[name])], dtype=np.int32)
         lengths = {f: read_lengths(reader, f) for f in SCORED_FIELDS}
         return SegmentColumns(published, codes, lengths)
@@ -257,6 +258,8 @@ class Snapshot:
 
 
 def _leaf_readers(reader):
+    if reader.doc_count_all() == 0:
+        return []
     if reader.is_atomic():
         return [(reader, 0)]
     return reader.leaf_readers()
