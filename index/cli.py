@@ -14,6 +14,7 @@ from tqdm import tqdm
 from .readers import Problem, count_records, read_paths, sample_path
 from .stats import index_stats
 from .store import IndexMissing, StaleAnalysis, resolve_index_dir
+from whoosh.index import LockError
 from .writer import DEFAULT_BATCH, Indexer, delete_articles
 
 index_option = click.option(
@@ -64,6 +65,11 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
     except StaleAnalysis as exc:
         bar.close()
         raise click.ClickException(str(exc)) from None
+    except LockError:
+        bar.close()
+        click.echo(f"error: the index {directory} is being written by another process; try again when it is done",
+                   err=True)
+        sys.exit(2)
     except KeyboardInterrupt:
         bar.close()
         click.echo("interrupted: the index keeps its last commit; run the same command "
@@ -78,7 +84,8 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         f"index {directory}"
     )
     if report.problems:
-        click.echo(f"{len(report.problems):,} records skipped because of errors (listed above)", err=True)
+        skipped = len(report.problems)
+        click.echo(f"{skipped:,} record{'' if skipped == 1 else 's'} skipped because of errors (listed above)", err=True)
         sys.exit(1)
 
 
@@ -104,11 +111,16 @@ def parse_command(paths, source) -> None:
 @index_option
 def delete_command(ids, index_dir) -> None:
     """Remove articles by id."""
+    directory = resolve_index_dir(index_dir)
     try:
-        deleted, missing = delete_articles(resolve_index_dir(index_dir), ids)
+        deleted, missing = delete_articles(directory, ids)
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"deleted {len(deleted)} article(s)")
+    except LockError:
+        click.echo(f"error: the index {directory} is being written by another process; try again when it is done",
+                   err=True)
+        sys.exit(2)
+    click.echo(f"deleted {len(deleted)} article{'' if len(deleted) == 1 else 's'}")
     for article_id in missing:
         click.echo(f"error: no article with id {article_id!r}", err=True)
     if missing:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import falcon
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -102,7 +102,7 @@ class PageResource:
             sort=req.get_param("sort") or "", date_from=req.get_param("from") or "",
             date_to=req.get_param("to") or "", selected_categories=set(request.categories),
             selected_sources=set(request.sources), url=lambda **kw: _url(params, **kw), markup=Markup,
-            now=datetime.now(timezone.utc), relative=relative_id, page_numbers=_page_numbers,
+            now=datetime.now(timezone.utc), relative=relative_id, page_numbers=_page_numbers, link=article_link,
         )
 
     def _reference_now(self) -> datetime:
@@ -126,6 +126,14 @@ def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
         merged[key] = [v for v in values if v != value] if value in values else values + [value]
     pairs = [(k, v) for k, vs in merged.items() for v in vs if v != ""]
     return "/cari?" + urlencode(pairs)
+
+
+def article_link(hit) -> str:
+    """Where a result links: its original http(s) URL, else the stored article.
+    Any other scheme (javascript:, data:, vbscript:) never becomes a link."""
+    if hit.url and hit.url.lower().startswith(("http://", "https://")):
+        return hit.url
+    return "/api/articles/" + quote(hit.id, safe="")
 
 
 def _page_numbers(current: int, pages: int, around: int = 2) -> list[int]:

@@ -149,3 +149,33 @@ def test_any_raw_query_string_never_500s(client, raw):
     # A query string cannot begin with its own "?" separator (falcon's test client refuses it).
     r = client.simulate_get("/api/search", query_string=raw.lstrip("?"))
     assert r.status_code < 500
+
+
+def test_script_urls_never_become_links_and_pages_carry_security_headers(tmp_path):
+    """A URL that slipped into an older index as javascript: is not linked;
+    ids with a slash link to their article; HEAD mirrors GET."""
+    from whoosh import index as whoosh_index
+
+    from index.writer import Indexer, document_fields
+    from index.readers import article_from_record
+    from conftest import record
+
+    ixdir = tmp_path / "ix"
+    Indexer(ixdir).ingest([article_from_record(record(id="ok", title="Zebra Lari"))])
+    ix = whoosh_index.open_dir(str(ixdir))
+    with ix.writer() as writer:  # written around the reader's checks, as an old index could hold it
+        fields = document_fields(article_from_record(record(id="a/b", title="Zebra Terbang")))
+        writer.add_document(**{**fields, "url": "JaVaScRiPt:alert(document.domain)"})
+    ix.close()
+    client = testing.TestClient(create_app(ixdir))
+    page = client.simulate_get("/cari", params={"q": "zebra"})
+    assert page.status_code == 200 and "javascript:" not in page.text.lower()
+    assert 'href="/api/articles/a%2Fb"' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"]
+    assert client.simulate_get("/api/articles/a%2Fb").json["id"] == "a/b"
+    api = client.simulate_get("/api/search", params={"q": "zebra"})
+    assert api.headers["x-content-type-options"] == "nosniff"
+    head = client.simulate_head("/api/search", params={"q": "zebra"})
+    assert head.status_code == 200 and head.headers["content-type"].startswith("application/json")

@@ -82,3 +82,28 @@ def test_an_index_built_with_other_stemming_rules_is_reported_and_never_mixed(tm
         assert engine.search(SearchRequest(q="")).total == 1
     finally:
         engine.close()
+
+
+def test_a_locked_index_and_an_empty_index_give_messages_not_tracebacks(tmp_path):
+    from click.testing import CliRunner
+    from whoosh import index as whoosh_index
+
+    from index.schema import build_schema
+    from search.cli import cli
+
+    ixdir = tmp_path / "ix"
+    ixdir.mkdir()
+    whoosh_index.create_in(str(ixdir), build_schema())
+    runner = CliRunner()
+    stats = runner.invoke(cli, ["stats", "--index", str(ixdir)])
+    assert stats.exit_code == 0 and "documents    0" in stats.output, stats.output
+    ix = whoosh_index.open_dir(str(ixdir))
+    writer = ix.writer()  # another process holding the write lock
+    try:
+        data = write_jsonl(tmp_path / "a.jsonl", [record(id="a")])
+        result = runner.invoke(cli, ["index", str(data), "--index", str(ixdir)])
+        assert result.exit_code == 2 and "being written by another process" in result.output
+        assert "Traceback" not in result.output
+    finally:
+        writer.cancel()
+        ix.close()
