@@ -64,13 +64,43 @@ def _load_protection() -> tuple[frozenset[str], dict[str, str]]:
 
 PROTECTED_ROOTS, STEM_REPAIRS = _load_protection()
 
+# meN-/peN- with their nasal: menusuk, meminta, mengambil, penyapu, pemakan.
+NASAL_PREFIX = re.compile(r"^(?:me|pe)(ny|ng|n|m)")
+
+
+def recodings(nasal: str, stem_text: str) -> list[str]:
+    """Roots a meN-/peN- word with this nasal may come from, given its Snowball
+    stem. Snowball already restores p after mem- and s after meny-; it drops
+    the t after men- (menusuk -> usuk) and the k after meng- (mengirim -> irim),
+    and cannot know an m- or n-initial root (meminta -> pinta, menanti -> anti)."""
+    if nasal == "n":
+        return ["t" + stem_text, "n" + stem_text]
+    if nasal == "ng":
+        return ["k" + stem_text]
+    if nasal == "m" and stem_text.startswith("p"):
+        return ["m" + stem_text[1:]]
+    return []
+
+
+def _load_recode() -> dict[tuple[str, str], str]:
+    """(nasal, Snowball stem) -> root, from index/data/stem-recode.txt."""
+    table: dict[tuple[str, str], str] = {}
+    for line in _data_lines("stem-recode.txt"):
+        left, root = (part.strip() for part in line.split("#", 1)[0].split(">", 1))
+        nasal, mangled = left.split()
+        table[(nasal, mangled)] = root
+    return table
+
+
+PREFIX_RECODE = _load_recode()
+
 
 def _rules_fingerprint() -> str:
     """A digest of the word lists the stemmed analysis depends on. Indexes
     record it, because a query stemmed under other rules than its index
     silently misses (masalah was indexed as "masa" before it was protected)."""
     digest = hashlib.sha256()
-    for name in ("stem-protect.txt", "stopwords-id.txt"):
+    for name in ("stem-protect.txt", "stopwords-id.txt", "stem-recode.txt"):
         digest.update(resources.files("index").joinpath("data", name).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -118,7 +148,11 @@ def stem(word: str) -> str:
         if root in PROTECTED_ROOTS:
             return root
     stemmed = _snowball().stemWord(word)
-    return STEM_REPAIRS.get(stemmed, stemmed)
+    stemmed = STEM_REPAIRS.get(stemmed, stemmed)
+    prefix = NASAL_PREFIX.match(word)
+    if prefix:
+        return PREFIX_RECODE.get((prefix.group(1), stemmed), stemmed)
+    return stemmed
 
 
 def fold(text: str) -> str:
