@@ -64,12 +64,13 @@ def result_envelope(result: SearchResult) -> dict:
         "sort": result.sort,
         "took_ms": result.took_ms,
         "timed_out": result.timed_out,
+        "partial_matches": {"total": result.partial_total, "missing_words": result.relaxed_words},
         "results": [
             {
                 "id": h.id, "url": h.url, "title": h.title, "title_html": h.title_html,
                 "snippet": h.snippet, "published": h.published, "published_has_time": h.published_has_time,
                 "category": h.category, "source": h.source, "author": h.author, "score": h.score,
-                "duplicates": h.duplicates,
+                "duplicates": h.duplicates, "missing_word": h.missing_word,
             }
             for h in result.hits
         ],

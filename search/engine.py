@@ -32,13 +32,14 @@ from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_WINDOW, RERANK_DEPTH, InvalidRequest,
                       SearchRequest, validate)
 from .rerank import collapse_near_duplicates, recency_rerank, title_fingerprint
-from .scoring import Deadline, Evaluation, Scorer, WhooshBM25F, top_scored
+from .scoring import SCORE_DECIMALS, BM25F, Deadline, Evaluation, Scorer, lookup, top_scored
 from .snapshot import Snapshot
 from .spelling import suggest_spelling
 
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
 FACET_LIMIT = 20
+PARTIAL_BELOW = 20   # fewer full matches than this: add articles lacking one word (3+ words: always)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Hit:
     author: str | None
     score: float | None
     duplicates: list[str] = field(default_factory=list)
+    missing_word: str | None = None     # a partial match: the query word this article lacks
 
 
 @dataclass
@@ -69,6 +71,8 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     timed_out: bool = False
+    partial_total: int = 0                                  # of ``total``, articles lacking one query word
+    relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
 
     @property
     def pages(self) -> int:
@@ -135,7 +139,7 @@ class SearchEngine:
                  budget_seconds: float | None = DEFAULT_BUDGET_SECONDS):
         self.manager = manager
         self.compiler = QueryCompiler(weights, stemming)
-        self.scorer = scorer or WhooshBM25F()
+        self.scorer = scorer or BM25F()
         self.cache = ResultCache(cache_entries)
         self.budget_seconds = budget_seconds
 
@@ -168,20 +172,31 @@ class SearchEngine:
                 compiled: CompiledQuery | None) -> SearchResult:
         sort = request.effective_sort
         if compiled is not None and compiled.is_empty:
-            docs = np.zeros(0, dtype=np.int64)
+            full = np.zeros(0, dtype=np.int64)
         else:
-            docs = ev.docs(compiled.query) if compiled else np.flatnonzero(snap.live)
-            docs = docs[snap.live[docs]]
-        masks = Filters.from_request(request).masks(snap, docs)
-        matched = docs[combine(list(masks.values()), docs.size)]
-        facets = self._facets(snap, docs, masks) if request.facets else {}
-        ranked = self._rank(snap, ev, request, sort, matched, compiled)
-        start = (request.page - 1) * request.size
+            full = ev.docs(compiled.query) if compiled else np.flatnonzero(snap.live)
+            full = full[snap.live[full]]
+        groups = [("", compiled.query if compiled else None, full)]
+        if compiled is not None and sort in ("relevance", "recent"):
+            groups += partial_groups(ev, compiled, full)
+        pool = np.concatenate([docs for _, _, docs in groups]) if len(groups) > 1 else full
+        masks = Filters.from_request(request).masks(snap, pool)
+        accept = combine(list(masks.values()), pool.size)
+        facets = self._facets(snap, pool, masks) if request.facets else {}
+        matched, start = [], 0
+        for word, query, docs in groups:
+            matched.append((word, query, docs[accept[start:start + docs.size]]))
+            start += docs.size
+        ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
+        first = (request.page - 1) * request.size
         marker = Highlighter(compiled.highlight_terms if compiled else set())
-        hits = [self._hit(snap, docnum, score, marker, dups) for docnum, score, dups in ranked[start:start + request.size]]
-        return SearchResult(query=request.q, total=int(matched.size), total_is_estimate=False, page=request.page,
-                            size=request.size, sort=sort, took_ms=0.0, hits=hits, facets=facets,
-                            timed_out=ev.deadline.timed_out)
+        hits = [self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
+                for docnum, score, dups in ranked[first:first + request.size]]
+        partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
+        return SearchResult(query=request.q, total=int(sum(d.size for _, _, d in matched)), total_is_estimate=False,
+                            page=request.page, size=request.size, sort=sort, took_ms=0.0, hits=hits, facets=facets,
+                            timed_out=ev.deadline.timed_out, partial_total=sum(n for _, n in partial),
+                            relaxed_words=[word for word, _ in partial])
 
     @staticmethod
     def _facets(snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray]) -> dict:
@@ -198,23 +213,28 @@ class SearchEngine:
             out[kind] = [(vocab.keys[c], vocab.label(c), int(counts[c])) for c in top]
         return out
 
-    def _rank(self, snap: Snapshot, ev: Evaluation, request: SearchRequest, sort: str, matched: np.ndarray,
-              compiled: CompiledQuery | None) -> list[tuple[int, float | None, list[int]]]:
+    def _rank(self, snap: Snapshot, ev: Evaluation, request: SearchRequest, sort: str, matched: list,
+              compiled: CompiledQuery | None) -> tuple[list[tuple[int, float | None, list[int]]], dict[int, str]]:
+        """The ranked window (docnum, score, folded duplicates) and, for partial
+        matches, the word each lacks."""
         window = min(request.page * request.size, MAX_WINDOW)
         if sort in ("newest", "oldest") or compiled is None:
-            return [(d, None, []) for d in by_date(snap, matched, window, newest=sort != "oldest")]
+            docs = matched[0][2]
+            return [(d, None, []) for d in by_date(snap, docs, window, newest=sort != "oldest")], {}
         # Collapsing looks at 2 pages' worth beyond the window; "recent" reranks a fixed top-K.
         depth = 2 * window + request.size if request.collapse else window
         if sort == "recent":
             depth = max(depth, RERANK_DEPTH)
-        docs, scores = top_scored(ev, compiled.query, compiled.proximity, matched, depth)
-        scored = list(zip(docs.tolist(), scores.tolist()))
+        scored, missing = relevance_ranking(ev, compiled, matched, depth)
         if sort == "recent":
-            scored = self._by_recency(snap, scored, request.now, request.half_life_days)
+            full = [item for item in scored if item[0] not in missing]
+            rest = [item for item in scored if item[0] in missing]
+            scored = self._by_recency(snap, full, request.now, request.half_life_days) + rest
         ranked = [(d, s, []) for d, s in scored]
         if request.collapse and not ev.deadline.passed():
-            ranked = collapse_near_duplicates(ranked, partial(_fingerprint, snap), snap.codes["source"], depth=depth)
-        return ranked
+            ranked = collapse_near_duplicates(ranked, partial(_fingerprint, snap), snap.codes["source"],
+                                              depth=depth, fill=window)
+        return ranked, missing
 
     @staticmethod
     def _by_recency(snap: Snapshot, scored: list[tuple[int, float]], now: datetime | None,
@@ -235,13 +255,14 @@ class SearchEngine:
             docs = ev.docs(compiled.query)
             docs = docs[snap.live[docs]]
             depth = max(limit, RERANK_DEPTH) if sort == "recent" else limit
-            found, scores = top_scored(ev, compiled.query, compiled.proximity, docs, depth)
-            scored = list(zip(found.tolist(), scores.tolist()))
+            scored, _ = relevance_ranking(ev, compiled, [("", compiled.query, docs)] + partial_groups(ev, compiled, docs),
+                                          depth)
             if sort == "recent":
                 scored = self._by_recency(snap, scored, now, DEFAULT_HALF_LIFE_DAYS)
             return [snap.article_id(d) for d, _ in scored[:limit]]
 
-    def _hit(self, snap: Snapshot, docnum: int, score: float | None, marker: Highlighter, dups: list[int]) -> Hit:
+    def _hit(self, snap: Snapshot, docnum: int, score: float | None, marker: Highlighter, dups: list[int],
+             missing_word: str | None) -> Hit:
         article = article_fields(snap.stored(docnum))
         return Hit(
             id=article["id"],
@@ -256,6 +277,7 @@ class SearchEngine:
             author=article["author"],
             score=round(score, 4) if score is not None else None,
             duplicates=[snap.article_id(d) for d in dups],
+            missing_word=missing_word,
         )
 
     # -- articles, spelling, health ---------------------------------------------
@@ -287,6 +309,45 @@ class SearchEngine:
                 "stem_rules": stem_rules_of(snap.searcher.schema),
                 "warnings": [w for w in (stale_analysis(snap.searcher.schema),) if w],
             }
+
+
+def partial_groups(ev: Evaluation, compiled: CompiledQuery, full: np.ndarray) -> list[tuple[str, object, np.ndarray]]:
+    """(left-out word, relaxed query, live articles matching it but not the
+    full query), when the full matches are few or the query has 3+ words.
+    An article lacking one word matches exactly one relaxation."""
+    if not compiled.relaxations or (full.size >= PARTIAL_BELOW and len(compiled.relaxations) < 3):
+        return []
+    out = []
+    for word, query in compiled.relaxations:
+        if ev.deadline.passed():
+            break
+        docs = ev.docs(query)
+        docs = docs[ev.snap.live[docs]]
+        docs = docs[~lookup(full, docs)[0]]
+        out.append((word, query, docs))
+    return out
+
+
+def relevance_ranking(ev: Evaluation, compiled: CompiledQuery, matched: list, depth: int
+                      ) -> tuple[list[tuple[int, float]], dict[int, str]]:
+    """The ``depth`` best by relevance: every full match above every partial
+    one; partial matches (each scored by the query without its missing word)
+    ranked among themselves. Returns [(docnum, score)] and docnum -> missing word."""
+    _, query, full = matched[0]
+    docs, scores = top_scored(ev, query, compiled.proximity, full, depth)
+    scored = list(zip(docs.tolist(), scores.tolist()))
+    missing: dict[int, str] = {}
+    room = depth - len(scored)
+    if room > 0 and len(matched) > 1:
+        extra = []
+        for word, relaxed, part in matched[1:]:
+            found, part_scores = top_scored(ev, relaxed, (), part, room)
+            extra += [(score, d, word) for d, score in zip(found.tolist(), part_scores.tolist())]
+        extra.sort(key=lambda item: (-round(item[0], SCORE_DECIMALS), -int(ev.snap.published[item[1]]), item[1]))
+        for score, d, word in extra[:room]:
+            scored.append((d, score))
+            missing[d] = word
+    return scored, missing
 
 
 def by_date(snap: Snapshot, docs: np.ndarray, window: int, newest: bool = True) -> list[int]:

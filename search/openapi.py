@@ -138,6 +138,8 @@ def openapi_document() -> dict:
                         "score": {"type": ["number", "null"], "description": "null when sorted by date."},
                         "duplicates": {"type": "array", "items": {"type": "string"},
                                        "description": "Ids of near-identical stories folded into this hit."},
+                        "missing_word": {"type": ["string", "null"],
+                                         "description": "A partial match: the query word this article lacks."},
                     },
                 },
                 "Facet": {
@@ -149,7 +151,7 @@ def openapi_document() -> dict:
                 "SearchResponse": {
                     "type": "object",
                     "required": ["query", "total", "total_is_estimate", "page", "size", "pages", "sort",
-                                 "took_ms", "timed_out", "results"],
+                                 "took_ms", "timed_out", "partial_matches", "results"],
                     "properties": {
                         "query": {"type": "string"},
                         "total": {"type": "integer"},
@@ -162,6 +164,16 @@ def openapi_document() -> dict:
                         "timed_out": {"type": "boolean",
                                       "description": "True: the time budget ran out and the results are partial "
                                                      "(phrase checks or the proximity ranking were cut short)."},
+                        "partial_matches": {
+                            "type": "object",
+                            "required": ["total", "missing_words"],
+                            "description": "Articles that lack one of the query's plain words, listed after every "
+                                           "article that has them all (included in total): added when full matches "
+                                           "are fewer than 20 or the query has 3+ words. Quoted phrases, -words and "
+                                           "scoped terms stay required.",
+                            "properties": {"total": {"type": "integer"},
+                                           "missing_words": {"type": "array", "items": {"type": "string"}}},
+                        },
                         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                         "facets": {
                             "type": "object",

@@ -180,6 +180,7 @@ class CompiledQuery:
     proximity: tuple[plan.Phrase, ...]
     highlight_terms: set[str]
     is_empty: bool
+    relaxations: tuple[tuple[str, plan.Node], ...] = ()   # (left-out word, the query without it)
 
     def whoosh(self) -> wq.Query:
         """The equivalent Whoosh query (the matcher-tree reference)."""
@@ -207,7 +208,24 @@ class QueryCompiler:
             return CompiledQuery(None, (), highlight, True)
         if isinstance(q, _Negated):  # only exclusions: everything but those
             q = plan.Excluding(plan.Everything(), q.node)
-        return CompiledQuery(q, self._proximity(tree, positive_words), highlight, False)
+        return CompiledQuery(q, self._proximity(tree, positive_words), highlight, False, self._relaxations(tree))
+
+    def _relaxations(self, tree: Group) -> tuple[tuple[str, plan.Node], ...]:
+        """For a query of two or more plain words, the query without each one
+        in turn (Elasticsearch's minimum_should_match of all but one). Quoted
+        phrases, exclusions and scoped terms stay required."""
+        if tree.op != "and":
+            return ()
+        plain = [i for i, c in enumerate(tree.children)
+                 if isinstance(c, Word) and c.field is None and not c.phrase and self._word(c, set()) is not None]
+        if len(plain) < 2:
+            return ()
+        out = []
+        for i in plain:
+            rest = self._node(Group("and", [c for j, c in enumerate(tree.children) if j != i]), set(), [])
+            if rest is not None and not isinstance(rest, _Negated):
+                out.append((tree.children[i].text, rest))
+        return tuple(out)
 
     def _proximity(self, tree: Group, positive_words: list[str]) -> tuple[plan.Phrase, ...]:
         w = self.weights

@@ -14,17 +14,17 @@ from typing import Callable, Sequence
 from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, fold
 
 USEC_PER_DAY = 86_400 * 1_000_000
-RECENCY_WEIGHT = 0.7   # share of the score that decays; the rest never does
+RECENCY_WEIGHT = 0.5   # share of the score that decays; the rest never does (BM25F saturates: ratios are smaller)
 NEAR_DUPLICATE = 0.6   # Jaccard similarity of title words
 
 
 def recency_rerank(scored: list[tuple[int, float]], published: list[int], now: int | None,
                    half_life_days: float) -> list[tuple[int, float]]:
     """Relevance blended with an exponential decay on age (like Elasticsearch's
-    ``function_score`` exp decay): ``score * (0.3 + 0.7 * 2^(-age/half_life))``.
+    ``function_score`` exp decay): ``score * (0.5 + 0.5 * 2^(-age/half_life))``.
 
     Among equally relevant stories the newer wins; an old story needs more
-    than ~3x the relevance of a fresh one to stay ahead. Articles newer than
+    than ~2x the relevance of a fresh one to stay ahead. Articles newer than
     ``now`` count as age 0."""
     if now is None:
         return scored
@@ -45,7 +45,7 @@ def title_fingerprint(title: str) -> frozenset[str]:
 
 def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
                              fingerprint_of: Callable[[int], frozenset[str]],
-                             source: Sequence[int], depth: int) -> list[tuple[int, float | None, list]]:
+                             source: Sequence[int], depth: int, fill: int = 0) -> list[tuple[int, float | None, list]]:
     """Fold a story that another outlet already covers, higher up, with a
     near-identical title into that hit's ``duplicates`` list.
 
@@ -53,7 +53,11 @@ def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
     above them and paging stays consistent. Only the first ``depth`` results
     are examined; ``fingerprint_of`` gives a document's :func:`title_fingerprint`.
     Kept titles are indexed by word, so each title is compared only with the
-    kept ones it shares words with (deep pages stay cheap)."""
+    kept ones it shares words with (deep pages stay cheap).
+
+    Folding never costs recall: when the distinct stories would not fill the
+    first ``fill`` results (a rare story that every outlet covered), nothing
+    is folded and every copy stays in the list."""
     head, tail = ranked[:depth], ranked[depth:]
     kept: list[tuple[int, float | None, list]] = []
     sizes: list[int] = []
@@ -71,4 +75,6 @@ def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
                 by_word.setdefault(word, []).append(len(kept))
             kept.append((docnum, score, []))
             sizes.append(len(fp))
+    if len(kept) + len(tail) < min(fill, len(ranked)):
+        return ranked
     return kept + tail

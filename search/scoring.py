@@ -14,8 +14,9 @@ positions for the documents that contain all its words, and the proximity
 bonus is computed for the head of the ranking only (:func:`top_scored`), with
 an upper bound that proves the rest of the ranking cannot change.
 
-The scoring formula lives in a :class:`Scorer`; :class:`WhooshBM25F` is the one
-Whoosh's matchers use (each field's BM25 summed with its boost).
+The scoring formula lives in a :class:`Scorer`: :class:`BM25F` (shipped) or
+:class:`WhooshBM25F`, the one Whoosh's matchers use (each field's BM25 summed
+with its boost), kept to test the array evaluation against Whoosh itself.
 """
 
 from __future__ import annotations
@@ -36,10 +37,18 @@ SCORE_DECIMALS = 6     # scores equal to this many decimals are ties (newest fir
 
 
 class Scorer(Protocol):
-    """Scores one query token (a term sought in several fields) for candidates."""
+    """A ranking formula: how tokens, quoted phrases and the proximity bonus score."""
 
     def token(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(matched mask, score) over ``cand`` for a token's field terms."""
+        ...
+
+    def phrase(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+        """What a quoted phrase scores where it matches."""
+        ...
+
+    def proximity(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+        """The bonus where the query's words stand together (``node`` matches)."""
         ...
 
 
@@ -74,6 +83,87 @@ class WhooshBM25F:
             mask |= hit
             score += s
         return mask, score
+
+    def phrase(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+        """Whoosh scores a phrase as its words' term scores, boosted."""
+        score = np.zeros(cand.size)
+        for w in node.words:
+            score += self.term(ev, plan.Term(node.field, w), cand)[1]
+        return score * node.boost
+
+    proximity = phrase
+
+
+@dataclass(frozen=True)
+class BM25F:
+    """BM25F (Robertson & Zaragoza 2009; Lucene's ``CombinedFieldQuery``): a
+    token's frequencies in title and body, each weighted and normalised by its
+    field's length, add up to one pseudo-frequency that saturates once, with
+    one idf for the token. A title match therefore helps like a few more
+    occurrences, not like a second document-sized score.
+
+    On top, bounded additions: the exact (unstemmed) forms score the same way
+    at ``exact_share`` of the weight, and words standing together add
+    ``proximity`` times their idf per field where they do."""
+
+    k1: float = 1.2
+    b_title: float = 0.4
+    b_body: float = 0.75
+    exact_share: float = 0.25
+    proximity_share: float = 0.3
+
+    def _b(self, field: str) -> float:
+        return self.b_title if field.startswith("title") else self.b_body
+
+    def _idf(self, ev: "Evaluation", terms: tuple[plan.Term, ...]) -> float:
+        """One idf for the token: documents holding it in any of the fields."""
+        memo = ev.snap.memo("token_df")
+        key = tuple((t.field, t.text) for t in terms)
+        df = memo.get(key)
+        if df is None:
+            ids = [ev.snap.postings(t.field, t.text).ids for t in terms]
+            df = memo[key] = int(_union(ids).size) if len(ids) > 1 else int(ids[0].size)
+        n = ev.snap.doc_count_all
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _combined(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray):
+        snap = ev.snap
+        mask = np.zeros(cand.size, dtype=bool)
+        pseudo = np.zeros(cand.size)
+        for t in terms:
+            postings = snap.postings(t.field, t.text)
+            hit, where = lookup(postings.ids, cand)
+            if not hit.any() or t.field not in SCORED_FIELDS:
+                mask |= hit
+                continue
+            b = self._b(t.field)
+            norm = (1 - b) + b * snap.lengths[t.field][cand] / snap.avg_length[t.field]
+            pseudo += np.where(hit, t.boost * postings.tf[where] / np.maximum(norm, 1e-9), 0.0)
+            mask |= hit
+        if not mask.any():
+            return mask, pseudo
+        idf = self._idf(ev, terms)
+        return mask, idf * pseudo * (self.k1 + 1) / (pseudo + self.k1)
+
+    def token(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        stems = tuple(t for t in terms if not t.field.endswith("_exact"))
+        exacts = tuple(t for t in terms if t.field.endswith("_exact"))
+        mask, score = self._combined(ev, stems or exacts, cand)
+        if stems and exacts and self.exact_share:
+            exact_mask, exact_score = self._combined(ev, exacts, cand)
+            mask |= exact_mask
+            score = score + self.exact_share * exact_score
+        return mask, score
+
+    def phrase(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+        score = np.zeros(cand.size)
+        for w in node.words:
+            score += self._combined(ev, (plan.Term(node.field, w),), cand)[1]
+        return score * node.boost
+
+    def proximity(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+        bonus = sum(self._idf(ev, (plan.Term(node.field, w),)) for w in node.words)
+        return np.full(cand.size, self.proximity_share * node.boost * bonus)
 
 
 def lookup(ids: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -231,7 +321,7 @@ class Evaluation:
             return self.scorer.token(self, node.terms, cand)
         if isinstance(node, plan.Phrase):
             mask = lookup(self._phrase_docs(node), cand)[0]
-            return mask, np.where(mask, self.phrase_score(node, cand), 0.0)
+            return mask, np.where(mask, self.scorer.phrase(self, node, cand), 0.0)
         if isinstance(node, plan.All):
             mask = np.ones(cand.size, dtype=bool)
             score = np.zeros(cand.size)
@@ -265,13 +355,6 @@ class Evaluation:
             if i and self.deadline.passed():
                 return
             yield child
-
-    def phrase_score(self, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
-        """What a phrase adds where it matches: its words' term scores, boosted."""
-        score = np.zeros(cand.size)
-        for w in node.words:
-            score += self.scorer.token(self, (plan.Term(node.field, w),), cand)[1]
-        return score * node.boost
 
 
 def in_order_within(lists: list[list[int]], slop: int) -> bool:
@@ -309,7 +392,7 @@ def top_scored(ev: Evaluation, query: plan.Node, proximity: tuple[plan.Phrase, .
             for w in phrase.words:
                 can &= lookup(ev.snap.postings(phrase.field, w).ids, cand)[0]
             possible.append(can)
-            bonus_scores.append(np.where(can, ev.phrase_score(phrase, cand), 0.0))
+            bonus_scores.append(np.where(can, ev.scorer.proximity(ev, phrase, cand), 0.0))
         upper = base + sum(bonus_scores)
         pending = np.flatnonzero(np.any(possible, axis=0))
         pending = pending[np.argsort(-upper[pending], kind="stable")]

@@ -179,3 +179,35 @@ def test_script_urls_never_become_links_and_pages_carry_security_headers(tmp_pat
     assert api.headers["x-content-type-options"] == "nosniff"
     head = client.simulate_head("/api/search", params={"q": "zebra"})
     assert head.status_code == 200 and head.headers["content-type"].startswith("application/json")
+
+
+def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path):
+    """Three words, two articles with all of them, two lacking one: the full
+    matches come first, the others after, each naming the missing word; a
+    quoted phrase stays required."""
+    from conftest import record, write_jsonl
+
+    from index.readers import read_paths
+    from index.writer import Indexer
+
+    records = [
+        record(id="full-1", title="Harga Cabai Rawit Naik", body="Harga cabai rawit naik di pasar."),
+        record(id="full-2", title="Cabai Rawit Mahal", body="Harga cabai rawit melonjak."),
+        record(id="no-rawit", title="Harga Cabai Merah Turun", body="Harga cabai merah turun."),
+        record(id="no-harga", title="Menanam Cabai Rawit", body="Cara menanam cabai rawit di pot."),
+        record(id="other", title="Harga Bawang", body="Bawang putih."),
+    ]
+    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "p.jsonl", records)]))
+    client = testing.TestClient(create_app(tmp_path / "ix"))
+    body = client.simulate_get("/api/search", params={"q": "harga cabai rawit", "collapse": "false"}).json
+    ids = [r["id"] for r in body["results"]]
+    assert sorted(ids[:2]) == ["full-1", "full-2"] and sorted(ids[2:]) == ["no-harga", "no-rawit"]
+    missing = {r["id"]: r["missing_word"] for r in body["results"]}
+    assert missing["full-1"] is None and missing["no-rawit"] == "rawit" and missing["no-harga"] == "harga"
+    assert body["total"] == 4 and body["partial_matches"] == {"total": 2, "missing_words": ["harga", "rawit"]}
+    Draft202012Validator({**openapi_document()["components"]["schemas"]["SearchResponse"],
+                          "components": openapi_document()["components"]}).validate(body)
+    strict = client.simulate_get("/api/search", params={"q": '"cabai rawit" harga'}).json
+    assert sorted(r["id"] for r in strict["results"]) == ["full-1", "full-2"] and strict["partial_matches"]["total"] == 0
+    page = client.simulate_get("/cari", params={"q": "harga cabai rawit"})
+    assert "Menampilkan juga hasil tanpa kata" in page.text and "Tidak memuat" in page.text

@@ -62,7 +62,7 @@ def test_recent_scores_follow_the_documented_decay(client):
     now = datetime.fromisoformat("2023-07-01T10:00:00+07:00")
     for doc, (score, published) in recent.items():
         age = (now - datetime.fromisoformat(published)).total_seconds() / 86400
-        expected = relevance[doc][0] * (0.3 + 0.7 * 2 ** (-age / 2))
+        expected = relevance[doc][0] * (0.5 + 0.5 * 2 ** (-age / 2))
         assert score == pytest.approx(expected, rel=1e-3)
 
 
@@ -86,11 +86,16 @@ def test_near_duplicates_from_other_outlets_collapse(tmp_path):
     ]
     Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "d.jsonl", records)]))
     client = testing.TestClient(create_app(tmp_path / "ix"))
-    body = api_search(client, q="gempa maluku utara")
+    # Two distinct stories fill a page of two: the other outlet's copy is folded.
+    body = api_search(client, q="gempa maluku utara", size=2)
     got = {x["id"]: x["duplicates"] for x in body["results"]}
     assert len(got) == 2 and "k2" in got
     folded = [d for dups in got.values() for d in dups]
     assert len(folded) == 1 and folded[0] in ("k1", "t1")
+    # A page of ten that the distinct stories cannot fill keeps every copy (no recall lost).
+    roomy = api_search(client, q="gempa maluku utara", size=10)
+    assert sorted(x["id"] for x in roomy["results"]) == ["k1", "k2", "t1"]
+    assert all(not x["duplicates"] for x in roomy["results"])
     expanded = api_search(client, q="gempa maluku utara", collapse="false")
     assert len(expanded["results"]) == 3
 
