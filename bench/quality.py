@@ -1,29 +1,31 @@
-"""Ranking quality on the shared corpus: known-item search and a judged set.
+"""Ranking quality on the shared corpus: judged queries and known items.
 
-    .venv/bin/python bench/quality.py [--workdir var/quality] [--sample 1200]
-    .venv/bin/python bench/quality.py --pool        # print the pool to judge
+    .venv/bin/python bench/quality.py [--workdir var/quality] [--sample 600] [--bootstrap 10000]
 
-Known items: a deterministic sample of articles; for each, a query made the
-way a reader remembers a story: 2-4 content words of its title (in title
-order), each replaced with probability 0.4 by another morphological form of
-the same root that the corpus uses (pemindahan for memindahkan). Variants are
-found with a small affix-stripping rule set (meN-/peN-/di-/ber-/ter-/ke-/se-,
--kan/-an/-i/-nya), independent of the Snowball stemmer under test. The rank
-of the source article gives MRR@10, Success@1, Success@10 and Recall@100.
+1. Judged queries (bench/eval-queries.tsv, 73 queries written before any
+   results were seen, with a one-sentence need each; bench/eval-judgments.tsv,
+   grades 0/1/2 for every article pooled to depth 10 from FTS5 OR and AND,
+   BM25 with and without stemming, and Berita, judged blind by reading it):
+   nDCG@10 per system, per query kind, and on two held halves: the weights are
+   chosen on one half (odd or even qid) and reported on the other, with a
+   paired bootstrap 95% CI of the difference to each baseline. The fraction of
+   each system's top 10 that was judged is printed too (unjudged count as 0).
+2. Known items from bodies: for sampled articles, 2-4 distinctive words of the
+   body that the title does not contain, one in three swapped for another
+   form of its root, as a reader remembers a story they read; MRR@10, S@10.
+3. Known items from titles (the older set: 2-4 title words, variants swapped
+   in with probability 0.4), MRR@10.
 
-Judged set: bench/judged-queries.txt (written as readers and editors type)
-with bench/judgments.tsv (grades 0/1/2 given by reading the pooled articles,
-see bench/README.md); nDCG@10, unjudged results counted as 0, and for the
-shipped configuration against each baseline the queries it wins and loses with
-a sign test, because with 32 queries a mean can move on one query alone.
-
-Every configuration answers the same queries in the same process; indexes
-for the three stemming modes are built once into --workdir and reused.
+Every system answers the same queries in one process; the indexes for the
+three analyses are built once into --workdir and reused. Known items are never
+used to choose weights.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import json
 import math
 import random
 import sqlite3
@@ -32,21 +34,24 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, corpus_path, load_records  # noqa: E402
 
 from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, fold  # noqa: E402
+from index.dates import parse_published  # noqa: E402
 from index.readers import article_from_record  # noqa: E402
 from index.store import IndexMissing, open_existing  # noqa: E402
 from index.writer import Indexer  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.manager import SearcherManager  # noqa: E402
-from search.query import DEFAULT_WEIGHTS, Weights  # noqa: E402
+from search.params import parse_date_bound  # noqa: E402
+from search.query import DEFAULT_WEIGHTS  # noqa: E402
+from search.request import SearchRequest  # noqa: E402
+from search.scoring import BM25F, WhooshBM25F  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SHIPPED = "protected +twins +proximity [shipped]"
-BASELINES = ("SQLite FTS5 (unicode61, bm25 title 2:1)", "no stemming (+twins, proximity)")
 PREFIXES = ("mem", "men", "meng", "meny", "me", "pem", "pen", "peng", "peny", "pe", "per", "di", "ber", "be",
             "ter", "ke", "se")
 SUFFIXES = ("kan", "an", "i", "nya", "lah")
@@ -123,60 +128,10 @@ def known_items(records: list[dict], count: int, seed: int = 7) -> list[KnownIte
     return items
 
 
-# -- configurations -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Config:
-    name: str
-    stemming: str            # index and query analysis: protected | snowball | none | fts5
-    weights: Weights = DEFAULT_WEIGHTS
-
-
-def configurations() -> list[Config]:
-    base = DEFAULT_WEIGHTS
-    plain = replace(base, exact_twins=False, proximity=False)
-    return [
-        Config(BASELINES[0], "fts5"),
-        Config(BASELINES[1], "none"),
-        Config("Snowball, stemmed only", "snowball", plain),
-        Config("Snowball (+twins, proximity)", "snowball"),
-        Config("protected, stemmed only", "protected", plain),
-        Config("protected +twins", "protected", replace(base, proximity=False)),
-        Config("protected +twins +title proximity", "protected", replace(base, proximity_body=0)),
-        Config(SHIPPED, "protected", base),
-        Config("  same, title weight 1", "protected", replace(base, title=1.0)),
-        Config("  same, title weight 3", "protected", replace(base, title=3.0)),
-        Config("  same, exact twins weight x2", "protected",
-               replace(base, title_exact=base.title_exact * 2, body_exact=base.body_exact * 2)),
-    ]
-
-
-class FtsRanker:
-    def __init__(self, records: list[dict]):
-        self.db = sqlite3.connect(":memory:")
-        self.db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, "
-                        "tokenize='unicode61 remove_diacritics 2')")
-        self.db.executemany("INSERT INTO docs(id, title, body) VALUES (?, ?, ?)",
-                            ((r["id"], r["title"], r["body"]) for r in records))
-
-    def ranked_ids(self, q: str, limit: int) -> list[str]:
-        match = " ".join('"%s"' % w.replace('"', "") for w in words_of(q))
-        if not match:
-            return []
-        rows = self.db.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 2.0, 1.0) LIMIT ?",
-                               (match, limit))
-        return [row[0] for row in rows]
-
-
-class EngineRanker:
-    def __init__(self, manager: SearcherManager, config: Config):
-        self.engine = SearchEngine(manager, weights=config.weights, stemming=config.stemming)
-
-    def ranked_ids(self, q: str, limit: int) -> list[str]:
-        return self.engine.ranked_ids(q, limit)
-
+# -- systems ---------------------------------------------------------------------
 
 def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
+    """An index of the records under one analysis, built once and reused."""
     target = workdir / f"index-{stemming}"
     try:
         open_existing(target).close()
@@ -188,17 +143,130 @@ def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
     return target
 
 
+HALVES = ("odd", "even")
+GRID = {"title": (1.5, 2.0, 3.0), "b_title": (0.4, 0.75), "exact_share": (0.0, 0.25, 0.5),
+        "proximity_share": (0.0, 0.3, 0.6)}
+
+
+@dataclass(frozen=True)
+class Need:
+    """One judged query (a row of bench/eval-queries.tsv)."""
+
+    qid: str
+    kind: str
+    q: str
+    date_from: str | None
+    date_to: str | None
+
+
+def eval_needs() -> list[Need]:
+    lines = [ln for ln in (HERE / "eval-queries.tsv").read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    out = []
+    for line in lines[1:]:
+        qid, kind, q, date_from, date_to, _ = line.split("\t")
+        out.append(Need(qid, kind, q, date_from or None, date_to or None))
+    return out
+
+
+def eval_judgments() -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in (HERE / "eval-judgments.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#") and not line.startswith("qid\t"):
+            qid, article_id, grade = line.split("\t")
+            out[qid][article_id] = int(grade)
+    return out
+
+
+class Fts:
+    """SQLite FTS5 (unicode61, bm25 with the title weighted 2:1), words ANDed or ORed."""
+
+    def __init__(self, records: list[dict]):
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, published UNINDEXED, title, body, "
+                        "tokenize='unicode61 remove_diacritics 2')")
+        self.db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)", (
+            (r["id"], parse_published(r["published"])[0].timestamp(), r["title"], r["body"]) for r in records))
+
+    def ranked(self, need: Need, limit: int, op: str) -> list[str]:
+        words = ['"%s"' % w.replace('"', "") for w in words_of(need.q)]
+        if not words:
+            return []
+        where, args = "docs MATCH ?", [f" {op} ".join(words)]
+        if need.date_from or need.date_to:
+            where += " AND published BETWEEN ? AND ?"
+            args += [_bound(need.date_from, False, 0), _bound(need.date_to, True, 1 << 40)]
+        rows = self.db.execute(f"SELECT id FROM docs WHERE {where} ORDER BY bm25(docs, 0, 0, 2.0, 1.0) LIMIT ?",
+                               [*args, limit])
+        return [row[0] for row in rows]
+
+
+def _bound(day: str | None, end: bool, default: float) -> float:
+    return parse_date_bound("to" if end else "from", day, end=end).timestamp() if day else default
+
+
+def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) -> list[str]:
+    """What a reader sees: the first ``limit`` hits; a story folded under a
+    kept hit counts at the kept hit's rank (it is listed there)."""
+    request = SearchRequest(q=need.q, date_from=parse_date_bound("from", need.date_from),
+                            date_to=parse_date_bound("to", need.date_to, end=True), size=min(limit, 50),
+                            sort="relevance", collapse=collapse)
+    out: list[str] = []
+    for hit in engine.search(request).hits:
+        out.append(hit.id)
+        out += [d for d in hit.duplicates if collapse]
+    return out
+
+
+@dataclass
+class System:
+    name: str
+    rank: Callable[[Need, int], list[str]]
+
+
+def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Callable[..., System]]:
+    """The baselines and Berita as shipped, plus a factory for tuning variants."""
+    indexes = {s: ensure_index(workdir, s, records) for s in ("none", "snowball", "protected")}
+    managers = {s: SearcherManager(path, background=False) for s, path in indexes.items()}
+    plain = replace(DEFAULT_WEIGHTS, exact_twins=False, proximity=False)
+    fts = Fts(records)
+
+    def engine(stemming: str, **options) -> SearchEngine:
+        return SearchEngine(managers[stemming], stemming=stemming, budget_seconds=None, **options)
+
+    def berita(name: str, collapse: bool = True, **options) -> System:
+        e = engine("protected", **options)
+        return System(name, lambda need, limit: engine_ranked(e, need, limit, collapse))
+
+    def variant(title: float, b_title: float, exact_share: float, proximity_share: float) -> System:
+        weights = replace(DEFAULT_WEIGHTS, title=title, title_exact=title / 2)
+        scorer = BM25F(b_title=b_title, exact_share=exact_share, proximity_share=proximity_share)
+        return berita(f"title {title:g}, b_title {b_title:g}, exact {exact_share:g}, proximity {proximity_share:g}",
+                      collapse=False, weights=weights, scorer=scorer)
+
+    bm25_none = engine("none", weights=plain, scorer=BM25F(exact_share=0, proximity_share=0), partial_matches=False)
+    bm25_stem = engine("snowball", weights=plain, scorer=BM25F(exact_share=0, proximity_share=0),
+                       partial_matches=False)
+    systems = [
+        System(FTS_OR, lambda need, limit: fts.ranked(need, limit, "OR")),
+        System(FTS_AND, lambda need, limit: fts.ranked(need, limit, "AND")),
+        System(BM25_PLAIN, lambda need, limit: engine_ranked(bm25_none, need, limit, False)),
+        System(BM25_STEMMED, lambda need, limit: engine_ranked(bm25_stem, need, limit, False)),
+        berita(BEFORE, scorer=WhooshBM25F(), partial_matches=False),
+        berita(SHIPPED + ", collapse off", collapse=False),
+        berita(SHIPPED),
+    ]
+    return systems, variant
+
+
+FTS_OR, FTS_AND = "SQLite FTS5, words ORed", "SQLite FTS5, words ANDed"
+BM25_PLAIN, BM25_STEMMED = "BM25F, no stemming", "BM25F, Snowball stemming"
+BEFORE = "Berita before (summed per-field BM25)"
+SHIPPED = "Berita as shipped"
+BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED)
+
+
 # -- metrics -----------------------------------------------------------------------
-
-def known_item_metrics(ranks: list[int | None]) -> dict[str, float]:
-    n = len(ranks) or 1
-    return {
-        "MRR@10": sum(1 / r for r in ranks if r and r <= 10) / n,
-        "S@1": sum(1 for r in ranks if r == 1) / n,
-        "S@10": sum(1 for r in ranks if r and r <= 10) / n,
-        "R@100": sum(1 for r in ranks if r) / n,
-    }
-
 
 def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
     dcg = sum((2 ** grades.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
@@ -207,108 +275,148 @@ def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
     return dcg / idcg if idcg else 0.0
 
 
-def paired_sign_test(ours: list[float], theirs: list[float], tolerance: float = 1e-9
-                     ) -> tuple[int, int, int, float]:
-    """Queries where we score higher, lower, the same; and the two-sided sign
-    test's p-value over the queries that differ (a small judged set needs a
-    per-query view: a mean can move on one query alone)."""
-    better = sum(1 for a, b in zip(ours, theirs) if a > b + tolerance)
-    worse = sum(1 for a, b in zip(ours, theirs) if b > a + tolerance)
-    n = better + worse
-    tail = sum(math.comb(n, k) for k in range(min(better, worse) + 1)) / 2 ** n if n else 1.0
-    return better, worse, len(ours) - n, min(1.0, 2 * tail)
+def bootstrap_ci(diffs: list[float], resamples: int, seed: int = 11) -> tuple[float, float]:
+    """Paired bootstrap 95% interval of the mean per-query difference."""
+    rng = random.Random(seed)
+    n = len(diffs)
+    means = sorted(sum(diffs[rng.randrange(n)] for _ in range(n)) / n for _ in range(resamples))
+    return means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
 
 
-def judged_queries() -> list[str]:
-    lines = (HERE / "judged-queries.txt").read_text(encoding="utf-8").splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
+def known_item_metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    return {
+        "MRR@10": sum(1 / r for r in ranks if r and r <= 10) / n,
+        "S@1": sum(1 for r in ranks if r == 1) / n,
+        "S@10": sum(1 for r in ranks if r and r <= 10) / n,
+    }
 
 
-def load_judgments() -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    path = HERE / "judgments.tsv"
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                q, article_id, grade = line.split("\t")
-                out[q][article_id] = int(grade)
-    return out
+def body_known_items(records: list[dict], count: int, seed: int = 23) -> list[KnownItem]:
+    """Words a reader keeps from a story's body that its title does not hold:
+    2-4 of the body's rarer content words (in 2..200 articles), in body order,
+    one in three swapped for another corpus form of its root."""
+    df = Counter(w for r in records for w in set(words_of(r["title"] + " " + r["body"])))
+    table = variant_table(records)
+    rng = random.Random(seed)
+    pool = list(records)
+    rng.shuffle(pool)
+    items: list[KnownItem] = []
+    for r in pool:
+        title = set(words_of(r["title"]))
+        body = list(dict.fromkeys(w for w in words_of(r["body"]) if w.isalpha() and len(w) >= 4
+                                  and w not in TALA_STOPWORDS and w not in title and 2 <= df[w] <= 200))
+        length = LENGTHS[len(items) % 3]
+        if len(body) < length + 2:
+            continue
+        picked = [body[i] for i in sorted(rng.sample(range(len(body)), length))]
+        varied = False
+        if rng.random() < 1 / 3:
+            swappable = [i for i, w in enumerate(picked) if w in table]
+            if swappable:
+                i = rng.choice(swappable)
+                picked[i], varied = table[picked[i]][0], True
+        items.append(KnownItem(r["id"], " ".join(picked), length, varied))
+        if len(items) == count:
+            break
+    return items
 
+
+# -- report ------------------------------------------------------------------------
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus")
     parser.add_argument("--workdir", default=str(REPO / "var" / "quality"))
-    parser.add_argument("--sample", type=int, default=1200)
-    parser.add_argument("--pool", action="store_true", help="print the judging pool and exit")
+    parser.add_argument("--sample", type=int, default=600, help="known items of each kind")
+    parser.add_argument("--bootstrap", type=int, default=10_000)
+    parser.add_argument("--unjudged", metavar="FILE",
+                        help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines)")
     args = parser.parse_args()
-    records = load_records(corpus_path(args.corpus))
-    by_id = {r["id"]: r for r in records}
-    workdir = Path(args.workdir)
     started = time.perf_counter()
+    records = load_records(corpus_path(args.corpus))
+    systems, variant = build_systems(Path(args.workdir), records)
+    needs = eval_needs()
+    judgments = eval_judgments()
+    judged = [n for n in needs if any(g > 0 for g in judgments.get(n.qid, {}).values())]
+    halves = {h: [n for i, n in enumerate(judged) if i % 2 == (0 if h == "odd" else 1)] for h in HALVES}
 
-    managers = {s: SearcherManager(ensure_index(workdir, s, records)) for s in ("none", "snowball", "protected")}
-    fts = FtsRanker(records)
-    configs = configurations()
-    rankers = {c.name: (fts if c.stemming == "fts5" else EngineRanker(managers[c.stemming], c)) for c in configs}
+    def ndcgs(system: System, subset: list[Need]) -> list[float]:
+        return [ndcg_at_10(system.rank(n, 10), judgments[n.qid]) for n in subset]
 
-    if args.pool:
-        pool_configs = [configs[0], configs[1], configs[3], configs[7]]
-        for q in judged_queries():
-            pooled: list[str] = []
-            for c in pool_configs:
-                pooled += [d for d in rankers[c.name].ranked_ids(q, 5) if d not in pooled]
-            print(f"## {q}")
-            for d in pooled:
-                r = by_id[d]
-                print(f"{d}\t{r['published'][:10]}\t{r['title']}\t{r['body'][:160]!r}")
-        return
+    per_query = {s.name: ndcgs(s, judged) for s in systems}
+    print(f"judged queries: {len(judged)} of {len(needs)} have a relevant article "
+          f"({sum(len(judgments[n.qid]) for n in judged)} judgments)")
+    print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
+    for s in systems:
+        tops = [s.rank(n, 10) for n in judged]
+        coverage = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, judged)) / max(
+            1, sum(len(t) for t in tops))
+        by_kind = {k: [v for v, n in zip(per_query[s.name], judged) if n.kind == k] for k in KINDS}
+        print(f"{s.name:<44}{mean(per_query[s.name]):>8.3f}{coverage:>10.2f}"
+              + "".join(f"{mean(by_kind[k]):>9.3f}" for k in KINDS))
+    print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in judged if n.kind == k)}" for k in KINDS))
 
-    items = known_items(records, args.sample)
-    judgments = load_judgments()
-    rows = []
-    per_query_ndcg: dict[str, list[float]] = {}
-    by_length: dict[str, dict[int, dict[str, float]]] = {}
-    for c in configs:
-        ranker = rankers[c.name]
-        t0 = time.perf_counter()
-        ranks: list[int | None] = []
-        for item in items:
-            ids = ranker.ranked_ids(item.query, 100)
-            ranks.append(ids.index(item.article_id) + 1 if item.article_id in ids else None)
-        ms = (time.perf_counter() - t0) * 1000 / len(items)
-        overall = known_item_metrics(ranks)
-        by_len = {n: known_item_metrics([r for r, it in zip(ranks, items) if it.length == n]) for n in LENGTHS}
-        varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
-        ndcg = [ndcg_at_10(ranker.ranked_ids(q, 10), judgments[q]) for q in judged_queries() if judgments.get(q)]
-        per_query_ndcg[c.name] = ndcg
-        by_length[c.name] = by_len
-        rows.append((c.name, overall, by_len, varied, sum(ndcg) / len(ndcg) if ndcg else float("nan"), ms))
+    print("\nheld halves: weights chosen on one half, reported on the other")
+    grid = [variant(*values) for values in itertools.product(*GRID.values())]
+    shipped = next(s for s in systems if s.name == SHIPPED)
+    for held in HALVES:
+        tune = halves["even" if held == "odd" else "odd"]
+        best = max(grid, key=lambda v: mean(ndcgs(v, tune)))
+        report = halves[held]
+        row = {s.name: ndcgs(s, report) for s in systems}
+        row["chosen on the other half: " + best.name] = ndcgs(best, report)
+        print(f"\n{held} half ({len(report)} queries), tuned on the {'even' if held == 'odd' else 'odd'} half")
+        for name, values in row.items():
+            print(f"  {name:<70}{mean(values):>7.3f}")
+        for name in (SHIPPED, "chosen on the other half: " + best.name):
+            for baseline in BASELINE_NAMES:
+                diffs = [a - b for a, b in zip(row[name], row[baseline])]
+                lo, hi = bootstrap_ci(diffs, args.bootstrap)
+                print(f"  {name[:40]:<40} - {baseline:<26} {mean(diffs):+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]")
+    for baseline in BASELINE_NAMES:
+        diffs = [a - b for a, b in zip(per_query[SHIPPED], per_query[baseline])]
+        lo, hi = bootstrap_ci(diffs, args.bootstrap)
+        better = sum(1 for d in diffs if d > 1e-9)
+        worse = sum(1 for d in diffs if d < -1e-9)
+        print(f"all {len(judged)} queries: shipped - {baseline}: {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}], "
+              f"better on {better}, worse on {worse}")
+    del shipped
 
-    n_varied = sum(1 for it in items if it.varied)
-    print(f"known items: {len(items)} queries ({n_varied} with a morphological variant); "
-          f"judged: {sum(1 for q in judged_queries() if judgments.get(q))} queries, "
-          f"{sum(len(v) for v in judgments.values())} judgments; {time.perf_counter() - started:.0f} s")
-    header = f"{'configuration':<40}{'MRR@10':>8}{'S@1':>7}{'S@10':>7}{'R@100':>7}{'MRR 2w':>8}{'3w':>7}{'4w':>7}" \
-             f"{'varied':>8}{'nDCG@10':>9}{'ms/q':>7}"
-    print(header)
-    print("-" * len(header))
-    for name, m, by_len, varied, ndcg, ms in rows:
-        print(f"{name:<40}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{m['R@100']:>7.3f}"
-              f"{by_len[2]['MRR@10']:>8.3f}{by_len[3]['MRR@10']:>7.3f}{by_len[4]['MRR@10']:>7.3f}"
-              f"{varied:>8.3f}{ndcg:>9.3f}{ms:>7.1f}")
-    print("\nknown items by query length, shipped and baselines:")
-    print(f"{'configuration':<40}{'words':>6}{'queries':>8}{'MRR@10':>8}{'S@1':>7}{'S@10':>7}{'R@100':>7}")
-    queries_of_length = Counter(it.length for it in items)
-    for name in (*BASELINES, SHIPPED):
-        for n, m in by_length[name].items():
-            print(f"{name:<40}{n:>6}{queries_of_length[n]:>8}"
-                  f"{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{m['R@100']:>7.3f}")
-    print()
-    for baseline in BASELINES:
-        better, worse, equal, p = paired_sign_test(per_query_ndcg[SHIPPED], per_query_ndcg[baseline])
-        print(f"judged nDCG@10, shipped vs {baseline}: better on {better}, worse on {worse}, "
-              f"equal on {equal} queries (two-sided sign test p = {p:.3f})")
+    for label, items in (("body words", body_known_items(records, args.sample)),
+                         ("title words", known_items(records, args.sample))):
+        print(f"\nknown items from {label}: {len(items)} queries ({sum(1 for i in items if i.varied)} with a swapped form)")
+        print(f"{'system':<44}{'MRR@10':>8}{'S@1':>7}{'S@10':>7}{'varied':>8}")
+        for s in systems:
+            ranks = []
+            for item in items:
+                ids = s.rank(Need("k", "known", item.query, None, None), 10)
+                ranks.append(ids.index(item.article_id) + 1 if item.article_id in ids else None)
+            m = known_item_metrics(ranks)
+            varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
+            print(f"{s.name:<44}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{varied:>8.3f}")
+
+    if args.unjudged:
+        by_id = {r["id"]: r for r in records}
+        with open(args.unjudged, "w", encoding="utf-8") as out:
+            for n in judged + [n for n in needs if n not in judged]:
+                seen = set()
+                for s in systems + grid:
+                    for d in s.rank(n, 10):
+                        if d not in judgments.get(n.qid, {}) and d not in seen:
+                            seen.add(d)
+                            r = by_id[d]
+                            out.write(json.dumps({"qid": n.qid, "query": n.q, "id": d, "published": r["published"],
+                                                  "source": r["source"], "title": r["title"],
+                                                  "body": r["body"][:1500]}, ensure_ascii=False) + "\n")
+    print(f"\n{time.perf_counter() - started:.0f} s")
+
+
+KINDS = ("topic", "entity", "variant", "phrase", "dated", "rare")
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
 
 
 if __name__ == "__main__":

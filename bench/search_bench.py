@@ -1,22 +1,36 @@
-"""Search latency and throughput: engine in-process, over HTTP, and SQLite FTS5.
+"""Search latency and throughput against SQLite FTS5 measured in the same run.
 
-    .venv/bin/python bench/search_bench.py [--index DIR] [--workers 2] [--requests-per-client 100]
+    .venv/bin/python bench/search_bench.py [--index DIR] [--workers 2] [--duration 20] [--scale 250000]
 
 On the shared corpus with a fixed query set (bench/queries.py: 214 queries of
 1-4 words; a third date-ranged, a third sorted newest) it measures, in one run:
-1. Berita's engine in-process: p50/p95/p99;
-2. ``berita serve`` over HTTP at concurrency 1, 4 and 16: p50/p95/p99, req/s, errors;
-3. the same queries answered in-process by SQLite FTS5 (unicode61, bm25 with the
-   title weighted 2:1, a highlighted snippet and a total count, as Berita returns);
-and prints Berita's figures as ratios of FTS5's. Only 127.0.0.1 is ever loaded.
+
+1. SQLite FTS5 in-process (unicode61, bm25 with the title weighted 2:1, top 10
+   with a highlighted snippet and a total count, as Berita returns): the baseline;
+2. Berita's engine in-process, result cache off;
+3. ``berita serve --workers 2 --cache 0`` over HTTP: concurrency 1 from a Python
+   client, then concurrency 16 from wrk (Debian's package, a separate process);
+4. the same server with its result cache on, under a Zipf-distributed mix of the
+   same queries (wrk, concurrency 16);
+5. each worker's RSS after the runs and the postings cache against its bound
+   (from /health);
+6. with --scale N: the corpus replicated to N articles (bench/replicate.py), its
+   indexing time, and the engine's p50 there against the p50 at 25k.
+
+Berita's figures are printed as ratios of FTS5's. Only 127.0.0.1 is loaded;
+every load is bounded in time. Don't run it while something else loads the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import http.client
 import json
 import multiprocessing
+import os
+import random
+import re
 import socket
 import sqlite3
 import subprocess
@@ -24,6 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from contextlib import contextmanager
 from datetime import datetime, time as dtime
 from pathlib import Path
 
@@ -118,60 +133,53 @@ def http_load(port: int, urls: list[str], concurrency: int, per_client: int) -> 
     return {**percentiles(latencies), "rps": len(latencies) / wall, "errors": errors, "requests": len(latencies)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus")
-    parser.add_argument("--index", help="An index of the corpus (built in a temp dir if absent).")
-    parser.add_argument("--workers", type=int, default=2, help="berita serve processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per serve process")
-    parser.add_argument("--requests-per-client", type=int, default=100)
-    args = parser.parse_args()
-    corpus = corpus_path(args.corpus)
-    records = load_records(corpus)
-    queries = query_set(records)
-    work = Path(tempfile.mkdtemp(prefix="berita-search-bench-"))
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BERITA_PATHS")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+"""
 
-    index_dir = Path(args.index) if args.index else work / "index"
-    from index.store import IndexMissing, open_existing
 
-    try:
-        open_existing(index_dir).close()
-    except IndexMissing:
-        print(f"building the index in {index_dir} ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "search", "index", str(corpus), "--index", str(index_dir)],
-                       check=True, stdout=subprocess.DEVNULL)
+def wrk_load(port: int, paths: list[str], work: Path, connections: int, seconds: int) -> dict:
+    """wrk at ``connections`` for ``seconds`` over the paths in turn."""
+    listing = work / f"paths-{len(paths)}-{connections}.txt"
+    listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
+    script = work / "paths.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+                          "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
+                         env={**os.environ, "BERITA_PATHS": str(listing)}, timeout=seconds + 60, check=True).stdout
+    latency = {m[0]: _ms(m[1], m[2]) for m in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    requests = re.search(r"(\d+) requests in", out)
+    return {"p50": latency.get("50"), "p99": latency.get("99"), "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+            "errors": errors + (int(non2xx[1]) if non2xx else 0), "requests": int(requests[1]) if requests else 0}
 
-    from search.engine import SearchEngine, SearchRequest
-    from search.params import parse_date_bound
 
-    engine = SearchEngine.open(index_dir)
-    requests = [SearchRequest(q=q.q, date_from=parse_date_bound("from", q.date_from),
-                              date_to=parse_date_bound("to", q.date_to, end=True), sort=q.sort) for q in queries]
-    for r in requests[:20]:  # warm caches (stems, doc lengths) as a running service has them
-        engine.search(r)
-    engine_ms, empty = [], 0
-    for r in requests:
-        started = time.perf_counter()
-        result = engine.search(r)
-        engine_ms.append((time.perf_counter() - started) * 1000)
-        empty += not result.hits
-    engine_stats = percentiles(engine_ms)
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    db = build_fts(records, work / "fts.db")
-    for q in queries[:20]:
-        fts_query(db, q)
-    fts_ms = []
-    for q in queries:
-        started = time.perf_counter()
-        fts_query(db, q)
-        fts_ms.append((time.perf_counter() - started) * 1000)
-    fts_stats = percentiles(fts_ms)
 
+def zipf_paths(paths: list[str], count: int, exponent: float = 1.1, seed: int = 5) -> list[str]:
+    """A request mix where the k-th most popular query is asked ~1/k^s as often."""
+    rng = random.Random(seed)
+    weights = [1 / (k ** exponent) for k in range(1, len(paths) + 1)]
+    order = list(paths)
+    rng.shuffle(order)
+    return rng.choices(order, weights=weights, k=count)
+
+
+@contextmanager
+def serving(index_dir: Path, workers: int, threads: int, cache: int):
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--index", str(index_dir), "--host",
-                               "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-                               "--threads", str(args.threads)], stderr=subprocess.DEVNULL)
-    urls = [url_for(q) for q in queries]
+                               "127.0.0.1", "--port", str(port), "--workers", str(workers), "--threads",
+                               str(threads), "--cache", str(cache)], stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 60
         while True:
@@ -182,25 +190,134 @@ def main() -> None:
                 if time.time() > deadline:
                     sys.exit("server did not start")
                 time.sleep(0.2)
-        http_load(port, urls, 2, 20)  # warm every worker
-        loads = {c: http_load(port, urls, c, args.requests_per_client if c > 1 else len(urls)) for c in (1, 4, 16)}
+        yield port, server
     finally:
         server.terminate()
         server.wait(timeout=10)
 
+
+def worker_memory(server: subprocess.Popen) -> list[float]:
+    import psutil
+
+    return [child.memory_info().rss / 1e6 for child in psutil.Process(server.pid).children()]
+
+
+def health(port: int) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/health")
+    return json.loads(conn.getresponse().read())
+
+
+def engine_latencies(index_dir: Path, queries: list[BenchQuery]) -> tuple[dict, int]:
+    from search.engine import SearchEngine, SearchRequest
+    from search.params import parse_date_bound
+
+    engine = SearchEngine.open(index_dir, background=False)
+    requests = [SearchRequest(q=q.q, date_from=parse_date_bound("from", q.date_from),
+                              date_to=parse_date_bound("to", q.date_to, end=True), sort=q.sort) for q in queries]
+    for r in requests[:20]:  # warm stems and doc lengths as a running service has them
+        engine.search(r)
+    samples, empty = [], 0
+    for r in requests:
+        started = time.perf_counter()
+        result = engine.search(r)
+        samples.append((time.perf_counter() - started) * 1000)
+        empty += not result.hits
+    engine.close()
+    return percentiles(samples), empty
+
+
+def ensure_index(index_dir: Path, corpus: Path) -> float | None:
+    """Build the index if absent; the seconds it took, or None if it existed."""
+    from index.store import IndexMissing, open_existing
+
+    try:
+        open_existing(index_dir).close()
+        return None
+    except IndexMissing:
+        pass
+    print(f"building the index in {index_dir} ...", file=sys.stderr)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "search", "index", str(corpus), "--index", str(index_dir)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus")
+    parser.add_argument("--index", help="An index of the corpus (built in a temp dir if absent).")
+    parser.add_argument("--workers", type=int, default=2, help="berita serve processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per serve process")
+    parser.add_argument("--duration", type=int, default=20, help="seconds of each wrk run")
+    parser.add_argument("--scale", type=int, default=0, help="also measure on the corpus replicated to N articles")
+    args = parser.parse_args()
+    corpus = corpus_path(args.corpus)
+    records = load_records(corpus)
+    queries = query_set(records)
+    work = Path(tempfile.mkdtemp(prefix="berita-search-bench-"))
+    index_dir = Path(args.index) if args.index else work / "index"
+    ensure_index(index_dir, corpus)
+
+    engine_stats, empty = engine_latencies(index_dir, queries)
+    db = build_fts(records, work / "fts.db")
+    for q in queries[:20]:
+        fts_query(db, q)
+    fts_ms = []
+    for q in queries:
+        started = time.perf_counter()
+        fts_query(db, q)
+        fts_ms.append((time.perf_counter() - started) * 1000)
+    fts_stats = percentiles(fts_ms)
+
+    paths = [url_for(q) for q in queries]
+    with serving(index_dir, args.workers, args.threads, cache=0) as (port, server):
+        http_load(port, paths, 2, 20)  # warm every worker
+        one = http_load(port, paths, 1, 2 * len(paths))
+        sixteen = wrk_load(port, paths, work, 16, args.duration)
+        rss_off = worker_memory(server)
+    with serving(index_dir, args.workers, args.threads, cache=1024) as (port, server):
+        mix = zipf_paths(paths, 20_000)
+        http_load(port, paths, 2, 20)
+        zipf = wrk_load(port, mix, work, 16, args.duration)
+        rss_on = worker_memory(server)
+        caches = health(port)["caches"]
+
     print(f"{len(queries)} queries ({sum(1 for q in queries if q.date_from)} date-ranged, "
           f"{sum(1 for q in queries if q.sort == 'newest')} newest-sorted); {empty} returned no hit")
-    print(f"{'configuration':<38}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>8}{'errors':>8}")
-    print(f"{'SQLite FTS5, in-process (baseline)':<38}{fts_stats['p50']:>8.2f}{fts_stats['p95']:>8.2f}{fts_stats['p99']:>8.2f}")
-    print(f"{'berita engine, in-process':<38}{engine_stats['p50']:>8.2f}{engine_stats['p95']:>8.2f}{engine_stats['p99']:>8.2f}")
-    for c, r in loads.items():
-        label = f"berita HTTP, concurrency {c} ({args.workers} procs)"
-        print(f"{label:<38}{r['p50']:>8.2f}{r['p95']:>8.2f}{r['p99']:>8.2f}{r['rps']:>8.1f}{r['errors']:>8}")
-    one = loads[1]
-    print(f"ratios to FTS5: engine p50 {engine_stats['p50'] / fts_stats['p50']:.1f}x, p95 "
-          f"{engine_stats['p95'] / fts_stats['p95']:.1f}x; HTTP(c=1) p50 {one['p50'] / fts_stats['p50']:.1f}x, "
-          f"p95 {one['p95'] / fts_stats['p95']:.1f}x (targets <= 5x); errors at c=16: {loads[16]['errors']}")
-    print(json.dumps({"fts5": fts_stats, "engine": engine_stats, "http": loads}), file=sys.stderr)
+    print(f"{'configuration':<52}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>8}{'errors':>8}")
+    print(f"{'SQLite FTS5, in-process (baseline)':<52}{fts_stats['p50']:>8.2f}{fts_stats['p95']:>8.2f}"
+          f"{fts_stats['p99']:>8.2f}")
+    print(f"{'berita engine, in-process, cache off':<52}{engine_stats['p50']:>8.2f}{engine_stats['p95']:>8.2f}"
+          f"{engine_stats['p99']:>8.2f}")
+    print(f"{'berita HTTP, concurrency 1, cache off':<52}{one['p50']:>8.2f}{one['p95']:>8.2f}{one['p99']:>8.2f}"
+          f"{one['rps']:>8.1f}{one['errors']:>8}")
+    for label, r in ((f"berita HTTP, wrk c=16, {args.workers} workers, cache off", sixteen),
+                     (f"berita HTTP, wrk c=16, {args.workers} workers, Zipf mix, cache on", zipf)):
+        print(f"{label:<52}{r['p50']:>8.2f}{'':>8}{r['p99']:>8.2f}{r['rps']:>8.1f}{r['errors']:>8}")
+    print(f"ratios to FTS5: engine p50 {engine_stats['p50'] / fts_stats['p50']:.2f}x, p95 "
+          f"{engine_stats['p95'] / fts_stats['p95']:.2f}x (targets 1.5x, 2x); HTTP c=1 p50 "
+          f"{one['p50'] / fts_stats['p50']:.2f}x, p95 {one['p95'] / fts_stats['p95']:.2f}x (target 3x)")
+    print(f"c=16, cache off: {sixteen['rps']:.0f} req/s (target 300), {sixteen['errors']} errors, "
+          f"p99 {sixteen['p99']:.0f} ms (target 100); {sixteen['requests']:,} requests")
+    print(f"worker RSS after the runs: cache off {', '.join(f'{m:.0f}' for m in rss_off)} MB; cache on "
+          f"{', '.join(f'{m:.0f}' for m in rss_on)} MB; postings cache {caches['postings_bytes'] / 1e6:.1f} MB of "
+          f"{caches['postings_max_bytes'] / 1e6:.0f} MB bound, results {caches['results']} of {caches['results_max']}")
+
+    if args.scale:
+        from replicate import replicate
+
+        big = work / "scale.jsonl.gz"
+        with gzip.open(big, "wt", encoding="utf-8", compresslevel=1) as fh:
+            for record in replicate(records, args.scale):
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        seconds = ensure_index(work / "scale-index", big)
+        scaled, _ = engine_latencies(work / "scale-index", queries)
+        print(f"{args.scale:,} articles: indexed in {seconds:.0f} s ({args.scale / seconds:.0f} docs/s); engine p50 "
+              f"{scaled['p50']:.2f} ms, p95 {scaled['p95']:.2f} ms = {scaled['p50'] / engine_stats['p50']:.2f}x "
+              f"the p50 at {len(records):,} (target 3x)")
+    print(json.dumps({"fts5": fts_stats, "engine": engine_stats, "http1": one, "wrk16": sixteen, "zipf": zipf}),
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

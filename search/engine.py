@@ -136,12 +136,13 @@ class SearchEngine:
 
     def __init__(self, manager: SearcherManager, weights: Weights = DEFAULT_WEIGHTS, stemming: str = "protected",
                  scorer: Scorer | None = None, cache_entries: int = 0,
-                 budget_seconds: float | None = DEFAULT_BUDGET_SECONDS):
+                 budget_seconds: float | None = DEFAULT_BUDGET_SECONDS, partial_matches: bool = True):
         self.manager = manager
         self.compiler = QueryCompiler(weights, stemming)
         self.scorer = scorer or BM25F()
         self.cache = ResultCache(cache_entries)
         self.budget_seconds = budget_seconds
+        self.partial_matches = partial_matches
 
     @classmethod
     def open(cls, index_dir: str | Path, background: bool = True, **kwargs) -> "SearchEngine":
@@ -176,11 +177,13 @@ class SearchEngine:
         else:
             full = ev.docs(compiled.query) if compiled else np.flatnonzero(snap.live)
             full = full[snap.live[full]]
+        filters = Filters.from_request(request)
         groups = [("", compiled.query if compiled else None, full)]
-        if compiled is not None and sort in ("relevance", "recent"):
-            groups += partial_groups(ev, compiled, full)
+        if compiled is not None and sort in ("relevance", "recent") and self.partial_matches:
+            shown = int(combine(list(filters.masks(snap, full).values()), full.size).sum())
+            groups += partial_groups(ev, compiled, full, shown)
         pool = np.concatenate([docs for _, _, docs in groups]) if len(groups) > 1 else full
-        masks = Filters.from_request(request).masks(snap, pool)
+        masks = filters.masks(snap, pool)
         accept = combine(list(masks.values()), pool.size)
         facets = self._facets(snap, pool, masks) if request.facets else {}
         matched, start = [], 0
@@ -255,8 +258,8 @@ class SearchEngine:
             docs = ev.docs(compiled.query)
             docs = docs[snap.live[docs]]
             depth = max(limit, RERANK_DEPTH) if sort == "recent" else limit
-            scored, _ = relevance_ranking(ev, compiled, [("", compiled.query, docs)] + partial_groups(ev, compiled, docs),
-                                          depth)
+            groups = partial_groups(ev, compiled, docs, docs.size) if self.partial_matches else []
+            scored, _ = relevance_ranking(ev, compiled, [("", compiled.query, docs)] + groups, depth)
             if sort == "recent":
                 scored = self._by_recency(snap, scored, now, DEFAULT_HALF_LIFE_DAYS)
             return [snap.article_id(d) for d, _ in scored[:limit]]
@@ -308,14 +311,19 @@ class SearchEngine:
                 "searcher_opened": datetime.fromtimestamp(snap.opened_at).astimezone(),
                 "stem_rules": stem_rules_of(snap.searcher.schema),
                 "warnings": [w for w in (stale_analysis(snap.searcher.schema),) if w],
+                "caches": {"postings_bytes": self.manager.store.postings.bytes,
+                           "postings_max_bytes": self.manager.store.postings.max_bytes,
+                           "results": len(self.cache), "results_max": self.cache.max_entries},
             }
 
 
-def partial_groups(ev: Evaluation, compiled: CompiledQuery, full: np.ndarray) -> list[tuple[str, object, np.ndarray]]:
+def partial_groups(ev: Evaluation, compiled: CompiledQuery, full: np.ndarray, shown: int
+                   ) -> list[tuple[str, object, np.ndarray]]:
     """(left-out word, relaxed query, live articles matching it but not the
-    full query), when the full matches are few or the query has 3+ words.
-    An article lacking one word matches exactly one relaxation."""
-    if not compiled.relaxations or (full.size >= PARTIAL_BELOW and len(compiled.relaxations) < 3):
+    full query), when the full matches that pass the filters (``shown``) are
+    few or the query has 3+ words. An article lacking one word matches
+    exactly one relaxation."""
+    if not compiled.relaxations or (shown >= PARTIAL_BELOW and len(compiled.relaxations) < 3):
         return []
     out = []
     for word, query in compiled.relaxations:

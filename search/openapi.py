@@ -211,6 +211,8 @@ def openapi_document() -> dict:
                         "searcher_opened": {"type": "string", "format": "date-time"},
                         "stem_rules": {"type": ["string", "null"],
                                        "description": "Fingerprint of the stemming rules the index was built with"},
+                        "caches": {"type": "object", "description": "This worker's caches: term postings "
+                                   "(bytes held and their bound) and results (entries held and their bound)."},
                         "warnings": {"type": "array", "items": {"type": "string"},
                                      "description": "E.g. an index built with other stemming rules than the "
                                                     "server's: queries may miss until it is rebuilt"},

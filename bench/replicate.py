@@ -1,0 +1,59 @@
+"""A larger corpus for scaling measurements: the shared corpus replicated.
+
+    .venv/bin/python bench/replicate.py --articles 250000 --out var/bench/corpus-250k.jsonl.gz
+
+Each copy of an article gets a new id and a publication date moved by a
+random whole number of days within ten years (2014-2024), so date filters and
+recency see a long archive. Written under var/ (never committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import corpus_path, load_records  # noqa: E402
+
+from index.dates import format_published, parse_published  # noqa: E402
+
+SPREAD_DAYS = 3650
+
+
+def replicate(records: list[dict], articles: int, seed: int = 250) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    copy = 0
+    while len(out) < articles:
+        for r in records:
+            if len(out) == articles:
+                break
+            published, has_time = parse_published(r["published"])
+            moved = published + timedelta(days=rng.randrange(-SPREAD_DAYS // 2, SPREAD_DAYS // 2))
+            out.append({**r, "id": f"{r['id']}-c{copy}", "url": f"{r['url']}#c{copy}",
+                        "published": format_published(moved, has_time)})
+        copy += 1
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus")
+    parser.add_argument("--articles", type=int, default=250_000)
+    parser.add_argument("--out", default="var/bench/corpus-250k.jsonl.gz")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8", compresslevel=1) as fh:
+        for record in replicate(load_records(corpus_path(args.corpus)), args.articles):
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"{args.articles:,} articles in {out}")
+
+
+if __name__ == "__main__":
+    main()
