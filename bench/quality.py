@@ -283,6 +283,18 @@ def bootstrap_ci(diffs: list[float], resamples: int, seed: int = 11) -> tuple[fl
     return means[int(0.025 * resamples)], means[int(0.975 * resamples) - 1]
 
 
+def old_judgments() -> dict[str, dict[str, int]]:
+    """bench/judged-queries.txt with bench/judgments.tsv (query -> id -> grade)."""
+    queries = [ln.strip() for ln in (HERE / "judged-queries.txt").read_text(encoding="utf-8").splitlines()
+               if ln.strip() and not ln.startswith("#")]
+    grades: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in (HERE / "judgments.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            q, article_id, grade = line.split("\t")
+            grades[q][article_id] = int(grade)
+    return {q: grades[q] for q in queries if grades.get(q)}
+
+
 def known_item_metrics(ranks: list[int | None]) -> dict[str, float]:
     n = len(ranks) or 1
     return {
@@ -382,6 +394,13 @@ def main() -> None:
         print(f"all {len(judged)} queries: shipped - {baseline}: {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}], "
               f"better on {better}, worse on {worse}")
     del shipped
+
+    old_set = old_judgments()
+    print(f"\nthe older judged set (bench/judged-queries.txt, {len(old_set)} queries written and judged by the hands "
+          "that tuned the previous weights: optimistic)")
+    for s in systems:
+        values = [ndcg_at_10(s.rank(Need("old", "old", q, None, None), 10), grades) for q, grades in old_set.items()]
+        print(f"  {s.name:<44}{mean(values):>8.3f}")
 
     for label, items in (("body words", body_known_items(records, args.sample)),
                          ("title words", known_items(records, args.sample))):

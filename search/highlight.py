@@ -22,7 +22,6 @@ from index.analysis import TOKEN_PATTERN, fold, fold_token, stem
 SNIPPET_CHARS = 200
 SCAN_CHARS = 6_000  # the best passage is looked for in the first 6,000 characters
 RECODED_INITIALS = "tkps"  # meN-/peN- drop these initial letters of a root
-WORD_CHARS = re.compile(r"[\w.\-]")
 
 
 def _matches_term(word: str, terms: frozenset[str]) -> bool:
@@ -40,28 +39,20 @@ class Highlighter:
         cores = {t[1:] if t[:1] in RECODED_INITIALS and len(t) > 3 else t for t in self.terms}
         cores |= {p for t in self.terms if "-" in t for p in t.split("-") if p}
         pattern = "|".join(re.escape(c) for c in sorted(cores, key=len, reverse=True) if c)
-        self._candidates = re.compile(pattern, re.IGNORECASE) if pattern else None
+        # A run of word characters (with inner dots and hyphens) holding a core.
+        # Anchored at a word's start, so each word is tried once, not from every letter.
+        self._candidates = re.compile(rf"(?<![\w.\-])[\w.\-]*?(?:{pattern})[\w.\-]*",
+                                      re.IGNORECASE) if pattern else None
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) character spans of the words in ``text`` that match."""
         if self._candidates is None:
             return []
         spans: list[tuple[int, int]] = []
-        covered = -1
-        for hit in self._candidates.finditer(text):
-            if hit.start() < covered:
-                continue
-            start = hit.start()
-            while start > 0 and WORD_CHARS.match(text, start - 1):
-                start -= 1
-            token = TOKEN_PATTERN.search(text, start)
-            while token is not None and token.end() <= hit.start():
-                token = TOKEN_PATTERN.search(text, token.end())
-            if token is None or token.start() > hit.start():
-                continue
-            covered = token.end()
-            if _matches_term(token.group(0), self.terms):
-                spans.append(token.span())
+        for chunk in self._candidates.finditer(text):
+            for token in TOKEN_PATTERN.finditer(text, chunk.start(), chunk.end()):
+                if _matches_term(token.group(0), self.terms):
+                    spans.append(token.span())
         return spans
 
     def title(self, title: str) -> str:

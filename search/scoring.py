@@ -166,6 +166,14 @@ class BM25F:
         return np.full(cand.size, self.proximity_share * node.boost * bonus)
 
 
+def _matching_terms(token: plan.Token) -> tuple[plan.Term, ...]:
+    """The terms that decide whether a token matches. An exact twin's documents
+    are a subset of its stem's in the same field (the stem is the exact form,
+    stemmed), so when stems are present the twins add no matches, only score."""
+    stems = tuple(t for t in token.terms if not t.field.endswith("_exact"))
+    return stems or token.terms
+
+
 def lookup(ids: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which of ``cand`` are in the sorted ``ids``, and where."""
     if not ids.size or not cand.size:
@@ -229,7 +237,7 @@ class Evaluation:
         if isinstance(node, plan.Term):
             return self.snap.postings(node.field, node.text).ids.astype(np.int64)
         if isinstance(node, plan.Token):
-            return _union([self.snap.postings(t.field, t.text).ids for t in node.terms])
+            return _union([self.snap.postings(t.field, t.text).ids for t in _matching_terms(node)])
         if isinstance(node, plan.Phrase):
             return self._phrase_docs(node)
         if isinstance(node, plan.Keyword):
@@ -254,7 +262,7 @@ class Evaluation:
     def matches(self, node: plan.Node, cand: np.ndarray) -> np.ndarray:
         """Which of ``cand`` match ``node`` (no scores)."""
         if isinstance(node, (plan.Term, plan.Token)):
-            terms = node.terms if isinstance(node, plan.Token) else (node,)
+            terms = _matching_terms(node) if isinstance(node, plan.Token) else (node,)
             mask = np.zeros(cand.size, dtype=bool)
             for t in terms:
                 mask |= lookup(self.snap.postings(t.field, t.text).ids, cand)[0]

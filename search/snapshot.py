@@ -48,6 +48,8 @@ class Vocabulary:
         key = key or ""
         found = self._codes.get(key)
         if found is not None:
+            if label and self.labels[found] == key:  # first met as a section: now its own label
+                self.labels[found] = label
             return found
         section = key.split("/", 1)[0]
         section_code = self.code(section) if section != key else len(self.keys)

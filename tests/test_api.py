@@ -211,3 +211,10 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
     assert sorted(r["id"] for r in strict["results"]) == ["full-1", "full-2"] and strict["partial_matches"]["total"] == 0
     page = client.simulate_get("/cari", params={"q": "harga cabai rawit"})
     assert "Menampilkan juga hasil tanpa kata" in page.text and "Tidak memuat" in page.text
+
+
+def test_facets_show_the_outlets_labels_not_keys(client):
+    facets = client.simulate_get("/api/search", params={"facets": "true"}).json["facets"]
+    labels = {f["key"]: f["label"] for f in facets["category"]}
+    assert labels["ekonomi"] == "Ekonomi" and labels["nasional"] == "Nasional", labels
+    assert sum(f["count"] for f in facets["source"]) <= client.simulate_get("/api/search").json["total"]
