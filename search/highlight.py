@@ -6,15 +6,14 @@ stemmed) is one of the query's terms, so "pemindahan" in a query marks
 "memindahkan" too, and "K.P.K." or "1.000.000" are marked where they match.
 
 Tokenising and stemming a whole article per hit is the slow part of a
-search, so a :class:`Highlighter` first finds candidate words with one regular
-expression over the text (a word can only stem to a term it contains, or
-contains but for the first letter that meN-/peN- replace) and analyses those
-candidates only.
+search, so a :class:`Highlighter` first finds candidate words by plain
+substring search (a word can only stem to a term it contains, or contains but
+for the first letter that meN-/peN- replace) and analyses those candidates only.
 """
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from html import escape
 
 from index.analysis import TOKEN_PATTERN, fold, fold_token, stem
@@ -24,11 +23,21 @@ SCAN_CHARS = 6_000  # the best passage is looked for in the first 6,000 characte
 RECODED_INITIALS = "tkps"  # meN-/peN- drop these initial letters of a root
 
 
-def _matches_term(word: str, terms: frozenset[str]) -> bool:
+def _matched_term(word: str, terms: frozenset[str]) -> str | None:
+    """The query term ``word`` stands for, if any."""
     folded = fold_token(word)
-    if folded in terms or (folded.isalpha() and stem(folded) in terms):
-        return True
-    return "-" in folded and any(p in terms or stem(p) in terms for p in folded.split("-") if p.isalpha())
+    if folded in terms:
+        return folded
+    if folded.isalpha():
+        stemmed = stem(folded)
+        return stemmed if stemmed in terms else None
+    if "-" in folded:
+        for part in folded.split("-"):
+            if part in terms:
+                return part
+            if part.isalpha() and stem(part) in terms:
+                return stem(part)
+    return None
 
 
 class Highlighter:
@@ -38,20 +47,33 @@ class Highlighter:
         self.terms = frozenset(terms)
         cores = {t[1:] if t[:1] in RECODED_INITIALS and len(t) > 3 else t for t in self.terms}
         cores |= {p for t in self.terms if "-" in t for p in t.split("-") if p}
-        pattern = "|".join(re.escape(c) for c in sorted(cores, key=len, reverse=True) if c)
-        # A run of word characters (with inner dots and hyphens) holding a core.
-        # Anchored at a word's start, so each word is tried once, not from every letter.
-        self._candidates = re.compile(rf"(?<![\w.\-])[\w.\-]*?(?:{pattern})[\w.\-]*",
-                                      re.IGNORECASE) if pattern else None
+        self._cores = sorted(c for c in cores if c)
+        self._verdicts: dict[str, bool] = {}   # surface word -> matches (words recur across hits)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) character spans of the words in ``text`` that match."""
-        if self._candidates is None:
+        """(start, end) character spans of the words in ``text`` that match.
+
+        Each core is found with ``str.find`` on the lower-cased text; only the
+        space-delimited chunks holding one are tokenised and analysed."""
+        if not self._cores:
             return []
+        lowered = _lower_same_length(text)
+        chunks: set[int] = set()
+        for core in self._cores:
+            at = lowered.find(core)
+            while at >= 0:
+                chunks.add(lowered.rfind(" ", 0, at) + 1)
+                at = lowered.find(core, at + len(core))
         spans: list[tuple[int, int]] = []
-        for chunk in self._candidates.finditer(text):
-            for token in TOKEN_PATTERN.finditer(text, chunk.start(), chunk.end()):
-                if _matches_term(token.group(0), self.terms):
+        verdicts = self._verdicts
+        for start in sorted(chunks):
+            end = lowered.find(" ", start)
+            for token in TOKEN_PATTERN.finditer(text, start, len(text) if end < 0 else end):
+                word = token.group(0)
+                matched = verdicts.get(word)
+                if matched is None:
+                    matched = verdicts[word] = _matched_term(word, self.terms) is not None
+                if matched:
                     spans.append(token.span())
         return spans
 
@@ -79,6 +101,15 @@ class Highlighter:
         return ("…" if start > 0 else "") + html + ("…" if end < len(text) else "")
 
 
+def _lower_same_length(text: str) -> str:
+    """Lower case with every character's position kept (a few characters, such
+    as "İ", lower-case to two)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
 def highlight_title(title: str, terms: set[str]) -> str:
     return Highlighter(terms).title(title)
 
@@ -100,13 +131,21 @@ def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> st
 
 
 def _best_window(spans: list[tuple[int, int]], text: str, width: int) -> int:
-    """Start of the window of ``width`` chars holding the most distinct matched words."""
-    best_start, best_score = spans[0][0], -1
+    """Start of the window of ``width`` chars holding the most distinct matched
+    words (then the most matches): one pass with a sliding window."""
+    words = [fold(text[x:y]) for x, y in spans]
+    inside: Counter[str] = Counter()
+    best_start, best_score, j = spans[0][0], -1, 0
     for i, (a, _) in enumerate(spans):
-        inside = [(x, y) for x, y in spans[i:i + 40] if y <= a + width]
-        score = len({fold(text[x:y]) for x, y in inside}) * 10 + len(inside)
+        while j < len(spans) and (j <= i or spans[j][1] <= a + width):
+            inside[words[j]] += 1
+            j += 1
+        score = len(inside) * 10 + (j - i)
         if score > best_score:
             best_start, best_score = a, score
+        inside[words[i]] -= 1
+        if not inside[words[i]]:
+            del inside[words[i]]
     return best_start
 
 

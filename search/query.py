@@ -198,6 +198,7 @@ class QueryCompiler:
         self.weights = weights
         self.stemmed = stemmed_analyzer(stemming)
         self.exact = exact_analyzer()
+        self._analysed: dict[tuple[int, str], list[str]] = {}
 
     def compile(self, text: str) -> CompiledQuery:
         tree = parse_user_query(text)
@@ -236,9 +237,16 @@ class QueryCompiler:
                      for f, boost in (("title_exact", w.proximity_title), ("body_exact", w.proximity_body))
                      if boost > 0)
 
-    @staticmethod
-    def _terms(analyzer, text: str) -> list[str]:
-        return [t.text for t in analyzer(text, mode="query")]
+    def _terms(self, analyzer, text: str) -> list[str]:
+        """The terms ``text`` analyses to, remembered (queries repeat words, and
+        relaxed queries analyse each word again)."""
+        key = (id(analyzer), text)
+        found = self._analysed.get(key)
+        if found is None:
+            if len(self._analysed) > 50_000:
+                self._analysed.clear()
+            found = self._analysed[key] = [t.text for t in analyzer(text, mode="query")]
+        return found
 
     def _node(self, node: Node, highlight: set[str], positive: list[str]):
         if isinstance(node, Word):

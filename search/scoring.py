@@ -189,7 +189,14 @@ def _union(arrays: list[np.ndarray]) -> np.ndarray:
         return EMPTY
     if len(arrays) == 1:
         return arrays[0].astype(np.int64, copy=False)
-    return np.unique(np.concatenate(arrays)).astype(np.int64, copy=False)
+    # Sorting concatenated sorted runs is cheap (numpy 2's hash-based np.unique
+    # was ~40x slower here); equal neighbours are then dropped.
+    merged = np.concatenate(arrays).astype(np.int64, copy=False)
+    merged.sort(kind="stable")
+    keep = np.empty(merged.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+    return merged[keep]
 
 
 class Deadline:
