@@ -6,6 +6,7 @@ from .request import DEFAULT_HALF_LIFE_DAYS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WIND
 
 DATE_PARAM = {
     "type": "string",
+    "anyOf": [{"format": "date"}, {"format": "date-time"}],
     "description": "YYYY-MM-DD (a whole day in Asia/Jakarta) or an ISO 8601 datetime; inclusive.",
     "examples": ["2019-09-01", "2019-09-01T08:00:00+07:00"],
 }
@@ -49,7 +50,8 @@ def openapi_document() -> dict:
                         _param("author", "Author.", {"type": "string"}, repeat=True),
                         _param("sort", "relevance (default with q), recent (relevance blended with freshness), "
                                        "newest (default without q), oldest.",
-                               {"type": "string", "enum": list(SORTS)}),
+                               {"type": "string", "enum": ["", *SORTS],
+                                "description": "Empty: the automatic choice (as when absent)."}),
                         _param("page", f"1-based page; only the first {MAX_WINDOW} results can be reached.",
                                {"type": "integer", "minimum": 1, "default": 1}),
                         _param("size", "Results per page.",
