@@ -10,12 +10,12 @@ from itertools import chain
 
 import click
 from tqdm import tqdm
+from whoosh.index import LockError
 
 from .readers import Problem, count_records, read_paths, sample_path
 from .stats import index_stats
 from .store import IndexMissing, StaleAnalysis, resolve_index_dir
-from whoosh.index import LockError
-from .writer import DEFAULT_BATCH, Indexer, delete_articles
+from .writer import DEFAULT_BATCH, Indexer, current_writer, delete_articles
 
 index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False), default=None,
@@ -67,9 +67,7 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         raise click.ClickException(str(exc)) from None
     except LockError:
         bar.close()
-        click.echo(f"error: the index {directory} is being written by another process; try again when it is done",
-                   err=True)
-        sys.exit(2)
+        _locked(directory)
     except KeyboardInterrupt:
         bar.close()
         click.echo("interrupted: the index keeps its last commit; run the same command "
@@ -87,6 +85,14 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         skipped = len(report.problems)
         click.echo(f"{skipped:,} record{'' if skipped == 1 else 's'} skipped because of errors (listed above)", err=True)
         sys.exit(1)
+
+
+def _locked(directory) -> None:
+    pid = current_writer(directory)
+    who = f" (pid {pid})" if pid else ""
+    click.echo(f"error: the index {directory} is being written by another process{who}; try again when it is done",
+               err=True)
+    sys.exit(2)
 
 
 @cli.command("parse")
@@ -117,9 +123,7 @@ def delete_command(ids, index_dir) -> None:
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
     except LockError:
-        click.echo(f"error: the index {directory} is being written by another process; try again when it is done",
-                   err=True)
-        sys.exit(2)
+        _locked(directory)
     click.echo(f"deleted {len(deleted)} article{'' if len(deleted) == 1 else 's'}")
     for article_id in missing:
         click.echo(f"error: no article with id {article_id!r}", err=True)

@@ -8,8 +8,12 @@ an article whose content digest is already in the index is skipped.
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing.util
 import os
+import signal
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from whoosh.index import Index
@@ -20,6 +24,7 @@ from .model import Article, normalise_key
 from .readers import Item, Problem
 from .store import open_existing, open_or_create
 
+WRITER_PID_FILE = "writer.pid"   # who holds the write lock, for "try again" messages
 DEFAULT_BATCH = 10_000
 # Below this many documents a batch is written in-process: starting worker
 # processes costs more than it saves.
@@ -94,8 +99,14 @@ class Indexer:
     def _writer(self, ix: Index, count: int):
         options = {"limitmb": 256, "codec": BeritaCodec()}
         if self.procs > 1 and count >= MULTIPROCESS_MIN:
-            return ix.writer(procs=self.procs, multisegment=True, batchsize=250, **options)
-        return ix.writer(**options)
+            # Whoosh's segment-writing children would outlive a killed parent by
+            # the length of their batch: they die with it instead.
+            multiprocessing.util.register_after_fork(self, _die_with_parent)
+            writer = ix.writer(procs=self.procs, multisegment=True, batchsize=250, **options)
+        else:
+            writer = ix.writer(**options)
+        record_writer(self.index_dir)
+        return writer
 
     def ingest(self, items: Iterable[Item], on_article: Callable[[Article], None] | None = None,
                on_problem: Callable[[Problem], None] | None = None) -> IngestReport:
@@ -144,6 +155,8 @@ class Indexer:
         except BaseException:
             writer.cancel()
             raise
+        finally:
+            forget_writer(self.index_dir)
         report.commits += 1
 
 
@@ -151,7 +164,12 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
     """Remove articles by id in one commit; returns (deleted, not found)."""
     ix = open_existing(index_dir)
     deleted, missing = [], []
-    writer = ix.writer()
+    try:
+        writer = ix.writer()
+    except BaseException:
+        ix.close()
+        raise
+    record_writer(index_dir)
     try:
         for article_id in ids:
             (deleted if writer.delete_by_term("id", article_id) else missing).append(article_id)
@@ -160,5 +178,39 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
         writer.cancel()
         raise
     finally:
+        forget_writer(index_dir)
         ix.close()
     return deleted, missing
+
+
+def record_writer(index_dir: str | os.PathLike) -> None:
+    """Note this process as the index's writer (Whoosh's lock file holds no pid)."""
+    try:
+        (Path(index_dir) / WRITER_PID_FILE).write_text(str(os.getpid()), encoding="ascii")
+    except OSError:
+        pass
+
+
+def forget_writer(index_dir: str | os.PathLike) -> None:
+    try:
+        (Path(index_dir) / WRITER_PID_FILE).unlink()
+    except OSError:
+        pass
+
+
+def current_writer(index_dir: str | os.PathLike) -> int | None:
+    """The pid of the process writing the index, when it said so."""
+    try:
+        return int((Path(index_dir) / WRITER_PID_FILE).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+
+
+def _die_with_parent(_: object) -> None:
+    """In a forked writer child: be killed when the parent dies (Linux)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)

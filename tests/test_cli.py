@@ -107,3 +107,47 @@ def test_a_locked_index_and_an_empty_index_give_messages_not_tracebacks(tmp_path
     finally:
         writer.cancel()
         ix.close()
+
+
+def test_writer_children_die_with_a_killed_indexer_and_the_lock_names_the_writer(tmp_path):
+    """kill -9 of `berita index --procs 2` mid-batch: its segment-writing
+    children go too (they used to finish their batch first); a second writer
+    is told which process holds the index."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    data = write_jsonl(tmp_path / "many.jsonl", [record(id=f"a{i}", body="Kata kata berita. " * 400)
+                                                  for i in range(6000)])
+    ixdir = tmp_path / "ix"
+    proc = subprocess.Popen([sys.executable, "-m", "search", "index", str(data), "--index", str(ixdir),
+                             "--procs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def children() -> list[int]:
+        out = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "stat").read_text().split(") ")[1].split()[1] == str(proc.pid):
+                    out.append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+        return out
+
+    deadline = time.monotonic() + 60
+    kids: list[int] = []
+    while len(kids) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        kids = children()
+        time.sleep(0.05)
+    assert len(kids) >= 2, "the indexer did not start its writer processes"
+    result = CliRunner().invoke(cli, ["index", str(data), "--index", str(ixdir)])
+    assert result.exit_code == 2 and f"(pid {proc.pid})" in result.output
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 3
+    while any(Path(f"/proc/{k}").exists() and "Z" not in Path(f"/proc/{k}/stat").read_text().split(") ")[1][:2]
+              for k in kids):
+        assert time.monotonic() < deadline, "writer children outlived the killed indexer"
+        time.sleep(0.05)
