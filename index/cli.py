@@ -28,6 +28,7 @@ def _report_problem(problem: Problem) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="berita", prog_name="berita")
 def cli() -> None:
     """Berita: full-text search for Indonesian news."""
 

@@ -15,7 +15,7 @@ import falcon.media
 from .engine import SearchEngine, SearchResult
 from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
 from .openapi import openapi_document
-from .params import parse_bool, parse_date_bound, parse_float, parse_int
+from .params import check_known, parse_bool, parse_date_bound, parse_float, parse_int
 from .problems import InvalidParameter, handle_unexpected, serialize_problem
 
 
@@ -92,6 +92,7 @@ class SearchResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
+            check_known(list(req.params))
             request = request_from_params(req)
         except InvalidRequest as exc:
             raise InvalidParameter(exc.param, exc.detail) from None

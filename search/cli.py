@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import click
@@ -53,8 +54,14 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
         click.echo(json_dumps(result_envelope(result), indent=2))
         return
     more = "about " if result.total_is_estimate else ""
-    click.echo(f"{more}{result.total:,} results ({result.took_ms:.0f} ms), page {result.page} of {result.pages}, "
-               f"sorted by {result.sort}")
+    noun = "result" if result.total == 1 else "results"
+    where = f"page {result.page} of {result.pages}, " if result.pages else ""
+    click.echo(f"{more}{result.total:,} {noun} ({result.took_ms:.0f} ms), {where}sorted by {result.sort}")
+    if result.partial_total:
+        click.echo(f"(the last {result.partial_total:,} lack one of the words: {', '.join(result.relaxed_words)})")
+    if result.page > max(result.pages, 1):
+        click.echo(f"page {result.page} is past the last page ({result.pages}); use --page {result.pages or 1}",
+                   err=True)
     for rank, hit in enumerate(result.hits, (result.page - 1) * result.size + 1):
         when = hit.published.strftime("%Y-%m-%d %H:%M WIB" if hit.published_has_time else "%Y-%m-%d")
         meta = " · ".join(x for x in (hit.source, hit.category, when, hit.author) if x)
@@ -101,8 +108,14 @@ def serve_command(index_dir, host, port, threads, workers, cache_entries, budget
                    err=True)
         sys.stderr.flush()
 
-    run_server(directory, host=host, port=port, threads=threads, workers=workers, ready=ready,
-               engine_options={"cache_entries": cache_entries, "budget_seconds": budget_seconds})
+    try:
+        run_server(directory, host=host, port=port, threads=threads, workers=workers, ready=ready,
+                   engine_options={"cache_entries": cache_entries, "budget_seconds": budget_seconds})
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        click.echo(f"error: port {port} on {host} is in use; pass another --port", err=True)
+        sys.exit(2)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ picking one category still shows the others' counts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from whoosh.util.times import datetime_to_long
 from index.dates import to_utc_naive
 from index.model import normalise_key
 
-from .request import SearchRequest
+from .request import InvalidRequest, SearchRequest
 from .snapshot import Snapshot
 
 # Filter kind -> the snapshot's keyed column it reads.
@@ -54,8 +55,24 @@ class Filters:
             out["date"] = mask
         for kind, wanted in self.keys.items():
             column = KEYED_FILTERS[kind]
+            if kind == "source":
+                wanted = self.known_sources(snap, wanted)
             out[kind] = self.key_table(snap, column, wanted)[snap.codes[column][docs]]
         return out
+
+    @staticmethod
+    def known_sources(snap: Snapshot, wanted: frozenset[str]) -> frozenset[str]:
+        """The index's source keys a user's names mean: "kompas", "Kompas.com"
+        and "KOMPAS" all mean kompas.com. A name that means none is an error
+        that lists the known sources (a silent 0 hits looks like no news)."""
+        keys = [k for k in snap.vocabularies["source"].keys if k]
+        found = set()
+        for name in wanted:
+            matches = [k for k in keys if loose_source(k) == loose_source(name)]
+            if not matches:
+                raise InvalidRequest("source", f"no source {name!r} in the index; known sources: {', '.join(sorted(keys))}")
+            found.update(matches)
+        return frozenset(found)
 
     @staticmethod
     def key_table(snap: Snapshot, column: str, wanted: frozenset[str]) -> np.ndarray:
@@ -87,3 +104,11 @@ def time_key(moment: datetime | None) -> int | None:
         return datetime_to_long(to_utc_naive(moment))
     except OverflowError:  # within a day of year 1 or 9999: beyond every article
         return 0 if moment.year < 5000 else (1 << 62)
+
+
+OUTLET_SUFFIX = re.compile(r"\.(?:co\.id|com|co|id|net|org|tv)$")
+
+
+def loose_source(key: str) -> str:
+    """An outlet's name without case, spacing, punctuation or web suffix."""
+    return re.sub(r"[^a-z0-9]", "", OUTLET_SUFFIX.sub("", key.lower()))

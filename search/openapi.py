@@ -37,7 +37,10 @@ def openapi_document() -> dict:
                     "summary": "Search articles",
                     "description": (
                         "Words are ANDed; \"exact phrase\"; -word excludes; OR and parentheses; "
-                        "title:, body:, category:, source:, author: scope a term. Odd input is read as words."
+                        "title:, body:, category:, source:, author: scope a term. Odd input is read as words. "
+                        "An unknown parameter is a 400 naming it (and Berita's name for the Guardian's or the "
+                        "NYT's, such as from-date or order-by). A source matches forgivingly (kompas = Kompas.com); "
+                        "a source the index does not have is a 400 listing the known ones."
                     ),
                     "parameters": [
                         _param("q", "The query. Empty: browse (sorted newest first).",
@@ -52,7 +55,9 @@ def openapi_document() -> dict:
                                        "newest (default without q), oldest.",
                                {"type": "string", "enum": ["", *SORTS],
                                 "description": "Empty: the automatic choice (as when absent)."}),
-                        _param("page", f"1-based page; only the first {MAX_WINDOW} results can be reached.",
+                        _param("page", f"1-based page; only the first {MAX_WINDOW} results can be reached (use "
+                                       "from/to to narrow a larger set). A page past the last one answers 200 with "
+                                       "no results; `pages` says how many there are.",
                                {"type": "integer", "minimum": 1, "default": 1}),
                         _param("size", "Results per page.",
                                {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": 10}),

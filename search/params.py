@@ -57,3 +57,24 @@ def parse_bool(param: str, text: str | None, default: bool) -> bool:
     if lowered in ("0", "false", "no", "off"):
         return False
     raise InvalidRequest(param, f"{param} must be true or false, not {text!r}")
+
+
+SEARCH_PARAMS = ("q", "from", "to", "category", "source", "author", "sort", "page", "size", "now", "half_life",
+                 "collapse", "facets")
+# What people bring from the Guardian's Content API, the NYT's Article Search and
+# Elasticsearch, with the name Berita uses for each.
+FOREIGN_NAMES = {"from-date": "from", "to-date": "to", "order-by": "sort", "page-size": "size",
+                 "begin_date": "from", "end_date": "to", "query": "q", "sort_by": "sort", "orderby": "sort",
+                 "per_page": "size", "limit": "size", "offset": "page", "start": "page", "date_from": "from",
+                 "date_to": "to", "section": "category", "tag": "category", "fq": "q", "rows": "size"}
+
+
+def check_known(names: list[str], allowed: tuple[str, ...] = SEARCH_PARAMS) -> None:
+    """A parameter Berita does not know is an error, never silently ignored
+    (a filter the user believes in would not be applied)."""
+    for name in names:
+        if name in allowed:
+            continue
+        if name in FOREIGN_NAMES:
+            raise InvalidRequest(name, f"unknown parameter {name!r}; Berita calls it {FOREIGN_NAMES[name]!r}")
+        raise InvalidRequest(name, f"unknown parameter {name!r}; known parameters: {', '.join(allowed)}")

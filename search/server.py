@@ -67,7 +67,10 @@ def run_server(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080,
             sock.close()
         return
     # The parent holds the port (bound, not listening, so it takes no
-    # connections) and the workers listen on it side by side.
+    # connections) and the workers listen on it side by side. A plain bind
+    # first: SO_REUSEPORT would let a second Berita share a port already served.
+    if port:
+        _socket(host, port, reuse_port=False, listen=False).close()
     holder = _socket(host, port, reuse_port=True, listen=False)
     port = holder.getsockname()[1]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -24,6 +24,20 @@ from .engine import SearchEngine
 from .request import InvalidRequest, SearchRequest
 
 PAGE_SIZE = 10
+# The page speaks Indonesian; the API keeps its precise English problem details.
+MESSAGES_ID = {
+    "from": "Tanggal “Dari” tidak dikenali. Gunakan tanggal seperti 2019-09-01.",
+    "to": "Tanggal “Sampai” tidak dikenali. Gunakan tanggal seperti 2019-09-30.",
+    "now": "Waktu acuan tidak dikenali. Gunakan tanggal seperti 2019-09-30.",
+    "q": "Kata kunci terlalu panjang: paling banyak 500 huruf dan 32 kata.",
+    "page": "Halaman itu tidak dapat dibuka: hanya 1.000 hasil pertama yang dapat dijelajahi. Persempit pencarian.",
+    "size": "Jumlah hasil per halaman tidak valid.",
+    "sort": "Urutan tidak dikenal.",
+    "source": "Sumber berita itu tidak ada di indeks.",
+    "half_life": "Waktu paruh harus berupa angka hari lebih dari nol.",
+    "collapse": "Nilai “collapse” harus true atau false.",
+    "facets": "Nilai “facets” harus true atau false.",
+}
 PRESETS = {  # URL value -> (label, span)
     "": ("Kapan saja", None),
     "24j": ("24 jam terakhir", timedelta(hours=24)),
@@ -92,7 +106,7 @@ class PageResource:
             if request.q.strip() and result.total < 5:
                 suggestion = self.engine.suggest(request.q)
         except InvalidRequest as exc:
-            error = exc.detail
+            error = MESSAGES_ID.get(exc.param, "Permintaan tidak valid: periksa kata kunci dan saringan.")
             resp.status = falcon.HTTP_400
             request = SearchRequest(q=req.get_param("q") or "")
         resp.content_type = falcon.MEDIA_HTML

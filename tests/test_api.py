@@ -218,3 +218,22 @@ def test_facets_show_the_outlets_labels_not_keys(client):
     labels = {f["key"]: f["label"] for f in facets["category"]}
     assert labels["ekonomi"] == "Ekonomi" and labels["nasional"] == "Nasional", labels
     assert sum(f["count"] for f in facets["source"]) <= client.simulate_get("/api/search").json["total"]
+
+
+def test_sources_match_forgivingly_and_unknown_ones_are_named(tmp_path):
+    from conftest import record, write_jsonl
+
+    from index.readers import read_paths
+    from index.writer import Indexer
+
+    records = [record(id="k", source="Kompas.com", title="Gempa Ambon"), record(id="t", source="Tempo.co", title="Gempa Ambon"),
+               record(id="d", source="detikSport", title="Gempa Ambon")]
+    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "s.jsonl", records)]))
+    client = testing.TestClient(create_app(tmp_path / "ix"))
+    for name in ("kompas", "Kompas.com", "KOMPAS", "kompas.com "):
+        body = client.simulate_get("/api/search", params={"q": "gempa", "source": name, "collapse": "false"}).json
+        assert [r["id"] for r in body["results"]] == ["k"], name
+    both = client.simulate_get("/api/search", params={"q": "gempa", "source": ["tempo", "detik sport"], "collapse": "false"})
+    assert sorted(r["id"] for r in both.json["results"]) == ["d", "t"]
+    unknown = client.simulate_get("/api/search", params={"q": "gempa", "source": "republika"})
+    assert unknown.status_code == 400 and "kompas.com" in unknown.json["detail"] and unknown.json["param"] == "source"

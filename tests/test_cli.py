@@ -151,3 +151,40 @@ def test_writer_children_die_with_a_killed_indexer_and_the_lock_names_the_writer
               for k in kids):
         assert time.monotonic() < deadline, "writer children outlived the killed indexer"
         time.sleep(0.05)
+
+
+def test_a_busy_port_is_one_line_and_exit_2_and_grammar_and_version(tmp_path, sample_index):
+    import socket
+
+    from search.cli import cli
+
+    runner = CliRunner()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        for workers in ("1", "2"):
+            result = runner.invoke(cli, ["serve", "--index", str(sample_index), "--port", str(port),
+                                         "--workers", workers])
+            assert result.exit_code == 2, result.output
+            assert f"port {port} on 127.0.0.1 is in use" in result.output and "Traceback" not in result.output
+    one = runner.invoke(cli, ["search", "zebra", "--index", str(sample_index)])
+    assert one.exit_code == 0 and one.output.startswith("0 results (") and "page 1 of 0" not in one.output
+    single = runner.invoke(cli, ["search", '"kabut asap"', "--index", str(sample_index), "--size", "1"])
+    assert "1 result (" in single.output or " results (" in single.output
+    version = runner.invoke(cli, ["--version"])
+    assert version.exit_code == 0 and "berita, version" in version.output
+
+
+def test_a_second_multi_worker_server_does_not_share_the_port(sample_index):
+    """Two `serve --workers 2` on one port: the second refuses (SO_REUSEPORT alone would share it)."""
+    import subprocess
+    import sys
+
+    from server import running_server
+
+    with running_server(sample_index, 2) as base:
+        port = base.rsplit(":", 1)[1]
+        second = subprocess.run([sys.executable, "-m", "search", "serve", "--index", str(sample_index),
+                                 "--port", port, "--workers", "2"], capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2 and "is in use" in second.stderr

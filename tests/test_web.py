@@ -47,6 +47,26 @@ def test_query_text_is_escaped(client):
     assert "<script>alert" not in page and "&lt;script&gt;" in page
 
 
-def test_invalid_parameters_render_a_400_page(client):
+def test_invalid_parameters_render_a_400_page_in_indonesian(client):
     r = client.simulate_get("/cari", params={"q": "bpjs", "from": "bukan-tanggal"})
-    assert r.status_code == 400 and "Permintaan tidak valid" in r.text
+    assert r.status_code == 400 and "Tanggal “Dari” tidak dikenali" in r.text
+    assert "must be" not in r.text  # the API's English detail stays in the API
+
+
+def test_a_page_past_the_end_says_so_and_links_to_the_last(client):
+    total = client.simulate_get("/api/search", params={"q": "bpjs", "size": 1}).json
+    r = client.simulate_get("/cari", params={"q": "bpjs", "page": 50})
+    assert r.status_code == 200 and "melewati hasil terakhir" in r.text
+    pages = -(-total["total"] // 10)
+    assert f'page={pages}' in r.text.split('id="halaman-terakhir"')[1].split(">")[0]
+    api = client.simulate_get("/api/search", params={"q": "bpjs", "page": 50}).json
+    assert api["results"] == [] and api["total"] == total["total"] and api["pages"] == pages
+
+
+def test_unknown_and_foreign_parameters_are_named_not_ignored(client):
+    r = client.simulate_get("/api/search", params={"order-by": "oldest", "page-size": "5", "from-date": "2019-10-01"})
+    assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
+    assert r.json["param"] in ("order-by", "page-size", "from-date") and "Berita calls it" in r.json["detail"]
+    r = client.simulate_get("/api/search", params={"q": "bpjs", "colour": "red"})
+    assert r.status_code == 400 and r.json["param"] == "colour" and "known parameters" in r.json["detail"]
+    assert client.simulate_get("/cari", params={"q": "bpjs", "utm_source": "x"}).status_code == 200
