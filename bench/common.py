@@ -40,3 +40,14 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
 
 def dir_size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file()) / 1e6
+
+
+def index_exists(index_dir: Path) -> bool:
+    """Whether an index with at least one commit is there (benchmarks reuse it)."""
+    from index.store import IndexMissing, open_existing
+
+    try:
+        open_existing(index_dir).close()
+        return True
+    except IndexMissing:
+        return False

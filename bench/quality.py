@@ -37,12 +37,11 @@ from pathlib import Path
 from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, corpus_path, load_records  # noqa: E402
+from common import REPO, corpus_path, index_exists, load_records  # noqa: E402
 
 from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, fold  # noqa: E402
 from index.dates import parse_published  # noqa: E402
 from index.readers import article_from_record  # noqa: E402
-from index.store import IndexMissing, open_existing  # noqa: E402
 from index.writer import Indexer  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.manager import SearcherManager  # noqa: E402
@@ -133,11 +132,8 @@ def known_items(records: list[dict], count: int, seed: int = 7) -> list[KnownIte
 def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
     """An index of the records under one analysis, built once and reused."""
     target = workdir / f"index-{stemming}"
-    try:
-        open_existing(target).close()
+    if index_exists(target):
         return target
-    except IndexMissing:
-        pass
     print(f"building the {stemming} index in {target} ...", file=sys.stderr)
     Indexer(target, procs=2, stemming=stemming).ingest(article_from_record(r) for r in records)
     return target
@@ -157,6 +153,7 @@ class Need:
     q: str
     date_from: str | None
     date_to: str | None
+    need: str = ""          # what makes an article relevant (for the judges)
 
 
 def eval_needs() -> list[Need]:
@@ -164,8 +161,8 @@ def eval_needs() -> list[Need]:
              if ln.strip() and not ln.startswith("#")]
     out = []
     for line in lines[1:]:
-        qid, kind, q, date_from, date_to, _ = line.split("\t")
-        out.append(Need(qid, kind, q, date_from or None, date_to or None))
+        qid, kind, q, date_from, date_to, need = line.split("\t")
+        out.append(Need(qid, kind, q, date_from or None, date_to or None, need))
     return out
 
 

@@ -43,7 +43,7 @@ from datetime import datetime, time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import corpus_path, load_records, percentiles  # noqa: E402
+from common import corpus_path, index_exists, load_records, percentiles  # noqa: E402
 from queries import BenchQuery, query_set  # noqa: E402
 
 from index.analysis import TOKEN_PATTERN  # noqa: E402
@@ -238,13 +238,8 @@ def engine_latencies(index_dir: Path, queries: list[BenchQuery]) -> tuple[dict, 
 
 def ensure_index(index_dir: Path, corpus: Path) -> float | None:
     """Build the index if absent; the seconds it took, or None if it existed."""
-    from index.store import IndexMissing, open_existing
-
-    try:
-        open_existing(index_dir).close()
+    if index_exists(index_dir):
         return None
-    except IndexMissing:
-        pass
     print(f"building the index in {index_dir} ...", file=sys.stderr)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "search", "index", str(corpus), "--index", str(index_dir)],
