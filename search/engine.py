@@ -311,8 +311,8 @@ class SearchEngine:
                 "searcher_opened": datetime.fromtimestamp(snap.opened_at).astimezone(),
                 "stem_rules": stem_rules_of(snap.searcher.schema),
                 "warnings": [w for w in (stale_analysis(snap.searcher.schema),) if w],
-                "caches": {"postings_bytes": self.manager.store.postings.bytes,
-                           "postings_max_bytes": self.manager.store.postings.max_bytes,
+                "caches": {"postings_bytes": self.manager.store.postings.bytes + snap.cached_bytes,
+                           "postings_max_bytes": self.manager.store.postings.max_bytes * 5 // 4,
                            "results": len(self.cache), "results_max": self.cache.max_entries},
             }
 

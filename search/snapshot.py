@@ -149,7 +149,8 @@ class Snapshot:
         self.avg_length = {f: (reader.field_length(f) / (self.doc_count_all or 1)) or 1 for f in SCORED_FIELDS}
         self.newest_published = int(self.published[self.live].max()) if self.live_count else None
         self.vocabularies = store.vocabularies
-        self._terms: dict[tuple[str, str], Postings] = {}
+        # Global (offset, concatenated) postings of this snapshot, bounded too.
+        self._terms = ByteLRU(store.postings.max_bytes // 4)
         self._headings: dict[int, tuple[str, str]] = {}
         self._memos: dict[str, dict] = {}
         self._users = 0
@@ -160,10 +161,11 @@ class Snapshot:
 
     def postings(self, fieldname: str, text: str) -> Postings:
         """The term's postings (deleted documents included: mask with ``live``)."""
-        key = (fieldname, text)
-        found = self._terms.get(key)
-        if found is not None:
-            return found
+        return self._terms.get_or_load((fieldname, text), lambda: self._assemble(fieldname, text),
+                                       lambda p: p.ids.nbytes + p.tf.nbytes + 100)
+
+    def _assemble(self, fieldname: str, text: str) -> Postings:
+        """A term's global postings from its per-segment parts (cached per segment)."""
         with_values = fieldname in POSITIONAL_FIELDS
         parts, ids, tfs, start = [], [], [], 0
         for leaf, offset, sid in self._leaves:
@@ -174,11 +176,7 @@ class Snapshot:
                 ids.append(part.ids + offset if offset else part.ids)
                 tfs.append(part.tf)
                 start += part.ids.size
-        found = Postings(_concat(ids, np.int32), _concat(tfs, np.float32), tuple(parts))
-        if len(self._terms) > 50_000:
-            self._terms.clear()
-        self._terms[key] = found
-        return found
+        return Postings(_concat(ids, np.int32), _concat(tfs, np.float32), tuple(parts))
 
     def _read(self, leaf, fieldname: str, text: str, with_values: bool) -> SegmentPostings:
         with self.io_lock:
@@ -253,6 +251,11 @@ class Snapshot:
             close = self._users == 0
         if close:
             self.searcher.close()
+
+    @property
+    def cached_bytes(self) -> int:
+        """Bytes this snapshot's assembled postings hold (beyond the segment cache)."""
+        return self._terms.bytes
 
     @property
     def segment_ids(self) -> list[str]:

@@ -237,3 +237,16 @@ def test_sources_match_forgivingly_and_unknown_ones_are_named(tmp_path):
     assert sorted(r["id"] for r in both.json["results"]) == ["d", "t"]
     unknown = client.simulate_get("/api/search", params={"q": "gempa", "source": "republika"})
     assert unknown.status_code == 400 and "kompas.com" in unknown.json["detail"] and unknown.json["param"] == "source"
+
+
+@pytest.mark.parametrize("params", [
+    {"from": "0001-01-01"}, {"to": "9999-12-31T23:59:59-12:00"}, {"from": "9999-12-31", "q": "banjir"},
+    {"now": "0001-01-01T00:00:00+07:00", "sort": "recent", "q": "banjir"},
+    {"q": "(" * 486 + "banjir"}, {"q": "banjir" + ")" * 480},
+])
+def test_extreme_but_valid_input_never_reaches_a_500(client, params):
+    """Year 1 and year 9999 overflowed the UTC conversion; 486 parentheses recursed."""
+    api = client.simulate_get("/api/search", params=params)
+    page = client.simulate_get("/cari", params=params)
+    assert api.status_code == 200 and api.headers["content-type"].startswith("application/json"), api.text
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
