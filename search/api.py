@@ -4,8 +4,10 @@ as problem+json in one place (:mod:`search.problems`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
+from importlib.metadata import PackageNotFoundError, version
 from functools import partial
 from pathlib import Path
 
@@ -17,6 +19,12 @@ from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
 from .openapi import openapi_document
 from .params import check_known, parse_bool, parse_date_bound, parse_float, parse_int
 from .problems import InvalidParameter, handle_unexpected, serialize_problem
+
+
+try:
+    BERITA_VERSION = version("berita")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    BERITA_VERSION = "unknown"
 
 
 def _json_default(value):
@@ -149,11 +157,44 @@ class HeadAsGet:
             resp.complete = True
 
 
+class ConditionalGet:
+    """ETag and Cache-Control for GET: an answer depends on the request and the
+    index generation (and this Berita's version), so the ETag is made from
+    those; a client that sends it back gets 304 without the search being run.
+    ``no-cache`` makes clients revalidate, so a new commit is seen at once.
+    /health describes the moment and is never cached."""
+
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def _etag(self, req: falcon.Request) -> str:
+        digest = hashlib.sha1(f"{BERITA_VERSION} {req.relative_uri}".encode("utf-8")).hexdigest()[:16]
+        return f'W/"{self.engine.manager.generation}-{digest}"'
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.method not in ("GET", "HEAD") or req.path == "/health":
+            return
+        etag = self._etag(req)
+        if etag in (req.get_header("If-None-Match") or ""):
+            resp.status = falcon.HTTP_304
+            resp.etag = etag
+            resp.complete = True
+
+    def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
+        if req.method not in ("GET", "HEAD"):
+            return
+        if req.path == "/health" or not req_succeeded or not str(resp.status).startswith(("200", "304")):
+            resp.cache_control = ["no-store"]
+            return
+        resp.cache_control = ["no-cache"]
+        resp.etag = resp.etag or self._etag(req)
+
+
 def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engine_options) -> falcon.App:
     """The WSGI app over one index (all state lives in the app and its engine).
     ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
-    app = falcon.App(cors_enable=False, middleware=[SecurityHeaders(), HeadAsGet()])
+    app = falcon.App(cors_enable=False, middleware=[SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
     handler = falcon.media.JSONHandler(dumps=json_dumps)
     app.req_options.media_handlers.update({falcon.MEDIA_JSON: handler})
     app.resp_options.media_handlers.update({falcon.MEDIA_JSON: handler})

@@ -57,7 +57,7 @@ def openapi_document() -> dict:
                                 "description": "Empty: the automatic choice (as when absent)."}),
                         _param("page", f"1-based page; only the first {MAX_WINDOW} results can be reached (use "
                                        "from/to to narrow a larger set). A page past the last one answers 200 with "
-                                       "no results; `pages` says how many there are.",
+                                       "no results; pages says how many there are.",
                                {"type": "integer", "minimum": 1, "default": 1}),
                         _param("size", "Results per page.",
                                {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": 10}),

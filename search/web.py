@@ -154,9 +154,43 @@ def _page_numbers(current: int, pages: int, around: int = 2) -> list[int]:
     return list(range(max(1, current - around), min(pages, current + around) + 1))
 
 
+class DocsResource:
+    """GET /docs: the API reference, rendered from the OpenAPI document (no CDN)."""
+
+    def __init__(self, env: Environment):
+        self.template = env.get_template("docs.html")
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        from .openapi import openapi_document
+
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = self.template.render(doc=openapi_document(), type_of=schema_type,
+                                         status_text=lambda s: RESPONSE_TEXTS.get(str(s), ""))
+
+
+RESPONSE_TEXTS = {"200": "OK", "400": "a problem+json naming the parameter", "404": "not found"}
+
+
+def schema_type(schema: dict | None) -> str:
+    """A short reading of a JSON schema: "integer", "array of string", "$Hit"."""
+    if not schema:
+        return ""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    kind = schema.get("type", "")
+    if isinstance(kind, list):
+        kind = " or ".join(kind)
+    if kind == "array":
+        return "array of " + schema_type(schema.get("items"))
+    if "enum" in schema:
+        return kind + ": " + ", ".join(repr(v) for v in schema["enum"])
+    return kind
+
+
 def add_pages(app: falcon.App, engine: SearchEngine) -> None:
     env = make_environment()
     page = PageResource(engine, env)
     app.add_route("/", page)
     app.add_route("/cari", page)
+    app.add_route("/docs", DocsResource(env))
     app.add_static_route("/static", str(Path(__file__).parent / "static"))

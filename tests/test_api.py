@@ -250,3 +250,17 @@ def test_extreme_but_valid_input_never_reaches_a_500(client, params):
     page = client.simulate_get("/cari", params=params)
     assert api.status_code == 200 and api.headers["content-type"].startswith("application/json"), api.text
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+
+
+def test_get_answers_carry_an_etag_that_revalidates_to_304(client):
+    first = client.simulate_get("/api/search", params={"q": "bpjs"})
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache" and etag.startswith('W/"')
+    again = client.simulate_get("/api/search", params={"q": "bpjs"}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.text == ""
+    other = client.simulate_get("/api/search", params={"q": "banjir"}, headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["etag"] != etag
+    page = client.simulate_get("/cari", params={"q": "bpjs"})
+    assert page.headers["etag"] and page.headers["cache-control"] == "no-cache"
+    assert client.simulate_get("/health").headers["cache-control"] == "no-store"
+    assert client.simulate_get("/api/search", params={"size": 999}).headers["cache-control"] == "no-store"

@@ -70,3 +70,16 @@ def test_unknown_and_foreign_parameters_are_named_not_ignored(client):
     r = client.simulate_get("/api/search", params={"q": "bpjs", "colour": "red"})
     assert r.status_code == 400 and r.json["param"] == "colour" and "known parameters" in r.json["detail"]
     assert client.simulate_get("/cari", params={"q": "bpjs", "utm_source": "x"}).status_code == 200
+
+
+def test_docs_page_is_an_api_reference_made_from_the_openapi_document(client):
+    from search.openapi import openapi_document
+
+    r = client.simulate_get("/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    doc = openapi_document()
+    for path in doc["paths"]:
+        assert path in r.text
+    for param in doc["paths"]["/api/search"]["get"]["parameters"]:
+        assert f"<code>{param['name']}</code>" in r.text
+    assert "<script" not in r.text and 'href="http' not in r.text and 'src="http' not in r.text  # nothing fetched
