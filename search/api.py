@@ -15,6 +15,7 @@ import falcon
 import falcon.media
 
 from .engine import SearchEngine, SearchResult
+from .highlight import plain_text
 from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
 from .openapi import openapi_document
 from .params import check_known, parse_bool, parse_date_bound, parse_float, parse_int
@@ -76,7 +77,7 @@ def result_envelope(result: SearchResult) -> dict:
         "results": [
             {
                 "id": h.id, "url": h.url, "title": h.title, "title_html": h.title_html,
-                "snippet": h.snippet, "published": h.published, "published_has_time": h.published_has_time,
+                "snippet": h.snippet, "snippet_text": plain_text(h.snippet), "published": h.published, "published_has_time": h.published_has_time,
                 "category": h.category, "source": h.source, "author": h.author, "score": h.score,
                 "duplicates": h.duplicates, "missing_word": h.missing_word,
             }

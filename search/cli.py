@@ -12,6 +12,7 @@ from index.store import IndexMissing, resolve_index_dir
 
 from .api import json_dumps, result_envelope
 from .engine import SearchEngine
+from .highlight import plain_text
 from .request import DEFAULT_BUDGET_SECONDS, DEFAULT_CACHE_ENTRIES, MAX_SIZE, SORTS, InvalidRequest, SearchRequest
 from .params import parse_date_bound
 
@@ -68,14 +69,8 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
         click.echo("")
         click.secho(f"{rank:>3}. {hit.title}", bold=True)
         click.echo(f"     {meta}")
-        click.echo(f"     {_plain(hit.snippet)}")
+        click.echo(f"     {plain_text(hit.snippet)}")
         click.echo(f"     {hit.url or 'id: ' + hit.id}")
-
-
-def _plain(html: str) -> str:
-    from html import unescape
-
-    return unescape(html.replace("<mark>", "").replace("</mark>", ""))
 
 
 @cli.command("serve")

@@ -14,7 +14,7 @@ for the first letter that meN-/peN- replace) and analyses those candidates only.
 from __future__ import annotations
 
 from collections import Counter
-from html import escape
+from html import escape, unescape
 
 from index.analysis import TOKEN_PATTERN, fold, fold_token, stem
 
@@ -108,6 +108,11 @@ def _lower_same_length(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def plain_text(marked: str) -> str:
+    """A highlighted fragment as plain text (no <mark>, no entities)."""
+    return unescape(marked.replace("<mark>", "").replace("</mark>", ""))
 
 
 def highlight_title(title: str, terms: set[str]) -> str:

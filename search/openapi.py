@@ -136,7 +136,9 @@ def openapi_document() -> dict:
                         "url": {"type": ["string", "null"]},
                         "title": {"type": "string"},
                         "title_html": {"type": "string", "description": "HTML-escaped, matches in <mark>."},
-                        "snippet": {"type": "string", "description": "~200 characters, HTML-escaped, matches in <mark>."},
+                        "snippet": {"type": "string", "description": "~200 characters as HTML: escaped text with the "
+                                    "matching words in <mark> (insert it as HTML, not as text)."},
+                        "snippet_text": {"type": "string", "description": "The same passage as plain text."},
                         "published": {"type": "string", "format": "date-time"},
                         "published_has_time": {"type": "boolean"},
                         "category": {"type": ["string", "null"]},

@@ -83,3 +83,11 @@ def test_docs_page_is_an_api_reference_made_from_the_openapi_document(client):
     for param in doc["paths"]["/api/search"]["get"]["parameters"]:
         assert f"<code>{param['name']}</code>" in r.text
     assert "<script" not in r.text and 'href="http' not in r.text and 'src="http' not in r.text  # nothing fetched
+
+
+def test_the_page_shows_the_author_and_the_api_a_plain_snippet(client):
+    body = client.simulate_get("/api/search", params={"q": "bpjs"}).json
+    hit = next(h for h in body["results"] if h["author"])
+    assert hit["author"] in client.simulate_get("/cari", params={"q": "bpjs"}).text
+    assert "<mark>" in hit["snippet"] and "<mark>" not in hit["snippet_text"] and "&" not in hit["snippet_text"]
+    assert hit["snippet_text"].replace("…", "").split()[0] in hit["snippet"]
