@@ -8,7 +8,7 @@ around it) is marked safe.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from index.dates import WIB
+from index.model import normalise_key
 
 from .api import request_from_params
 from .engine import SearchEngine
@@ -117,6 +118,7 @@ class PageResource:
             date_to=req.get_param("to") or "", selected_categories=set(request.categories),
             selected_sources=set(request.sources), url=lambda **kw: _url(params, **kw), markup=Markup,
             now=datetime.now(timezone.utc), relative=relative_id, page_numbers=_page_numbers, link=article_link,
+            merged=merged_facets,
         )
 
     def _reference_now(self) -> datetime:
@@ -136,8 +138,12 @@ def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
             merged[key] = [str(value)]
     if toggle:
         key, value = toggle
+        group = value if isinstance(value, (list, tuple)) else [value]
         values = merged.get(key, [])
-        merged[key] = [v for v in values if v != value] if value in values else values + [value]
+        if all(v in values for v in group):
+            merged[key] = [v for v in values if v not in group]
+        else:
+            merged[key] = values + [v for v in group if v not in values]
     pairs = [(k, v) for k, vs in merged.items() for v in vs if v != ""]
     return "/cari?" + urlencode(pairs)
 
@@ -148,6 +154,27 @@ def article_link(hit) -> str:
     if hit.url and hit.url.lower().startswith(("http://", "https://")):
         return hit.url
     return "/api/articles/" + quote(hit.id, safe="")
+
+
+@dataclass
+class FacetGroup:
+    """Facet values that differ only by an outlet's naming ("Nasional",
+    "News / Nasional"), shown as one entry that selects all their exact keys."""
+
+    label: str
+    keys: list[str]
+    count: int
+
+
+def merged_facets(values: list[tuple[str, str, int]]) -> list[FacetGroup]:
+    """Group (key, label, count) by the label's last part, largest first."""
+    groups: dict[str, FacetGroup] = {}
+    for key, label, count in values:
+        leaf = label.split("/")[-1].strip()
+        group = groups.setdefault(normalise_key(leaf), FacetGroup(leaf[:1].upper() + leaf[1:], [], 0))
+        group.keys.append(key)
+        group.count += count
+    return sorted(groups.values(), key=lambda g: -g.count)
 
 
 def _page_numbers(current: int, pages: int, around: int = 2) -> list[int]:

@@ -91,3 +91,23 @@ def test_the_page_shows_the_author_and_the_api_a_plain_snippet(client):
     assert hit["author"] in client.simulate_get("/cari", params={"q": "bpjs"}).text
     assert "<mark>" in hit["snippet"] and "<mark>" not in hit["snippet_text"] and "&" not in hit["snippet_text"]
     assert hit["snippet_text"].replace("…", "").split()[0] in hit["snippet"]
+
+
+def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exactly(tmp_path):
+    from conftest import record, write_jsonl
+
+    from index.readers import read_paths
+    from index.writer import Indexer
+
+    records = [record(id="a", category="nasional", title="Gempa A"), record(id="b", category="News / Nasional", title="Gempa B"),
+               record(id="c", category="Nasional", title="Gempa C"), record(id="d", category="Olahraga", title="Gempa D")]
+    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "c.jsonl", records)]))
+    client = testing.TestClient(create_app(tmp_path / "ix"))
+    page = client.simulate_get("/cari", params={"q": "gempa"}).text
+    entry = page.split('data-facet="category:')[1].split("</a>")[0]
+    assert entry.startswith("nasional,news/nasional") and ">Nasional <span class=\"count\">3</span>" in entry
+    href = page.split('data-facet="category:nasional,news/nasional"')[0].rsplit('href="', 1)[1].split('"')[0]
+    chosen = client.simulate_get(href.replace("&amp;", "&").split("?")[0], query_string=href.replace("&amp;", "&").split("?")[1])
+    assert "3 hasil" in chosen.text and 'aria-current="true"' in chosen.text
+    api = client.simulate_get("/api/search", params={"q": "gempa", "category": "news/nasional"}).json
+    assert [r["id"] for r in api["results"]] == ["b"]  # the filter itself stays exact
