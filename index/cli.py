@@ -12,7 +12,7 @@ import click
 from tqdm import tqdm
 from whoosh.index import LockError
 
-from .readers import Problem, count_records, read_paths, sample_path
+from .readers import Note, Problem, count_records, read_paths, sample_path
 from .stats import index_stats
 from .store import IndexMissing, StaleAnalysis, resolve_index_dir
 from .writer import DEFAULT_BATCH, Indexer, current_writer, delete_articles
@@ -23,8 +23,8 @@ index_option = click.option(
 )
 
 
-def _report_problem(problem: Problem) -> None:
-    click.echo(f"error: {problem}", err=True)
+def _describe(problem: Problem) -> str:
+    return f"{'note' if isinstance(problem, Note) else 'error'}: {problem}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,7 +61,7 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         report = Indexer(directory, procs=procs, batch_size=batch_size).ingest(
             items,
             on_article=lambda _: bar.update(1),
-            on_problem=lambda p: (bar.update(1), tqdm.write(f"error: {p}", file=sys.stderr)),
+            on_problem=lambda p: (bar.update(0 if isinstance(p, Note) else 1), tqdm.write(_describe(p), file=sys.stderr)),
         )
     except StaleAnalysis as exc:
         bar.close()
@@ -82,6 +82,10 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         f"{report.added:,} added, {report.updated:,} updated, {report.unchanged:,} unchanged; "
         f"index {directory}"
     )
+    if report.duplicates:
+        shown = ", ".join(report.duplicates[:5]) + (f" (+{len(report.duplicates) - 5} more)" if len(report.duplicates) > 5 else "")
+        click.echo(f"note: {len(report.duplicates):,} id{'' if len(report.duplicates) == 1 else 's'} came more than once; "
+                   f"the later record was kept: {shown}", err=True)
     if report.problems:
         skipped = len(report.problems)
         click.echo(f"{skipped:,} record{'' if skipped == 1 else 's'} skipped because of errors (listed above)", err=True)
@@ -104,12 +108,12 @@ def parse_command(paths, source) -> None:
     problems = 0
     for item in read_paths(paths, source=source):
         if isinstance(item, Problem):
-            problems += 1
-            _report_problem(item)
+            problems += not isinstance(item, Note)
+            click.echo(_describe(item), err=True)
         else:
             click.echo(json.dumps(item.to_record(), ensure_ascii=False))
     if problems:
-        click.echo(f"{problems:,} records could not be parsed", err=True)
+        click.echo(f"{problems:,} record{'' if problems == 1 else 's'} could not be parsed", err=True)
         sys.exit(1)
 
 

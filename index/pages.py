@@ -49,9 +49,10 @@ PHOTO_CREDIT = re.compile(
 class PageError(ValueError):
     """A page without the parts an article needs; ``line`` is 1-based."""
 
-    def __init__(self, message: str, line: int = 1):
+    def __init__(self, message: str, line: int = 1, not_a_page: bool = False):
         super().__init__(message)
         self.line = line
+        self.not_a_page = not_a_page   # nothing of a portal page at all (a README, notes)
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,10 @@ def parse_page(text: str) -> ParsedPage:
     lines = [(n, ln.strip()) for n, ln in enumerate(text.splitlines(), 1)]
     lines = [(n, ln) for n, ln in lines if ln]
     if not lines:
-        raise PageError("empty page", 1)
+        raise PageError("empty page", 1, not_a_page=True)
     date_at = next((i for i, (_, ln) in enumerate(lines) if DATE_LINE.match(ln)), None)
     if date_at is None:
-        raise PageError("no date line (like 'SABTU, 01 JULI 2023 | 12:00 WIB') found", lines[0][0])
+        raise PageError("no date line (like 'SABTU, 01 JULI 2023 | 12:00 WIB') found", lines[0][0], not_a_page=True)
     if date_at == 0:
         raise PageError("no title before the date line", lines[0][0])
     date_no, date_line = lines[date_at]

@@ -35,7 +35,14 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line else self.path   # line 0: the whole file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Note(Problem):
+    """Something the user should know that costs no record (an empty file, a
+    skipped non-article file, an id made from a URL)."""
 
 
 Item = Union[Article, Problem]
@@ -72,6 +79,14 @@ def check_year(published) -> None:
         raise DateError(f"published {published.date().isoformat()} is outside the years {MIN_YEAR}..{MAX_YEAR}")
 
 
+class MissingId(ValueError):
+    """A record without an id; ``article`` carries the id made from its URL."""
+
+    def __init__(self, article: "Article"):
+        super().__init__(f"no 'id'; using {article.id!r}, made from its url")
+        self.article = article
+
+
 def article_from_record(record: object) -> Article:
     """Validate one JSON Lines record (the corpus's keys) into an Article."""
     if not isinstance(record, dict):
@@ -84,10 +99,10 @@ def article_from_record(record: object) -> Article:
     if url is not None and not url.lower().startswith(LINK_SCHEMES):
         raise ValueError(f"url must start with http:// or https://, not {url[:40]!r}")
     article_id = _text_field(record, "id", False)
-    if article_id is None:
-        article_id = derive_id("url", url) if url else derive_id("doc", title, published.isoformat())
-    return Article(
-        id=article_id,
+    if article_id is None and url is None:
+        raise ValueError("missing 'id' (and no 'url' to make one from)")
+    article = Article(
+        id=article_id or derive_id("url", url),
         title=" ".join(title.split()),
         body=body,
         published=published,
@@ -97,6 +112,9 @@ def article_from_record(record: object) -> Article:
         author=_text_field(record, "author", False),
         source=_text_field(record, "source", False),
     )
+    if article_id is None:
+        raise MissingId(article)
+    return article
 
 
 def read_jsonl(path: Path) -> Iterator[Item]:
@@ -107,7 +125,10 @@ def read_jsonl(path: Path) -> Iterator[Item]:
     except OSError as exc:
         yield Problem(str(path), 0, f"cannot open: {exc.strerror or exc}")
         return
-    lineno = 0
+    if _is_binary(path):
+        yield Problem(str(path), 0, "a binary file, not JSON Lines text")
+        return
+    lineno = records = 0
     try:
         with handle:
             for lineno, raw in enumerate(handle, 1):
@@ -127,16 +148,28 @@ def read_jsonl(path: Path) -> Iterator[Item]:
                 except json.JSONDecodeError as exc:
                     yield Problem(str(path), lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
                     continue
+                records += 1
                 try:
                     yield article_from_record(record)
+                except MissingId as exc:
+                    yield Note(str(path), lineno, str(exc))
+                    yield exc.article
                 except (ValueError, DateError) as exc:
                     yield Problem(str(path), lineno, str(exc))
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         yield Problem(str(path), lineno + 1, f"cannot read: {exc}")
+        return
+    if not records:
+        yield Note(str(path), 0, "no records in this file")
 
 
-def read_page(path: Path, source: str | None = None) -> Iterator[Item]:
-    """One crawled portal page per file; its id is derived from title and date."""
+def read_page(path: Path, source: str | None = None, in_directory: bool = False) -> Iterator[Item]:
+    """One crawled portal page per file; its id is derived from title and date.
+    Inside a directory, a file that is no portal page at all (no date line) is
+    skipped with a note: directories hold READMEs and notes too."""
+    if _is_binary(path):
+        yield (Note if in_directory else Problem)(str(path), 0, "a binary file, not a portal page or JSON Lines")
+        return
     try:
         with _open_text(path) as handle:
             text = handle.read()
@@ -148,7 +181,10 @@ def read_page(path: Path, source: str | None = None) -> Iterator[Item]:
         published, has_time = parse_indonesian(page.published_text)
         check_year(published)
     except PageError as exc:
-        yield Problem(str(path), exc.line, str(exc))
+        if in_directory and exc.not_a_page:
+            yield Note(str(path), 0, "skipped: not a portal page (no date line)")
+        else:
+            yield Problem(str(path), exc.line, str(exc))
         return
     except DateError as exc:
         yield Problem(str(path), 1, str(exc))
@@ -163,6 +199,15 @@ def read_page(path: Path, source: str | None = None) -> Iterator[Item]:
         author=page.reporter,
         source=source,
     )
+
+
+def _is_binary(path: Path) -> bool:
+    """A NUL byte in the first 8 KiB (after gzip) marks a file as no text."""
+    try:
+        with _open_binary(path) as handle:
+            return b"\x00" in handle.read(8192)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return False
 
 
 def _looks_like_jsonl(path: Path) -> bool:
@@ -184,39 +229,52 @@ def reader_for(path: Path) -> str:
     return "jsonl" if _looks_like_jsonl(path) else "page"
 
 
-def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Path | Problem]:
-    """Files as given, directories recursively (sorted, hidden files skipped)."""
+ARTICLE_SUFFIXES = JSONL_SUFFIXES + PAGE_SUFFIXES
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, bool] | Problem]:
+    """(file, found in a directory) for files as given and directories walked
+    recursively (sorted, hidden files skipped). In a directory, article files
+    (.jsonl, .json, .ndjson, optionally .gz, .txt, .page) and files without an
+    extension (read by their content) are read; the others are skipped with a note."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith("."):
-                        yield Path(root) / name
+                    if name.startswith("."):
+                        continue
+                    if name.lower().endswith(ARTICLE_SUFFIXES) or "." not in name:
+                        yield Path(root) / name, True
+                    else:
+                        yield Note(str(Path(root) / name), 0, "skipped: not an article file (.jsonl, .json, .txt)")
         elif path.is_file():
-            yield path
+            yield path, False
         else:
             yield Problem(str(path), 0, "no such file or directory")
 
 
 def read_paths(paths: Iterable[str | os.PathLike], source: str | None = None) -> Iterator[Item]:
     """Every article (or problem) under the given files and directories."""
-    for path in expand_paths(paths):
-        if isinstance(path, Problem):
-            yield path
-        elif reader_for(path) == "jsonl":
+    for found in expand_paths(paths):
+        if isinstance(found, Problem):
+            yield found
+            continue
+        path, in_directory = found
+        if reader_for(path) == "jsonl":
             yield from read_jsonl(path)
         else:
-            yield from read_page(path, source=source)
+            yield from read_page(path, source=source, in_directory=in_directory)
 
 
 def count_records(paths: Iterable[str | os.PathLike]) -> int:
     """How many records the paths hold (for a progress bar's ETA)."""
     total = 0
-    for path in expand_paths(paths):
-        if isinstance(path, Problem):
+    for found in expand_paths(paths):
+        if isinstance(found, Problem):
             continue
+        path = found[0]
         if reader_for(path) == "page":
             total += 1
             continue

@@ -21,7 +21,7 @@ from whoosh.index import Index
 from .codec import BeritaCodec
 from .dates import to_utc_naive
 from .model import Article, normalise_key
-from .readers import Item, Problem
+from .readers import Item, Note, Problem
 from .store import open_existing, open_or_create
 
 WRITER_PID_FILE = "writer.pid"   # who holds the write lock, for "try again" messages
@@ -39,7 +39,9 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     commits: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)   # records skipped
+    notes: list[Note] = field(default_factory=list)         # said, but nothing lost
+    duplicates: list[str] = field(default_factory=list)     # ids met more than once (the later record won)
 
     @property
     def seen(self) -> int:
@@ -71,12 +73,17 @@ def document_fields(article: Article) -> dict:
     return fields
 
 
-def _batches(items: Iterable[Item], size: int, on_problem: Callable[[Problem], None]) -> Iterator[dict[str, Article]]:
+def _batches(items: Iterable[Item], size: int, on_problem: Callable[[Problem], None],
+             duplicates: list[str]) -> Iterator[dict[str, Article]]:
     batch: dict[str, Article] = {}
+    seen: set[str] = set()
     for item in items:
         if isinstance(item, Problem):
             on_problem(item)
             continue
+        if item.id in seen:
+            duplicates.append(item.id)
+        seen.add(item.id)
         batch.pop(item.id, None)  # the later version of an id wins
         batch[item.id] = item
         if len(batch) >= size:
@@ -110,18 +117,18 @@ class Indexer:
 
     def ingest(self, items: Iterable[Item], on_article: Callable[[Article], None] | None = None,
                on_problem: Callable[[Problem], None] | None = None) -> IngestReport:
-        """Upsert every article; problems are collected (and passed to
-        ``on_problem`` as they come) and never stop the run."""
+        """Upsert every article; problems and notes are collected (and passed
+        to ``on_problem`` as they come) and never stop the run."""
         report = IngestReport()
 
         def problem(p: Problem) -> None:
-            report.problems.append(p)
+            (report.notes if isinstance(p, Note) else report.problems).append(p)
             if on_problem:
                 on_problem(p)
 
         ix = open_or_create(self.index_dir, self.stemming)
         try:
-            for batch in _batches(items, self.batch_size, problem):
+            for batch in _batches(items, self.batch_size, problem, report.duplicates):
                 self._write_batch(ix, batch, report)
                 if on_article:
                     for article in batch.values():

@@ -188,3 +188,18 @@ def test_a_second_multi_worker_server_does_not_share_the_port(sample_index):
         second = subprocess.run([sys.executable, "-m", "search", "serve", "--index", str(sample_index),
                                  "--port", port, "--workers", "2"], capture_output=True, text=True, timeout=60)
         assert second.returncode == 2 and "is in use" in second.stderr
+
+
+def test_duplicates_across_files_and_empty_files_are_reported_without_failing(tmp_path):
+    first = write_jsonl(tmp_path / "one.jsonl", [record(id="same", title="Versi Satu"), record(id="x")])
+    second = write_jsonl(tmp_path / "two.jsonl", [record(id="same", title="Versi Dua")])
+    empty = tmp_path / "kosong.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["index", str(first), str(second), str(empty), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert "note: 1 id came more than once; the later record was kept: same" in result.output
+    assert f"note: {empty}: no records in this file" in result.output
+    assert "2 articles" in result.output
+    engine = SearchEngine.open(tmp_path / "ix", background=False)
+    assert engine.article("same")["title"] == "Versi Dua"
+    engine.close()

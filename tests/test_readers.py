@@ -25,10 +25,10 @@ def test_jsonl_gzip_and_directories_recursively(tmp_path):
 
 
 def test_optional_keys_may_be_missing_or_null_and_dates_may_lack_time(tmp_path):
-    path = write_jsonl(tmp_path / "x.jsonl", [{"title": "Judul", "body": "Isi berita.", "published": "2019-09-01",
-                                               "url": None, "author": None}])
+    path = write_jsonl(tmp_path / "x.jsonl", [{"id": "x1", "title": "Judul", "body": "Isi berita.",
+                                               "published": "2019-09-01", "url": None, "author": None}])
     [article], _ = split(read_paths([path]))
-    assert article.id.startswith("doc-") and article.url is None and article.author is None
+    assert article.id == "x1" and article.url is None and article.author is None
     assert not article.published_has_time
     assert article.to_record()["published"] == "2019-09-01"
 
@@ -61,3 +61,39 @@ def test_unreadable_and_missing_files_are_problems_not_crashes(tmp_path):
     articles, problems = split(read_paths([broken, binary, tmp_path / "absent.jsonl"]))
     assert articles == []
     assert {p.path.split("/")[-1] for p in problems} == {"broken.jsonl.gz", "binary.jsonl", "absent.jsonl"}
+
+
+def test_the_missing_id_rule_is_said_out_loud(tmp_path):
+    """No id: one is made from the url, with a note; no id and no url: an error."""
+    from index.readers import Note
+
+    path = write_jsonl(tmp_path / "ids.jsonl", [
+        {k: v for k, v in record().items() if k != "id"},
+        {k: v for k, v in record(url=None).items() if k != "id"},
+    ])
+    items = list(read_paths([path]))
+    articles = [i for i in items if isinstance(i, Article)]
+    notes = [i for i in items if isinstance(i, Note)]
+    errors = [i for i in items if isinstance(i, Problem) and not isinstance(i, Note)]
+    assert [a.id[:4] for a in articles] == ["url-"] and notes[0].line == 1 and articles[0].id in notes[0].message
+    assert errors[0].line == 2 and "no 'url'" in errors[0].message
+
+
+def test_whole_file_problems_name_no_line_and_directories_skip_what_is_no_article(tmp_path):
+    from index.readers import Note
+
+    directory = tmp_path / "dir"
+    directory.mkdir()
+    write_jsonl(directory / "a.jsonl", [record(id="a")])
+    (directory / "README.md").write_text("# Tentang folder ini\n", encoding="utf-8")
+    (directory / "notes.txt").write_text("catatan rapat redaksi\n", encoding="utf-8")
+    (directory / "empty.jsonl").write_text("", encoding="utf-8")
+    (directory / "photo.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    items = list(read_paths([directory, tmp_path / "nope.jsonl"]))
+    said = {str(i).replace(str(directory) + "/", ""): type(i).__name__ for i in items if isinstance(i, Problem)}
+    assert said.pop(f"{tmp_path / 'nope.jsonl'}: no such file or directory") == "Problem"
+    assert said == {"README.md: skipped: not an article file (.jsonl, .json, .txt)": "Note",
+                    "empty.jsonl: no records in this file": "Note",
+                    "notes.txt: skipped: not a portal page (no date line)": "Note",
+                    "photo.jsonl: a binary file, not JSON Lines text": "Problem"}
+    assert [i.id for i in items if isinstance(i, Article)] == ["a"]
