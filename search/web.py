@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import falcon
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -47,21 +49,19 @@ PRESETS = {  # URL value -> (label, span)
     "1t": ("1 tahun terakhir", timedelta(days=365)),
 }
 SORT_LABELS = {"relevance": "Paling relevan", "recent": "Relevan & terkini", "newest": "Terbaru", "oldest": "Terlama"}
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember")
+LOCALE = "id"
 
 
 def number_id(value: float, decimals: int = 0) -> str:
-    """Indonesian number format: 1.234 and 0,02."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    """Indonesian number format (Babel, CLDR): 1.234 and 0,02."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
 
 
 def date_id(moment: datetime, has_time: bool = True) -> str:
-    """"Sabtu, 1 Juli 2023 12.00 WIB" (the portal's zone)."""
+    """"Sabtu, 1 Juli 2023 12.00 WIB" (the portal's zone; CLDR's Indonesian names)."""
     local = moment.astimezone(WIB)
-    text = f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year}"
+    text = format_date(local.date(), "EEEE, d MMMM y", locale=LOCALE)
     return text + (f" {local:%H.%M} WIB" if has_time else "")
 
 
