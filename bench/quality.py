@@ -141,7 +141,7 @@ def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
 
 HALVES = ("odd", "even")
 GRID = {"title": (1.5, 2.0, 3.0), "b_title": (0.4, 0.75), "exact_share": (0.0, 0.25, 0.5),
-        "proximity_share": (0.0, 0.3, 0.6)}
+        "proximity_share": (0.0, 0.3, 0.6), "k1": (1.2, 2.0)}
 
 
 @dataclass(frozen=True)
@@ -235,11 +235,11 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
         e = engine("protected", **options)
         return System(name, lambda need, limit: engine_ranked(e, need, limit, collapse))
 
-    def variant(title: float, b_title: float, exact_share: float, proximity_share: float) -> System:
+    def variant(title: float, b_title: float, exact_share: float, proximity_share: float, k1: float) -> System:
         weights = replace(DEFAULT_WEIGHTS, title=title, title_exact=title / 2)
-        scorer = BM25F(b_title=b_title, exact_share=exact_share, proximity_share=proximity_share)
-        return berita(f"title {title:g}, b_title {b_title:g}, exact {exact_share:g}, proximity {proximity_share:g}",
-                      collapse=False, weights=weights, scorer=scorer)
+        scorer = BM25F(k1=k1, b_title=b_title, exact_share=exact_share, proximity_share=proximity_share)
+        return berita(f"title {title:g}, b_title {b_title:g}, exact {exact_share:g}, proximity {proximity_share:g}, "
+                      f"k1 {k1:g}", collapse=False, weights=weights, scorer=scorer)
 
     bm25_none = engine("none", weights=plain, scorer=BM25F(exact_share=0, proximity_share=0), partial_matches=False)
     bm25_stem = engine("snowball", weights=plain, scorer=BM25F(exact_share=0, proximity_share=0),
