@@ -2,10 +2,13 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from index.cli import cli
 from index.stats import index_stats
+
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 
 def test_whole_corpus_is_indexed(corpus_index):

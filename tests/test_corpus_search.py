@@ -8,6 +8,8 @@ from falcon import testing
 
 from search.api import create_app
 
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]
+
 
 @pytest.fixture(scope="module")
 def client(corpus_index):

@@ -18,6 +18,7 @@ COMMON_WORDS = ("presiden indonesia jakarta pemerintah menteri polisi warga kota
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_concurrent_or_queries_on_threads_never_fail(corpus_index):
     """8 clients x 10 rounds of 12-word OR queries on --threads 4: the race
     on Whoosh's shared file positions gave 8 of 80 failures."""
@@ -33,6 +34,7 @@ def test_concurrent_or_queries_on_threads_never_fail(corpus_index):
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_a_costly_request_is_cut_at_the_budget_and_says_so(corpus_index):
     """54 common words ORed, deep page, facets, "recent": it answers inside
     its budget with what it has, flagged timed_out, instead of taking seconds."""

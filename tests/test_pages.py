@@ -38,6 +38,7 @@ Selengkapnya
 """
 
 
+@pytest.mark.corpus
 def test_seed_page_parses_title_category_time_and_reporter(seed_page):
     [article] = list(read_page(seed_page))
     assert article.title == "Kazakhstan Minta Warga Tidak Tergiur jadi Tentara Rusia"

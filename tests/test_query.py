@@ -60,5 +60,9 @@ def test_only_stopwords_or_punctuation_is_an_empty_query():
 
 
 @given(st.text(max_size=120))
-def test_any_text_compiles(text):
-    QueryCompiler().compile(text)
+def test_any_text_compiles_to_a_plan_or_nothing(text):
+    compiled = QueryCompiler().compile(text)
+    assert compiled.is_empty == (compiled.query is None)
+    if not compiled.is_empty:
+        assert compiled.whoosh() is not None  # every plan node converts
+    assert all(t == t.lower() for t in compiled.highlight_terms)

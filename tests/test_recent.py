@@ -27,6 +27,11 @@ def ixdir(tmp_path_factory):
                body=FILLER + " Peserta rapat juga menyinggung vaksin dan program lain, termasuk malaria.",
                published="2023-06-30T10:00:00+07:00"),
         record(id="newest", title="Pasar Pagi Ramai", body=FILLER, published="2023-07-01T10:00:00+07:00"),
+        # More relevant in June, a passing mention on 30 June: which wins depends on "now".
+        record(id="kite-june", title="Agenda Lomba Perahu", body="Ada lomba perahu naga di sungai.",
+               published="2023-06-01T10:00:00+07:00"),
+        record(id="kite-late", title="Agenda Akhir Pekan", body=FILLER + " Ada juga lomba perahu naga.",
+               published="2023-06-30T10:00:00+07:00"),
     ]
     Indexer(tmp / "ix").ingest(read_paths([write_jsonl(tmp / "r.jsonl", records)]))
     return tmp / "ix"
@@ -67,12 +72,12 @@ def test_recent_scores_follow_the_documented_decay(client):
 
 
 def test_now_moves_the_reference_point(client):
-    # Measured from 2023-05-02 the May article is the fresh one; later ones count as age 0
-    # and tie on relevance, so the newest of those still leads; the old one is not penalised.
-    recent_from_may = ids(client, q="festival layang", sort="recent", now="2023-05-02", collapse="false")
-    recent_default = ids(client, q="festival layang", sort="recent", collapse="false")
-    assert recent_default[-1] == "same-old"
-    assert set(recent_from_may) == {"same-old", "same-mid", "same-new"}
+    """Measured from the newest article (1 July) the fresh passing mention leads; measured
+    from 1 June the June article is fresh too and its relevance wins. Ignoring now fails."""
+    q = {"q": "perahu naga", "collapse": "false"}
+    assert ids(client, **q, sort="relevance")[:2] == ["kite-june", "kite-late"]
+    assert ids(client, **q, sort="recent")[:2] == ["kite-late", "kite-june"]
+    assert ids(client, **q, sort="recent", now="2023-06-01")[:2] == ["kite-june", "kite-late"]
 
 
 def test_near_duplicates_from_other_outlets_collapse(tmp_path):
