@@ -203,3 +203,13 @@ def test_duplicates_across_files_and_empty_files_are_reported_without_failing(tm
     engine = SearchEngine.open(tmp_path / "ix", background=False)
     assert engine.article("same")["title"] == "Versi Dua"
     engine.close()
+
+
+def test_counts_in_cli_messages_are_singular_when_one(tmp_path):
+    runner = CliRunner()
+    data = write_jsonl(tmp_path / "a.jsonl", [record(id="a"), "{not json"])
+    indexed = runner.invoke(cli, ["index", str(data), "--index", str(tmp_path / "ix")])
+    assert indexed.exit_code == 1 and "1 record skipped because of errors" in indexed.output
+    assert "1 article in" in indexed.output
+    deleted = runner.invoke(cli, ["delete", "a", "--index", str(tmp_path / "ix")])
+    assert deleted.exit_code == 0 and "deleted 1 article\n" in deleted.output
