@@ -18,7 +18,7 @@ from .engine import SearchEngine, SearchResult
 from .highlight import plain_text
 from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
 from .openapi import openapi_document
-from .params import check_known, parse_bool, parse_date_bound, parse_float, parse_int
+from .params import check_known, parse_bool, parse_date_bound, parse_facets, parse_float, parse_int
 from .problems import InvalidParameter, handle_unexpected, serialize_problem
 
 
@@ -57,12 +57,22 @@ def request_from_params(req: falcon.Request) -> SearchRequest:
         now=parse_date_bound("now", now, end=True) if now else None,
         half_life_days=parse_float("half_life", get("half_life"), DEFAULT_HALF_LIFE_DAYS),
         collapse=parse_bool("collapse", get("collapse"), True),
-        facets=parse_bool("facets", get("facets"), False),
+        facets=parse_facets(",".join(req.get_param_as_list("facets") or [])),
+        interval=get("interval") or "auto",
     )
 
 
 def result_envelope(result: SearchResult) -> dict:
     """The JSON body of /api/search (and of ``berita search --json``)."""
+    envelope = _envelope(result)
+    if result.histogram is not None:
+        interval, buckets = result.histogram
+        envelope["facets"]["date"] = [{"from": b.start, "to": b.end, "count": b.count} for b in buckets]
+        envelope["date_interval"] = interval
+    return envelope
+
+
+def _envelope(result: SearchResult) -> dict:
     return {
         "query": result.query,
         "total": result.total,
@@ -84,7 +94,7 @@ def result_envelope(result: SearchResult) -> dict:
             for h in result.hits
         ],
         **({"facets": {kind: [{"key": k, "label": label, "count": n} for k, label, n in values]
-                       for kind, values in result.facets.items()}} if result.facets else {}),
+                       for kind, values in result.facets.items()}} if result.facets or result.histogram else {}),
     }
 
 

@@ -13,7 +13,8 @@ from index.store import IndexMissing, resolve_index_dir
 from .api import json_dumps, result_envelope
 from .engine import SearchEngine
 from .highlight import plain_text
-from .request import DEFAULT_BUDGET_SECONDS, DEFAULT_CACHE_ENTRIES, MAX_SIZE, SORTS, InvalidRequest, SearchRequest
+from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_CACHE_ENTRIES, INTERVALS, MAX_SIZE, SORTS, InvalidRequest,
+                      SearchRequest)
 from .params import parse_date_bound
 
 
@@ -30,8 +31,12 @@ from .params import parse_date_bound
 @click.option("--now", metavar="DATE", help="For --sort recent: measure ages from this moment.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--size", type=int, default=10, show_default=True, help=f"Results per page (max {MAX_SIZE}).")
+@click.option("--histogram", is_flag=True, help="Also chart how many matches were published when.")
+@click.option("--interval", type=click.Choice(INTERVALS), default="auto", show_default=True,
+              help="Bars of the --histogram.")
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON envelope.")
-def search_command(query, index_dir, date_from, date_to, category, source, author, sort, now, page, size, as_json):
+def search_command(query, index_dir, date_from, date_to, category, source, author, sort, now, page, size,
+                   histogram, interval, as_json):
     """Search the index from the terminal."""
     try:
         request = SearchRequest(
@@ -41,6 +46,7 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
             categories=category, sources=source, authors=author,
             sort=sort, page=page, size=size,
             now=parse_date_bound("now", now, end=True) if now else None,
+            facets=frozenset({"date"}) if histogram else frozenset(), interval=interval,
         )
         engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
         try:
@@ -60,6 +66,8 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
     click.echo(f"{more}{result.total:,} {noun} ({result.took_ms:.0f} ms), {where}sorted by {result.sort}")
     if result.partial_total:
         click.echo(f"(the last {result.partial_total:,} lack one of the words: {', '.join(result.relaxed_words)})")
+    if result.histogram is not None:
+        click.echo(text_histogram(*result.histogram))
     if result.page > max(result.pages, 1):
         click.echo(f"page {result.page} is past the last page ({result.pages}); use --page {result.pages or 1}",
                    err=True)
@@ -71,6 +79,19 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
         click.echo(f"     {meta}")
         click.echo(f"     {plain_text(hit.snippet)}")
         click.echo(f"     {hit.url or 'id: ' + hit.id}")
+
+
+def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
+    """A compact bar chart: one line per bucket, the bar scaled to the largest."""
+    if not buckets:
+        return "(no matches to chart)"
+    top = max(b.count for b in buckets) or 1
+    label = {"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[interval]
+    lines = [f"\npublished per {interval}:"]
+    for b in buckets:
+        bar = "█" * max(1, round(width * b.count / top)) if b.count else ""
+        lines.append(f"  {b.start.strftime(label):<10} {bar} {b.count:,}")
+    return "\n".join(lines)
 
 
 @cli.command("serve")

@@ -27,6 +27,8 @@ from index.schema import stale_analysis, stem_rules_of
 
 from .filters import KEYED_FILTERS, Filters, combine, time_key
 from .highlight import Highlighter
+from .histogram import Bucket
+from .histogram import histogram as date_histogram
 from .manager import SearcherManager
 from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_WINDOW, RERANK_DEPTH, InvalidRequest,
@@ -73,6 +75,7 @@ class SearchResult:
     timed_out: bool = False
     partial_total: int = 0                                  # of ``total``, articles lacking one query word
     relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
+    histogram: tuple[str, list[Bucket]] | None = None        # (interval, buckets) when facets has "date"
 
     @property
     def pages(self) -> int:
@@ -185,7 +188,8 @@ class SearchEngine:
         pool = np.concatenate([docs for _, _, docs in groups]) if len(groups) > 1 else full
         masks = filters.masks(snap, pool)
         accept = combine(list(masks.values()), pool.size)
-        facets = self._facets(snap, pool, masks) if request.facets else {}
+        facets = self._facets(snap, pool, masks, request.facets)
+        histogram = date_histogram(snap.published[pool[accept]], request.interval) if "date" in request.facets else None
         matched, start = [], 0
         for word, query, docs in groups:
             matched.append((word, query, docs[accept[start:start + docs.size]]))
@@ -199,14 +203,16 @@ class SearchEngine:
         return SearchResult(query=request.q, total=int(sum(d.size for _, _, d in matched)), total_is_estimate=False,
                             page=request.page, size=request.size, sort=sort, took_ms=0.0, hits=hits, facets=facets,
                             timed_out=ev.deadline.timed_out, partial_total=sum(n for _, n in partial),
-                            relaxed_words=[word for word, _ in partial])
+                            relaxed_words=[word for word, _ in partial], histogram=histogram)
 
     @staticmethod
-    def _facets(snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray]) -> dict:
+    def _facets(snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray], kinds: frozenset[str]) -> dict:
         """(key, label, count) per kind, most common first; each kind's counts
         apply every filter but its own (multi-select facets)."""
         out = {}
         for kind in ("category", "source", "author"):
+            if kind not in kinds:
+                continue
             column = KEYED_FILTERS[kind]
             others = combine([m for k, m in masks.items() if k != kind], docs.size)
             vocab = snap.vocabularies[column]

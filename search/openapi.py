@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .request import DEFAULT_HALF_LIFE_DAYS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
+from .request import DEFAULT_HALF_LIFE_DAYS, INTERVALS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
 
 DATE_PARAM = {
     "type": "string",
@@ -67,8 +67,14 @@ def openapi_document() -> dict:
                                {"type": "number", "exclusiveMinimum": 0, "default": DEFAULT_HALF_LIFE_DAYS}),
                         _param("collapse", "Fold near-identical stories from other outlets into one hit.",
                                {"type": "boolean", "default": True}),
-                        _param("facets", "Include category, source and author counts for the query.",
-                               {"type": "boolean", "default": False}),
+                        _param("facets", "Counts over the whole matching set: true (category, source, author), "
+                                         "false, or a comma-separated list of category, source, author, date. "
+                                         "date is a histogram (facets.date) whose counts add up to total.",
+                               {"type": "string", "default": "false",
+                                "examples": ["true", "category,source,date", "date"]}),
+                        _param("interval", "Bucket size of the date facet, in Asia/Jakarta days; auto chooses "
+                                           "the finest with at most 60 buckets.",
+                               {"type": "string", "enum": list(INTERVALS), "default": "auto"}),
                     ],
                     "responses": {
                         "200": {"description": "Results",
@@ -151,6 +157,13 @@ def openapi_document() -> dict:
                                          "description": "A partial match: the query word this article lacks."},
                     },
                 },
+                "DateBucket": {
+                    "type": "object",
+                    "required": ["from", "to", "count"],
+                    "properties": {"from": {"type": "string", "format": "date", "description": "First day (inclusive)."},
+                                   "to": {"type": "string", "format": "date", "description": "Last day (inclusive)."},
+                                   "count": {"type": "integer"}},
+                },
                 "Facet": {
                     "type": "object",
                     "required": ["key", "label", "count"],
@@ -173,6 +186,8 @@ def openapi_document() -> dict:
                         "timed_out": {"type": "boolean",
                                       "description": "True: the time budget ran out and the results are partial "
                                                      "(phrase checks or the proximity ranking were cut short)."},
+                        "date_interval": {"type": "string", "enum": [i for i in INTERVALS if i != "auto"],
+                                          "description": "With facets=date: the interval its buckets use."},
                         "partial_matches": {
                             "type": "object",
                             "required": ["total", "missing_words"],
@@ -190,6 +205,7 @@ def openapi_document() -> dict:
                                 "category": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
                                 "source": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
                                 "author": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
+                                "date": {"type": "array", "items": {"$ref": "#/components/schemas/DateBucket"}},
                             },
                         },
                     },

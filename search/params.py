@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 
 from index.dates import WIB
 
-from .request import InvalidRequest
+from .request import KEYED_FACETS, InvalidRequest
 
 
 def parse_date_bound(param: str, text: str | None, end: bool = False) -> datetime | None:
@@ -60,7 +60,7 @@ def parse_bool(param: str, text: str | None, default: bool) -> bool:
 
 
 SEARCH_PARAMS = ("q", "from", "to", "category", "source", "author", "sort", "page", "size", "now", "half_life",
-                 "collapse", "facets")
+                 "collapse", "facets", "interval")
 # What people bring from the Guardian's Content API, the NYT's Article Search and
 # Elasticsearch, with the name Berita uses for each.
 FOREIGN_NAMES = {"from-date": "from", "to-date": "to", "order-by": "sort", "page-size": "size",
@@ -78,3 +78,16 @@ def check_known(names: list[str], allowed: tuple[str, ...] = SEARCH_PARAMS) -> N
         if name in FOREIGN_NAMES:
             raise InvalidRequest(name, f"unknown parameter {name!r}; Berita calls it {FOREIGN_NAMES[name]!r}")
         raise InvalidRequest(name, f"unknown parameter {name!r}; known parameters: {', '.join(allowed)}")
+
+
+def parse_facets(text: str | None) -> frozenset[str]:
+    """``true`` (category, source, author), ``false``, or a list such as
+    ``category,source,date``; unknown kinds are left to validation to name."""
+    if text is None or text == "":
+        return frozenset()
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return KEYED_FACETS
+    if lowered in ("0", "false", "no", "off"):
+        return frozenset()
+    return frozenset(k.strip() for k in lowered.split(",") if k.strip())

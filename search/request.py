@@ -20,6 +20,9 @@ RERANK_DEPTH = 200         # relevance top-K that "recent" reranks
 DEFAULT_HALF_LIFE_DAYS = 7.0
 DEFAULT_BUDGET_SECONDS = 1.0
 DEFAULT_CACHE_ENTRIES = 1024   # results a serving process keeps for repeated requests
+FACET_KINDS = ("category", "source", "author", "date")
+KEYED_FACETS = frozenset({"category", "source", "author"})   # what facets=true asks for
+INTERVALS = ("day", "week", "month", "year", "auto")
 
 
 class InvalidRequest(ValueError):
@@ -45,7 +48,8 @@ class SearchRequest:
     now: datetime | None = None         # "recent": decay reference (default: newest article)
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     collapse: bool = True               # fold near-identical stories from other outlets
-    facets: bool = False
+    facets: frozenset[str] = frozenset()  # of FACET_KINDS
+    interval: str = "auto"              # of the date facet: day, week, month, year, auto
 
     @property
     def effective_sort(self) -> str:
@@ -68,5 +72,10 @@ def validate(request: SearchRequest) -> None:
         raise InvalidRequest("page", f"only the first {MAX_WINDOW} results can be paged through; narrow the query")
     if request.date_from and request.date_to and request.date_from > request.date_to:
         raise InvalidRequest("from", "from is after to")
+    if not request.facets <= set(FACET_KINDS):
+        unknown = ", ".join(sorted(request.facets - set(FACET_KINDS)))
+        raise InvalidRequest("facets", f"unknown facet {unknown}; use true, false or a list of {', '.join(FACET_KINDS)}")
+    if request.interval not in INTERVALS:
+        raise InvalidRequest("interval", f"unknown interval {request.interval!r}; use one of {', '.join(INTERVALS)}")
     if not request.half_life_days > 0:
         raise InvalidRequest("half_life", "half_life must be a positive number of days")

@@ -24,9 +24,10 @@ from index.model import normalise_key
 
 from .api import request_from_params
 from .engine import SearchEngine
-from .request import InvalidRequest, SearchRequest
+from .request import FACET_KINDS, InvalidRequest, SearchRequest
 
 PAGE_SIZE = 10
+FACET_KINDS_SET = frozenset(FACET_KINDS)   # the page shows every facet and the timeline
 # The page speaks Indonesian; the API keeps its precise English problem details.
 MESSAGES_ID = {
     "from": "Tanggal “Dari” tidak dikenali. Gunakan tanggal seperti 2019-09-01.",
@@ -39,7 +40,8 @@ MESSAGES_ID = {
     "source": "Sumber berita itu tidak ada di indeks.",
     "half_life": "Waktu paruh harus berupa angka hari lebih dari nol.",
     "collapse": "Nilai “collapse” harus true atau false.",
-    "facets": "Nilai “facets” harus true atau false.",
+    "facets": "Nilai “facets” harus true, false, atau daftar category, source, author, date.",
+    "interval": "Interval tidak dikenal: gunakan day, week, month, year, atau auto.",
 }
 PRESETS = {  # URL value -> (label, span)
     "": ("Kapan saja", None),
@@ -102,7 +104,7 @@ class PageResource:
             request = request_from_params(req)
             if preset and not (request.date_from or request.date_to):
                 request = replace(request, date_from=reference - PRESETS[preset][1])
-            request = replace(request, size=PAGE_SIZE, facets=True)
+            request = replace(request, size=PAGE_SIZE, facets=FACET_KINDS_SET)
             result = self.engine.search(request)
             if request.q.strip() and result.total < 5:
                 suggestion = self.engine.suggest(request.q)
@@ -118,7 +120,7 @@ class PageResource:
             date_to=req.get_param("to") or "", selected_categories=set(request.categories),
             selected_sources=set(request.sources), url=lambda **kw: _url(params, **kw), markup=Markup,
             now=datetime.now(timezone.utc), relative=relative_id, page_numbers=_page_numbers, link=article_link,
-            merged=merged_facets,
+            merged=merged_facets, timeline=timeline(result.histogram, lambda **kw: _url(params, **kw)) if result else None,
         )
 
     def _reference_now(self) -> datetime:
@@ -154,6 +156,56 @@ def article_link(hit) -> str:
     if hit.url and hit.url.lower().startswith(("http://", "https://")):
         return hit.url
     return "/api/articles/" + quote(hit.id, safe="")
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    href: str
+    title: str
+
+
+TIMELINE_WIDTH, TIMELINE_HEIGHT = 600.0, 100.0
+PERIOD_ID = {"day": "hari", "week": "pekan", "month": "bulan", "year": "tahun"}
+
+
+def bucket_label(bucket, interval: str) -> str:
+    """"16 September 2019", "16–22 September 2019", "September 2019", "2019"."""
+    if interval == "day":
+        return format_date(bucket.start, "d MMMM y", locale=LOCALE)
+    if interval == "week":
+        return (f"{format_date(bucket.start, 'd MMM', locale=LOCALE)}–"
+                f"{format_date(bucket.end, 'd MMM y', locale=LOCALE)}")
+    if interval == "month":
+        return format_date(bucket.start, "MMMM y", locale=LOCALE)
+    return str(bucket.start.year)
+
+
+def timeline(histogram, url) -> dict | None:
+    """Bars of the date histogram for an SVG chart, each a link narrowing
+    from/to to its period, with an Indonesian title and a summary."""
+    if histogram is None or len(histogram[1]) < 2:
+        return None
+    interval, buckets = histogram
+    top = max(b.count for b in buckets) or 1
+    step = TIMELINE_WIDTH / len(buckets)
+    bars = []
+    for i, b in enumerate(buckets):
+        height = TIMELINE_HEIGHT * b.count / top
+        bars.append(Bar(x=round(i * step + step * 0.1, 2), y=round(TIMELINE_HEIGHT - height, 2),
+                        width=round(step * 0.8, 2), height=round(height, 2),
+                        href=url(rentang=None, **{"from": b.start.isoformat(), "to": b.end.isoformat()}),
+                        title=f"{bucket_label(b, interval)}: {number_id(b.count)} berita"))
+    busiest = max(buckets, key=lambda b: b.count)
+    total = sum(b.count for b in buckets)
+    summary = (f"Linimasa per {PERIOD_ID[interval]}: {number_id(total)} berita dari "
+               f"{bucket_label(buckets[0], interval)} sampai {bucket_label(buckets[-1], interval)}; "
+               f"terbanyak {number_id(busiest.count)} pada {bucket_label(busiest, interval)}.")
+    return {"bars": bars, "summary": summary, "width": TIMELINE_WIDTH, "height": TIMELINE_HEIGHT,
+            "first": bucket_label(buckets[0], interval), "last": bucket_label(buckets[-1], interval)}
 
 
 @dataclass

@@ -273,3 +273,25 @@ def test_get_answers_carry_an_etag_that_revalidates_to_304(client):
     assert page.headers["etag"] and page.headers["cache-control"] == "no-cache"
     assert client.simulate_get("/health").headers["cache-control"] == "no-store"
     assert client.simulate_get("/api/search", params={"size": 999}).headers["cache-control"] == "no-store"
+
+
+def test_date_histogram_adds_up_to_the_total_and_honours_the_filters(client):
+    body = client.simulate_get("/api/search", params={"facets": "category,date", "interval": "month"}).json
+    buckets = body["facets"]["date"]
+    assert body["date_interval"] == "month" and "source" not in body["facets"] and body["facets"]["category"]
+    assert sum(b["count"] for b in buckets) == body["total"]
+    assert all(b["from"].endswith("-01") for b in buckets)
+    assert [b["from"] for b in buckets] == sorted(b["from"] for b in buckets)
+    busiest = max(buckets, key=lambda b: b["count"])
+    narrowed = client.simulate_get("/api/search", params={"from": busiest["from"], "to": busiest["to"]}).json
+    assert narrowed["total"] == busiest["count"]   # a bar's from/to is the filter that gives its count
+    filtered = client.simulate_get("/api/search", params={"facets": "date", "category": "ekonomi", "interval": "day"}).json
+    assert sum(b["count"] for b in filtered["facets"]["date"]) == filtered["total"] and filtered["date_interval"] == "day"
+    auto = client.simulate_get("/api/search", params={"facets": "date"}).json
+    assert len(auto["facets"]["date"]) <= 60 and auto["date_interval"] in ("day", "week", "month", "year")
+    Draft202012Validator({**openapi_document()["components"]["schemas"]["SearchResponse"],
+                          "components": openapi_document()["components"]}).validate(json.loads(json.dumps(body)))
+    bad = client.simulate_get("/api/search", params={"facets": "date,colour"})
+    assert bad.status_code == 400 and bad.json["param"] == "facets"
+    assert client.simulate_get("/api/search", params={"facets": "date", "interval": "fortnight"}).status_code == 400
+    assert set(client.simulate_get("/api/search", params={"facets": "true"}).json["facets"]) == {"category", "source", "author"}

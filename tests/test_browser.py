@@ -162,3 +162,25 @@ def test_markup_in_queries_and_titles_is_shown_as_text(driver, base_url):
     assert driver.find_elements(By.CSS_SELECTOR, "li.hit h2 mark")[0].text == "Zamrud"
     assert "<b>tebal</b>" in driver.find_element(By.CSS_SELECTOR, "li.hit .snippet").text
     assert not driver.find_elements(By.CSS_SELECTOR, "li.hit img, li.hit script, li.hit b")
+
+
+def test_the_timeline_narrows_to_a_bar_when_clicked(driver, base_url):
+    """The results page draws when the matches were published; each bar is a
+    link to its period, titled in Indonesian; readable at 375 and 1280 px."""
+    from selenium.webdriver.common.by import By
+
+    search_for(driver, base_url, "harga")
+    chart = wait_for(driver, "figure.timeline svg")
+    summary = chart.get_attribute("aria-label")
+    assert summary.startswith("Linimasa per") and "berita" in summary
+    bars = driver.find_elements(By.CSS_SELECTOR, "figure.timeline a")
+    titles = [b.find_element(By.TAG_NAME, "title").get_attribute("textContent") for b in bars]
+    assert len(bars) >= 2 and all(": " in t and t.endswith("berita") for t in titles)
+    for width in (1280, 375):
+        screenshot(driver, "timeline", width)
+    busiest = max(range(len(bars)), key=lambda i: float(bars[i].find_element(By.TAG_NAME, "rect").get_attribute("height")))
+    expected = int(titles[busiest].rsplit(": ", 1)[1].split()[0].replace(".", ""))
+    driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", bars[busiest])
+    wait_for(driver, "p.stats")
+    assert "from=" in driver.current_url and "to=" in driver.current_url
+    assert driver.find_element(By.CSS_SELECTOR, "p.stats").text.startswith(f"{expected} hasil")

@@ -213,3 +213,13 @@ def test_counts_in_cli_messages_are_singular_when_one(tmp_path):
     assert "1 article in" in indexed.output
     deleted = runner.invoke(cli, ["delete", "a", "--index", str(tmp_path / "ix")])
     assert deleted.exit_code == 0 and "deleted 1 article\n" in deleted.output
+
+
+def test_search_histogram_is_a_text_chart(sample_index):
+    from search.cli import cli
+
+    result = CliRunner().invoke(cli, ["search", "--index", str(sample_index), "--histogram", "--interval", "year"])
+    assert result.exit_code == 0, result.output
+    lines = [ln for ln in result.output.splitlines() if ln.startswith("  20")]
+    assert [ln.split()[0] for ln in lines] == ["2019", "2020", "2021", "2022", "2023"]
+    assert sum(int(ln.split()[-1]) for ln in lines) == 25 and any("█" in ln for ln in lines)
