@@ -14,7 +14,7 @@ from pathlib import Path
 import falcon
 import falcon.media
 
-from .engine import SearchEngine, SearchResult
+from .engine import Hit, SearchEngine, SearchResult
 from .highlight import plain_text
 from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
 from .openapi import openapi_document
@@ -72,6 +72,16 @@ def result_envelope(result: SearchResult) -> dict:
     return envelope
 
 
+def hit_json(h: Hit) -> dict:
+    """One result as the API shows it."""
+    return {
+        "id": h.id, "url": h.url, "title": h.title, "title_html": h.title_html,
+        "snippet": h.snippet, "snippet_text": plain_text(h.snippet), "published": h.published,
+        "published_has_time": h.published_has_time, "category": h.category, "source": h.source,
+        "author": h.author, "score": h.score, "duplicates": h.duplicates, "missing_word": h.missing_word,
+    }
+
+
 def _envelope(result: SearchResult) -> dict:
     return {
         "query": result.query,
@@ -84,15 +94,7 @@ def _envelope(result: SearchResult) -> dict:
         "took_ms": result.took_ms,
         "timed_out": result.timed_out,
         "partial_matches": {"total": result.partial_total, "missing_words": result.relaxed_words},
-        "results": [
-            {
-                "id": h.id, "url": h.url, "title": h.title, "title_html": h.title_html,
-                "snippet": h.snippet, "snippet_text": plain_text(h.snippet), "published": h.published, "published_has_time": h.published_has_time,
-                "category": h.category, "source": h.source, "author": h.author, "score": h.score,
-                "duplicates": h.duplicates, "missing_word": h.missing_word,
-            }
-            for h in result.hits
-        ],
+        "results": [hit_json(h) for h in result.hits],
         **({"facets": {kind: [{"key": k, "label": label, "count": n} for k, label, n in values]
                        for kind, values in result.facets.items()}} if result.facets or result.histogram else {}),
     }
@@ -127,6 +129,36 @@ class ArticleResource:
         if article is None:
             raise falcon.HTTPNotFound(title="Article not found", description=f"no article with id {article_id!r}")
         resp.media = article
+
+
+class RelatedResource:
+    """GET /api/articles/{id}/related: more like this article (reached through
+    :class:`RelatedPath`, since article ids may themselves contain slashes)."""
+
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
+        try:
+            check_known(list(req.params), ("size", "within_days"))
+            size = parse_int("size", req.get_param("size"), 5)
+            within = req.get_param("within_days")
+            found = self.engine.related(article_id, size, parse_int("within_days", within, 0) if within else None)
+        except InvalidRequest as exc:
+            raise InvalidParameter(exc.param, exc.detail) from None
+        if found is None:
+            raise falcon.HTTPNotFound(title="Article not found", description=f"no article with id {article_id!r}")
+        result, same = found
+        resp.media = {**result_envelope(result), "same_story": [hit_json(h) for h in same]}
+
+
+class RelatedPath:
+    """Routes /api/articles/{id}/related to the related resource: one path
+    template with a slash-friendly id cannot have a suffix in Falcon."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.path.startswith("/api/articles/") and req.path.endswith("/related"):
+            req.path = "/api/related/" + req.path[len("/api/articles/"):-len("/related")]
 
 
 class HealthResource:
@@ -205,7 +237,8 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engi
     """The WSGI app over one index (all state lives in the app and its engine).
     ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
-    app = falcon.App(cors_enable=False, middleware=[SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
+    app = falcon.App(cors_enable=False,
+                     middleware=[RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
     handler = falcon.media.JSONHandler(dumps=json_dumps)
     app.req_options.media_handlers.update({falcon.MEDIA_JSON: handler})
     app.resp_options.media_handlers.update({falcon.MEDIA_JSON: handler})
@@ -214,6 +247,7 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engi
     app.add_error_handler(Exception, handle_unexpected)
     app.add_route("/api/search", SearchResource(engine))
     app.add_route("/api/articles/{article_id:path}", ArticleResource(engine))
+    app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
     app.add_route("/health", HealthResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())
     from .web import add_pages  # imported here: web builds on this module's helpers

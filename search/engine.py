@@ -31,8 +31,9 @@ from .histogram import Bucket
 from .histogram import histogram as date_histogram
 from .manager import SearcherManager
 from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
-from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_WINDOW, RERANK_DEPTH, InvalidRequest,
-                      SearchRequest, validate)
+from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_SIZE, MAX_WINDOW, RERANK_DEPTH,
+                      InvalidRequest, SearchRequest, validate)
+from .related import MAX_WITHIN_DAYS, related_articles
 from .rerank import collapse_near_duplicates, recency_rerank, title_fingerprint
 from .scoring import SCORE_DECIMALS, BM25F, Deadline, Evaluation, Scorer, lookup, top_scored
 from .snapshot import Snapshot
@@ -296,6 +297,30 @@ class SearchEngine:
         with self.manager.acquire() as snap:
             docnum = snap.docnum_of(article_id)
             return None if docnum is None else article_fields(snap.stored(docnum))
+
+    def related(self, article_id: str, size: int = 5, within_days: int | None = None
+                ) -> tuple[SearchResult, list[Hit]] | None:
+        """More like this article: (related stories as a search result, the
+        same story from other outlets), or None if there is no such article."""
+        if not 1 <= size <= MAX_SIZE:
+            raise InvalidRequest("size", f"size must be between 1 and {MAX_SIZE}")
+        if within_days is not None and not 0 <= within_days <= MAX_WITHIN_DAYS:
+            raise InvalidRequest("within_days", f"within_days must be between 0 and {MAX_WITHIN_DAYS}")
+        started = time.perf_counter()
+        with self.manager.acquire() as snap:
+            docnum = snap.docnum_of(article_id)
+            if docnum is None or not snap.live[docnum]:
+                return None
+            ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
+            found = related_articles(ev, self.compiler.stemmed, self.compiler.weights, docnum, snap.stored(docnum),
+                                     size, within_days)
+            marker = Highlighter(set(found.terms))
+            hits = [self._hit(snap, d, s, marker, [], None) for d, s in found.related]
+            same = [self._hit(snap, d, s, marker, [], None) for d, s in found.same_story]
+        result = SearchResult(query=" ".join(found.terms), total=len(hits), total_is_estimate=False, page=1,
+                              size=size, sort="relevance", took_ms=round((time.perf_counter() - started) * 1000, 2),
+                              hits=hits, timed_out=ev.deadline.timed_out)
+        return result, same
 
     def newest_published(self) -> datetime | None:
         """The newest article's time: what "the last 7 days" means over an archive."""

@@ -83,6 +83,28 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/articles/{id}/related": {
+                "get": {
+                    "operationId": "relatedArticles",
+                    "summary": "More like this article",
+                    "description": "The article's distinctive words (tf-idf over title and body) searched for; "
+                                   "the article itself is left out; other outlets' near-identical stories are "
+                                   "listed apart in same_story. An id ending in /related cannot be asked for here.",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        _param("size", "Related stories to list.",
+                               {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": 5}),
+                        _param("within_days", "Only stories published within this many days of the article.",
+                               {"type": "integer", "minimum": 0, "maximum": 3650}),
+                    ],
+                    "responses": {
+                        "200": {"description": "Related stories (the search envelope) and the same story elsewhere",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RelatedResponse"}}}},
+                        "400": problem,
+                        "404": problem,
+                    },
+                }
+            },
             "/api/articles/{id}": {
                 "get": {
                     "operationId": "getArticle",
@@ -156,6 +178,12 @@ def openapi_document() -> dict:
                         "missing_word": {"type": ["string", "null"],
                                          "description": "A partial match: the query word this article lacks."},
                     },
+                },
+                "RelatedResponse": {
+                    "allOf": [{"$ref": "#/components/schemas/SearchResponse"}],
+                    "type": "object",
+                    "required": ["same_story"],
+                    "properties": {"same_story": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}}},
                 },
                 "DateBucket": {
                     "type": "object",

@@ -151,11 +151,11 @@ def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
 
 
 def article_link(hit) -> str:
-    """Where a result links: its original http(s) URL, else the stored article.
+    """Where a result links: its original http(s) URL, else its article page.
     Any other scheme (javascript:, data:, vbscript:) never becomes a link."""
     if hit.url and hit.url.lower().startswith(("http://", "https://")):
         return hit.url
-    return "/api/articles/" + quote(hit.id, safe="")
+    return "/artikel/" + quote(hit.id, safe="")
 
 
 @dataclass(frozen=True)
@@ -233,6 +233,33 @@ def _page_numbers(current: int, pages: int, around: int = 2) -> list[int]:
     return list(range(max(1, current - around), min(pages, current + around) + 1))
 
 
+class ArticlePage:
+    """GET /artikel/{id}: one article for reading, with its related coverage
+    and the same story from other outlets; an Indonesian 404 when absent."""
+
+    def __init__(self, engine: SearchEngine, env: Environment):
+        self.engine = engine
+        self.template = env.get_template("article.html")
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
+        article = self.engine.article(article_id)
+        resp.content_type = falcon.MEDIA_HTML
+        if article is None:
+            resp.status = falcon.HTTP_404
+            resp.text = self.template.render(article=None, article_id=article_id)
+            return
+        found = self.engine.related(article_id, RELATED_ON_PAGE)
+        related, same = found if found else (None, [])
+        url = article["url"]
+        resp.text = self.template.render(
+            article=article, paragraphs=[p.strip() for p in article["body"].split("\n\n") if p.strip()],
+            original=url if url and url.lower().startswith(("http://", "https://")) else None,
+            related=related.hits if related else [], same_story=same)
+
+
+RELATED_ON_PAGE = 5
+
+
 class DocsResource:
     """GET /docs: the API reference, rendered from the OpenAPI document (no CDN)."""
 
@@ -272,4 +299,5 @@ def add_pages(app: falcon.App, engine: SearchEngine) -> None:
     app.add_route("/", page)
     app.add_route("/cari", page)
     app.add_route("/docs", DocsResource(env))
+    app.add_route("/artikel/{article_id:path}", ArticlePage(engine, env))
     app.add_static_route("/static", str(Path(__file__).parent / "static"))

@@ -179,7 +179,7 @@ def test_script_urls_never_become_links_and_pages_carry_security_headers(tmp_pat
     client = testing.TestClient(create_app(ixdir))
     page = client.simulate_get("/cari", params={"q": "zebra"})
     assert page.status_code == 200 and "javascript:" not in page.text.lower()
-    assert 'href="/api/articles/a%2Fb"' in page.text
+    assert 'href="/artikel/a%2Fb"' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"]
@@ -295,3 +295,11 @@ def test_date_histogram_adds_up_to_the_total_and_honours_the_filters(client):
     assert bad.status_code == 400 and bad.json["param"] == "facets"
     assert client.simulate_get("/api/search", params={"facets": "date", "interval": "fortnight"}).status_code == 400
     assert set(client.simulate_get("/api/search", params={"facets": "true"}).json["facets"]) == {"category", "source", "author"}
+
+
+def test_related_answers_follow_the_openapi_document(client):
+    body = client.simulate_get("/api/articles/berita-2019-0001/related").json
+    doc = openapi_document()
+    Draft202012Validator({**doc["components"]["schemas"]["RelatedResponse"], "components": doc["components"]}
+                         ).validate(json.loads(json.dumps(body)))
+    assert "/api/articles/{id}/related" in doc["paths"] and body["results"]

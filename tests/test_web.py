@@ -112,3 +112,35 @@ def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exac
     assert "3 hasil" in chosen.text and 'aria-current="true"' in chosen.text
     api = client.simulate_get("/api/search", params={"q": "gempa", "category": "news/nasional"}).json
     assert [r["id"] for r in api["results"]] == ["b"]  # the filter itself stays exact
+
+
+def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indonesian(tmp_path):
+    from conftest import record, write_jsonl
+
+    from index.readers import read_paths
+    from index.writer import Indexer
+
+    body = "Gempa magnitudo 6,5 mengguncang Ambon pagi ini.\n\nWarga mengungsi ke lapangan terbuka."
+    records = [record(id="k/1", url=None, source="Kompas.com", title="Gempa Magnitudo 6,5 Guncang Ambon", body=body,
+                      author="Rina"),
+               record(id="t1", source="Tempo.co", title="Gempa Magnitudo 6,5 Guncang Ambon Pagi Ini", body=body),
+               record(id="d1", source="Detik", title="Korban Gempa Ambon Butuh Tenda", body="Korban gempa Ambon mengungsi."),
+               record(id="x1", source="Detik", title="Harga Cabai Naik", body="Harga cabai naik di pasar.")]
+    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "a.jsonl", records)]))
+    client = testing.TestClient(create_app(tmp_path / "ix"))
+    api = client.simulate_get("/api/articles/k%2F1/related", params={"size": 5}).json
+    assert [h["id"] for h in api["same_story"]] == ["t1"]
+    assert [h["id"] for h in api["results"]] == ["d1"]          # itself and unrelated x1 are not listed
+    assert "gempa" in api["query"] and api["total"] == 1
+    page = client.simulate_get("/artikel/k%2F1")
+    assert page.status_code == 200 and "<h1>Gempa Magnitudo 6,5 Guncang Ambon</h1>" in page.text
+    assert page.text.count("<p>") >= 2 and "Rina" in page.text and "Kamis, 5 September 2019 07.30 WIB" in page.text
+    assert 'href="/artikel/t1"' in page.text and 'href="/artikel/d1"' in page.text
+    assert "Berita yang sama dari media lain" in page.text and "Baca di sumber aslinya" not in page.text
+    results = client.simulate_get("/cari", params={"q": "cabai"}).text
+    assert 'href="https://example.test/1"' in results      # results link to the original URL when there is one
+    assert 'href="/artikel/k%2F1"' in client.simulate_get("/cari", params={"q": "ambon"}).text
+    missing = client.simulate_get("/artikel/tidak-ada")
+    assert missing.status_code == 404 and "Berita tidak ditemukan" in missing.text
+    assert client.simulate_get("/api/articles/tidak-ada/related").status_code == 404
+    assert client.simulate_get("/api/articles/k%2F1/related", params={"within_days": "-1"}).status_code == 400

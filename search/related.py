@@ -1,0 +1,79 @@
+"""More like this: an article's related coverage and the same story elsewhere.
+
+The article's distinctive words are its stems weighted by tf-idf over title
+(counted twice) and body; the engine then searches for any of them (BM25F).
+Among the results, articles from other outlets whose titles are near-identical
+(the folding rule's fingerprints) are "the same story elsewhere"; the rest are
+related stories. The article itself is never listed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.analysis import TALA_STOPWORDS
+
+from . import plan
+from .query import Weights
+from .rerank import NEAR_DUPLICATE, title_fingerprint
+from .scoring import Evaluation, top_scored
+from .snapshot import Snapshot
+
+DISTINCTIVE_WORDS = 12
+MAX_WITHIN_DAYS = 3650
+USEC_PER_DAY = 86_400 * 1_000_000
+
+
+@dataclass(frozen=True)
+class Related:
+    docnum: int
+    terms: list[str]                 # the distinctive words searched for
+    related: list[tuple[int, float]]
+    same_story: list[tuple[int, float]]
+
+
+def distinctive_terms(snap: Snapshot, analyzer, title: str, body: str, limit: int = DISTINCTIVE_WORDS) -> list[str]:
+    """Stems by tf-idf: the title's twice, the body's once; words in at least
+    two articles (a word only this article has finds nothing else)."""
+    tf: Counter[str] = Counter()
+    for text, weight in ((title, 2), (body, 1)):
+        for token in analyzer(text):
+            word = token.text
+            if word.isalpha() and len(word) > 2 and word not in TALA_STOPWORDS:
+                tf[word] += weight
+    scored = []
+    for word, count in tf.items():
+        df = max(snap.postings("title", word).ids.size, snap.postings("body", word).ids.size)
+        if df >= 2:
+            scored.append((count * math.log(snap.doc_count_all / df), word))
+    return [word for _, word in sorted(scored, reverse=True)[:limit]]
+
+
+def related_articles(ev: Evaluation, analyzer, weights: Weights, docnum: int, stored: dict, size: int,
+                     within_days: int | None) -> Related:
+    snap = ev.snap
+    terms = distinctive_terms(snap, analyzer, stored["title"], stored.get("body", ""))
+    if not terms:
+        return Related(docnum, [], [], [])
+    query = plan.Any(tuple(plan.Token((plan.Term("title", t, weights.title), plan.Term("body", t, weights.body)))
+                           for t in terms))
+    cand = ev.docs(query)
+    cand = cand[snap.live[cand] & (cand != docnum)]
+    if within_days is not None:
+        gap = np.abs(snap.published[cand] - snap.published[docnum])
+        cand = cand[gap <= within_days * USEC_PER_DAY]
+    docs, scores = top_scored(ev, query, (), cand, 4 * size + 20)
+    own_print, own_source = title_fingerprint(stored["title"]), snap.codes["source"][docnum]
+    related, same = [], []
+    for d, s in zip(docs.tolist(), scores.tolist()):
+        theirs = title_fingerprint(snap.title(d))
+        shared = len(own_print & theirs) / max(1, len(own_print | theirs))
+        if shared >= NEAR_DUPLICATE and snap.codes["source"][d] != own_source:
+            same.append((d, s))
+        elif len(related) < size:
+            related.append((d, s))
+    return Related(docnum, terms, related, same[:size])
