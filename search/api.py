@@ -94,6 +94,7 @@ def _envelope(result: SearchResult) -> dict:
         "took_ms": result.took_ms,
         "timed_out": result.timed_out,
         "partial_matches": {"total": result.partial_total, "missing_words": result.relaxed_words},
+        "suggestion": result.suggestion,
         "results": [hit_json(h) for h in result.hits],
         **({"facets": {kind: [{"key": k, "label": label, "count": n} for k, label, n in values]
                        for kind, values in result.facets.items()}} if result.facets or result.histogram else {}),

@@ -66,6 +66,8 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
     click.echo(f"{more}{result.total:,} {noun} ({result.took_ms:.0f} ms), {where}sorted by {result.sort}")
     if result.partial_total:
         click.echo(f"(the last {result.partial_total:,} lack one of the words: {', '.join(result.relaxed_words)})")
+    if result.suggestion:
+        click.echo(f"Maksud Anda: {result.suggestion}")
     if result.histogram is not None:
         click.echo(text_histogram(*result.histogram))
     if result.page > max(result.pages, 1):

@@ -43,6 +43,7 @@ __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResu
 
 FACET_LIMIT = 20
 PARTIAL_BELOW = 20   # fewer full matches than this: add articles lacking one word (3+ words: always)
+SUGGEST_BELOW = 5    # fewer results than this: look for a spelling correction
 
 
 @dataclass
@@ -77,6 +78,7 @@ class SearchResult:
     partial_total: int = 0                                  # of ``total``, articles lacking one query word
     relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
     histogram: tuple[str, list[Bucket]] | None = None        # (interval, buckets) when facets has "date"
+    suggestion: str | None = None                            # "did you mean": the query with typos corrected
 
     @property
     def pages(self) -> int:
@@ -201,7 +203,9 @@ class SearchEngine:
         hits = [self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
                 for docnum, score, dups in ranked[first:first + request.size]]
         partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
-        return SearchResult(query=request.q, total=int(sum(d.size for _, _, d in matched)), total_is_estimate=False,
+        total = int(sum(d.size for _, _, d in matched))
+        suggestion = suggest_spelling(snap, request.q) if request.q.strip() and total < SUGGEST_BELOW else None
+        return SearchResult(query=request.q, total=total, total_is_estimate=False, suggestion=suggestion,
                             page=request.page, size=request.size, sort=sort, took_ms=0.0, hits=hits, facets=facets,
                             timed_out=ev.deadline.timed_out, partial_total=sum(n for _, n in partial),
                             relaxed_words=[word for word, _ in partial], histogram=histogram)
@@ -326,11 +330,6 @@ class SearchEngine:
         """The newest article's time: what "the last 7 days" means over an archive."""
         with self.manager.acquire() as snap:
             return snap.newest_datetime()
-
-    def suggest(self, q: str) -> str | None:
-        """"Apakah maksud Anda": the query with likely typos corrected, or None."""
-        with self.manager.acquire() as snap:
-            return suggest_spelling(snap, q)
 
     def health(self) -> dict:
         with self.manager.acquire() as snap:

@@ -201,7 +201,7 @@ def openapi_document() -> dict:
                 "SearchResponse": {
                     "type": "object",
                     "required": ["query", "total", "total_is_estimate", "page", "size", "pages", "sort",
-                                 "took_ms", "timed_out", "partial_matches", "results"],
+                                 "took_ms", "timed_out", "partial_matches", "suggestion", "results"],
                     "properties": {
                         "query": {"type": "string"},
                         "total": {"type": "integer"},
@@ -214,6 +214,9 @@ def openapi_document() -> dict:
                         "timed_out": {"type": "boolean",
                                       "description": "True: the time budget ran out and the results are partial "
                                                      "(phrase checks or the proximity ranking were cut short)."},
+                        "suggestion": {"type": ["string", "null"],
+                                       "description": "Fewer than 5 results: the query with likely typos corrected "
+                                                      "(the page's \"Apakah maksud Anda\"), or null."},
                         "date_interval": {"type": "string", "enum": [i for i in INTERVALS if i != "auto"],
                                           "description": "With facets=date: the interval its buckets use."},
                         "partial_matches": {

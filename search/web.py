@@ -106,8 +106,7 @@ class PageResource:
                 request = replace(request, date_from=reference - PRESETS[preset][1])
             request = replace(request, size=PAGE_SIZE, facets=FACET_KINDS_SET)
             result = self.engine.search(request)
-            if request.q.strip() and result.total < 5:
-                suggestion = self.engine.suggest(request.q)
+            suggestion = result.suggestion
         except InvalidRequest as exc:
             error = MESSAGES_ID.get(exc.param, "Permintaan tidak valid: periksa kata kunci dan saringan.")
             resp.status = falcon.HTTP_400

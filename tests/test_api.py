@@ -303,3 +303,16 @@ def test_related_answers_follow_the_openapi_document(client):
     Draft202012Validator({**doc["components"]["schemas"]["RelatedResponse"], "components": doc["components"]}
                          ).validate(json.loads(json.dumps(body)))
     assert "/api/articles/{id}/related" in doc["paths"] and body["results"]
+
+
+def test_did_you_mean_in_the_api_and_the_cli(client, sample_index):
+    from click.testing import CliRunner
+
+    from search.cli import cli
+
+    typo = client.simulate_get("/api/search", params={"q": "kesehatn"}).json
+    assert typo["total"] == 0 and typo["suggestion"] == "kesehatan"
+    fine = client.simulate_get("/api/search", params={"q": "kesehatan"}).json
+    assert fine["suggestion"] is None and fine["total"] > 0
+    out = CliRunner().invoke(cli, ["search", "kesehatn", "--index", str(sample_index)])
+    assert out.exit_code == 0 and "Maksud Anda: kesehatan" in out.output
