@@ -6,21 +6,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import date, datetime
-from importlib.metadata import PackageNotFoundError, version
 from functools import partial
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import falcon
 import falcon.media
 
 from .engine import Hit, SearchEngine, SearchResult
+from .feeds import FEED_SIZE, atom_feed
 from .highlight import plain_text
-from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
 from .openapi import openapi_document
-from .params import check_known, parse_bool, parse_date_bound, parse_facets, parse_float, parse_int
+from .params import SEARCH_PARAMS, check_known, parse_bool, parse_date_bound, parse_facets, parse_float, parse_int
 from .problems import InvalidParameter, handle_unexpected, serialize_problem
-
+from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
 
 try:
     BERITA_VERSION = version("berita")
@@ -162,6 +163,26 @@ class RelatedPath:
             req.path = "/api/related/" + req.path[len("/api/articles/"):-len("/related")]
 
 
+class FeedResource:
+    """GET /feed.atom: a saved search as an Atom feed, newest first."""
+
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            check_known(list(req.params), tuple(p for p in SEARCH_PARAMS if p not in ("sort", "page", "size", "facets",
+                                                                                        "interval")))
+            request = replace(request_from_params(req), sort="newest", page=1, size=FEED_SIZE, facets=frozenset())
+        except InvalidRequest as exc:
+            raise InvalidParameter(exc.param, exc.detail) from None
+        result = run_search(self.engine, request)
+        base = f"{req.scheme}://{req.netloc}"
+        described = request.q.strip() or "semua berita"
+        resp.content_type = "application/atom+xml; charset=utf-8"
+        resp.data = atom_feed(result, base + req.relative_uri, base, f"“{described}”")
+
+
 class HealthResource:
     def __init__(self, engine: SearchEngine):
         self.engine = engine
@@ -250,6 +271,7 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engi
     app.add_route("/api/articles/{article_id:path}", ArticleResource(engine))
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
     app.add_route("/health", HealthResource(engine))
+    app.add_route("/feed.atom", FeedResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())
     from .web import add_pages  # imported here: web builds on this module's helpers
 

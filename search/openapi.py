@@ -83,6 +83,26 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/feed.atom": {
+                "get": {
+                    "operationId": "feed",
+                    "summary": "A saved search as an Atom feed",
+                    "description": "The 50 newest articles matching q and the filters (from, to, category, source, "
+                                   "author, as in /api/search), as Atom 1.0: for alerts on a story.",
+                    "parameters": [
+                        _param("q", "The query.", {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+                        _param("from", "Earliest publication time.", DATE_PARAM),
+                        _param("to", "Latest publication time.", DATE_PARAM),
+                        _param("category", "Category.", {"type": "string"}, repeat=True),
+                        _param("source", "Outlet.", {"type": "string"}, repeat=True),
+                        _param("author", "Author.", {"type": "string"}, repeat=True),
+                    ],
+                    "responses": {
+                        "200": {"description": "Atom 1.0", "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                        "400": problem,
+                    },
+                }
+            },
             "/api/articles/{id}/related": {
                 "get": {
                     "operationId": "relatedArticles",

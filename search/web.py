@@ -119,7 +119,7 @@ class PageResource:
             date_to=req.get_param("to") or "", selected_categories=set(request.categories),
             selected_sources=set(request.sources), url=lambda **kw: _url(params, **kw), markup=Markup,
             now=datetime.now(timezone.utc), relative=relative_id, page_numbers=_page_numbers, link=article_link,
-            merged=merged_facets, timeline=timeline(result.histogram, lambda **kw: _url(params, **kw)) if result else None,
+            merged=merged_facets, feed_url=feed_url(params), timeline=timeline(result.histogram, lambda **kw: _url(params, **kw)) if result else None,
         )
 
     def _reference_now(self) -> datetime:
@@ -147,6 +147,16 @@ def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
             merged[key] = values + [v for v in group if v not in values]
     pairs = [(k, v) for k, vs in merged.items() for v in vs if v != ""]
     return "/cari?" + urlencode(pairs)
+
+
+FEED_PARAMS = ("q", "from", "to", "category", "source", "author")
+
+
+def feed_url(params: dict) -> str:
+    """The Atom feed of this page's search (its words and filters, newest first)."""
+    pairs = [(k, v) for k in FEED_PARAMS for v in (params.get(k) if isinstance(params.get(k), list) else [params.get(k)])
+             if v]
+    return "/feed.atom" + ("?" + urlencode(pairs) if pairs else "")
 
 
 def article_link(hit) -> str:

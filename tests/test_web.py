@@ -144,3 +144,21 @@ def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indones
     assert missing.status_code == 404 and "Berita tidak ditemukan" in missing.text
     assert client.simulate_get("/api/articles/tidak-ada/related").status_code == 404
     assert client.simulate_get("/api/articles/k%2F1/related", params={"within_days": "-1"}).status_code == 400
+
+
+def test_atom_feed_of_a_saved_search_is_valid_and_newest_first(client):
+    import feedparser
+
+    r = client.simulate_get("/feed.atom", params={"q": "bpjs"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(r.text)
+    assert not feed.bozo and feed.version == "atom10" and feed.feed.title == "Berita: “bpjs”"
+    api = client.simulate_get("/api/search", params={"q": "bpjs", "sort": "newest", "size": 50}).json
+    assert [e.link for e in feed.entries] == [h["url"] or "" for h in api["results"]]
+    published = [e.published_parsed for e in feed.entries]
+    assert published == sorted(published, reverse=True) and all(e.summary and "<mark>" not in e.summary for e in feed.entries)
+    filtered = feedparser.parse(client.simulate_get("/feed.atom", params={"q": "bpjs", "to": "2019-12-31"}).text)
+    assert 0 < len(filtered.entries) < len(feed.entries)
+    assert client.simulate_get("/feed.atom", params={"q": "bpjs", "sort": "oldest"}).status_code == 400
+    page = client.simulate_get("/cari", params={"q": "bpjs", "category": "ekonomi"}).text
+    assert 'id="langganan" href="/feed.atom?q=bpjs&amp;category=ekonomi"' in page
