@@ -10,12 +10,14 @@ from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain
 from pathlib import Path
 
 import falcon
 import falcon.media
 
-from .engine import Hit, SearchEngine, SearchResult
+from .engine import EXPORT_LIMIT, Hit, SearchEngine, SearchResult
+from .export import EXPORT_FORMATS, MEDIA_TYPES, export_filename, export_lines
 from .feeds import FEED_SIZE, atom_feed
 from .highlight import plain_text
 from .openapi import openapi_document
@@ -163,6 +165,34 @@ class RelatedPath:
             req.path = "/api/related/" + req.path[len("/api/articles/"):-len("/related")]
 
 
+class ExportResource:
+    """GET /api/search/export: the whole result set, streamed as CSV or JSON Lines."""
+
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            allowed = tuple(p for p in SEARCH_PARAMS if p not in ("page", "size", "facets", "interval", "collapse"))
+            check_known(list(req.params), (*allowed, "format", "bom", "limit"))
+            fmt = req.get_param("format") or "csv"
+            if fmt not in EXPORT_FORMATS:
+                raise InvalidRequest("format", f"format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
+            limit = parse_int("limit", req.get_param("limit"), EXPORT_LIMIT)
+            if not 1 <= limit <= EXPORT_LIMIT:
+                raise InvalidRequest("limit", f"limit must be between 1 and {EXPORT_LIMIT:,}")
+            request = request_from_params(req)
+            rows = self.engine.export(request, limit)
+            first = next(rows, None)   # validation errors surface here, before the 200 is sent
+        except InvalidRequest as exc:
+            raise InvalidParameter(exc.param, exc.detail) from None
+        resp.content_type = MEDIA_TYPES[fmt]
+        name = export_filename(request.q, fmt, datetime.now().date().isoformat())
+        resp.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        resp.stream = export_lines(chain([first] if first else [], rows), fmt,
+                                   bom=parse_bool("bom", req.get_param("bom"), False))
+
+
 class FeedResource:
     """GET /feed.atom: a saved search as an Atom feed, newest first."""
 
@@ -272,6 +302,7 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engi
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
     app.add_route("/health", HealthResource(engine))
     app.add_route("/feed.atom", FeedResource(engine))
+    app.add_route("/api/search/export", ExportResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())
     from .web import add_pages  # imported here: web builds on this module's helpers
 

@@ -6,12 +6,14 @@ import errno
 import sys
 
 import click
+from tqdm import tqdm
 
 from index.cli import cli, index_option
 from index.store import IndexMissing, resolve_index_dir
 
 from .api import json_dumps, result_envelope
-from .engine import SearchEngine
+from .engine import EXPORT_LIMIT, SearchEngine
+from .export import EXPORT_FORMATS, export_lines
 from .highlight import plain_text
 from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_CACHE_ENTRIES, INTERVALS, MAX_SIZE, SORTS, InvalidRequest,
                       SearchRequest)
@@ -35,8 +37,11 @@ from .params import parse_date_bound
 @click.option("--interval", type=click.Choice(INTERVALS), default="auto", show_default=True,
               help="Bars of the --histogram.")
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON envelope.")
+@click.option("--all", "export_all", is_flag=True, help=f"Write every match (up to {EXPORT_LIMIT:,}) to stdout.")
+@click.option("--format", "export_format", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True,
+              help="With --all.")
 def search_command(query, index_dir, date_from, date_to, category, source, author, sort, now, page, size,
-                   histogram, interval, as_json):
+                   histogram, interval, as_json, export_all, export_format):
     """Search the index from the terminal."""
     try:
         request = SearchRequest(
@@ -50,6 +55,9 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
         )
         engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
         try:
+            if export_all:
+                _export(engine, request, export_format)
+                return
             result = engine.search(request)
         finally:
             engine.close()
@@ -81,6 +89,19 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
         click.echo(f"     {meta}")
         click.echo(f"     {plain_text(hit.snippet)}")
         click.echo(f"     {hit.url or 'id: ' + hit.id}")
+
+
+def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
+    """Every match to stdout; a progress bar on stderr when it is a terminal."""
+    rows = engine.export(request)
+    with tqdm(unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+        def counted():
+            for row in rows:
+                bar.update(1)
+                yield row
+
+        for chunk in export_lines(counted(), fmt):
+            click.echo(chunk, nl=False)
 
 
 def text_histogram(interval: str, buckets: list, width: int = 40) -> str:

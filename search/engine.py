@@ -19,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -42,6 +43,7 @@ from .spelling import suggest_spelling
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
 FACET_LIMIT = 20
+EXPORT_LIMIT = 100_000   # rows one export may hold
 PARTIAL_BELOW = 20   # fewer full matches than this: add articles lacking one word (3+ words: always)
 SUGGEST_BELOW = 5    # fewer results than this: look for a spelling correction
 
@@ -325,6 +327,35 @@ class SearchEngine:
                               size=size, sort="relevance", took_ms=round((time.perf_counter() - started) * 1000, 2),
                               hits=hits, timed_out=ev.deadline.timed_out)
         return result, same
+
+    def export(self, request: SearchRequest, limit: int = EXPORT_LIMIT) -> Iterator[dict]:
+        """Every matching article (up to ``limit``) in the request's order, one
+        dict of its fields at a time: the snapshot is held while the caller
+        iterates, and only the rows in hand are in memory. Partial matches and
+        folding are left out: an export is the exact result set."""
+        validate(replace(request, page=1))
+        compiled = self.compiler.compile(request.q) if request.q.strip() else None
+        sort = request.effective_sort
+        with self.manager.acquire() as snap:
+            ev = Evaluation(snap, self.scorer, Deadline(None))
+            if compiled is not None and compiled.is_empty:
+                return
+            docs = ev.docs(compiled.query) if compiled else np.flatnonzero(snap.live)
+            docs = docs[snap.live[docs]]
+            docs = docs[combine(list(Filters.from_request(request).masks(snap, docs).values()), docs.size)]
+            count = min(int(docs.size), limit)
+            if sort in ("newest", "oldest") or compiled is None:
+                ranked = [(d, None) for d in by_date(snap, docs, count, newest=sort != "oldest")]
+            else:
+                found, scores = top_scored(ev, compiled.query, compiled.proximity, docs, count)
+                ranked = list(zip(found.tolist(), scores.tolist()))
+                if sort == "recent":
+                    ranked = self._by_recency(snap, ranked, request.now, request.half_life_days)
+            for docnum, score in ranked:
+                article = article_fields(snap.stored(docnum))
+                yield {"id": article["id"], "published": article["published"], "source": article["source"],
+                       "category": article["category"], "author": article["author"], "title": article["title"],
+                       "url": article["url"], "score": round(score, 4) if score is not None else None}
 
     def newest_published(self) -> datetime | None:
         """The newest article's time: what "the last 7 days" means over an archive."""

@@ -83,6 +83,36 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/search/export": {
+                "get": {
+                    "operationId": "exportSearch",
+                    "summary": "The whole result set, streamed",
+                    "description": "Every matching article (up to 100,000) in the requested order, as CSV (RFC 4180, "
+                                   "UTF-8) or JSON Lines: id, published, source, category, author, title, url, score. "
+                                   "Takes /api/search's parameters but page, size, facets, interval and collapse; no "
+                                   "partial matches and no folding: the exact set.",
+                    "parameters": [
+                        _param("format", "csv or jsonl.", {"type": "string", "enum": ["csv", "jsonl"], "default": "csv"}),
+                        _param("bom", "Start the CSV with a UTF-8 byte-order mark (for spreadsheets).",
+                               {"type": "boolean", "default": False}),
+                        _param("limit", "At most this many rows.",
+                               {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 100_000}),
+                        _param("q", "The query.", {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+                        _param("from", "Earliest publication time.", DATE_PARAM),
+                        _param("to", "Latest publication time.", DATE_PARAM),
+                        _param("category", "Category.", {"type": "string"}, repeat=True),
+                        _param("source", "Outlet.", {"type": "string"}, repeat=True),
+                        _param("author", "Author.", {"type": "string"}, repeat=True),
+                        _param("sort", "As in /api/search.", {"type": "string", "enum": ["", *SORTS]}),
+                    ],
+                    "responses": {
+                        "200": {"description": "The rows, as an attachment",
+                                "content": {"text/csv": {"schema": {"type": "string"}},
+                                            "application/x-ndjson": {"schema": {"type": "string"}}}},
+                        "400": problem,
+                    },
+                }
+            },
             "/feed.atom": {
                 "get": {
                     "operationId": "feed",

@@ -162,3 +162,29 @@ def test_atom_feed_of_a_saved_search_is_valid_and_newest_first(client):
     assert client.simulate_get("/feed.atom", params={"q": "bpjs", "sort": "oldest"}).status_code == 400
     page = client.simulate_get("/cari", params={"q": "bpjs", "category": "ekonomi"}).text
     assert 'id="langganan" href="/feed.atom?q=bpjs&amp;category=ekonomi"' in page
+
+
+def test_export_streams_the_whole_result_set_as_csv_or_json_lines(client, sample_index):
+    import csv
+    import io
+    import json
+
+    from click.testing import CliRunner
+
+    from search.cli import cli
+
+    total = client.simulate_get("/api/search", params={"q": "bpjs", "collapse": "false"}).json["total"]
+    r = client.simulate_get("/api/search/export", params={"q": "bpjs", "bom": "true"})
+    assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"].startswith('attachment; filename="berita-bpjs-') and r.text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
+    assert len(rows) == total and set(rows[0]) == {"id", "published", "source", "category", "author", "title", "url", "score"}
+    assert any("," in row["title"] for row in rows)   # quoted, RFC 4180, and read back whole
+    every = client.simulate_get("/api/search/export", params={"format": "jsonl", "sort": "oldest"})
+    lines = [json.loads(line) for line in every.text.splitlines()]
+    assert len(lines) == client.simulate_get("/api/search").json["total"]
+    assert [x["published"] for x in lines] == sorted(x["published"] for x in lines)
+    assert client.simulate_get("/api/search/export", params={"format": "xml"}).status_code == 400
+    assert client.simulate_get("/api/search/export", params={"page": "2"}).status_code == 400
+    out = CliRunner().invoke(cli, ["search", "bpjs", "--all", "--format", "jsonl", "--index", str(sample_index)])
+    assert out.exit_code == 0 and len(out.output.strip().splitlines()) == total
