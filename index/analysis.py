@@ -156,11 +156,13 @@ def stem(word: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents (é -> e); ASCII takes the fast path."""
+    """Lower-case and strip accents (é -> e); ASCII takes the fast path.
+    Lower-cased again after the compatibility decomposition, which can yield
+    capitals (mathematical and circled letters: 𝕊 -> S -> s)."""
     text = text.lower()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text).lower()
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

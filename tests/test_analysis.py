@@ -100,3 +100,9 @@ def test_men_and_mem_forms_meet_their_roots_through_the_corpus_recoding():
     assert stem("menanti") == stem("dinanti")
     assert stem("pengantin") != "kantin"      # a root of its own, not peng- + kantin
     assert stem("menyangkal") != stem("menangkal")
+
+
+def test_fold_lower_cases_what_decomposition_capitalises():
+    from index.analysis import fold
+
+    assert fold("𝕊𝕆ℝ𝔸") == "sora" and fold("Ⓐceh") == "aceh" and fold("Café") == "cafe"
