@@ -24,6 +24,7 @@ from .openapi import openapi_document
 from .params import SEARCH_PARAMS, check_known, parse_bool, parse_date_bound, parse_facets, parse_float, parse_int
 from .problems import InvalidParameter, handle_unexpected, serialize_problem
 from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
+from .suggest import vocabulary as suggestion_vocabulary
 
 try:
     BERITA_VERSION = version("berita")
@@ -193,6 +194,22 @@ class ExportResource:
                                    bom=parse_bool("bom", req.get_param("bom"), False))
 
 
+class SuggestResource:
+    """GET /api/suggest?q=prefix: completions for the search box."""
+
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        try:
+            check_known(list(req.params), ("q", "size"))
+            q = req.get_param("q") or ""
+            suggestions = self.engine.complete(q, parse_int("size", req.get_param("size"), 10))
+        except InvalidRequest as exc:
+            raise InvalidParameter(exc.param, exc.detail) from None
+        resp.media = {"query": q, "suggestions": suggestions}
+
+
 class FeedResource:
     """GET /feed.atom: a saved search as an Atom feed, newest first."""
 
@@ -226,7 +243,7 @@ class OpenAPIResource:
         resp.media = openapi_document()
 
 
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
                            "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
@@ -289,6 +306,7 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engi
     """The WSGI app over one index (all state lives in the app and its engine).
     ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
+    engine.manager.add_warmer(suggestion_vocabulary)   # autocomplete never builds it on a request
     app = falcon.App(cors_enable=False,
                      middleware=[RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
     handler = falcon.media.JSONHandler(dumps=json_dumps)
@@ -302,6 +320,7 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engi
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
     app.add_route("/health", HealthResource(engine))
     app.add_route("/feed.atom", FeedResource(engine))
+    app.add_route("/api/suggest", SuggestResource(engine))
     app.add_route("/api/search/export", ExportResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())
     from .web import add_pages  # imported here: web builds on this module's helpers

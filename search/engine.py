@@ -32,9 +32,10 @@ from .histogram import Bucket
 from .histogram import histogram as date_histogram
 from .manager import SearcherManager
 from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
-from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_SIZE, MAX_WINDOW, RERANK_DEPTH,
-                      InvalidRequest, SearchRequest, validate)
+from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW,
+                      RERANK_DEPTH, InvalidRequest, SearchRequest, validate)
 from .related import MAX_WITHIN_DAYS, related_articles
+from .suggest import MAX_SUGGESTIONS, complete
 from .rerank import collapse_near_duplicates, recency_rerank, title_fingerprint
 from .scoring import SCORE_DECIMALS, BM25F, Deadline, Evaluation, Scorer, lookup, top_scored
 from .snapshot import Snapshot
@@ -356,6 +357,15 @@ class SearchEngine:
                 yield {"id": article["id"], "published": article["published"], "source": article["source"],
                        "category": article["category"], "author": article["author"], "title": article["title"],
                        "url": article["url"], "score": round(score, 4) if score is not None else None}
+
+    def complete(self, text: str, limit: int = 10) -> list[str]:
+        """Autocomplete for a search box: the query with its last word completed."""
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidRequest("q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed")
+        if not 1 <= limit <= MAX_SUGGESTIONS:
+            raise InvalidRequest("size", f"size must be between 1 and {MAX_SUGGESTIONS}")
+        with self.manager.acquire() as snap:
+            return complete(snap, text, limit)
 
     def newest_published(self) -> datetime | None:
         """The newest article's time: what "the last 7 days" means over an archive."""

@@ -41,6 +41,7 @@ class SearcherManager:
         self.store = SegmentStore(postings_cache_mb * 1024 * 1024)
         self._swap_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
+        self._warmers: list = []
         self._current = self._open()
         self._stop = threading.Event()
         self._listeners: list = []
@@ -53,7 +54,15 @@ class SearcherManager:
         searcher = self._index.searcher()
         snapshot = Snapshot(searcher, self.store, searcher.reader().generation(), time.time())
         self.store.keep_only(snapshot.segment_ids)
+        for warm in self._warmers:
+            warm(snapshot)
         return snapshot
+
+    def add_warmer(self, warm) -> None:
+        """Run ``warm(snapshot)`` on every snapshot before requests see it (and
+        on the current one now): per-snapshot structures built off the request path."""
+        self._warmers.append(warm)
+        warm(self._current)
 
     @property
     def generation(self) -> int:

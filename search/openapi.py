@@ -113,6 +113,28 @@ def openapi_document() -> dict:
                     },
                 }
             },
+            "/api/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Autocomplete for a search box",
+                    "description": "The query with its last word completed from the headline vocabulary (folded like "
+                                   "the index), most frequent first; with words before it, ranked by the headlines "
+                                   "holding them together (\"iuran b\" → \"iuran bpjs\").",
+                    "parameters": [
+                        _param("q", "What has been typed so far.", {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+                        _param("size", "Suggestions to return.", {"type": "integer", "minimum": 1, "maximum": 10,
+                                                                  "default": 10}),
+                    ],
+                    "responses": {
+                        "200": {"description": "Suggestions",
+                                "content": {"application/json": {"schema": {
+                                    "type": "object", "required": ["query", "suggestions"],
+                                    "properties": {"query": {"type": "string"},
+                                                   "suggestions": {"type": "array", "items": {"type": "string"}}}}}}},
+                        "400": problem,
+                    },
+                }
+            },
             "/feed.atom": {
                 "get": {
                     "operationId": "feed",

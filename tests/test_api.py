@@ -316,3 +316,15 @@ def test_did_you_mean_in_the_api_and_the_cli(client, sample_index):
     assert fine["suggestion"] is None and fine["total"] > 0
     out = CliRunner().invoke(cli, ["search", "kesehatn", "--index", str(sample_index)])
     assert out.exit_code == 0 and "Maksud Anda: kesehatan" in out.output
+
+
+def test_suggest_completes_the_last_word_from_headlines(client):
+    first = client.simulate_get("/api/suggest", params={"q": "Kes"}).json
+    assert first["suggestions"] and all(s.startswith("kes") for s in first["suggestions"])
+    assert "kesehatan" in first["suggestions"]
+    pair = client.simulate_get("/api/suggest", params={"q": "iuran b"}).json["suggestions"]
+    assert pair[0] == "iuran bpjs"          # ranked by headlines holding both words
+    assert client.simulate_get("/api/suggest", params={"q": ""}).json["suggestions"] == []
+    assert client.simulate_get("/api/suggest", params={"q": "zzzq"}).json["suggestions"] == []
+    assert client.simulate_get("/api/suggest", params={"q": "kes", "size": 99}).status_code == 400
+    assert client.simulate_get("/api/suggest", params={"q": "kes", "x": 1}).status_code == 400

@@ -184,3 +184,21 @@ def test_the_timeline_narrows_to_a_bar_when_clicked(driver, base_url):
     wait_for(driver, "p.stats")
     assert "from=" in driver.current_url and "to=" in driver.current_url
     assert driver.find_element(By.CSS_SELECTOR, "p.stats").text.startswith(f"{expected} hasil")
+
+
+def test_the_search_box_suggests_completions_by_keyboard(driver, base_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(base_url + "/")
+    box = wait_for(driver, "#q")
+    box.send_keys("harga b")
+    wait_for(driver, "#saran-daftar li[role=option]")
+    options = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#saran-daftar li")]
+    assert options[0] == "harga beras" and box.get_attribute("aria-expanded") == "true"
+    screenshot(driver, "suggest", 1280)
+    box.send_keys(Keys.ARROW_DOWN)
+    assert box.get_attribute("aria-activedescendant") == "saran-0"
+    box.send_keys(Keys.ENTER)
+    wait_for(driver, "p.stats")
+    assert "q=harga+beras" in driver.current_url
