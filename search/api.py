@@ -21,9 +21,20 @@ from .export import EXPORT_FORMATS, MEDIA_TYPES, export_filename, export_lines
 from .feeds import FEED_SIZE, atom_feed
 from .highlight import plain_text
 from .openapi import openapi_document
-from .params import SEARCH_PARAMS, check_known, parse_bool, parse_date_bound, parse_facets, parse_float, parse_int
+from .params import (
+    SEARCH_PARAMS,
+    check_known,
+    decode_cursor,
+    encode_cursor,
+    parse_bool,
+    parse_date_bound,
+    parse_facets,
+    parse_float,
+    parse_int,
+    request_digest,
+)
 from .problems import InvalidParameter, handle_unexpected, serialize_problem
-from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest
+from .request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest, StaleCursor
 from .suggest import vocabulary as suggestion_vocabulary
 
 try:
@@ -117,12 +128,26 @@ class SearchResource:
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        digest = request_digest(req.params)
         try:
             check_known(list(req.params))
             request = request_from_params(req)
+            cursor = req.get_param("cursor")
+            if cursor:
+                if req.get_param("page"):
+                    raise InvalidRequest("cursor", "give either page or cursor, not both")
+                generation, start = decode_cursor(cursor, digest)
+                request = replace(request, offset=start, generation=generation, collapse=False)
         except InvalidRequest as exc:
             raise InvalidParameter(exc.param, exc.detail) from None
-        resp.media = result_envelope(run_search(self.engine, request))
+        try:
+            result = run_search(self.engine, request)
+        except StaleCursor as exc:
+            raise falcon.HTTPGone(title="Cursor expired", description=str(exc)) from None
+        envelope = result_envelope(result)
+        following = result.next_start if not request.collapse else None
+        envelope["cursor"] = encode_cursor(result.generation, following, digest) if following is not None else None
+        resp.media = envelope
 
 
 class ArticleResource:

@@ -32,8 +32,8 @@ from .histogram import Bucket
 from .histogram import histogram as date_histogram
 from .manager import SearcherManager
 from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
-from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW,
-                      RERANK_DEPTH, InvalidRequest, SearchRequest, validate)
+from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_DEEP, MAX_QUERY_CHARS, MAX_SIZE,
+                      MAX_WINDOW, RERANK_DEPTH, InvalidRequest, SearchRequest, StaleCursor, validate)
 from .related import MAX_WITHIN_DAYS, related_articles
 from .suggest import MAX_SUGGESTIONS, complete
 from .rerank import collapse_near_duplicates, recency_rerank, title_fingerprint
@@ -44,7 +44,7 @@ from .spelling import suggest_spelling
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
 FACET_LIMIT = 20
-EXPORT_LIMIT = 100_000   # rows one export may hold
+EXPORT_LIMIT = MAX_DEEP   # rows one export may hold: as deep as a cursor reaches
 PARTIAL_BELOW = 20   # fewer full matches than this: add articles lacking one word (3+ words: always)
 SUGGEST_BELOW = 5    # fewer results than this: look for a spelling correction
 
@@ -82,6 +82,14 @@ class SearchResult:
     relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
     histogram: tuple[str, list[Bucket]] | None = None        # (interval, buckets) when facets has "date"
     suggestion: str | None = None                            # "did you mean": the query with typos corrected
+    generation: int = 0                                      # of the snapshot that answered
+    start: int = 0                                           # results before this page
+
+    @property
+    def next_start(self) -> int | None:
+        """Where the next page starts, if there is one a cursor may reach."""
+        following = self.start + len(self.hits)
+        return following if self.hits and following < min(self.total, MAX_DEEP) else None
 
     @property
     def pages(self) -> int:
@@ -171,9 +179,11 @@ class SearchEngine:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
         compiled = self.compiler.compile(request.q) if request.q.strip() else None
         with self.manager.acquire() as snap:
+            if request.generation is not None and request.generation != snap.generation:
+                raise StaleCursor("the index has changed since this cursor was made: search again")
             ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
             result = self._search(snap, ev, request, compiled)
-            generation = snap.generation
+            generation = result.generation = snap.generation
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         self.cache.put(generation, request, result)
         return result
@@ -201,7 +211,7 @@ class SearchEngine:
             matched.append((word, query, docs[accept[start:start + docs.size]]))
             start += docs.size
         ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
-        first = (request.page - 1) * request.size
+        first = request.start
         marker = Highlighter(compiled.highlight_terms if compiled else set())
         hits = [self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
                 for docnum, score, dups in ranked[first:first + request.size]]
@@ -209,6 +219,7 @@ class SearchEngine:
         total = int(sum(d.size for _, _, d in matched))
         suggestion = suggest_spelling(snap, request.q) if request.q.strip() and total < SUGGEST_BELOW else None
         return SearchResult(query=request.q, total=total, total_is_estimate=False, suggestion=suggestion,
+                            start=request.start,
                             page=request.page, size=request.size, sort=sort, took_ms=0.0, hits=hits, facets=facets,
                             timed_out=ev.deadline.timed_out, partial_total=sum(n for _, n in partial),
                             relaxed_words=[word for word, _ in partial], histogram=histogram)
@@ -234,7 +245,7 @@ class SearchEngine:
               compiled: CompiledQuery | None) -> tuple[list[tuple[int, float | None, list[int]]], dict[int, str]]:
         """The ranked window (docnum, score, folded duplicates) and, for partial
         matches, the word each lacks."""
-        window = min(request.page * request.size, MAX_WINDOW)
+        window = request.start + request.size
         if sort in ("newest", "oldest") or compiled is None:
             docs = matched[0][2]
             return [(d, None, []) for d in by_date(snap, docs, window, newest=sort != "oldest")], {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .request import DEFAULT_HALF_LIFE_DAYS, INTERVALS, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
+from .request import DEFAULT_HALF_LIFE_DAYS, INTERVALS, MAX_DEEP, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
 
 DATE_PARAM = {
     "type": "string",
@@ -72,6 +72,10 @@ def openapi_document() -> dict:
                                          "date is a histogram (facets.date) whose counts add up to total.",
                                {"type": "string", "default": "false",
                                 "examples": ["true", "category,source,date", "date"]}),
+                        _param("cursor", f"Instead of page: the cursor of the previous page, to go past the first "
+                                         f"{MAX_WINDOW} results (up to {MAX_DEEP:,}). It holds the index generation: "
+                                         "after a new commit it answers 410, search again. Cursor pages never fold "
+                                         "near-duplicates.", {"type": "string"}),
                         _param("interval", "Bucket size of the date facet, in Asia/Jakarta days; auto chooses "
                                            "the finest with at most 60 buckets.",
                                {"type": "string", "enum": list(INTERVALS), "default": "auto"}),
@@ -80,6 +84,7 @@ def openapi_document() -> dict:
                         "200": {"description": "Results",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}}},
                         "400": problem,
+                        "410": problem,
                     },
                 }
             },
@@ -286,6 +291,9 @@ def openapi_document() -> dict:
                         "timed_out": {"type": "boolean",
                                       "description": "True: the time budget ran out and the results are partial "
                                                      "(phrase checks or the proximity ranking were cut short)."},
+                        "cursor": {"type": ["string", "null"],
+                                   "description": "With collapse=false (or on a cursor page): pass as cursor to get the "
+                                                  "next page; null on the last one."},
                         "suggestion": {"type": ["string", "null"],
                                        "description": "Fewer than 5 results: the query with likely typos corrected "
                                                       "(the page's \"Apakah maksud Anda\"), or null."},

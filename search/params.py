@@ -6,6 +6,9 @@ WIB, as ``to`` it ends at 23:59:59.999999 WIB, so both ends are inclusive.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from datetime import date, datetime, time
 
 from index.dates import WIB
@@ -60,7 +63,7 @@ def parse_bool(param: str, text: str | None, default: bool) -> bool:
 
 
 SEARCH_PARAMS = ("q", "from", "to", "category", "source", "author", "sort", "page", "size", "now", "half_life",
-                 "collapse", "facets", "interval")
+                 "collapse", "facets", "interval", "cursor")
 # What people bring from the Guardian's Content API, the NYT's Article Search and
 # Elasticsearch, with the name Berita uses for each.
 FOREIGN_NAMES = {"from-date": "from", "to-date": "to", "order-by": "sort", "page-size": "size",
@@ -91,3 +94,35 @@ def parse_facets(text: str | None) -> frozenset[str]:
     if lowered in ("0", "false", "no", "off"):
         return frozenset()
     return frozenset(k.strip() for k in lowered.split(",") if k.strip())
+
+
+CURSOR_IDENTITY = ("q", "from", "to", "category", "source", "author", "sort", "now", "half_life")
+
+
+def request_digest(params: dict) -> str:
+    """What a cursor belongs to: the parameters that decide the ranking."""
+    identity = [(k, sorted(v) if isinstance(v, list) else [v]) for k, v in sorted(params.items())
+                if k in CURSOR_IDENTITY]
+    return hashlib.sha1(json.dumps(identity, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
+
+
+def encode_cursor(generation: int, start: int, digest: str) -> str:
+    """An opaque token for "the results after the first ``start``, as ranked by
+    index generation ``generation``" (Elasticsearch's search_after, by position)."""
+    raw = json.dumps([generation, start, digest]).encode("ascii")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(text: str, digest: str) -> tuple[int, int]:
+    """(generation, start) from a cursor of this same search."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        generation, start, made_for = json.loads(raw)
+        if not (isinstance(generation, int) and isinstance(start, int) and isinstance(made_for, str)):
+            raise ValueError
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidRequest("cursor", "cursor is not one this service gave out; use the cursor from the last page") from None
+    if made_for != digest:
+        raise InvalidRequest("cursor", "this cursor belongs to another search (q, filters or sort changed); "
+                                       "search again")
+    return generation, start

@@ -21,7 +21,8 @@ class InvalidParameter(falcon.HTTPBadRequest):
 
 
 def problem_type(status: int) -> str:
-    return {400: "/problems/invalid-parameter", 404: "/problems/not-found"}.get(status, "about:blank")
+    return {400: "/problems/invalid-parameter", 404: "/problems/not-found", 410: "/problems/cursor-expired"}.get(
+        status, "about:blank")
 
 
 def serialize_problem(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:

@@ -15,7 +15,8 @@ SORTS = ("relevance", "recent", "newest", "oldest")
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32       # more words cost more than they add
 MAX_SIZE = 50
-MAX_WINDOW = 1000          # deepest result a client may page to
+MAX_WINDOW = 1000          # deepest result a client may reach by page number
+MAX_DEEP = 100_000         # deepest result a cursor (or an export) may reach
 RERANK_DEPTH = 200         # relevance top-K that "recent" reranks
 DEFAULT_HALF_LIFE_DAYS = 7.0
 DEFAULT_BUDGET_SECONDS = 1.0
@@ -23,6 +24,10 @@ DEFAULT_CACHE_ENTRIES = 1024   # results a serving process keeps for repeated re
 FACET_KINDS = ("category", "source", "author", "date")
 KEYED_FACETS = frozenset({"category", "source", "author"})   # what facets=true asks for
 INTERVALS = ("day", "week", "month", "year", "auto")
+
+
+class StaleCursor(ValueError):
+    """A cursor made on an index generation that has since been replaced."""
 
 
 class InvalidRequest(ValueError):
@@ -50,6 +55,13 @@ class SearchRequest:
     collapse: bool = True               # fold near-identical stories from other outlets
     facets: frozenset[str] = frozenset()  # of FACET_KINDS
     interval: str = "auto"              # of the date facet: day, week, month, year, auto
+    offset: int | None = None           # from a cursor: results to skip (instead of page)
+    generation: int | None = None       # from a cursor: the index generation its ranking came from
+
+    @property
+    def start(self) -> int:
+        """How many results come before this page."""
+        return self.offset if self.offset is not None else (self.page - 1) * self.size
 
     @property
     def effective_sort(self) -> str:
@@ -68,8 +80,11 @@ def validate(request: SearchRequest) -> None:
         raise InvalidRequest("size", f"size must be between 1 and {MAX_SIZE}")
     if request.page < 1:
         raise InvalidRequest("page", "page must be 1 or more")
-    if (request.page - 1) * request.size >= MAX_WINDOW:
-        raise InvalidRequest("page", f"only the first {MAX_WINDOW} results can be paged through; narrow the query")
+    if request.offset is None and (request.page - 1) * request.size >= MAX_WINDOW:
+        raise InvalidRequest("page", f"only the first {MAX_WINDOW} results can be reached by page number; "
+                                     "follow the cursor of the previous page, or narrow the query")
+    if request.offset is not None and not 0 <= request.offset < MAX_DEEP:
+        raise InvalidRequest("cursor", f"a cursor reaches at most the first {MAX_DEEP:,} results")
     if request.date_from and request.date_to and request.date_from > request.date_to:
         raise InvalidRequest("from", "from is after to")
     if not request.facets <= set(FACET_KINDS):

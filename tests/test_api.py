@@ -328,3 +328,52 @@ def test_suggest_completes_the_last_word_from_headlines(client):
     assert client.simulate_get("/api/suggest", params={"q": "zzzq"}).json["suggestions"] == []
     assert client.simulate_get("/api/suggest", params={"q": "kes", "size": 99}).status_code == 400
     assert client.simulate_get("/api/suggest", params={"q": "kes", "x": 1}).status_code == 400
+
+
+def test_cursor_paging_lists_every_result_once_and_expires_with_its_index(tmp_path):
+    import time
+
+    from conftest import record, write_jsonl
+
+    from index.readers import read_paths, sample_path
+    from index.writer import Indexer
+
+    Indexer(tmp_path / "ix").ingest(read_paths([sample_path()]))
+    client = testing.TestClient(create_app(tmp_path / "ix"))
+    params = {"size": 7, "collapse": "false"}
+    body = client.simulate_get("/api/search", params=params).json
+    seen, cursor = [h["id"] for h in body["results"]], body["cursor"]
+    while cursor:
+        body = client.simulate_get("/api/search", params={**params, "cursor": cursor}).json
+        seen += [h["id"] for h in body["results"]]
+        cursor = body["cursor"]
+    export = client.simulate_get("/api/search/export", params={"format": "jsonl"}).text.splitlines()
+    assert seen == [json.loads(line)["id"] for line in export] and len(seen) == body["total"]
+    first = client.simulate_get("/api/search", params=params).json
+    assert client.simulate_get("/api/search", params={**params, "cursor": first["cursor"], "page": 2}).status_code == 400
+    other = client.simulate_get("/api/search", params={**params, "q": "bpjs", "cursor": first["cursor"]})
+    assert other.status_code == 400 and "another search" in other.json["detail"]
+    assert client.simulate_get("/api/search", params={"cursor": "!!"}).status_code == 400
+    assert client.simulate_get("/api/search", params={"size": 7}).json["cursor"] is None   # folded pages: no cursor
+    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "n.jsonl",
+                                                            [record(id="baru", title="Zebrakuda Langka Lahir")])]))
+    deadline = time.monotonic() + 10
+    while client.simulate_get("/api/search", params={"q": "zebrakuda"}).json["total"] == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    gone = client.simulate_get("/api/search", params={**params, "cursor": first["cursor"]})
+    assert gone.status_code == 410 and gone.headers["content-type"] == "application/problem+json"
+    assert "search again" in gone.json["detail"]
+
+
+@pytest.mark.corpus
+def test_a_cursor_reaches_past_the_page_window(corpus_index):
+    client = testing.TestClient(create_app(corpus_index))
+    assert client.simulate_get("/api/search", params={"page": 101, "size": 10}).status_code == 400
+    params = {"size": 50, "collapse": "false", "sort": "oldest"}
+    body = client.simulate_get("/api/search", params=params).json
+    reached = len(body["results"])
+    while reached < 1100:
+        body = client.simulate_get("/api/search", params={**params, "cursor": body["cursor"]}).json
+        reached += len(body["results"])
+    assert reached == 1100 and body["cursor"] and body["total"] > 1100
