@@ -36,3 +36,38 @@ def test_search_over_http_and_new_commits_become_visible(tmp_path):
         assert get_json(base + "/health")[2]["generation"] > generation
         _, _, article = get_json(base + "/api/articles/baru-1")
         assert article["title"].startswith("Zebra")
+
+
+def test_the_archive_endpoints_over_http(sample_index):
+    """Export, feed, autocomplete, cursor paging and related stories on a real
+    waitress server; odd values answer 4xx problems, never 500."""
+    import csv
+    import io
+    import urllib.error
+    import urllib.request
+
+    import feedparser
+
+    def fetch(path):
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as resp:
+                return resp.status, resp.headers.get("content-type"), resp.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers.get("content-type"), err.read().decode("utf-8")
+
+    with running_server(sample_index) as base:
+        status, ctype, text = fetch("/api/search/export?q=bpjs&format=csv")
+        assert status == 200 and ctype.startswith("text/csv") and len(list(csv.DictReader(io.StringIO(text)))) >= 3
+        status, ctype, text = fetch("/feed.atom?q=bpjs")
+        assert status == 200 and not feedparser.parse(text).bozo
+        status, _, body = get_json(base + "/api/suggest?q=kes")
+        assert status == 200 and "kesehatan" in body["suggestions"]
+        status, _, body = get_json(base + "/api/search?size=10&collapse=false")
+        status2, _, body2 = get_json(base + "/api/search?size=10&collapse=false&cursor=" + body["cursor"])
+        assert status2 == 200 and not {h["id"] for h in body["results"]} & {h["id"] for h in body2["results"]}
+        status, _, body = get_json(base + "/api/articles/berita-2019-0001/related?size=3")
+        assert status == 200 and len(body["results"]) <= 3 and "same_story" in body
+        for path in ("/api/search/export?format=pdf", "/feed.atom?page=2", "/api/suggest?size=0",
+                     "/api/search?cursor=%FF%FE", "/api/articles/berita-2019-0001/related?within_days=x"):
+            status, ctype, _ = fetch(path)
+            assert status == 400 and ctype == "application/problem+json", path
