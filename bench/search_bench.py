@@ -39,7 +39,8 @@ import tempfile
 import time
 import urllib.parse
 from contextlib import contextmanager
-from datetime import datetime, time as dtime
+from datetime import datetime
+from datetime import time as dtime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,7 +49,6 @@ from queries import BenchQuery, query_set  # noqa: E402
 
 from index.analysis import TOKEN_PATTERN  # noqa: E402
 from index.dates import WIB, parse_published  # noqa: E402
-
 
 # -- SQLite FTS5 baseline --------------------------------------------------------
 
@@ -218,7 +218,7 @@ def engine_latencies(index_dir: Path, queries: list[BenchQuery]) -> tuple[dict, 
     every term's postings from disk into the postings cache; the second is
     what a running service answers (its result cache stays off)."""
     from search.engine import SearchEngine, SearchRequest
-    from search.params import parse_date_bound
+    from search.http.params import parse_date_bound
 
     engine = SearchEngine.open(index_dir, background=False)
     requests = [SearchRequest(q=q.q, date_from=parse_date_bound("from", q.date_from),

@@ -11,13 +11,20 @@ from tqdm import tqdm
 from index.cli import cli, index_option
 from index.store import IndexMissing, resolve_index_dir
 
-from .api import json_dumps, result_envelope
 from .engine import EXPORT_LIMIT, SearchEngine
 from .export import EXPORT_FORMATS, export_lines
 from .highlight import plain_text
-from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_CACHE_ENTRIES, INTERVALS, MAX_SIZE, SORTS, InvalidRequest,
-                      SearchRequest)
-from .params import parse_date_bound
+from .http.params import parse_date_bound
+from .http.resources import json_dumps, result_envelope
+from .request import (
+    DEFAULT_BUDGET_SECONDS,
+    DEFAULT_CACHE_ENTRIES,
+    INTERVALS,
+    MAX_SIZE,
+    SORTS,
+    InvalidRequest,
+    SearchRequest,
+)
 
 
 @cli.command("search")
@@ -130,7 +137,7 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
               show_default=True, help="Seconds one search may spend before it answers with what it has (timed_out).")
 def serve_command(index_dir, host, port, threads, workers, cache_entries, budget_seconds):
     """Serve the search API and page with waitress."""
-    from .server import run_server
+    from .http.server import run_server
 
     directory = resolve_index_dir(index_dir)
     try:

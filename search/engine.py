@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 import threading
-from functools import partial
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -32,14 +32,25 @@ from .histogram import Bucket
 from .histogram import histogram as date_histogram
 from .manager import SearcherManager
 from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
-from .request import (DEFAULT_BUDGET_SECONDS, DEFAULT_HALF_LIFE_DAYS, MAX_DEEP, MAX_QUERY_CHARS, MAX_SIZE,
-                      MAX_WINDOW, RERANK_DEPTH, InvalidRequest, SearchRequest, StaleCursor, validate)
 from .related import MAX_WITHIN_DAYS, related_articles
-from .suggest import MAX_SUGGESTIONS, complete
+from .request import (
+    DEFAULT_BUDGET_SECONDS,
+    DEFAULT_HALF_LIFE_DAYS,
+    MAX_DEEP,
+    MAX_QUERY_CHARS,
+    MAX_SIZE,
+    MAX_WINDOW,
+    RERANK_DEPTH,
+    InvalidRequest,
+    SearchRequest,
+    StaleCursor,
+    validate,
+)
 from .rerank import collapse_near_duplicates, recency_rerank, title_fingerprint
-from .scoring import SCORE_DECIMALS, BM25F, Deadline, Evaluation, Scorer, lookup, top_scored
+from .scoring import BM25F, SCORE_DECIMALS, Deadline, Evaluation, Scorer, lookup, top_scored
 from .snapshot import Snapshot
 from .spelling import suggest_spelling
+from .suggest import MAX_SUGGESTIONS, complete
 
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 

@@ -1,6 +1,7 @@
 import pickle
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index.analysis import analyze, exact_analyzer, snowball_stem, stem, stemmed_analyzer
 from index.schema import build_schema

@@ -4,12 +4,13 @@ import json
 
 import pytest
 from falcon import testing
-from hypothesis import HealthCheck, given, settings, strategies as st
-from openapi_spec_validator import validate as validate_spec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_spec
 
-from search.api import create_app
-from search.openapi import openapi_document
+from search.http.app import create_app
+from search.http.openapi import openapi_document
 
 
 @pytest.fixture(scope="module")
@@ -163,11 +164,11 @@ def test_any_raw_query_string_never_500s(client, raw):
 def test_script_urls_never_become_links_and_pages_carry_security_headers(tmp_path):
     """A URL that slipped into an older index as javascript: is not linked;
     ids with a slash link to their article; HEAD mirrors GET."""
+    from conftest import record
     from whoosh import index as whoosh_index
 
-    from index.writer import Indexer, document_fields
     from index.readers import article_from_record
-    from conftest import record
+    from index.writer import Indexer, document_fields
 
     ixdir = tmp_path / "ix"
     Indexer(ixdir).ingest([article_from_record(record(id="ok", title="Zebra Lari"))])

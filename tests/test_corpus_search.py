@@ -6,7 +6,7 @@ import pytest
 from conftest import api_search
 from falcon import testing
 
-from search.api import create_app
+from search.http.app import create_app
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 

@@ -1,6 +1,7 @@
-from hypothesis import given, strategies as st
-from search import plan
+from hypothesis import given
+from hypothesis import strategies as st
 
+from search import plan
 from search.query import Group, Not, QueryCompiler, Word, parse_user_query
 
 

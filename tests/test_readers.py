@@ -3,8 +3,8 @@ import json
 
 from conftest import record, write_jsonl
 
-from index.readers import Problem, read_paths
 from index.model import Article
+from index.readers import Problem, read_paths
 
 
 def split(items):
@@ -80,7 +80,6 @@ def test_the_missing_id_rule_is_said_out_loud(tmp_path):
 
 
 def test_whole_file_problems_name_no_line_and_directories_skip_what_is_no_article(tmp_path):
-    from index.readers import Note
 
     directory = tmp_path / "dir"
     directory.mkdir()

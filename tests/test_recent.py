@@ -6,8 +6,8 @@ from falcon import testing
 
 from index.readers import read_paths
 from index.writer import Indexer
-from search.api import create_app
 from search.engine import SearchEngine
+from search.http.app import create_app
 
 FILLER = "Warga kota berbincang tentang cuaca dan harga kebutuhan pokok di pasar pagi ini."
 

@@ -18,14 +18,15 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
 from index.dates import to_utc_naive
 from search import plan
 from search.engine import SearchEngine, SearchRequest
-from search.params import parse_date_bound
+from search.http.params import parse_date_bound
 from search.scoring import Evaluation, WhooshBM25F, in_order_within, top_scored
 
 K = 10

@@ -6,8 +6,8 @@ import pytest
 from falcon import testing
 
 from index.dates import WIB
-from search.api import create_app
-from search.web import date_id, number_id, relative_id
+from search.http.app import create_app
+from search.http.pages import date_id, number_id, relative_id
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_unknown_and_foreign_parameters_are_named_not_ignored(client):
 
 
 def test_docs_page_is_an_api_reference_made_from_the_openapi_document(client):
-    from search.openapi import openapi_document
+    from search.http.openapi import openapi_document
 
     r = client.simulate_get("/docs")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")

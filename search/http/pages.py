@@ -22,9 +22,9 @@ from markupsafe import Markup
 from index.dates import WIB
 from index.model import normalise_key
 
-from .api import request_from_params
-from .engine import SearchEngine
-from .request import FACET_KINDS, InvalidRequest, SearchRequest
+from ..engine import SearchEngine
+from ..request import FACET_KINDS, InvalidRequest, SearchRequest
+from .resources import request_from_params
 
 PAGE_SIZE = 10
 FACET_KINDS_SET = frozenset(FACET_KINDS)   # the page shows every facet and the timeline
@@ -309,4 +309,4 @@ def add_pages(app: falcon.App, engine: SearchEngine) -> None:
     app.add_route("/cari", page)
     app.add_route("/docs", DocsResource(env))
     app.add_route("/artikel/{article_id:path}", ArticlePage(engine, env))
-    app.add_static_route("/static", str(Path(__file__).parent / "static"))
+    app.add_static_route("/static", str(Path(__file__).resolve().parent.parent / "static"))

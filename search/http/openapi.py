@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .request import DEFAULT_HALF_LIFE_DAYS, INTERVALS, MAX_DEEP, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
+from ..request import DEFAULT_HALF_LIFE_DAYS, INTERVALS, MAX_DEEP, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
 
 DATE_PARAM = {
     "type": "string",

@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 
 from index.dates import WIB
 
-from .request import KEYED_FACETS, InvalidRequest
+from ..request import KEYED_FACETS, InvalidRequest
 
 
 def parse_date_bound(param: str, text: str | None, end: bool = False) -> datetime | None:

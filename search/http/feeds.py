@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
-from .engine import SearchResult
-from .highlight import plain_text
+from ..engine import SearchResult
+from ..highlight import plain_text
 
 FEED_SIZE = 50
 

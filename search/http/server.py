@@ -20,7 +20,7 @@ from pathlib import Path
 
 from waitress import serve
 
-from .api import create_app
+from .app import create_app
 
 
 def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.socket:

@@ -1,0 +1,125 @@
+"""The WSGI app: resources and pages on their URLs, the middleware every
+response passes through, and problem+json for every error."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import falcon
+import falcon.media
+
+from ..engine import SearchEngine
+from ..suggest import vocabulary as suggestion_vocabulary
+from .pages import add_pages
+from .problems import handle_unexpected, serialize_problem
+from .resources import (
+    ArticleResource,
+    ExportResource,
+    FeedResource,
+    HealthResource,
+    OpenAPIResource,
+    RelatedResource,
+    SearchResource,
+    SuggestResource,
+    json_dumps,
+)
+
+try:
+    BERITA_VERSION = version("berita")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    BERITA_VERSION = "unknown"
+
+
+class RelatedPath:
+    """Routes /api/articles/{id}/related to the related resource: one path
+    template with a slash-friendly id cannot have a suffix in Falcon."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.path.startswith("/api/articles/") and req.path.endswith("/related"):
+            req.path = "/api/related/" + req.path[len("/api/articles/"):-len("/related")]
+
+
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
+                           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+class SecurityHeaders:
+    """Headers every response carries: no MIME sniffing; for HTML a
+    Content-Security-Policy without inline script, no framing, no referrer leak."""
+
+    def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        if (resp.content_type or "").startswith("text/html"):
+            resp.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            resp.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
+            resp.set_header("X-Frame-Options", "DENY")
+
+
+class HeadAsGet:
+    """HEAD mirrors GET on every route (Falcon sends no body for HEAD)."""
+
+    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params: dict) -> None:
+        if req.method == "HEAD" and resource is not None and not hasattr(resource, "on_head") \
+                and hasattr(resource, "on_get"):
+            resource.on_get(req, resp, **params)
+            resp.complete = True
+
+
+class ConditionalGet:
+    """ETag and Cache-Control for GET: an answer depends on the request and the
+    index generation (and this Berita's version), so the ETag is made from
+    those; a client that sends it back gets 304 without the search being run.
+    ``no-cache`` makes clients revalidate, so a new commit is seen at once.
+    /health describes the moment and is never cached."""
+
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
+
+    def _etag(self, req: falcon.Request) -> str:
+        digest = hashlib.sha1(f"{BERITA_VERSION} {req.relative_uri}".encode("utf-8")).hexdigest()[:16]
+        return f'W/"{self.engine.manager.generation}-{digest}"'
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.method not in ("GET", "HEAD") or req.path == "/health":
+            return
+        etag = self._etag(req)
+        if etag in (req.get_header("If-None-Match") or ""):
+            resp.status = falcon.HTTP_304
+            resp.etag = etag
+            resp.complete = True
+
+    def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
+        if req.method not in ("GET", "HEAD"):
+            return
+        if req.path == "/health" or not req_succeeded or not str(resp.status).startswith(("200", "304")):
+            resp.cache_control = ["no-store"]
+            return
+        resp.cache_control = ["no-cache"]
+        resp.etag = resp.etag or self._etag(req)
+
+
+def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engine_options) -> falcon.App:
+    """The WSGI app over one index (all state lives in the app and its engine).
+    ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
+    engine = engine or SearchEngine.open(index_dir, **engine_options)
+    engine.manager.add_warmer(suggestion_vocabulary)   # autocomplete never builds it on a request
+    app = falcon.App(cors_enable=False,
+                     middleware=[RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
+    handler = falcon.media.JSONHandler(dumps=json_dumps)
+    app.req_options.media_handlers.update({falcon.MEDIA_JSON: handler})
+    app.resp_options.media_handlers.update({falcon.MEDIA_JSON: handler})
+    app.req_options.keep_blank_qs_values = True
+    app.set_error_serializer(serialize_problem)
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_route("/api/search", SearchResource(engine))
+    app.add_route("/api/articles/{article_id:path}", ArticleResource(engine))
+    app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
+    app.add_route("/health", HealthResource(engine))
+    app.add_route("/feed.atom", FeedResource(engine))
+    app.add_route("/api/suggest", SuggestResource(engine))
+    app.add_route("/api/search/export", ExportResource(engine))
+    app.add_route("/openapi.json", OpenAPIResource())
+    add_pages(app, engine)
+    return app
