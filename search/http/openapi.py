@@ -21,6 +21,19 @@ def _param(name: str, description: str, schema: dict, repeat: bool = False) -> d
     return param
 
 
+def _search_filters(q_description: str) -> list[dict]:
+    """q and the filters, as /api/search, the export and the feed take them."""
+    return [
+        _param("q", q_description, {"type": "string", "maxLength": MAX_QUERY_CHARS}),
+        _param("from", "Earliest publication time.", DATE_PARAM),
+        _param("to", "Latest publication time.", DATE_PARAM),
+        _param("category", "Category (OR within, AND across keys); a section matches its subsections.",
+               {"type": "string"}, repeat=True),
+        _param("source", "Outlet (kompas matches Kompas.com).", {"type": "string"}, repeat=True),
+        _param("author", "Author.", {"type": "string"}, repeat=True),
+    ]
+
+
 def openapi_document() -> dict:
     problem = {"$ref": "#/components/responses/Problem"}
     return {
@@ -43,14 +56,7 @@ def openapi_document() -> dict:
                         "a source the index does not have is a 400 listing the known ones."
                     ),
                     "parameters": [
-                        _param("q", "The query. Empty: browse (sorted newest first).",
-                               {"type": "string", "maxLength": MAX_QUERY_CHARS}),
-                        _param("from", "Earliest publication time.", DATE_PARAM),
-                        _param("to", "Latest publication time.", DATE_PARAM),
-                        _param("category", "Category (OR within, AND across keys); a section matches its subsections.",
-                               {"type": "string"}, repeat=True),
-                        _param("source", "Outlet.", {"type": "string"}, repeat=True),
-                        _param("author", "Author.", {"type": "string"}, repeat=True),
+                        *_search_filters("The query. Empty: browse (sorted newest first)."),
                         _param("sort", "relevance (default with q), recent (relevance blended with freshness), "
                                        "newest (default without q), oldest.",
                                {"type": "string", "enum": ["", *SORTS],
@@ -102,12 +108,7 @@ def openapi_document() -> dict:
                                {"type": "boolean", "default": False}),
                         _param("limit", "At most this many rows.",
                                {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 100_000}),
-                        _param("q", "The query.", {"type": "string", "maxLength": MAX_QUERY_CHARS}),
-                        _param("from", "Earliest publication time.", DATE_PARAM),
-                        _param("to", "Latest publication time.", DATE_PARAM),
-                        _param("category", "Category.", {"type": "string"}, repeat=True),
-                        _param("source", "Outlet.", {"type": "string"}, repeat=True),
-                        _param("author", "Author.", {"type": "string"}, repeat=True),
+                        *_search_filters("The query."),
                         _param("sort", "As in /api/search.", {"type": "string", "enum": ["", *SORTS]}),
                     ],
                     "responses": {
@@ -147,12 +148,7 @@ def openapi_document() -> dict:
                     "description": "The 50 newest articles matching q and the filters (from, to, category, source, "
                                    "author, as in /api/search), as Atom 1.0: for alerts on a story.",
                     "parameters": [
-                        _param("q", "The query.", {"type": "string", "maxLength": MAX_QUERY_CHARS}),
-                        _param("from", "Earliest publication time.", DATE_PARAM),
-                        _param("to", "Latest publication time.", DATE_PARAM),
-                        _param("category", "Category.", {"type": "string"}, repeat=True),
-                        _param("source", "Outlet.", {"type": "string"}, repeat=True),
-                        _param("author", "Author.", {"type": "string"}, repeat=True),
+                        *_search_filters("The query."),
                     ],
                     "responses": {
                         "200": {"description": "Atom 1.0", "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
