@@ -14,6 +14,7 @@ from index.store import IndexMissing, resolve_index_dir
 from .engine import EXPORT_LIMIT, SearchEngine
 from .export import EXPORT_FORMATS, export_lines
 from .highlight import plain_text
+from .http.limits import parse_rate
 from .http.params import parse_date_bound
 from .http.resources import json_dumps, result_envelope
 from .request import (
@@ -135,11 +136,23 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
               show_default=True, help="Results kept per worker for repeated requests (0: off); emptied by each commit.")
 @click.option("--budget", "budget_seconds", type=click.FloatRange(0.05, 60), default=DEFAULT_BUDGET_SECONDS,
               show_default=True, help="Seconds one search may spend before it answers with what it has (timed_out).")
-def serve_command(index_dir, host, port, threads, workers, cache_entries, budget_seconds):
+@click.option("--rate-limit", metavar="RATE", help="Requests per client address, like 20/s or 600/m (off unless given).")
+@click.option("--burst", type=click.IntRange(1), help="Requests a client may make at once (default: twice the rate).")
+@click.option("--trusted-proxy", multiple=True, metavar="ADDRESS",
+              help="A proxy whose X-Forwarded-For names the client (repeatable).")
+def serve_command(index_dir, host, port, threads, workers, cache_entries, budget_seconds, rate_limit, burst,
+                  trusted_proxy):
     """Serve the search API and page with waitress."""
     from .http.server import run_server
 
     directory = resolve_index_dir(index_dir)
+    options: dict = {"cache_entries": cache_entries, "budget_seconds": budget_seconds}
+    if rate_limit:
+        try:
+            rate = parse_rate(rate_limit)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--rate-limit") from None
+        options["rate_limit"] = (rate, burst or max(1, round(2 * rate)), list(trusted_proxy))
     try:
         engine = SearchEngine.open(directory, background=False)  # fail fast, before binding
     except IndexMissing as exc:
@@ -156,7 +169,7 @@ def serve_command(index_dir, host, port, threads, workers, cache_entries, budget
 
     try:
         run_server(directory, host=host, port=port, threads=threads, workers=workers, ready=ready,
-                   engine_options={"cache_entries": cache_entries, "budget_seconds": budget_seconds})
+                   engine_options=options)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise

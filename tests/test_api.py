@@ -378,3 +378,32 @@ def test_a_cursor_reaches_past_the_page_window(corpus_index):
         body = client.simulate_get("/api/search", params={**params, "cursor": body["cursor"]}).json
         reached += len(body["results"])
     assert reached == 1100 and body["cursor"] and body["total"] > 1100
+
+
+def test_overlong_query_strings_are_414_and_rates_are_limited_per_client(sample_index):
+    from search.http.limits import RateLimiter, parse_rate
+
+    client = testing.TestClient(create_app(sample_index))
+    long_q = client.simulate_get("/api/search", query_string="q=" + "a" * 5000)
+    assert long_q.status_code == 414 and long_q.headers["content-type"] == "application/problem+json"
+    now = [0.0]
+    limited = testing.TestClient(create_app(sample_index, rate_limit=RateLimiter(parse_rate("2/s"), 3,
+                                                                                 frozenset({"10.0.0.1"}),
+                                                                                 clock=lambda: now[0])))
+    codes = [limited.simulate_get("/api/search", params={"q": "bpjs"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    refused = limited.simulate_get("/api/search")
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert refused.headers["content-type"] == "application/problem+json"
+    now[0] += 1.0                      # two tokens back a second later
+    assert [limited.simulate_get("/health").status_code for _ in range(3)] == [200, 200, 429]
+    # Another address has its own bucket; X-Forwarded-For counts only from a trusted proxy.
+    assert limited.simulate_get("/health", remote_addr="192.0.2.7").status_code == 200
+    spoofed = [limited.simulate_get("/health", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
+               for i in range(2)]
+    assert spoofed == [429, 429]
+    proxied = [limited.simulate_get("/health", remote_addr="10.0.0.1", headers={"X-Forwarded-For": f"198.51.100.{i}"}
+                                    ).status_code for i in range(3)]
+    assert proxied == [200, 200, 200]
+    with pytest.raises(ValueError):
+        parse_rate("fast")

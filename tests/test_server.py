@@ -71,3 +71,19 @@ def test_the_archive_endpoints_over_http(sample_index):
                      "/api/search?cursor=%FF%FE", "/api/articles/berita-2019-0001/related?within_days=x"):
             status, ctype, _ = fetch(path)
             assert status == 400 and ctype == "application/problem+json", path
+
+
+def test_serve_rate_limit_answers_429_with_retry_after(sample_index):
+    import urllib.error
+    import urllib.request
+
+    with running_server(sample_index, 1, "--rate-limit", "1/s", "--burst", "2") as base:
+        codes = []
+        for _ in range(3):
+            try:
+                with urllib.request.urlopen(base + "/api/search?q=bpjs", timeout=10) as resp:
+                    codes.append(resp.status)
+            except urllib.error.HTTPError as err:
+                codes.append(err.code)
+                retry = err.headers.get("Retry-After")
+        assert codes == [200, 200, 429] and retry == "1"

@@ -12,6 +12,7 @@ import falcon.media
 
 from ..engine import SearchEngine
 from ..suggest import vocabulary as suggestion_vocabulary
+from .limits import RateLimiter, RequestLimits
 from .pages import add_pages
 from .problems import handle_unexpected, serialize_problem
 from .resources import (
@@ -100,13 +101,15 @@ class ConditionalGet:
         resp.etag = resp.etag or self._etag(req)
 
 
-def create_app(index_dir: str | Path, engine: SearchEngine | None = None, **engine_options) -> falcon.App:
+def create_app(index_dir: str | Path, engine: SearchEngine | None = None, rate_limit: RateLimiter | None = None,
+               **engine_options) -> falcon.App:
     """The WSGI app over one index (all state lives in the app and its engine).
     ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
     engine.manager.add_warmer(suggestion_vocabulary)   # autocomplete never builds it on a request
+    first = [RequestLimits(), rate_limit] if rate_limit else [RequestLimits()]
     app = falcon.App(cors_enable=False,
-                     middleware=[RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
+                     middleware=[*first, RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
     handler = falcon.media.JSONHandler(dumps=json_dumps)
     app.req_options.media_handlers.update({falcon.MEDIA_JSON: handler})
     app.resp_options.media_handlers.update({falcon.MEDIA_JSON: handler})

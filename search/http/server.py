@@ -21,6 +21,7 @@ from pathlib import Path
 from waitress import serve
 
 from .app import create_app
+from .limits import RateLimiter
 
 
 def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.socket:
@@ -36,7 +37,13 @@ def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.sock
 
 
 def _serve(index_dir: str, sock: socket.socket, threads: int, engine_options: dict) -> None:
-    serve(create_app(index_dir, **engine_options), sockets=[sock], threads=threads, ident="berita", _quiet=True)
+    """Serve one process. ``engine_options`` may hold ``rate_limit``: (requests
+    a second, burst, trusted proxies), for a limiter made in this process."""
+    options = dict(engine_options)
+    limit = options.pop("rate_limit", None)
+    limiter = RateLimiter(limit[0], limit[1], frozenset(limit[2])) if limit else None
+    serve(create_app(index_dir, rate_limit=limiter, **options), sockets=[sock], threads=threads, ident="berita",
+          _quiet=True)
 
 
 def _exit_with_parent(parent: int) -> None:
