@@ -66,6 +66,14 @@ def wait_for(driver, css):
     return WebDriverWait(driver, 15).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def wait_for_url(driver, part):
+    """Until the browser has navigated to a URL containing ``part`` (an element
+    of the page being left may still match a CSS wait)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 15).until(lambda d: part in d.current_url)
+
+
 def search_for(driver, base_url, text):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -75,6 +83,7 @@ def search_for(driver, base_url, text):
     box.clear()
     box.send_keys(text)
     box.send_keys(Keys.ENTER)
+    wait_for_url(driver, "/cari?")
     wait_for(driver, "p.stats")
     return driver.find_elements(By.CSS_SELECTOR, "li.hit")
 
@@ -181,6 +190,7 @@ def test_the_timeline_narrows_to_a_bar_when_clicked(driver, base_url):
     busiest = max(range(len(bars)), key=lambda i: float(bars[i].find_element(By.TAG_NAME, "rect").get_attribute("height")))
     expected = int(titles[busiest].rsplit(": ", 1)[1].split()[0].replace(".", ""))
     driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", bars[busiest])
+    wait_for_url(driver, "from=")
     wait_for(driver, "p.stats")
     assert "from=" in driver.current_url and "to=" in driver.current_url
     assert driver.find_element(By.CSS_SELECTOR, "p.stats").text.startswith(f"{expected} hasil")
@@ -200,5 +210,5 @@ def test_the_search_box_suggests_completions_by_keyboard(driver, base_url):
     box.send_keys(Keys.ARROW_DOWN)
     assert box.get_attribute("aria-activedescendant") == "saran-0"
     box.send_keys(Keys.ENTER)
+    wait_for_url(driver, "q=harga+beras")
     wait_for(driver, "p.stats")
-    assert "q=harga+beras" in driver.current_url
