@@ -42,6 +42,7 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)   # records skipped
     notes: list[Note] = field(default_factory=list)         # said, but nothing lost
     duplicates: list[str] = field(default_factory=list)     # ids met more than once (the later record won)
+    outcomes: dict[str, str] = field(default_factory=dict)  # id -> added, updated or unchanged
 
     @property
     def seen(self) -> int:
@@ -145,6 +146,7 @@ class Indexer:
                 docnum = searcher.document_number(id=article.id) if digests is not None else None
                 if docnum is not None and digests[docnum] == article.digest:
                     report.unchanged += 1
+                    report.outcomes[article.id] = "unchanged"
                 else:
                     changed.append((article, docnum))
         if not changed:
@@ -157,6 +159,7 @@ class Indexer:
                     report.updated += 1
                 else:
                     report.added += 1
+                report.outcomes[article.id] = "updated" if docnum is not None else "added"
                 writer.add_document(**document_fields(article))
             writer.commit()
         except BaseException:

@@ -14,6 +14,7 @@ from index.store import IndexMissing, resolve_index_dir
 from .engine import EXPORT_LIMIT, SearchEngine
 from .export import EXPORT_FORMATS, export_lines
 from .highlight import plain_text
+from .keys import KeyError_, add_key, list_keys, revoke_key
 from .http.limits import parse_rate
 from .http.params import parse_date_bound
 from .http.resources import json_dumps, result_envelope
@@ -175,6 +176,47 @@ def serve_command(index_dir, host, port, threads, workers, cache_entries, budget
             raise
         click.echo(f"error: port {port} on {host} is in use; pass another --port", err=True)
         sys.exit(2)
+
+
+@cli.group("keys")
+def keys_group() -> None:
+    """Write keys for the HTTP write API (stored hashed beside the index)."""
+
+
+@keys_group.command("add")
+@click.argument("name")
+@index_option
+def keys_add(name, index_dir) -> None:
+    """Make a key; prints the key alone on stdout (keep it: it is not stored)."""
+    directory = resolve_index_dir(index_dir)
+    if not directory.exists():
+        raise click.ClickException(f"no index at {directory} (run 'berita index PATH' first)")
+    try:
+        secret = add_key(directory, name)
+    except KeyError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"key {name!r} made for {directory}; it is shown only now", err=True)
+    click.echo(secret)
+
+
+@keys_group.command("list")
+@index_option
+def keys_list(index_dir) -> None:
+    """Names and creation times of the keys."""
+    for name, created in list_keys(resolve_index_dir(index_dir)):
+        click.echo(f"{name}\t{created}")
+
+
+@keys_group.command("revoke")
+@click.argument("name")
+@index_option
+def keys_revoke(name, index_dir) -> None:
+    """Remove a key: requests made with it are refused from now on."""
+    try:
+        revoke_key(resolve_index_dir(index_dir), name)
+    except KeyError_ as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"revoked {name!r}", err=True)
 
 
 def main() -> None:

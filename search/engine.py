@@ -12,6 +12,7 @@ page of hits reads stored articles.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -398,6 +399,7 @@ class SearchEngine:
         with self.manager.acquire() as snap:
             return {
                 "status": "ok",
+                "pid": os.getpid(),
                 "documents": snap.live_count,
                 "generation": snap.generation,
                 "last_commit": self.manager.last_commit_time(),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import falcon
 
 MAX_QUERY_STRING = 4096
-MAX_BODY = 1024 * 1024
+MAX_BODY = 16 * 1024 * 1024   # a bulk publish; one article is at most 2 MiB
 MAX_CLIENTS = 10_000          # buckets kept; the longest idle go first
 RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
 

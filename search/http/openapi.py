@@ -188,6 +188,44 @@ def openapi_document() -> dict:
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Article"}}}},
                         "404": problem,
                     },
+                },
+                "put": {
+                    "operationId": "putArticle",
+                    "summary": "Publish or correct one article (the path id wins)",
+                    "description": "The fields of a berita index JSON Lines record. Answered after the commit: "
+                                   "201 when added, 200 when updated or unchanged; searchable within a second.",
+                    "security": [{"writeKey": []}],
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "responses": {
+                        "200": {"description": "Updated or unchanged",
+                                "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "201": {"description": "Added", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "400": problem, "401": problem, "413": problem, "503": problem,
+                    },
+                },
+                "delete": {
+                    "operationId": "deleteArticle",
+                    "summary": "Take one article down",
+                    "security": [{"writeKey": []}],
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {"204": {"description": "Deleted"}, "401": problem, "404": problem, "503": problem},
+                },
+            },
+            "/api/articles": {
+                "post": {
+                    "operationId": "bulkArticles",
+                    "summary": "Publish many articles (JSON Lines or a JSON array, up to 10,000 and 16 MiB)",
+                    "description": "Answered record by record after one commit: added, updated, unchanged, or failed "
+                                   "with the reason and line; one bad record never blocks the others.",
+                    "security": [{"writeKey": []}],
+                    "requestBody": {"required": True, "content": {
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {"description": "Per record", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "400": problem, "401": problem, "413": problem, "503": problem,
+                    },
                 }
             },
             "/health": {
@@ -216,6 +254,8 @@ def openapi_document() -> dict:
                     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 }
             },
+            "securitySchemes": {"writeKey": {"type": "http", "scheme": "bearer",
+                                             "description": "A key from 'berita keys add NAME'."}},
             "schemas": {
                 "Problem": {
                     "type": "object",
@@ -337,6 +377,7 @@ def openapi_document() -> dict:
                     "required": ["status", "documents", "generation", "warnings"],
                     "properties": {
                         "status": {"type": "string"},
+                        "pid": {"type": "integer", "description": "The worker process that answered."},
                         "documents": {"type": "integer"},
                         "generation": {"type": "integer"},
                         "last_commit": {"type": ["string", "null"], "format": "date-time"},

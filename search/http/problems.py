@@ -22,7 +22,8 @@ class InvalidParameter(falcon.HTTPBadRequest):
 
 def problem_type(status: int) -> str:
     return {400: "/problems/invalid-parameter", 404: "/problems/not-found", 410: "/problems/cursor-expired",
-            413: "/problems/body-too-large", 414: "/problems/query-too-long", 429: "/problems/rate-limited"}.get(
+            401: "/problems/write-key-required", 413: "/problems/body-too-large", 414: "/problems/query-too-long",
+            429: "/problems/rate-limited", 503: "/problems/index-busy"}.get(
         status, "about:blank")
 
 

@@ -31,6 +31,7 @@ from .params import (
     request_digest,
 )
 from .problems import InvalidParameter
+from .writes import ArticleWrites, WriteGuard
 
 
 def _json_default(value):
@@ -140,8 +141,11 @@ class SearchResource:
         resp.media = envelope
 
 
-class ArticleResource:
-    def __init__(self, engine: SearchEngine):
+class ArticleResource(ArticleWrites):
+    """GET (and, with a write key, PUT and DELETE) one article."""
+
+    def __init__(self, engine: SearchEngine, guard: WriteGuard):
+        super().__init__(engine.manager.index_dir, guard)
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:

@@ -1,0 +1,150 @@
+"""The write API over a real server: keys, upserts, bulk, deletes, durability."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+from conftest import record
+from server import get_json, running_server
+
+from search.cli import cli
+
+
+def call(base, method, path, body=None, key=None, content_type="application/json"):
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode("utf-8")
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    if key:
+        req.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(req, timeout=20) as resp:
+            text = resp.read()
+            return resp.status, resp.headers, json.loads(text) if text else None
+    except urllib.error.HTTPError as err:
+        text = err.read()
+        return err.code, err.headers, json.loads(text) if text else None
+
+
+@pytest.fixture
+def index_copy(tmp_path, sample_index):
+    target = tmp_path / "ix"
+    shutil.copytree(sample_index, target)
+    return target
+
+
+def test_keys_are_made_listed_and_revoked_and_writes_need_one(index_copy):
+    runner = CliRunner()
+    with running_server(index_copy) as base:
+        status, headers, body = call(base, "PUT", "/api/articles/w-1", record(id="x"))
+        assert status == 401 and "no write key exists" in body["detail"]
+        made = runner.invoke(cli, ["keys", "add", "redaksi", "--index", str(index_copy)])
+        assert made.exit_code == 0
+        key = made.stdout.strip().splitlines()[-1]
+        assert key.startswith("brt_") and key not in (index_copy / "keys.json").read_text()
+        listed = runner.invoke(cli, ["keys", "list", "--index", str(index_copy)])
+        assert listed.output.startswith("redaksi\t")
+        status, headers, body = call(base, "PUT", "/api/articles/w-1", record(id="x"), key="brt_wrong")
+        assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer")
+        assert headers["Content-Type"] == "application/problem+json"
+        status, _, body = call(base, "PUT", "/api/articles/w-1", record(id="ignored", title="Zebrakuda Terbit"), key=key)
+        assert status == 201 and body["id"] == "w-1" and body["result"] == "added"   # the path id wins
+        status, _, body = call(base, "PUT", "/api/articles/w-1", record(id="w-1", title="Zebrakuda Terbit"), key=key)
+        assert status == 200 and body["result"] == "unchanged"
+        assert runner.invoke(cli, ["keys", "revoke", "redaksi", "--index", str(index_copy)]).exit_code == 0
+        status, _, _ = call(base, "DELETE", "/api/articles/w-1", key=key)
+        assert status == 401
+
+
+def test_publish_update_bulk_and_delete_are_searchable_within_a_second(index_copy):
+    key = CliRunner().invoke(cli, ["keys", "add", "cms", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
+    with running_server(index_copy, 2) as base:
+        started = time.monotonic()
+        status, _, _ = call(base, "PUT", "/api/articles/pub-1", record(title="Zebrakuda Lahir di Ragunan"), key=key)
+        assert status == 201
+        seen = 0
+        while seen < 4:   # both worker processes answer with it
+            assert time.monotonic() - started < 3, "not visible within the bound"
+            seen += get_json(base + "/api/search?q=zebrakuda")[2]["total"] == 1
+        assert time.monotonic() - started < 2
+        status, _, body = call(base, "PUT", "/api/articles/pub-1", record(title="Zebrakuda Kedua Lahir"), key=key)
+        assert status == 200 and body["result"] == "updated"
+        lines = "\n".join([json.dumps(record(id="b-1", title="Satu")), "{broken",
+                           json.dumps(record(id="b-2", title="Dua", published="0001-01-01")),
+                           json.dumps(record(id="b-3", title="Tiga"))]).encode("utf-8")
+        status, _, body = call(base, "POST", "/api/articles", lines, key=key, content_type="application/x-ndjson")
+        assert status == 200 and body["added"] == 2 and body["failed"] == 2
+        failed = {r["line"]: r["error"] for r in body["results"] if r["result"] == "failed"}
+        assert set(failed) == {2, 3} and "1900" in failed[3]
+        status, _, body = call(base, "POST", "/api/articles", [record(id="b-1", title="Satu")], key=key)
+        assert status == 200 and body["unchanged"] == 1
+        assert call(base, "DELETE", "/api/articles/b-3", key=key)[0] == 204
+        assert call(base, "DELETE", "/api/articles/b-3", key=key)[0] == 404
+        assert call(base, "PUT", "/api/articles/bad", ["not", "an", "object"], key=key)[0] == 400
+
+
+def test_a_killed_server_loses_no_acknowledged_write(index_copy):
+    """Publishes stream in from 4 threads; the server is killed with SIGKILL
+    mid-stream; every article that got a 2xx is in the index afterwards."""
+    key = CliRunner().invoke(cli, ["keys", "add", "cms", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
+    acknowledged: list[str] = []
+    with running_server(index_copy) as base:
+        pid = int(get_json(base + "/health")[2].get("pid", 0)) or None
+        stop = threading.Event()
+
+        def publish(worker: int) -> None:
+            for n in range(200):
+                if stop.is_set():
+                    return
+                article_id = f"k-{worker}-{n}"
+                try:
+                    status, _, _ = call(base, "PUT", f"/api/articles/{article_id}", record(title=f"Kilat {n}"), key=key)
+                except OSError:
+                    return
+                if status in (200, 201):
+                    acknowledged.append(article_id)
+
+        threads = [threading.Thread(target=publish, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert len(acknowledged) >= 20
+    out = subprocess.run([sys.executable, "-m", "search", "search", "--index", str(index_copy), "--all",
+                          "--format", "jsonl"], capture_output=True, text=True, timeout=60)
+    present = {json.loads(line)["id"] for line in out.stdout.splitlines()}
+    assert set(acknowledged) <= present
+
+
+def test_a_write_while_another_process_holds_the_index_is_a_503(index_copy):
+    from whoosh import index as whoosh_index
+
+    key = CliRunner().invoke(cli, ["keys", "add", "cms", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
+    with running_server(index_copy) as base:
+        ix = whoosh_index.open_dir(str(index_copy))
+        writer = ix.writer()   # as a long `berita index` run would
+        try:
+            started = time.monotonic()
+            status, headers, body = call(base, "PUT", "/api/articles/late", record(), key=key)
+            assert status == 503 and headers["Retry-After"] and "another writer" in body["detail"]
+            assert time.monotonic() - started < 10   # a bounded wait, never a hang
+        finally:
+            writer.cancel()
+            ix.close()
+        assert call(base, "PUT", "/api/articles/late", record(), key=key)[0] == 201
