@@ -141,13 +141,15 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
 @click.option("--burst", type=click.IntRange(1), help="Requests a client may make at once (default: twice the rate).")
 @click.option("--trusted-proxy", multiple=True, metavar="ADDRESS",
               help="A proxy whose X-Forwarded-For names the client (repeatable).")
+@click.option("--require-read-key", is_flag=True, help="Reads need a key too (berita keys add NAME).")
 def serve_command(index_dir, host, port, threads, workers, cache_entries, budget_seconds, rate_limit, burst,
-                  trusted_proxy):
+                  trusted_proxy, require_read_key):
     """Serve the search API and page with waitress."""
     from .http.server import run_server
 
     directory = resolve_index_dir(index_dir)
-    options: dict = {"cache_entries": cache_entries, "budget_seconds": budget_seconds}
+    options: dict = {"cache_entries": cache_entries, "budget_seconds": budget_seconds,
+                     "require_read_key": require_read_key}
     if rate_limit:
         try:
             rate = parse_rate(rate_limit)

@@ -148,3 +148,12 @@ def test_a_write_while_another_process_holds_the_index_is_a_503(index_copy):
             writer.cancel()
             ix.close()
         assert call(base, "PUT", "/api/articles/late", record(), key=key)[0] == 201
+
+
+def test_require_read_key_closes_reads_but_health(index_copy):
+    key = CliRunner().invoke(cli, ["keys", "add", "pembaca", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
+    with running_server(index_copy, 1, "--require-read-key") as base:
+        assert call(base, "GET", "/api/search?q=bpjs")[0] == 401
+        status, _, body = call(base, "GET", "/api/search?q=bpjs", key=key)
+        assert status == 200 and body["total"] > 0
+        assert call(base, "GET", "/health")[0] == 200

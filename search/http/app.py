@@ -26,7 +26,7 @@ from .resources import (
     SuggestResource,
     json_dumps,
 )
-from .writes import BulkResource, WriteGuard
+from .writes import BulkResource, ReadKeys, WriteGuard
 
 try:
     BERITA_VERSION = version("berita")
@@ -103,12 +103,15 @@ class ConditionalGet:
 
 
 def create_app(index_dir: str | Path, engine: SearchEngine | None = None, rate_limit: RateLimiter | None = None,
-               **engine_options) -> falcon.App:
+               require_read_key: bool = False, **engine_options) -> falcon.App:
     """The WSGI app over one index (all state lives in the app and its engine).
     ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
     engine.manager.add_warmer(suggestion_vocabulary)   # autocomplete never builds it on a request
+    guard = WriteGuard(engine.manager.index_dir)
     first = [RequestLimits(), rate_limit] if rate_limit else [RequestLimits()]
+    if require_read_key:
+        first.append(ReadKeys(guard))
     app = falcon.App(cors_enable=False,
                      middleware=[*first, RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
     handler = falcon.media.JSONHandler(dumps=json_dumps)
@@ -118,7 +121,6 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, rate_l
     app.set_error_serializer(serialize_problem)
     app.add_error_handler(Exception, handle_unexpected)
     app.add_route("/api/search", SearchResource(engine))
-    guard = WriteGuard(engine.manager.index_dir)
     app.add_route("/api/articles", BulkResource(engine.manager.index_dir, guard))
     app.add_route("/api/articles/{article_id:path}", ArticleResource(engine, guard))
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))

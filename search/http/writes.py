@@ -59,6 +59,19 @@ class WriteGuard:
         return owner
 
 
+class ReadKeys:
+    """``serve --require-read-key``: every request but /health and /static
+    needs a key too (the same keys as writes)."""
+
+    def __init__(self, guard: WriteGuard):
+        self.guard = guard
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.path == "/health" or req.path.startswith("/static/"):
+            return
+        self.guard.require(req)
+
+
 def _unauthorized(detail: str) -> falcon.HTTPUnauthorized:
     return falcon.HTTPUnauthorized(title="Write key required", description=detail, challenges=['Bearer realm="berita"'])
 
