@@ -14,10 +14,10 @@ from index.store import IndexMissing, resolve_index_dir
 from .engine import EXPORT_LIMIT, SearchEngine
 from .export import EXPORT_FORMATS, export_lines
 from .highlight import plain_text
-from .keys import KeyError_, add_key, list_keys, revoke_key
 from .http.limits import parse_rate
 from .http.params import parse_date_bound
 from .http.resources import json_dumps, result_envelope
+from .keys import KeyError_, add_key, list_keys, revoke_key
 from .request import (
     DEFAULT_BUDGET_SECONDS,
     DEFAULT_CACHE_ENTRIES,

@@ -407,3 +407,14 @@ def test_overlong_query_strings_are_414_and_rates_are_limited_per_client(sample_
     assert proxied == [200, 200, 200]
     with pytest.raises(ValueError):
         parse_rate("fast")
+
+
+def test_a_request_with_a_key_counts_against_its_key_not_its_address(sample_index):
+    from search.http.limits import RateLimiter
+
+    limited = testing.TestClient(create_app(sample_index, rate_limit=RateLimiter(1.0, 1, clock=lambda: 0.0)))
+    assert limited.simulate_get("/health").status_code == 200
+    assert limited.simulate_get("/health").status_code == 429            # the address's bucket is empty
+    keyed = [limited.simulate_get("/health", headers={"Authorization": "Bearer brt_a"}).status_code for _ in range(2)]
+    assert keyed == [200, 429]                                            # the key has its own
+    assert limited.simulate_get("/health", headers={"Authorization": "Bearer brt_b"}).status_code == 200

@@ -157,3 +157,22 @@ def test_require_read_key_closes_reads_but_health(index_copy):
         status, _, body = call(base, "GET", "/api/search?q=bpjs", key=key)
         assert status == 200 and body["total"] > 0
         assert call(base, "GET", "/health")[0] == 200
+
+
+def test_concurrent_publishes_share_commits(index_copy):
+    """16 publishers at once on one worker: far fewer than 16 commits (group commit)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = CliRunner().invoke(cli, ["keys", "add", "cms", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
+    with running_server(index_copy, 1, "--threads", "16") as base:
+        before = get_json(base + "/health")[2]["generation"]
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(lambda n: call(base, "PUT", f"/api/articles/g-{n}", record(title=f"Grup {n}"),
+                                                    key=key)[0], range(16)))
+        assert statuses == [201] * 16
+        deadline = time.monotonic() + 5
+        while get_json(base + "/api/search?q=grup")[2]["total"] < 16:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        commits = get_json(base + "/health")[2]["generation"] - before
+        assert 1 <= commits <= 8, commits

@@ -26,7 +26,7 @@ from .resources import (
     SuggestResource,
     json_dumps,
 )
-from .writes import BulkResource, ReadKeys, WriteGuard
+from .writes import BulkResource, Committer, ReadKeys, WriteGuard
 
 try:
     BERITA_VERSION = version("berita")
@@ -121,8 +121,9 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, rate_l
     app.set_error_serializer(serialize_problem)
     app.add_error_handler(Exception, handle_unexpected)
     app.add_route("/api/search", SearchResource(engine))
-    app.add_route("/api/articles", BulkResource(engine.manager.index_dir, guard))
-    app.add_route("/api/articles/{article_id:path}", ArticleResource(engine, guard))
+    committer = Committer(engine.manager.index_dir)
+    app.add_route("/api/articles", BulkResource(committer, guard))
+    app.add_route("/api/articles/{article_id:path}", ArticleResource(engine, committer, guard))
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
     app.add_route("/health", HealthResource(engine))
     app.add_route("/feed.atom", FeedResource(engine))

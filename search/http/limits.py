@@ -4,12 +4,14 @@ A query string over ``MAX_QUERY_STRING`` bytes is a 414, a body over
 ``MAX_BODY`` a 413. With a rate limit configured (``serve --rate-limit 20/s
 --burst 40``), each client address has a token bucket; an empty bucket is a
 429 with ``Retry-After``. ``X-Forwarded-For`` names the client only when the
-request comes from a trusted proxy. Buckets live in each worker process, so
+request comes from a trusted proxy; a request with a key counts against its
+key instead (so a CMS publishing from one address has a budget of its own). Buckets live in each worker process, so
 with N workers a client may get up to N times the rate.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import threading
@@ -63,6 +65,11 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def client(self, req: falcon.Request) -> str:
+        """Who a request counts against: its key, when it sends one (the
+        newsroom's CMS has its own budget), else its address."""
+        scheme, _, token = (req.get_header("Authorization") or "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return "key:" + hashlib.sha256(token.strip().encode("utf-8")).hexdigest()[:16]
         forwarded = req.get_header("X-Forwarded-For")
         if forwarded and req.remote_addr in self.trusted:
             return forwarded.split(",")[0].strip()

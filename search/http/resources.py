@@ -31,7 +31,7 @@ from .params import (
     request_digest,
 )
 from .problems import InvalidParameter
-from .writes import ArticleWrites, WriteGuard
+from .writes import ArticleWrites, Committer, WriteGuard
 
 
 def _json_default(value):
@@ -144,8 +144,8 @@ class SearchResource:
 class ArticleResource(ArticleWrites):
     """GET (and, with a write key, PUT and DELETE) one article."""
 
-    def __init__(self, engine: SearchEngine, guard: WriteGuard):
-        super().__init__(engine.manager.index_dir, guard)
+    def __init__(self, engine: SearchEngine, committer: Committer, guard: WriteGuard):
+        super().__init__(committer, guard)
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:

@@ -7,13 +7,18 @@ A 2xx is sent only after the change is committed to the index (each request
 is one Whoosh commit), so nothing acknowledged is lost when the process dies.
 One writer at a time holds the index: a request that cannot get it within
 ``LOCK_WAIT`` seconds (a long ``berita index`` run) gets 503 with Retry-After.
+Concurrent writes in one process share commits (:class:`Committer`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import queue
+import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import falcon
@@ -76,6 +81,68 @@ def _unauthorized(detail: str) -> falcon.HTTPUnauthorized:
     return falcon.HTTPUnauthorized(title="Write key required", description=detail, challenges=['Bearer realm="berita"'])
 
 
+class Committer:
+    """Group commit: concurrent writes in this process go to one thread, which
+    takes everything waiting (after ``GATHER`` seconds) and commits it together,
+    consecutive upserts as one Whoosh commit and consecutive deletes as another,
+    in arrival order. Each request waits for its own commit before its 2xx."""
+
+    GATHER = 0.005
+    MAX_GROUP = 10_000
+
+    def __init__(self, index_dir):
+        self.index_dir = index_dir
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+        self.commits = 0
+
+    def upsert(self, articles: list) -> dict[str, str]:
+        """id -> added/updated/unchanged, once committed."""
+        return self._submit("upsert", articles)
+
+    def delete(self, article_id: str) -> bool:
+        return self._submit("delete", article_id)
+
+    def _submit(self, kind: str, payload):
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="berita-commit", daemon=True)
+                self._thread.start()
+        done: Future = Future()
+        self._queue.put((kind, payload, done))
+        return done.result(timeout=LOCK_WAIT + 60)
+
+    def _run(self) -> None:
+        while True:
+            group = [self._queue.get()]
+            time.sleep(self.GATHER)
+            while len(group) < self.MAX_GROUP:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            for kind, run in itertools.groupby(group, key=lambda op: op[0]):
+                self._commit(kind, list(run))
+
+    def _commit(self, kind: str, ops: list) -> None:
+        try:
+            if kind == "upsert":
+                articles = [a for _, batch, _ in ops for a in batch]
+                report = _with_the_writer_lock(lambda: Indexer(self.index_dir).ingest(articles))
+                results = [{a.id: report.outcomes.get(a.id, "unchanged") for a in batch} for _, batch, _ in ops]
+            else:
+                deleted, _ = _with_the_writer_lock(lambda: delete_articles(self.index_dir, [i for _, i, _ in ops]))
+                results = [i in deleted for _, i, _ in ops]
+            self.commits += 1
+        except BaseException as exc:  # every waiting request gets the failure (503, or an error)
+            for _, _, done in ops:
+                done.set_exception(exc)
+            return
+        for (_, _, done), result in zip(ops, results):
+            done.set_result(result)
+
+
 def _with_the_writer_lock(work):
     """Run ``work`` holding Whoosh's write lock, waiting a little for it."""
     deadline = time.monotonic() + LOCK_WAIT
@@ -103,8 +170,8 @@ def _article(record, line: int | None = None):
 class ArticleWrites:
     """PUT and DELETE on /api/articles/{id} (mixed into the article resource)."""
 
-    def __init__(self, index_dir, guard: WriteGuard):
-        self.index_dir = index_dir
+    def __init__(self, committer: Committer, guard: WriteGuard):
+        self.committer = committer
         self.guard = guard
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
@@ -113,15 +180,13 @@ class ArticleWrites:
         if not isinstance(record, dict):
             raise InvalidParameter("body", "the body must be one article as a JSON object")
         article = _article({**record, "id": article_id})
-        report = _with_the_writer_lock(lambda: Indexer(self.index_dir).ingest([article]))
-        outcome = report.outcomes.get(article.id, "unchanged")
+        outcome = self.committer.upsert([article])[article.id]
         resp.status = falcon.HTTP_201 if outcome == "added" else falcon.HTTP_200
         resp.media = {**article.to_record(), "result": outcome}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         self.guard.require(req)
-        deleted, _ = _with_the_writer_lock(lambda: delete_articles(self.index_dir, [article_id]))
-        if not deleted:
+        if not self.committer.delete(article_id):
             raise falcon.HTTPNotFound(title="Article not found", description=f"no article with id {article_id!r}")
         resp.status = falcon.HTTP_204
 
@@ -129,8 +194,8 @@ class ArticleWrites:
 class BulkResource:
     """POST /api/articles: many articles at once, answered record by record."""
 
-    def __init__(self, index_dir, guard: WriteGuard):
-        self.index_dir = index_dir
+    def __init__(self, committer: Committer, guard: WriteGuard):
+        self.committer = committer
         self.guard = guard
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -171,9 +236,9 @@ class BulkResource:
                     continue
             results.append({"line": line, "id": (record or {}).get("id") if isinstance(record, dict) else None,
                             "result": "failed", "error": error})
-        report = _with_the_writer_lock(lambda: Indexer(self.index_dir).ingest(articles)) if articles else None
+        outcomes = self.committer.upsert(articles) if articles else {}
         for entry in results:
             if entry["result"] is None:
-                entry["result"] = report.outcomes.get(entry["id"], "unchanged") if report else "unchanged"
+                entry["result"] = outcomes.get(entry["id"], "unchanged")
         counts = {k: sum(1 for e in results if e["result"] == k) for k in ("added", "updated", "unchanged", "failed")}
         resp.media = {**counts, "results": results}
