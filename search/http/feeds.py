@@ -8,6 +8,7 @@ text summary.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from urllib.parse import quote
 
@@ -17,11 +18,19 @@ from ..engine import SearchResult
 from ..highlight import plain_text
 
 FEED_SIZE = 50
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text without the characters XML 1.0 cannot carry (control characters)."""
+    return NOT_XML.sub("", text)
 
 
 def atom_feed(result: SearchResult, self_url: str, base_url: str, description: str) -> bytes:
     feed = FeedGenerator()
+    self_url = xml_text(self_url)
     feed.id(self_url)
+    description = xml_text(description)
     feed.title(f"Berita: {description}")
     feed.subtitle(f"Berita terbaru untuk {description}")
     feed.link(href=self_url, rel="self", type="application/atom+xml")
@@ -35,13 +44,13 @@ def atom_feed(result: SearchResult, self_url: str, base_url: str, description: s
         link = hit.url if hit.url and hit.url.lower().startswith(("http://", "https://")) \
             else f"{base_url}/artikel/{quote(hit.id, safe='')}"
         entry.id(f"{base_url}/artikel/{quote(hit.id, safe='')}")
-        entry.title(hit.title)
+        entry.title(xml_text(hit.title))
         entry.link(href=link, rel="alternate")
         entry.published(hit.published)
         entry.updated(hit.published)
-        entry.summary(plain_text(hit.snippet))
+        entry.summary(xml_text(plain_text(hit.snippet)))
         if hit.author:
-            entry.author(name=hit.author)
+            entry.author(name=xml_text(hit.author))
         if hit.category:
-            entry.category(term=hit.category)
+            entry.category(term=xml_text(hit.category))
     return feed.atom_str(pretty=True)

@@ -35,6 +35,16 @@ def _search_filters(q_description: str) -> list[dict]:
 
 
 def openapi_document() -> dict:
+    """The document, with the answers every operation can give added to each."""
+    doc = _document()
+    for item in doc["paths"].values():
+        for operation in item.values():
+            for status in ("414", "429"):
+                operation["responses"].setdefault(status, {"$ref": "#/components/responses/Problem"})
+    return doc
+
+
+def _document() -> dict:
     problem = {"$ref": "#/components/responses/Problem"}
     return {
         "openapi": "3.1.0",

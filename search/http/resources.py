@@ -193,6 +193,7 @@ class ExportResource:
             if not 1 <= limit <= EXPORT_LIMIT:
                 raise InvalidRequest("limit", f"limit must be between 1 and {EXPORT_LIMIT:,}")
             request = request_from_params(req)
+            bom = parse_bool("bom", req.get_param("bom"), False)
             rows = self.engine.export(request, limit)
             first = next(rows, None)   # validation errors surface here, before the 200 is sent
         except InvalidRequest as exc:
@@ -200,8 +201,7 @@ class ExportResource:
         resp.content_type = MEDIA_TYPES[fmt]
         name = export_filename(request.q, fmt, datetime.now().date().isoformat())
         resp.set_header("Content-Disposition", f'attachment; filename="{name}"')
-        resp.stream = export_lines(chain([first] if first else [], rows), fmt,
-                                   bom=parse_bool("bom", req.get_param("bom"), False))
+        resp.stream = export_lines(chain([first] if first else [], rows), fmt, bom=bom)
 
 
 class SuggestResource:
