@@ -164,13 +164,15 @@ def test_concurrent_publishes_share_commits(index_copy):
 
     key = CliRunner().invoke(cli, ["keys", "add", "cms", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
     with running_server(index_copy, 1, "--threads", "16") as base:
+        assert call(base, "PUT", "/api/articles/g-warm", record(title="Grup awal"), key=key)[0] == 201  # key verified once
+        time.sleep(0.5)
         before = get_json(base + "/health")[2]["generation"]
         with ThreadPoolExecutor(max_workers=16) as pool:
             statuses = list(pool.map(lambda n: call(base, "PUT", f"/api/articles/g-{n}", record(title=f"Grup {n}"),
                                                     key=key)[0], range(16)))
         assert statuses == [201] * 16
         deadline = time.monotonic() + 5
-        while get_json(base + "/api/search?q=grup")[2]["total"] < 16:
+        while get_json(base + "/api/search?q=grup")[2]["total"] < 17:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         commits = get_json(base + "/health")[2]["generation"] - before
