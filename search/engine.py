@@ -47,7 +47,7 @@ from .request import (
     StaleCursor,
     validate,
 )
-from .rerank import collapse_near_duplicates, recency_rerank, title_fingerprint
+from .rerank import collapse_near_duplicates, fingerprint_of, recency_rerank
 from .scoring import BM25F, SCORE_DECIMALS, Deadline, Evaluation, Scorer, lookup, top_scored
 from .snapshot import Snapshot
 from .spelling import suggest_spelling
@@ -272,7 +272,7 @@ class SearchEngine:
             scored = self._by_recency(snap, full, request.now, request.half_life_days) + rest
         ranked = [(d, s, []) for d, s in scored]
         if request.collapse and not ev.deadline.passed():
-            ranked = collapse_near_duplicates(ranked, partial(_fingerprint, snap), snap.codes["source"],
+            ranked = collapse_near_duplicates(ranked, partial(fingerprint_of, snap), snap.codes["source"],
                                               depth=depth, fill=window)
         return ranked, missing
 
@@ -464,11 +464,3 @@ def by_date(snap: Snapshot, docs: np.ndarray, window: int, newest: bool = True) 
     return docs[order].tolist()
 
 
-
-def _fingerprint(snap: Snapshot, docnum: int) -> frozenset[str]:
-    """A document's title fingerprint, computed once per snapshot."""
-    memo = snap.memo("title_fingerprint")
-    found = memo.get(docnum)
-    if found is None:
-        found = memo[docnum] = title_fingerprint(snap.title(docnum))
-    return found

@@ -19,7 +19,7 @@ from index.analysis import TALA_STOPWORDS
 
 from . import plan
 from .query import Weights
-from .rerank import NEAR_DUPLICATE, title_fingerprint
+from .rerank import NEAR_DUPLICATE, fingerprint_of, title_fingerprint
 from .scoring import Evaluation, top_scored
 from .snapshot import Snapshot
 
@@ -70,7 +70,7 @@ def related_articles(ev: Evaluation, analyzer, weights: Weights, docnum: int, st
     own_print, own_source = title_fingerprint(stored["title"]), snap.codes["source"][docnum]
     related, same = [], []
     for d, s in zip(docs.tolist(), scores.tolist()):
-        theirs = title_fingerprint(snap.title(d))
+        theirs = fingerprint_of(snap, d)
         shared = len(own_print & theirs) / max(1, len(own_print | theirs))
         if shared >= NEAR_DUPLICATE and snap.codes["source"][d] != own_source:
             same.append((d, s))

@@ -43,6 +43,15 @@ def title_fingerprint(title: str) -> frozenset[str]:
     return frozenset(w for w in words if w not in TALA_STOPWORDS)
 
 
+def fingerprint_of(snap, docnum: int) -> frozenset[str]:
+    """A document's title fingerprint, computed once per snapshot."""
+    memo = snap.memo("title_fingerprint")
+    found = memo.get(docnum)
+    if found is None:
+        found = memo[docnum] = title_fingerprint(snap.title(docnum))
+    return found
+
+
 def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
                              fingerprint_of: Callable[[int], frozenset[str]],
                              source: Sequence[int], depth: int, fill: int = 0) -> list[tuple[int, float | None, list]]:
