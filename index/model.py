@@ -6,8 +6,8 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 from .analysis import fold
 from .dates import format_published

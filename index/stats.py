@@ -11,10 +11,11 @@ from .store import index_size_bytes, open_existing
 
 
 def leaf_readers(reader) -> list:
-    """The segment readers of an index reader (none for an empty index)."""
+    """(segment reader, first document number) of an index reader's segments
+    (none for an empty index)."""
     if reader.doc_count_all() == 0:
         return []
-    return [reader] if reader.is_atomic() else [leaf for leaf, _ in reader.leaf_readers()]
+    return [(reader, 0)] if reader.is_atomic() else list(reader.leaf_readers())
 
 
 def segment_column(leaf, name: str, translate: bool = True) -> list:
@@ -35,7 +36,7 @@ def index_stats(index_dir: str | os.PathLike) -> dict:
             dates: list = []
             sources: Counter = Counter()
             categories: Counter = Counter()
-            for leaf in leaves:
+            for leaf, _ in leaves:
                 live = list(leaf.all_doc_ids())
                 published, source, category = (segment_column(leaf, name)
                                                for name in ("published", "source_label", "category_label"))

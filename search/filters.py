@@ -57,7 +57,9 @@ class Filters:
             column = KEYED_FILTERS[kind]
             if kind == "source":
                 wanted = self.known_sources(snap, wanted)
-            out[kind] = self.key_table(snap, column, wanted)[snap.codes[column][docs]]
+            # A category section ("news") also passes its subsections ("news/megapolitan").
+            table = snap.vocabularies[column].table(wanted, sections=kind == "category")
+            out[kind] = table[snap.codes[column][docs]]
         return out
 
     @staticmethod
@@ -73,19 +75,6 @@ class Filters:
                 raise InvalidRequest("source", f"no source {name!r} in the index; known sources: {', '.join(sorted(keys))}")
             found.update(matches)
         return frozenset(found)
-
-    @staticmethod
-    def key_table(snap: Snapshot, column: str, wanted: frozenset[str]) -> np.ndarray:
-        """Per vocabulary code: does it pass? A category section ("news")
-        also passes its subsections ("news/megapolitan")."""
-        vocab = snap.vocabularies[column]
-        table = np.zeros(len(vocab.keys), dtype=bool)
-        codes = [c for c in (vocab.lookup(k) for k in wanted) if c]
-        if codes:
-            table[codes] = True
-            if column == "category":
-                table |= np.isin(np.asarray(vocab.sections), codes)
-        return table
 
 
 def combine(masks: list[np.ndarray], size: int) -> np.ndarray:

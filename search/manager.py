@@ -44,7 +44,6 @@ class SearcherManager:
         self._warmers: list = []
         self._current = self._open()
         self._stop = threading.Event()
-        self._listeners: list = []
         self._thread: threading.Thread | None = None
         if background:
             self._thread = threading.Thread(target=self._refresh_loop, name="berita-refresh", daemon=True)
@@ -67,10 +66,6 @@ class SearcherManager:
     @property
     def generation(self) -> int:
         return self._current.generation
-
-    def on_swap(self, listener) -> None:
-        """Call ``listener(snapshot)`` after each new snapshot is swapped in."""
-        self._listeners.append(listener)
 
     @contextmanager
     def acquire(self) -> Iterator[Snapshot]:
@@ -100,8 +95,6 @@ class SearcherManager:
             with self._swap_lock:
                 old, self._current = self._current, fresh
             old._retire()
-        for listener in self._listeners:
-            listener(fresh)
         return True
 
     def last_commit_time(self) -> datetime | None:

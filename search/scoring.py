@@ -296,13 +296,7 @@ class Evaluation:
 
     def _keyword_table(self, node: plan.Keyword) -> np.ndarray:
         """Per vocabulary code: is it the key, or a ``key/...`` below it?"""
-        vocab = self.snap.vocabularies[node.column]
-        code = vocab.lookup(node.key)
-        table = np.zeros(len(vocab.keys), dtype=bool)
-        if code is not None:
-            table[code] = True
-            table |= np.asarray(vocab.sections) == code
-        return table
+        return self.snap.vocabularies[node.column].table([node.key])
 
     def _phrase_docs(self, node: plan.Phrase) -> np.ndarray:
         found = self._phrases.get(node)

@@ -22,7 +22,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from index.dates import from_utc_naive
-from index.stats import segment_column
+from index.stats import leaf_readers, segment_column
 
 from .segments import ByteLRU, SegmentPostings, read_lengths, read_postings
 
@@ -65,6 +65,17 @@ class Vocabulary:
 
     def label(self, code: int) -> str:
         return self.labels[code]
+
+    def table(self, keys: Iterable[str], sections: bool = True) -> np.ndarray:
+        """Per code: is it one of ``keys``, or (``sections``) a ``key/...``
+        below one of them? Indexing it with codes gives a mask."""
+        table = np.zeros(len(self.keys), dtype=bool)
+        codes = [c for c in (self.lookup(k) for k in keys) if c]
+        if codes:
+            table[codes] = True
+            if sections:
+                table |= np.isin(np.asarray(self.sections), codes)
+        return table
 
 
 @dataclass(frozen=True)
@@ -136,7 +147,7 @@ class Snapshot:
         self.io_lock = threading.RLock()
         self._store = store
         reader = searcher.reader()
-        self._leaves = [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in _leaf_readers(reader)]
+        self._leaves = [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in leaf_readers(reader)]
         self.doc_count_all = reader.doc_count_all()
         columns = [store.columns(sid, leaf) for leaf, _, sid in self._leaves]
         self.live = np.zeros(self.doc_count_all, dtype=bool)
@@ -258,16 +269,13 @@ class Snapshot:
         return self._terms.bytes
 
     @property
+    def segment_readers(self) -> list:
+        """The Whoosh reader of each segment (read them under ``io_lock``)."""
+        return [leaf for leaf, _, _ in self._leaves]
+
+    @property
     def segment_ids(self) -> list[str]:
         return [sid for _, _, sid in self._leaves]
-
-
-def _leaf_readers(reader):
-    if reader.doc_count_all() == 0:
-        return []
-    if reader.is_atomic():
-        return [(reader, 0)]
-    return reader.leaf_readers()
 
 
 def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:

@@ -37,7 +37,7 @@ def vocabulary(snap: Snapshot) -> Vocabulary:
     if found is None:
         counts: dict[str, int] = {}
         with snap.io_lock:
-            for leaf, _, _ in snap._leaves:
+            for leaf in snap.segment_readers:
                 for term, info in leaf.iter_field(SUGGEST_FIELD):
                     word = term.decode("utf-8") if isinstance(term, bytes) else term
                     if word.isalpha() and len(word) > 1:
