@@ -160,6 +160,7 @@ def test_atom_feed_of_a_saved_search_is_valid_and_newest_first(client):
     filtered = feedparser.parse(client.simulate_get("/feed.atom", params={"q": "bpjs", "to": "2019-12-31"}).text)
     assert 0 < len(filtered.entries) < len(feed.entries)
     assert client.simulate_get("/feed.atom", params={"q": "bpjs", "sort": "oldest"}).status_code == 400
+    assert client.simulate_get("/feed.atom", params={"q": "bpjs", "half_life": "3"}).status_code == 400
     page = client.simulate_get("/cari", params={"q": "bpjs", "category": "ekonomi"}).text
     assert 'id="langganan" href="/feed.atom?q=bpjs&amp;category=ekonomi"' in page
 
@@ -186,5 +187,6 @@ def test_export_streams_the_whole_result_set_as_csv_or_json_lines(client, sample
     assert [x["published"] for x in lines] == sorted(x["published"] for x in lines)
     assert client.simulate_get("/api/search/export", params={"format": "xml"}).status_code == 400
     assert client.simulate_get("/api/search/export", params={"page": "2"}).status_code == 400
+    assert client.simulate_get("/api/search/export", params={"cursor": "x"}).status_code == 400  # not silently ignored
     out = CliRunner().invoke(cli, ["search", "bpjs", "--all", "--format", "jsonl", "--index", str(sample_index)])
     assert out.exit_code == 0 and len(out.output.strip().splitlines()) == total

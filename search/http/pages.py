@@ -24,6 +24,7 @@ from index.model import normalise_key
 
 from ..engine import SearchEngine
 from ..request import FACET_KINDS, InvalidRequest, SearchRequest
+from .params import FILTER_PARAMS
 from .resources import request_from_params
 
 PAGE_SIZE = 10
@@ -149,12 +150,9 @@ def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
     return "/cari?" + urlencode(pairs)
 
 
-FEED_PARAMS = ("q", "from", "to", "category", "source", "author")
-
-
 def feed_url(params: dict) -> str:
     """The Atom feed of this page's search (its words and filters, newest first)."""
-    pairs = [(k, v) for k in FEED_PARAMS for v in (params.get(k) if isinstance(params.get(k), list) else [params.get(k)])
+    pairs = [(k, v) for k in FILTER_PARAMS for v in (params.get(k) if isinstance(params.get(k), list) else [params.get(k)])
              if v]
     return "/feed.atom" + ("?" + urlencode(pairs) if pairs else "")
 

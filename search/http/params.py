@@ -62,8 +62,10 @@ def parse_bool(param: str, text: str | None, default: bool) -> bool:
     raise InvalidRequest(param, f"{param} must be true or false, not {text!r}")
 
 
-SEARCH_PARAMS = ("q", "from", "to", "category", "source", "author", "sort", "page", "size", "now", "half_life",
-                 "collapse", "facets", "interval", "cursor")
+FILTER_PARAMS = ("q", "from", "to", "category", "source", "author")   # which articles
+ORDER_PARAMS = ("sort", "now", "half_life")                              # in which order
+SEARCH_PARAMS = (*FILTER_PARAMS, *ORDER_PARAMS, "page", "size", "collapse", "facets", "interval", "cursor")
+EXPORT_PARAMS = (*FILTER_PARAMS, *ORDER_PARAMS, "format", "bom", "limit")
 # What people bring from the Guardian's Content API, the NYT's Article Search and
 # Elasticsearch, with the name Berita uses for each.
 FOREIGN_NAMES = {"from-date": "from", "to-date": "to", "order-by": "sort", "page-size": "size",
@@ -96,7 +98,7 @@ def parse_facets(text: str | None) -> frozenset[str]:
     return frozenset(k.strip() for k in lowered.split(",") if k.strip())
 
 
-CURSOR_IDENTITY = ("q", "from", "to", "category", "source", "author", "sort", "now", "half_life")
+CURSOR_IDENTITY = (*FILTER_PARAMS, *ORDER_PARAMS)   # what decides the ranking a cursor walks
 
 
 def request_digest(params: dict) -> str:

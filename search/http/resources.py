@@ -19,7 +19,8 @@ from ..request import DEFAULT_HALF_LIFE_DAYS, InvalidRequest, SearchRequest, Sta
 from .feeds import FEED_SIZE, atom_feed
 from .openapi import openapi_document
 from .params import (
-    SEARCH_PARAMS,
+    EXPORT_PARAMS,
+    FILTER_PARAMS,
     check_known,
     decode_cursor,
     encode_cursor,
@@ -184,8 +185,7 @@ class ExportResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
-            allowed = tuple(p for p in SEARCH_PARAMS if p not in ("page", "size", "facets", "interval", "collapse"))
-            check_known(list(req.params), (*allowed, "format", "bom", "limit"))
+            check_known(list(req.params), EXPORT_PARAMS)
             fmt = req.get_param("format") or "csv"
             if fmt not in EXPORT_FORMATS:
                 raise InvalidRequest("format", f"format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
@@ -228,8 +228,7 @@ class FeedResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
-            check_known(list(req.params), tuple(p for p in SEARCH_PARAMS if p not in ("sort", "page", "size", "facets",
-                                                                                        "interval")))
+            check_known(list(req.params), FILTER_PARAMS)
             request = replace(request_from_params(req), sort="newest", page=1, size=FEED_SIZE, facets=frozenset())
         except InvalidRequest as exc:
             raise InvalidParameter(exc.param, exc.detail) from None
