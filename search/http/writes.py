@@ -28,7 +28,7 @@ from index.dates import DateError
 from index.readers import MAX_RECORD_BYTES, MissingId, article_from_record
 from index.writer import Indexer, delete_articles
 
-from ..keys import has_keys, key_owner
+from ..keys import KEYS_FILE, has_keys, key_owner
 from .problems import InvalidParameter
 
 LOCK_WAIT = 3.0
@@ -46,7 +46,7 @@ class WriteGuard:
 
     def require(self, req: falcon.Request) -> str:
         """The key's name, or a 401 problem."""
-        keys_file = Path(self.index_dir) / "keys.json"
+        keys_file = Path(self.index_dir) / KEYS_FILE
         stamp = keys_file.stat().st_mtime if keys_file.exists() else None
         if stamp != self._stamp:
             self._verified.clear()
@@ -95,7 +95,6 @@ class Committer:
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
-        self.commits = 0
 
     def upsert(self, articles: list) -> dict[str, str]:
         """id -> added/updated/unchanged, once committed."""
@@ -134,7 +133,6 @@ class Committer:
             else:
                 deleted, _ = _with_the_writer_lock(lambda: delete_articles(self.index_dir, [i for _, i, _ in ops]))
                 results = [i in deleted for _, i, _ in ops]
-            self.commits += 1
         except BaseException as exc:  # every waiting request gets the failure (503, or an error)
             for _, _, done in ops:
                 done.set_exception(exc)
