@@ -86,7 +86,7 @@ class ConditionalGet:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if req.method not in ("GET", "HEAD") or req.path == "/health":
             return
-        etag = self._etag(req)
+        etag = req.context.etag = self._etag(req)   # made once; the answer carries it
         if etag in (req.get_header("If-None-Match") or ""):
             resp.status = falcon.HTTP_304
             resp.etag = etag
@@ -99,7 +99,7 @@ class ConditionalGet:
             resp.cache_control = ["no-store"]
             return
         resp.cache_control = ["no-cache"]
-        resp.etag = resp.etag or self._etag(req)
+        resp.etag = req.context.get("etag") or self._etag(req)
 
 
 def create_app(index_dir: str | Path, engine: SearchEngine | None = None, rate_limit: RateLimiter | None = None,
