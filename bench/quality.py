@@ -199,14 +199,14 @@ class Fts:
 
 
 def _bound(day: str | None, end: bool, default: float) -> float:
-    return parse_date_bound("to" if end else "from", day, end=end).timestamp() if day else default
+    return parse_date_bound(day, end=end).timestamp() if day else default
 
 
 def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) -> list[str]:
     """What a reader sees: the first ``limit`` hits; a story folded under a
     kept hit counts at the kept hit's rank (it is listed there)."""
-    request = SearchRequest(q=need.q, date_from=parse_date_bound("from", need.date_from),
-                            date_to=parse_date_bound("to", need.date_to, end=True), size=min(limit, 50),
+    request = SearchRequest(q=need.q, date_from=parse_date_bound(need.date_from),
+                            date_to=parse_date_bound(need.date_to, end=True), size=min(limit, 50),
                             sort="relevance", collapse=collapse)
     out: list[str] = []
     for hit in engine.search(request).hits:

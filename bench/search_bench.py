@@ -221,8 +221,8 @@ def engine_latencies(index_dir: Path, queries: list[BenchQuery]) -> tuple[dict, 
     from search.http.params import parse_date_bound
 
     engine = SearchEngine.open(index_dir, background=False)
-    requests = [SearchRequest(q=q.q, date_from=parse_date_bound("from", q.date_from),
-                              date_to=parse_date_bound("to", q.date_to, end=True), sort=q.sort) for q in queries]
+    requests = [SearchRequest(q=q.q, date_from=parse_date_bound(q.date_from),
+                              date_to=parse_date_bound(q.date_to, end=True), sort=q.sort) for q in queries]
     passes, empty = [], 0
     for _ in range(2):
         samples = []

@@ -15,8 +15,7 @@ from .engine import EXPORT_LIMIT, SearchEngine
 from .export import EXPORT_FORMATS, export_lines
 from .highlight import plain_text
 from .http.limits import parse_rate
-from .http.params import parse_date_bound
-from .http.resources import json_dumps, result_envelope
+from .http.models import SearchParams, SearchResponse
 from .keys import KeyError_, add_key, list_keys, revoke_key
 from .request import (
     DEFAULT_BUDGET_SECONDS,
@@ -53,15 +52,11 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
                    histogram, interval, as_json, export_all, export_format):
     """Search the index from the terminal."""
     try:
-        request = SearchRequest(
-            q=" ".join(query),
-            date_from=parse_date_bound("from", date_from),
-            date_to=parse_date_bound("to", date_to, end=True),
-            categories=category, sources=source, authors=author,
-            sort=sort, page=page, size=size,
-            now=parse_date_bound("now", now, end=True) if now else None,
-            facets=frozenset({"date"}) if histogram else frozenset(), interval=interval,
-        )
+        request = SearchParams.parse({
+            "q": " ".join(query), "from": date_from, "to": date_to, "category": category, "source": source,
+            "author": author, "sort": sort, "now": now, "page": str(page), "size": str(size),
+            "facets": "date" if histogram else "", "interval": interval,
+        }).to_request()
         engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
         try:
             if export_all:
@@ -75,7 +70,7 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json_dumps(result_envelope(result), indent=2))
+        click.echo(SearchResponse.of(result).model_dump_json(by_alias=True, exclude_unset=True, indent=2))
         return
     more = "about " if result.total_is_estimate else ""
     noun = "result" if result.total == 1 else "results"

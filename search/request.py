@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
 from .query import word_count
 
-SORTS = ("relevance", "recent", "newest", "oldest")
+Sort = Literal["relevance", "recent", "newest", "oldest"]
+SORTS: tuple[str, ...] = get_args(Sort)
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32       # more words cost more than they add
 MAX_SIZE = 50
@@ -23,7 +25,8 @@ DEFAULT_BUDGET_SECONDS = 1.0
 DEFAULT_CACHE_ENTRIES = 1024   # results a serving process keeps for repeated requests
 FACET_KINDS = ("category", "source", "author", "date")
 KEYED_FACETS = frozenset({"category", "source", "author"})   # what facets=true asks for
-INTERVALS = ("day", "week", "month", "year", "auto")
+Interval = Literal["day", "week", "month", "year", "auto"]
+INTERVALS: tuple[str, ...] = get_args(Interval)
 
 
 class StaleCursor(ValueError):

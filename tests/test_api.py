@@ -418,3 +418,46 @@ def test_a_request_with_a_key_counts_against_its_key_not_its_address(sample_inde
     keyed = [limited.simulate_get("/health", headers={"Authorization": "Bearer brt_a"}).status_code for _ in range(2)]
     assert keyed == [200, 429]                                            # the key has its own
     assert limited.simulate_get("/health", headers={"Authorization": "Bearer brt_b"}).status_code == 200
+
+
+def test_each_operation_documents_exactly_the_parameters_its_model_takes(client):
+    """The parameters are defined once (search.http.models): what /openapi.json
+    lists is what the service accepts, and anything else is a 400 naming it."""
+    from search.http.models import ExportParams, FilterParams, RelatedParams, SearchParams, SuggestParams
+
+    spec = get(client, "/openapi.json").json["paths"]
+    operations = {"/api/search": SearchParams, "/api/search/export": ExportParams, "/feed.atom": FilterParams,
+                  "/api/suggest": SuggestParams, "/api/articles/{id}/related": RelatedParams}
+    for path, model in operations.items():
+        documented = [p["name"] for p in spec[path]["get"]["parameters"] if p["in"] == "query"]
+        assert documented == list(model.names()), path
+        url = path.replace("{id}", "berita-2019-0001")
+        for name in documented:   # each documented parameter is taken (a valid value of its own)
+            example = {"from": "2019-09-01", "to": "2019-09-30", "now": "2019-09-30", "sort": "newest",
+                       "format": "jsonl", "collapse": "false", "bom": "true", "facets": "date", "interval": "day",
+                       "half_life": "2", "within_days": "30", "source": "berita"}.get(name, "1" if name in ("page", "size", "limit") else "x")
+            if name == "cursor":
+                continue
+            assert client.simulate_get(url, params={name: example}).status_code == 200, (path, name)
+        refused = client.simulate_get(url, params={"colour": "red"})
+        assert refused.status_code == 400 and refused.json["param"] == "colour"
+
+
+def test_a_single_valued_parameter_given_twice_is_refused_not_guessed(client):
+    r = client.simulate_get("/api/search", query_string="q=banjir&size=5&size=50")
+    assert r.status_code == 400 and r.json["param"] == "size" and "once" in r.json["detail"]
+    both = client.simulate_get("/api/search", query_string="category=ekonomi&category=olahraga&facets=category&facets=date")
+    assert both.status_code == 200 and set(both.json["facets"]) == {"category", "date"}
+
+
+def test_an_answer_that_strays_from_its_documented_shape_fails_loudly():
+    """Answers are validated against the same models /openapi.json is made of."""
+    from pydantic import ValidationError
+
+    from search.engine import SearchResult
+    from search.http.models import SearchResponse
+
+    good = SearchResult(query="x", total=0, total_is_estimate=False, page=1, size=10, sort="newest", took_ms=1.0, hits=[])
+    assert json.loads(SearchResponse.of(good).json_bytes())["sort"] == "newest"
+    with pytest.raises(ValidationError):
+        SearchResponse.of(SearchResult(**{**good.__dict__, "sort": "popularity"}))

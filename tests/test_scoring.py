@@ -128,8 +128,8 @@ def test_random_corpus_queries_match_whoosh(corpus_engine, corpus_words, data):
     q = _query_text(words, shape)
     if dated:
         day = data.draw(st.integers(1, 20), label="day")
-        assert_same_ranking(corpus_engine, q, parse_date_bound("from", f"2019-09-{day:02d}"),
-                            parse_date_bound("to", f"2019-09-{day + 5:02d}", end=True))
+        assert_same_ranking(corpus_engine, q, parse_date_bound(f"2019-09-{day:02d}"),
+                            parse_date_bound(f"2019-09-{day + 5:02d}", end=True))
     else:
         assert_same_ranking(corpus_engine, q)
 

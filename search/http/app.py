@@ -4,6 +4,9 @@ response passes through, and problem+json for every error."""
 from __future__ import annotations
 
 import hashlib
+import json
+from datetime import date, datetime
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -14,7 +17,8 @@ from ..engine import SearchEngine
 from ..suggest import vocabulary as suggestion_vocabulary
 from .limits import RateLimiter, RequestLimits
 from .pages import add_pages
-from .problems import handle_unexpected, serialize_problem
+from ..request import InvalidRequest, StaleCursor
+from .problems import handle_invalid_request, handle_stale_cursor, handle_unexpected, serialize_problem
 from .resources import (
     ArticleResource,
     ExportResource,
@@ -24,9 +28,18 @@ from .resources import (
     RelatedResource,
     SearchResource,
     SuggestResource,
-    json_dumps,
 )
 from .writes import BulkResource, Committer, ReadKeys, WriteGuard
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+json_dumps = partial(json.dumps, ensure_ascii=False, default=_json_default)   # resp.media (writes, OpenAPI)
 
 try:
     BERITA_VERSION = version("berita")
@@ -120,6 +133,8 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, rate_l
     app.req_options.keep_blank_qs_values = True
     app.set_error_serializer(serialize_problem)
     app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(InvalidRequest, handle_invalid_request)
+    app.add_error_handler(StaleCursor, handle_stale_cursor)
     app.add_route("/api/search", SearchResource(engine))
     committer = Committer(engine.manager.index_dir)
     app.add_route("/api/articles", BulkResource(committer, guard))

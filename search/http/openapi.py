@@ -1,37 +1,53 @@
-"""The OpenAPI 3.1 description of the HTTP API (served at /openapi.json)."""
+"""The OpenAPI 3.1 description of the HTTP API (served at /openapi.json).
+
+Parameters and answer schemas are read from the models in
+:mod:`search.http.models`; this module adds only what belongs to an
+operation (its path, summary, description and status codes)."""
 
 from __future__ import annotations
 
-from ..request import DEFAULT_HALF_LIFE_DAYS, INTERVALS, MAX_DEEP, MAX_QUERY_CHARS, MAX_SIZE, MAX_WINDOW, SORTS
+from typing import Any
 
-DATE_PARAM = {
-    "type": "string",
-    "anyOf": [{"format": "date"}, {"format": "date-time"}],
-    "description": "YYYY-MM-DD (a whole day in Asia/Jakarta) or an ISO 8601 datetime; inclusive.",
-    "examples": ["2019-09-01", "2019-09-01T08:00:00+07:00"],
-}
+from pydantic.json_schema import models_json_schema
 
+from .models import (
+    ANSWERS,
+    ExportParams,
+    FilterParams,
+    Params,
+    RelatedParams,
+    SearchParams,
+    SuggestParams,
+)
 
-def _param(name: str, description: str, schema: dict, repeat: bool = False) -> dict:
-    param = {"name": name, "in": "query", "required": False, "description": description}
-    if repeat:
-        param.update({"schema": {"type": "array", "items": schema}, "style": "form", "explode": True})
-    else:
-        param["schema"] = schema
-    return param
+REF = "#/components/schemas/{model}"
 
 
-def _search_filters(q_description: str) -> list[dict]:
-    """q and the filters, as /api/search, the export and the feed take them."""
-    return [
-        _param("q", q_description, {"type": "string", "maxLength": MAX_QUERY_CHARS}),
-        _param("from", "Earliest publication time.", DATE_PARAM),
-        _param("to", "Latest publication time.", DATE_PARAM),
-        _param("category", "Category (OR within, AND across keys); a section matches its subsections.",
-               {"type": "string"}, repeat=True),
-        _param("source", "Outlet (kompas matches Kompas.com).", {"type": "string"}, repeat=True),
-        _param("author", "Author.", {"type": "string"}, repeat=True),
-    ]
+def parameters(model: type[Params]) -> list[dict[str, Any]]:
+    """The query parameters of one operation, from its model's JSON Schema."""
+    properties = model.model_json_schema(by_alias=True, ref_template=REF)["properties"]
+    out = []
+    for name in model.names():
+        schema = {k: v for k, v in properties[name].items() if k not in ("title", "description")}
+        if schema.get("default", 0) is None:
+            del schema["default"]
+        options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
+        if len(options) == 1:
+            schema.update(options[0])
+        elif options:
+            schema["anyOf"] = options
+        param = {"name": name, "in": "query", "required": False,
+                 "description": properties[name].get("description", ""), "schema": schema}
+        if schema.get("type") == "array":
+            param.update({"style": "form", "explode": True})
+        out.append(param)
+    return out
+
+
+def answer_schemas() -> dict[str, Any]:
+    """Every answer's JSON Schema (and the shapes they hold), by name."""
+    _, top = models_json_schema([(m, "serialization") for m in ANSWERS], ref_template=REF)
+    return top["$defs"]
 
 
 def openapi_document() -> dict:
@@ -65,37 +81,7 @@ def _document() -> dict:
                         "NYT's, such as from-date or order-by). A source matches forgivingly (kompas = Kompas.com); "
                         "a source the index does not have is a 400 listing the known ones."
                     ),
-                    "parameters": [
-                        *_search_filters("The query. Empty: browse (sorted newest first)."),
-                        _param("sort", "relevance (default with q), recent (relevance blended with freshness), "
-                                       "newest (default without q), oldest.",
-                               {"type": "string", "enum": ["", *SORTS],
-                                "description": "Empty: the automatic choice (as when absent)."}),
-                        _param("page", f"1-based page; only the first {MAX_WINDOW} results can be reached (use "
-                                       "from/to to narrow a larger set). A page past the last one answers 200 with "
-                                       "no results; pages says how many there are.",
-                               {"type": "integer", "minimum": 1, "default": 1}),
-                        _param("size", "Results per page.",
-                               {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": 10}),
-                        _param("now", "sort=recent: the moment ages are measured from "
-                                      "(default: the newest article in the index).", DATE_PARAM),
-                        _param("half_life", "sort=recent: days after which freshness counts half.",
-                               {"type": "number", "exclusiveMinimum": 0, "default": DEFAULT_HALF_LIFE_DAYS}),
-                        _param("collapse", "Fold near-identical stories from other outlets into one hit.",
-                               {"type": "boolean", "default": True}),
-                        _param("facets", "Counts over the whole matching set: true (category, source, author), "
-                                         "false, or a comma-separated list of category, source, author, date. "
-                                         "date is a histogram (facets.date) whose counts add up to total.",
-                               {"type": "string", "default": "false",
-                                "examples": ["true", "category,source,date", "date"]}),
-                        _param("cursor", f"Instead of page: the cursor of the previous page, to go past the first "
-                                         f"{MAX_WINDOW} results (up to {MAX_DEEP:,}). It holds the index generation: "
-                                         "after a new commit it answers 410, search again. Cursor pages never fold "
-                                         "near-duplicates.", {"type": "string"}),
-                        _param("interval", "Bucket size of the date facet, in Asia/Jakarta days; auto chooses "
-                                           "the finest with at most 60 buckets.",
-                               {"type": "string", "enum": list(INTERVALS), "default": "auto"}),
-                    ],
+                    "parameters": parameters(SearchParams),
                     "responses": {
                         "200": {"description": "Results",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}}},
@@ -112,15 +98,7 @@ def _document() -> dict:
                                    "UTF-8) or JSON Lines: id, published, source, category, author, title, url, score. "
                                    "Takes /api/search's parameters but page, size, facets, interval and collapse; no "
                                    "partial matches and no folding: the exact set.",
-                    "parameters": [
-                        _param("format", "csv or jsonl.", {"type": "string", "enum": ["csv", "jsonl"], "default": "csv"}),
-                        _param("bom", "Start the CSV with a UTF-8 byte-order mark (for spreadsheets).",
-                               {"type": "boolean", "default": False}),
-                        _param("limit", "At most this many rows.",
-                               {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 100_000}),
-                        *_search_filters("The query."),
-                        _param("sort", "As in /api/search.", {"type": "string", "enum": ["", *SORTS]}),
-                    ],
+                    "parameters": parameters(ExportParams),
                     "responses": {
                         "200": {"description": "The rows, as an attachment",
                                 "content": {"text/csv": {"schema": {"type": "string"}},
@@ -136,17 +114,10 @@ def _document() -> dict:
                     "description": "The query with its last word completed from the headline vocabulary (folded like "
                                    "the index), most frequent first; with words before it, ranked by the headlines "
                                    "holding them together (\"iuran b\" → \"iuran bpjs\").",
-                    "parameters": [
-                        _param("q", "What has been typed so far.", {"type": "string", "maxLength": MAX_QUERY_CHARS}),
-                        _param("size", "Suggestions to return.", {"type": "integer", "minimum": 1, "maximum": 10,
-                                                                  "default": 10}),
-                    ],
+                    "parameters": parameters(SuggestParams),
                     "responses": {
                         "200": {"description": "Suggestions",
-                                "content": {"application/json": {"schema": {
-                                    "type": "object", "required": ["query", "suggestions"],
-                                    "properties": {"query": {"type": "string"},
-                                                   "suggestions": {"type": "array", "items": {"type": "string"}}}}}}},
+                                "content": {"application/json": {"schema": {"$ref": REF.format(model="Suggestions")}}}},
                         "400": problem,
                     },
                 }
@@ -157,9 +128,7 @@ def _document() -> dict:
                     "summary": "A saved search as an Atom feed",
                     "description": "The 50 newest articles matching q and the filters (from, to, category, source, "
                                    "author, as in /api/search), as Atom 1.0: for alerts on a story.",
-                    "parameters": [
-                        *_search_filters("The query."),
-                    ],
+                    "parameters": parameters(FilterParams),
                     "responses": {
                         "200": {"description": "Atom 1.0", "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
                         "400": problem,
@@ -173,13 +142,8 @@ def _document() -> dict:
                     "description": "The article's distinctive words (tf-idf over title and body) searched for; "
                                    "the article itself is left out; other outlets' near-identical stories are "
                                    "listed apart in same_story. An id ending in /related cannot be asked for here.",
-                    "parameters": [
-                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-                        _param("size", "Related stories to list.",
-                               {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": 5}),
-                        _param("within_days", "Only stories published within this many days of the article.",
-                               {"type": "integer", "minimum": 0, "maximum": 3650}),
-                    ],
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                                   *parameters(RelatedParams)],
                     "responses": {
                         "200": {"description": "Related stories (the search envelope) and the same story elsewhere",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RelatedResponse"}}}},
@@ -209,8 +173,9 @@ def _document() -> dict:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
                     "responses": {
                         "200": {"description": "Updated or unchanged",
-                                "content": {"application/json": {"schema": {"type": "object"}}}},
-                        "201": {"description": "Added", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                "content": {"application/json": {"schema": {"$ref": REF.format(model="Written")}}}},
+                        "201": {"description": "Added",
+                                "content": {"application/json": {"schema": {"$ref": REF.format(model="Written")}}}},
                         "400": problem, "401": problem, "413": problem, "503": problem,
                     },
                 },
@@ -233,7 +198,8 @@ def _document() -> dict:
                         "application/x-ndjson": {"schema": {"type": "string"}},
                         "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}},
                     "responses": {
-                        "200": {"description": "Per record", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "200": {"description": "Per record",
+                                "content": {"application/json": {"schema": {"$ref": REF.format(model="BulkOutcome")}}}},
                         "400": problem, "401": problem, "413": problem, "503": problem,
                     },
                 }
@@ -266,141 +232,6 @@ def _document() -> dict:
             },
             "securitySchemes": {"writeKey": {"type": "http", "scheme": "bearer",
                                              "description": "A key from 'berita keys add NAME'."}},
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "required": ["type", "title", "status", "detail"],
-                    "properties": {
-                        "type": {"type": "string"},
-                        "title": {"type": "string"},
-                        "status": {"type": "integer"},
-                        "detail": {"type": "string"},
-                        "param": {"type": "string", "description": "The offending parameter."},
-                    },
-                },
-                "Hit": {
-                    "type": "object",
-                    "required": ["id", "url", "title", "title_html", "snippet", "published", "category",
-                                 "source", "author", "score"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "url": {"type": ["string", "null"]},
-                        "title": {"type": "string"},
-                        "title_html": {"type": "string", "description": "HTML-escaped, matches in <mark>."},
-                        "snippet": {"type": "string", "description": "~200 characters as HTML: escaped text with the "
-                                    "matching words in <mark> (insert it as HTML, not as text)."},
-                        "snippet_text": {"type": "string", "description": "The same passage as plain text."},
-                        "published": {"type": "string", "format": "date-time"},
-                        "published_has_time": {"type": "boolean"},
-                        "category": {"type": ["string", "null"]},
-                        "source": {"type": ["string", "null"]},
-                        "author": {"type": ["string", "null"]},
-                        "score": {"type": ["number", "null"], "description": "null when sorted by date."},
-                        "duplicates": {"type": "array", "items": {"type": "string"},
-                                       "description": "Ids of near-identical stories folded into this hit."},
-                        "missing_word": {"type": ["string", "null"],
-                                         "description": "A partial match: the query word this article lacks."},
-                    },
-                },
-                "RelatedResponse": {
-                    "allOf": [{"$ref": "#/components/schemas/SearchResponse"}],
-                    "type": "object",
-                    "required": ["same_story"],
-                    "properties": {"same_story": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}}},
-                },
-                "DateBucket": {
-                    "type": "object",
-                    "required": ["from", "to", "count"],
-                    "properties": {"from": {"type": "string", "format": "date", "description": "First day (inclusive)."},
-                                   "to": {"type": "string", "format": "date", "description": "Last day (inclusive)."},
-                                   "count": {"type": "integer"}},
-                },
-                "Facet": {
-                    "type": "object",
-                    "required": ["key", "label", "count"],
-                    "properties": {"key": {"type": "string"}, "label": {"type": "string"},
-                                   "count": {"type": "integer"}},
-                },
-                "SearchResponse": {
-                    "type": "object",
-                    "required": ["query", "total", "total_is_estimate", "page", "size", "pages", "sort",
-                                 "took_ms", "timed_out", "partial_matches", "suggestion", "results"],
-                    "properties": {
-                        "query": {"type": "string"},
-                        "total": {"type": "integer"},
-                        "total_is_estimate": {"type": "boolean", "description": "False: totals are exact counts."},
-                        "page": {"type": "integer"},
-                        "size": {"type": "integer"},
-                        "pages": {"type": "integer"},
-                        "sort": {"type": "string", "enum": list(SORTS)},
-                        "took_ms": {"type": "number"},
-                        "timed_out": {"type": "boolean",
-                                      "description": "True: the time budget ran out and the results are partial "
-                                                     "(phrase checks or the proximity ranking were cut short)."},
-                        "cursor": {"type": ["string", "null"],
-                                   "description": "With collapse=false (or on a cursor page): pass as cursor to get the "
-                                                  "next page; null on the last one."},
-                        "suggestion": {"type": ["string", "null"],
-                                       "description": "Fewer than 5 results: the query with likely typos corrected "
-                                                      "(the page's \"Apakah maksud Anda\"), or null."},
-                        "date_interval": {"type": "string", "enum": [i for i in INTERVALS if i != "auto"],
-                                          "description": "With facets=date: the interval its buckets use."},
-                        "partial_matches": {
-                            "type": "object",
-                            "required": ["total", "missing_words"],
-                            "description": "Articles that lack one of the query's plain words, listed after every "
-                                           "article that has them all (included in total): added when full matches "
-                                           "are fewer than 20 or the query has 3+ words. Quoted phrases, -words and "
-                                           "scoped terms stay required.",
-                            "properties": {"total": {"type": "integer"},
-                                           "missing_words": {"type": "array", "items": {"type": "string"}}},
-                        },
-                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
-                        "facets": {
-                            "type": "object",
-                            "properties": {
-                                "category": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
-                                "source": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
-                                "author": {"type": "array", "items": {"$ref": "#/components/schemas/Facet"}},
-                                "date": {"type": "array", "items": {"$ref": "#/components/schemas/DateBucket"}},
-                            },
-                        },
-                    },
-                },
-                "Article": {
-                    "type": "object",
-                    "required": ["id", "title", "body", "published"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "url": {"type": ["string", "null"]},
-                        "title": {"type": "string"},
-                        "body": {"type": "string"},
-                        "published": {"type": "string", "format": "date-time"},
-                        "published_has_time": {"type": "boolean"},
-                        "category": {"type": ["string", "null"]},
-                        "source": {"type": ["string", "null"]},
-                        "author": {"type": ["string", "null"]},
-                    },
-                },
-                "Health": {
-                    "type": "object",
-                    "required": ["status", "documents", "generation", "warnings"],
-                    "properties": {
-                        "status": {"type": "string"},
-                        "pid": {"type": "integer", "description": "The worker process that answered."},
-                        "documents": {"type": "integer"},
-                        "generation": {"type": "integer"},
-                        "last_commit": {"type": ["string", "null"], "format": "date-time"},
-                        "searcher_opened": {"type": "string", "format": "date-time"},
-                        "stem_rules": {"type": ["string", "null"],
-                                       "description": "Fingerprint of the stemming rules the index was built with"},
-                        "caches": {"type": "object", "description": "This worker's caches: term postings "
-                                   "(bytes held and their bound) and results (entries held and their bound)."},
-                        "warnings": {"type": "array", "items": {"type": "string"},
-                                     "description": "E.g. an index built with other stemming rules than the "
-                                                    "server's: queries may miss until it is rebuilt"},
-                    },
-                },
-            },
+            "schemas": answer_schemas(),
         },
     }

@@ -24,8 +24,7 @@ from index.model import normalise_key
 
 from ..engine import SearchEngine
 from ..request import FACET_KINDS, InvalidRequest, SearchRequest
-from .params import FILTER_PARAMS
-from .resources import request_from_params
+from .models import FilterParams, SearchParams
 
 PAGE_SIZE = 10
 FACET_KINDS_SET = frozenset(FACET_KINDS)   # the page shows every facet and the timeline
@@ -102,7 +101,8 @@ class PageResource:
         error = None
         result = suggestion = None
         try:
-            request = request_from_params(req)
+            chosen = {k: v for k, v in req.params.items() if k not in ("size", "facets")}   # the page decides those
+            request = SearchParams.parse(chosen, strict=False).to_request()
             if preset and not (request.date_from or request.date_to):
                 request = replace(request, date_from=reference - PRESETS[preset][1])
             request = replace(request, size=PAGE_SIZE, facets=FACET_KINDS_SET)
@@ -152,7 +152,7 @@ def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
 
 def feed_url(params: dict) -> str:
     """The Atom feed of this page's search (its words and filters, newest first)."""
-    pairs = [(k, v) for k in FILTER_PARAMS for v in (params.get(k) if isinstance(params.get(k), list) else [params.get(k)])
+    pairs = [(k, v) for k in FilterParams.names() for v in (params.get(k) if isinstance(params.get(k), list) else [params.get(k)])
              if v]
     return "/feed.atom" + ("?" + urlencode(pairs) if pairs else "")
 

@@ -1,4 +1,5 @@
-"""Reading request parameters (from HTTP or the CLI) into typed values.
+"""What the parameter models (:mod:`search.http.models`) read values with,
+the names other APIs use for Berita's parameters, and cursors.
 
 A bare date means a whole day in Asia/Jakarta: as ``from`` it starts at 00:00
 WIB, as ``to`` it ends at 23:59:59.999999 WIB, so both ends are inclusive.
@@ -16,7 +17,12 @@ from index.dates import WIB
 from ..request import KEYED_FACETS, InvalidRequest
 
 
-def parse_date_bound(param: str, text: str | None, end: bool = False) -> datetime | None:
+def parse_date_bound(text: str | datetime | None, end: bool = False) -> datetime | None:
+    """A date or an ISO 8601 datetime; a bare date is a whole Asia/Jakarta day
+    (its first instant, or with ``end`` its last). Raises ValueError saying
+    what is accepted, for the caller to prefix with the parameter's name."""
+    if isinstance(text, datetime):
+        return text if text.tzinfo else text.replace(tzinfo=WIB)
     if text is None or not text.strip():
         return None
     value = text.strip()
@@ -26,63 +32,16 @@ def parse_date_bound(param: str, text: str | None, end: bool = False) -> datetim
             return datetime.combine(day, time.max if end else time.min, WIB)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidRequest(param, f"{param} must be a date (YYYY-MM-DD) or an ISO 8601 datetime, not {value!r}") from None
+        raise ValueError(f"must be a date (YYYY-MM-DD) or an ISO 8601 datetime, not {value!r}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=WIB)
 
 
-def parse_int(param: str, text: str | None, default: int) -> int:
-    if text is None or text == "":
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidRequest(param, f"{param} must be a whole number, not {text!r}") from None
-
-
-def parse_float(param: str, text: str | None, default: float) -> float:
-    if text is None or text == "":
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise InvalidRequest(param, f"{param} must be a number, not {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise InvalidRequest(param, f"{param} must be a finite number")
-    return value
-
-
-def parse_bool(param: str, text: str | None, default: bool) -> bool:
-    if text is None or text == "":
-        return default
-    lowered = text.lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise InvalidRequest(param, f"{param} must be true or false, not {text!r}")
-
-
-FILTER_PARAMS = ("q", "from", "to", "category", "source", "author")   # which articles
-ORDER_PARAMS = ("sort", "now", "half_life")                              # in which order
-SEARCH_PARAMS = (*FILTER_PARAMS, *ORDER_PARAMS, "page", "size", "collapse", "facets", "interval", "cursor")
-EXPORT_PARAMS = (*FILTER_PARAMS, *ORDER_PARAMS, "format", "bom", "limit")
 # What people bring from the Guardian's Content API, the NYT's Article Search and
 # Elasticsearch, with the name Berita uses for each.
 FOREIGN_NAMES = {"from-date": "from", "to-date": "to", "order-by": "sort", "page-size": "size",
                  "begin_date": "from", "end_date": "to", "query": "q", "sort_by": "sort", "orderby": "sort",
                  "per_page": "size", "limit": "size", "offset": "page", "start": "page", "date_from": "from",
                  "date_to": "to", "section": "category", "tag": "category", "fq": "q", "rows": "size"}
-
-
-def check_known(names: list[str], allowed: tuple[str, ...] = SEARCH_PARAMS) -> None:
-    """A parameter Berita does not know is an error, never silently ignored
-    (a filter the user believes in would not be applied)."""
-    for name in names:
-        if name in allowed:
-            continue
-        if name in FOREIGN_NAMES:
-            raise InvalidRequest(name, f"unknown parameter {name!r}; Berita calls it {FOREIGN_NAMES[name]!r}")
-        raise InvalidRequest(name, f"unknown parameter {name!r}; known parameters: {', '.join(allowed)}")
 
 
 def parse_facets(text: str | None) -> frozenset[str]:
@@ -98,13 +57,11 @@ def parse_facets(text: str | None) -> frozenset[str]:
     return frozenset(k.strip() for k in lowered.split(",") if k.strip())
 
 
-CURSOR_IDENTITY = (*FILTER_PARAMS, *ORDER_PARAMS)   # what decides the ranking a cursor walks
-
-
-def request_digest(params: dict) -> str:
-    """What a cursor belongs to: the parameters that decide the ranking."""
+def request_digest(params: dict, identity_names: tuple[str, ...]) -> str:
+    """What a cursor belongs to: the parameters that decide the ranking
+    (``identity_names``: the filters and the order)."""
     identity = [(k, sorted(v) if isinstance(v, list) else [v]) for k, v in sorted(params.items())
-                if k in CURSOR_IDENTITY]
+                if k in identity_names]
     return hashlib.sha1(json.dumps(identity, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
 
 

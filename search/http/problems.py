@@ -8,6 +8,8 @@ import logging
 
 import falcon
 
+from ..request import InvalidRequest, StaleCursor
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("berita.http")
 
@@ -39,6 +41,16 @@ def serialize_problem(req: falcon.Request, resp: falcon.Response, exc: falcon.HT
         body["param"] = exc.param
     resp.content_type = PROBLEM_JSON
     resp.text = json.dumps(body, ensure_ascii=False)
+
+
+def handle_invalid_request(req: falcon.Request, resp: falcon.Response, exc: InvalidRequest, params: dict) -> None:
+    """The engine's (or a parameter model's) refusal: a 400 naming the parameter."""
+    raise InvalidParameter(exc.param, exc.detail)
+
+
+def handle_stale_cursor(req: falcon.Request, resp: falcon.Response, exc: StaleCursor, params: dict) -> None:
+    """A cursor from before the last commit: gone, search again."""
+    raise falcon.HTTPGone(title="Cursor expired", description=str(exc))
 
 
 def handle_unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:

@@ -29,6 +29,7 @@ from index.readers import MAX_RECORD_BYTES, MissingId, article_from_record
 from index.writer import Indexer, delete_articles
 
 from ..keys import KEYS_FILE, has_keys, key_owner
+from .models import BulkOutcome, Written
 from .problems import InvalidParameter
 
 LOCK_WAIT = 3.0
@@ -180,7 +181,8 @@ class ArticleWrites:
         article = _article({**record, "id": article_id})
         outcome = self.committer.upsert([article])[article.id]
         resp.status = falcon.HTTP_201 if outcome == "added" else falcon.HTTP_200
-        resp.media = {**article.to_record(), "result": outcome}
+        resp.data = Written(**article.to_record(), result=outcome).json_bytes()
+        resp.content_type = falcon.MEDIA_JSON
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         self.guard.require(req)
@@ -239,4 +241,5 @@ class BulkResource:
             if entry["result"] is None:
                 entry["result"] = outcomes.get(entry["id"], "unchanged")
         counts = {k: sum(1 for e in results if e["result"] == k) for k in ("added", "updated", "unchanged", "failed")}
-        resp.media = {**counts, "results": results}
+        resp.data = BulkOutcome.model_validate({**counts, "results": results}).json_bytes()
+        resp.content_type = falcon.MEDIA_JSON

@@ -1,0 +1,411 @@
+"""The HTTP API's shapes, defined once as pydantic models: the query
+parameters each operation takes and the JSON each one answers with.
+
+Everything else is derived from these: parsing and validating a request
+(:meth:`Params.parse`), the names a 400 lists as known, the response bodies
+(``model_dump_json``) and the OpenAPI document (:mod:`search.http.openapi`
+reads their JSON Schemas). pydantic rather than msgspec because its JSON
+Schema output is what OpenAPI 3.1 wants (aliases, nullable types, numeric
+bounds, descriptions), and it is the library the ecosystem (FastAPI,
+schemathesis) already reads.
+
+The engine keeps its own types (:class:`search.request.SearchRequest`,
+:class:`search.engine.SearchResult`); :meth:`SearchParams.to_request` and
+:meth:`SearchResponse.of` translate between the two, so the library never
+learns the service's parameter names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import partial
+from typing import Annotated, Any, ClassVar, Literal, get_origin
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+
+from .. import engine
+from ..engine import EXPORT_LIMIT, SearchResult
+from ..highlight import plain_text
+from ..related import MAX_WITHIN_DAYS
+from ..request import (
+    DEFAULT_HALF_LIFE_DAYS,
+    MAX_DEEP,
+    MAX_QUERY_CHARS,
+    MAX_SIZE,
+    MAX_WINDOW,
+    Interval,
+    InvalidRequest,
+    SearchRequest,
+    Sort,
+)
+from ..suggest import MAX_SUGGESTIONS
+from .params import FOREIGN_NAMES, parse_date_bound, parse_facets
+
+DATE_SCHEMA = {
+    "type": "string",
+    "anyOf": [{"format": "date"}, {"format": "date-time"}],
+    "examples": ["2019-09-01", "2019-09-01T08:00:00+07:00"],
+}
+
+
+def _bound(end: bool) -> Any:
+    """A date or datetime parameter; a bare date is a whole day in Asia/Jakarta
+    (from its first instant, or to its last one when ``end``)."""
+    return Annotated[datetime | None, BeforeValidator(partial(parse_date_bound, end=end)),
+                     WithJsonSchema(DATE_SCHEMA)]
+
+
+StartBound = _bound(end=False)
+EndBound = _bound(end=True)
+
+
+def _facet_kinds(value: str | tuple[str, ...]) -> frozenset[str]:
+    """facets=category&facets=date reads as facets=category,date."""
+    return parse_facets(",".join(value) if isinstance(value, (list, tuple)) else value)
+
+
+FacetKinds = Annotated[frozenset[str], BeforeValidator(_facet_kinds),
+                       WithJsonSchema({"type": "array", "items": {"type": "string"},
+                                       "examples": [["true"], ["category,source,date"], ["category", "date"]]})]
+
+
+class Params(BaseModel):
+    """Query parameters. Unknown names are refused (a filter the user believes
+    in must never be silently dropped); an empty value means "not given"; a
+    repeatable parameter (a tuple field) may appear more than once."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    OPERATION: ClassVar[str] = ""
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The parameter names, as clients spell them."""
+        return tuple(f.alias or name for name, f in cls.model_fields.items())
+
+    @classmethod
+    def repeatable(cls) -> frozenset[str]:
+        return frozenset(f.alias or name for name, f in cls.model_fields.items()
+                         if get_origin(f.annotation) in (tuple, list, frozenset))
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str | list[str]], strict: bool = True):
+        """Typed parameters from a query string's values (Falcon's
+        ``req.params``, or the CLI's options). ``strict=False`` ignores
+        names this model does not know (the search page has its own)."""
+        known, repeatable = cls.names(), cls.repeatable()
+        values: dict[str, Any] = {}
+        for name, value in params.items():
+            if name not in known:
+                if strict:
+                    _refuse_unknown(name, known)
+                continue
+            given = [v for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")]
+            if not given:
+                continue
+            if name in repeatable:
+                values[name] = tuple(given)
+            elif len(given) > 1:
+                raise InvalidRequest(name, f"{name} was given {len(given)} times; give it once")
+            else:
+                values[name] = given[0]
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+
+
+def _refuse_unknown(name: str, known: tuple[str, ...]) -> None:
+    if name in FOREIGN_NAMES:
+        raise InvalidRequest(name, f"unknown parameter {name!r}; Berita calls it {FOREIGN_NAMES[name]!r}")
+    raise InvalidRequest(name, f"unknown parameter {name!r}; known parameters: {', '.join(known)}")
+
+
+def _invalid(exc: ValidationError) -> InvalidRequest:
+    """The first problem pydantic found, naming the parameter as the client
+    spelled it (a validator's own message is kept as it is)."""
+    error = exc.errors()[0]
+    param = str(error["loc"][0]) if error["loc"] else "query"
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, ValueError):   # a validator of ours: its message, after the name
+        return InvalidRequest(param, f"{param} {cause}")
+    given = repr(error["input"])
+    given = given if len(given) <= 60 else given[:57] + "..."
+    return InvalidRequest(param, f"{param}: {error['msg'][:1].lower()}{error['msg'][1:]}, not {given}")
+
+
+class FilterParams(Params):
+    """Which articles: the query and the filters (the feed takes just these)."""
+
+    q: str = Field("", max_length=MAX_QUERY_CHARS, description=(
+        "The query: words are ANDed; \"exact phrase\"; -word excludes; OR and parentheses; title:, body:, "
+        "category:, source:, author: scope a term. Empty: browse (newest first)."))
+    date_from: StartBound = Field(None, alias="from", description="Earliest publication time (inclusive).")
+    date_to: EndBound = Field(None, alias="to", description="Latest publication time (inclusive).")
+    categories: tuple[str, ...] = Field((), alias="category", description=(
+        "Category (OR within, AND across keys); a section matches its subsections."))
+    sources: tuple[str, ...] = Field((), alias="source", description="Outlet (kompas matches Kompas.com).")
+    authors: tuple[str, ...] = Field((), alias="author", description="Author.")
+
+    def to_request(self, **fixed: Any) -> SearchRequest:
+        """The engine's request; ``fixed`` overrides what this operation decides itself."""
+        fields = {name: getattr(self, name) for name in type(self).model_fields if name in REQUEST_FIELDS}
+        return SearchRequest(**{**fields, **fixed})
+
+
+class OrderParams(FilterParams):
+    """...and in which order (with the filters, what a cursor is bound to)."""
+
+    sort: Sort | None = Field(None, description=(
+        "relevance (default with q), recent (relevance blended with freshness), newest (default without q), "
+        "oldest."))
+    now: EndBound = Field(None, description=(
+        "sort=recent: the moment ages are measured from (default: the newest article in the index)."))
+    half_life_days: float = Field(DEFAULT_HALF_LIFE_DAYS, alias="half_life", gt=0, allow_inf_nan=False,
+                                  description="sort=recent: days after which freshness counts half.")
+
+
+class SearchParams(OrderParams):
+    page: int = Field(1, ge=1, description=(
+        f"1-based page; only the first {MAX_WINDOW} results can be reached (use from/to to narrow a larger set, "
+        "or the cursor). A page past the last one answers 200 with no results; pages says how many there are."))
+    size: int = Field(10, ge=1, le=MAX_SIZE, description="Results per page.")
+    collapse: bool = Field(True, description="Fold near-identical stories from other outlets into one hit.")
+    facets: FacetKinds = Field(default_factory=frozenset, description=(
+        "Counts over the whole matching set: true (category, source, author), false, or a comma-separated list "
+        "of category, source, author, date. date is a histogram (facets.date) whose counts add up to total."))
+    interval: Interval = Field("auto", description=(
+        "Bucket size of the date facet, in Asia/Jakarta days; auto chooses the finest with at most 60 buckets."))
+    cursor: str | None = Field(None, description=(
+        f"Instead of page: the cursor of the previous page, to go past the first {MAX_WINDOW} results (up to "
+        f"{MAX_DEEP:,}). It holds the index generation: after a new commit it answers 410, search again. Cursor "
+        "pages never fold near-duplicates."))
+
+
+class ExportParams(OrderParams):
+    format: Literal["csv", "jsonl"] = Field("csv", description="CSV (RFC 4180, UTF-8) or JSON Lines.")
+    bom: bool = Field(False, description="Start the CSV with a UTF-8 byte-order mark (for spreadsheets).")
+    limit: int = Field(EXPORT_LIMIT, ge=1, le=EXPORT_LIMIT, description="At most this many rows.")
+
+
+class SuggestParams(Params):
+    q: str = Field("", max_length=MAX_QUERY_CHARS, description="What has been typed so far.")
+    size: int = Field(MAX_SUGGESTIONS, ge=1, le=MAX_SUGGESTIONS, description="Suggestions to return.")
+
+
+class RelatedParams(Params):
+    size: int = Field(5, ge=1, le=MAX_SIZE, description="Related stories to list.")
+    within_days: int | None = Field(None, ge=0, le=MAX_WITHIN_DAYS, description=(
+        "Only stories published within this many days of the article."))
+
+
+REQUEST_FIELDS = frozenset(SearchRequest.__dataclass_fields__) - {"offset", "generation"}
+
+
+# ---- answers ----
+
+class Model(BaseModel):
+    """An answer's shape, dumped with the API's names and without the
+    optional parts that were not given."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    def json_bytes(self) -> bytes:
+        return self.model_dump_json(by_alias=True, exclude_unset=True).encode("utf-8")
+
+
+class Hit(Model):
+    id: str
+    url: str | None
+    title: str
+    title_html: str = Field(description="HTML-escaped, matches in <mark>.")
+    snippet: str = Field(description=(
+        "~200 characters as HTML: escaped text with the matching words in <mark> (insert it as HTML, not as text)."))
+    snippet_text: str = Field(description="The same passage as plain text.")
+    published: datetime
+    published_has_time: bool = Field(description="False: the source gave a date without a time.")
+    category: str | None
+    source: str | None
+    author: str | None
+    score: float | None = Field(description="null when sorted by date.")
+    duplicates: list[str] = Field(description="Ids of near-identical stories folded into this hit.")
+    missing_word: str | None = Field(description="A partial match: the query word this article lacks.")
+
+    @staticmethod
+    def fields(hit: engine.Hit) -> dict[str, Any]:
+        """The engine's hit in this shape (validated by the answer holding it)."""
+        return dict(
+            id=hit.id, url=hit.url, title=hit.title, title_html=hit.title_html, snippet=hit.snippet,
+            snippet_text=plain_text(hit.snippet), published=hit.published, published_has_time=hit.published_has_time,
+            category=hit.category, source=hit.source, author=hit.author, score=hit.score,
+            duplicates=hit.duplicates, missing_word=hit.missing_word)
+
+
+class Facet(Model):
+    key: str = Field(description="What to pass back as the filter.")
+    label: str = Field(description="How the outlets name it.")
+    count: int
+
+
+class DateBucket(Model):
+    start: date = Field(alias="from", description="First day (inclusive).")
+    end: date = Field(alias="to", description="Last day (inclusive).")
+    count: int
+
+
+class FacetCounts(Model):
+    category: list[Facet] = []
+    source: list[Facet] = []
+    author: list[Facet] = []
+    date: list[DateBucket] = []
+
+
+class PartialMatches(Model):
+    """Articles that lack one of the query's plain words, listed after every
+    article that has them all (included in total): added when full matches are
+    fewer than 20 or the query has 3+ words. Quoted phrases, -words and scoped
+    terms stay required."""
+
+    total: int
+    missing_words: list[str]
+
+
+class SearchResponse(Model):
+    query: str
+    total: int
+    total_is_estimate: bool = Field(description="False: totals are exact counts.")
+    page: int
+    size: int
+    pages: int
+    sort: Sort
+    took_ms: float
+    timed_out: bool = Field(description=(
+        "True: the time budget ran out and the results are partial (phrase checks or the proximity ranking were "
+        "cut short)."))
+    partial_matches: PartialMatches
+    suggestion: str | None = Field(description=(
+        "Fewer than 5 results: the query with likely typos corrected (the page's \"Apakah maksud Anda\"), or null."))
+    results: list[Hit]
+    cursor: str | None = Field(None, description=(
+        "With collapse=false (or on a cursor page): pass as cursor to get the next page; null on the last one."))
+    facets: FacetCounts | None = Field(None, description="With facets: counts over the whole matching set.")
+    date_interval: Interval | None = Field(None, description="With facets=date: the interval its buckets use.")
+
+    @classmethod
+    def of(cls, result: SearchResult, cursor: str | None = None, **more: Any) -> SearchResponse:
+        """The engine's result in this shape. Validated (in pydantic's compiled
+        core, faster than building unvalidated models), so an answer that
+        strays from what /openapi.json says fails here, in the tests."""
+        fields: dict[str, Any] = dict(
+            query=result.query, total=result.total, total_is_estimate=result.total_is_estimate, page=result.page,
+            size=result.size, pages=result.pages, sort=result.sort, took_ms=result.took_ms,
+            timed_out=result.timed_out, suggestion=result.suggestion, cursor=cursor,
+            partial_matches=dict(total=result.partial_total, missing_words=result.relaxed_words),
+            results=[Hit.fields(h) for h in result.hits], **more)
+        if result.facets or result.histogram:
+            counts: dict[str, list[dict[str, Any]]] = {
+                kind: [dict(key=k, label=label, count=n) for k, label, n in values]
+                for kind, values in result.facets.items()}
+            if result.histogram is not None:
+                interval, buckets = result.histogram
+                counts["date"] = [{"from": b.start, "to": b.end, "count": b.count} for b in buckets]
+                fields["date_interval"] = interval
+            fields["facets"] = counts
+        return cls.model_validate(fields)
+
+
+class RelatedResponse(SearchResponse):
+    same_story: list[Hit] = Field(description="The same story from other outlets.")
+
+
+class Article(Model):
+    id: str
+    url: str | None
+    title: str
+    body: str
+    published: datetime
+    published_has_time: bool
+    category: str | None
+    source: str | None
+    author: str | None
+
+
+class Suggestions(Model):
+    query: str
+    suggestions: list[str]
+
+
+class Caches(Model):
+    """This worker's caches: term postings (bytes held and their bound) and
+    results (entries held and their bound)."""
+
+    postings_bytes: int
+    postings_max_bytes: int
+    results: int
+    results_max: int
+
+
+class Health(Model):
+    status: Literal["ok"]
+    pid: int = Field(description="The worker process that answered.")
+    documents: int
+    generation: int
+    last_commit: datetime | None
+    searcher_opened: datetime
+    stem_rules: str | None = Field(description="Fingerprint of the stemming rules the index was built with.")
+    warnings: list[str] = Field(description=(
+        "E.g. an index built with other stemming rules than the server's: queries may miss until it is rebuilt."))
+    caches: Caches
+
+
+Outcome = Literal["added", "updated", "unchanged", "failed"]
+
+
+class Record(Model):
+    """An article as a berita JSON Lines record (what PUT and bulk POST take)."""
+
+    id: str
+    url: str | None = None
+    title: str
+    published: str = Field(description="ISO 8601; a bare date when the source gave no time.")
+    category: str | None = None
+    author: str | None = None
+    body: str
+    source: str | None = None
+
+
+class Written(Record):
+    """PUT's answer: the record as stored, and what happened to it."""
+
+    result: Outcome
+
+
+class RecordOutcome(Model):
+    line: int = Field(description="1-based line (JSON Lines) or position (JSON array) in the body.")
+    id: str | None
+    result: Outcome
+    error: str | None = Field(None, description="Why a failed record was refused.")
+
+
+class BulkOutcome(Model):
+    """Bulk POST's answer, record by record, with the counts of each outcome."""
+
+    added: int
+    updated: int
+    unchanged: int
+    failed: int
+    results: list[RecordOutcome]
+
+
+class Problem(Model):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    param: str | None = Field(None, description="The offending parameter.")
+
+
+ANSWERS: tuple[type[Model], ...] = (SearchResponse, RelatedResponse, Article, Suggestions, Health, Written,
+                                    BulkOutcome, Problem)
