@@ -96,3 +96,28 @@ def test_kill_9_during_ingestion_keeps_the_last_commit_and_a_rerun_completes(tmp
     assert rerun.returncode == 0, rerun.stderr
     assert doc_count(ixdir)[0] == 3000
     assert f"{count:,} unchanged" in rerun.stdout
+
+
+def test_segments_with_compressed_stored_fields_are_still_read_and_merged(tmp_path, monkeypatch):
+    """New segments keep stored fields uncompressed (index/codec.py); an index
+    written before that (W3's zlib column) reads the same and merges into the
+    new form."""
+    from whoosh.codec.whoosh3 import W3PerDocWriter
+
+    from index.codec import PLAIN_STORED, BeritaCodec
+
+    with monkeypatch.context() as patched:   # write the first segment the old way
+        patched.setattr(BeritaCodec, "per_document_writer", lambda self, st, seg: W3PerDocWriter(self, st, seg))
+        ingest(tmp_path / "ix", write_jsonl(tmp_path / "old.jsonl", [record(id="old", title="Banjir Lama")]))
+    ingest(tmp_path / "ix", write_jsonl(tmp_path / "new.jsonl", [record(id="new", title="Banjir Baru")]))
+    ix = whoosh_index.open_dir(str(tmp_path / "ix"))
+    with ix.reader() as reader:
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        assert sorted(leaf._perdoc.has_column(PLAIN_STORED) for leaf in leaves) == [False, True]
+        assert sorted(f["title"] for f in reader.all_stored_fields()) == ["Banjir Baru", "Banjir Lama"]
+    ix.writer(codec=BeritaCodec()).commit(optimize=True)   # merge both segments into one
+    ix = whoosh_index.open_dir(str(tmp_path / "ix"))
+    with ix.reader() as reader:
+        assert reader.is_atomic() and reader._perdoc.has_column(PLAIN_STORED)
+        assert sorted(f["title"] for f in reader.all_stored_fields()) == ["Banjir Baru", "Banjir Lama"]
+    ix.close()
