@@ -8,7 +8,6 @@ block skipping and made queries ~2.8x slower).
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import Callable, Sequence
 
 from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, fold
@@ -73,7 +72,10 @@ def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
     by_word: dict[str, list[int]] = {}
     for docnum, score, _ in head:
         fp = fingerprint_of(docnum)
-        shared = Counter(i for word in fp for i in by_word.get(word, ()))
+        shared: dict[int, int] = {}   # kept hit -> words in common (a Counter costs 3x)
+        for word in fp:
+            for i in by_word.get(word, ()):
+                shared[i] = shared.get(i, 0) + 1
         for i in sorted(shared):
             overlap = shared[i]
             if source[kept[i][0]] != source[docnum] and overlap / (len(fp) + sizes[i] - overlap) >= NEAR_DUPLICATE:
