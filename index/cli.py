@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from functools import partial
 from itertools import chain
 
 import click
@@ -21,6 +22,12 @@ index_option = click.option(
     "--index", "index_dir", type=click.Path(file_okay=False), default=None,
     help="Index directory [default: $BERITA_INDEX or ./var/index].",
 )
+
+
+def _report_problem(bar: tqdm, problem: Problem) -> None:
+    """A problem (or note) on stderr above the progress bar; a problem counts as read."""
+    bar.update(0 if isinstance(problem, Note) else 1)
+    tqdm.write(_describe(problem), file=sys.stderr)
 
 
 def _describe(problem: Problem) -> str:
@@ -61,7 +68,7 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         report = Indexer(directory, procs=procs, batch_size=batch_size).ingest(
             items,
             on_article=lambda _: bar.update(1),
-            on_problem=lambda p: (bar.update(0 if isinstance(p, Note) else 1), tqdm.write(_describe(p), file=sys.stderr)),
+            on_problem=partial(_report_problem, bar),
         )
     except StaleAnalysis as exc:
         bar.close()

@@ -43,8 +43,9 @@ class BeritaPerDocReader(W3PerDocReader):
         self._length_cache: dict[str, list[int] | None] = {}
 
     def doc_field_length(self, docnum, fieldname, default=0):
-        lengths = self._length_cache.get(fieldname, False)
-        if lengths is False:
+        if fieldname in self._length_cache:
+            lengths = self._length_cache[fieldname]
+        else:
             reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
             lengths = None if reader is None else [byte_to_length(b) for b in reader]
             self._length_cache[fieldname] = lengths

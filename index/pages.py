@@ -90,6 +90,7 @@ def parse_page(text: str) -> ParsedPage:
         raise PageError("no title before the date line", lines[0][0])
     date_no, date_line = lines[date_at]
     match = DATE_LINE.match(date_line)
+    assert match is not None   # date_at is the line DATE_LINE matched
     try:
         parse_indonesian(match["when"])
     except DateError as exc:

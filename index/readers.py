@@ -62,6 +62,12 @@ def _open_binary(path: Path):
     return gzip.open(path, "rb") if magic == GZIP_MAGIC else open(path, "rb")
 
 
+def _required_text(record: dict, key: str) -> str:
+    value = _text_field(record, key, True)
+    assert value is not None   # required: missing raised
+    return value
+
+
 def _text_field(record: dict, key: str, required: bool) -> str | None:
     value = record.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -91,8 +97,8 @@ def article_from_record(record: object) -> Article:
     """Validate one JSON Lines record (the corpus's keys) into an Article."""
     if not isinstance(record, dict):
         raise ValueError(f"a record must be a JSON object, not {type(record).__name__}")
-    title = _text_field(record, "title", True)
-    body = _text_field(record, "body", True)
+    title = _required_text(record, "title")
+    body = _required_text(record, "body")
     published, has_time = parse_published(record.get("published"))
     check_year(published)
     url = _text_field(record, "url", False)
@@ -102,7 +108,7 @@ def article_from_record(record: object) -> Article:
     if article_id is None and url is None:
         raise ValueError("missing 'id' (and no 'url' to make one from)")
     article = Article(
-        id=article_id or derive_id("url", url),
+        id=article_id or derive_id("url", url or ""),
         title=" ".join(title.split()),
         body=body,
         published=published,

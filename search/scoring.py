@@ -315,7 +315,7 @@ class Evaluation:
         for i, doc in enumerate(cand.tolist()):
             if i % CHECK_EVERY == 0 and i and self.deadline.passed():
                 break
-            lists = [by_word[w].get(doc) for w in node.words]
+            lists = [by_word[w].get(doc) or [] for w in node.words]
             if all(lists) and in_order_within(lists, node.slop):
                 mask[i] = True
         return mask

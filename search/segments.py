@@ -96,7 +96,9 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
             else np.ones(len(ids), dtype=np.float32)
         values = tuple(matcher._values) if with_values and matcher._values is not None else None
         return SegmentPostings(ids, tf, values)
-    id_parts, tf_parts, values = [], [], []
+    id_parts: list[np.ndarray] = []
+    tf_parts: list[np.ndarray] = []
+    read_values: list = []
     while not matcher._atend:
         matcher._read_ids()
         matcher._read_weights()
@@ -104,9 +106,9 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
         tf_parts.append(np.asarray(matcher._weights, dtype=np.float32))
         if with_values:
             matcher._read_values()
-            values.extend(matcher._values)
+            read_values.extend(matcher._values)
         matcher._next_block()
-    return SegmentPostings(np.concatenate(id_parts), np.concatenate(tf_parts), tuple(values) if with_values else None)
+    return SegmentPostings(np.concatenate(id_parts), np.concatenate(tf_parts), tuple(read_values) if with_values else None)
 
 
 def read_lengths(reader: SegmentReader, fieldname: str) -> np.ndarray:

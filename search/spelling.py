@@ -31,7 +31,7 @@ def _plain_words(q: str) -> list[str]:
             if node.field is None and not node.phrase:
                 out.append(node.text)
         elif hasattr(node, "children"):
-            stack.extend(reversed(node.children))
+            stack.extend(reversed(node.children))  # type: ignore[arg-type]  # a Group's children are nodes
     return out
 
 

@@ -65,10 +65,10 @@ def complete(snap: Snapshot, text: str, limit: int = MAX_SUGGESTIONS) -> list[st
     top = lo + np.argsort(-df, kind="stable")[:CANDIDATES if before else limit]
     candidates = [vocab.terms[i] for i in top]
     if before:
-        docs = None
-        for word in before:
+        docs = snap.postings(SUGGEST_FIELD, fold_token(before[0])).ids
+        for word in before[1:]:
             ids = snap.postings(SUGGEST_FIELD, fold_token(word)).ids
-            docs = ids if docs is None else docs[lookup(ids, docs)[0]]
+            docs = docs[lookup(ids, docs)[0]]
         together = [int(lookup(docs, snap.postings(SUGGEST_FIELD, c).ids)[0].sum()) if docs.size else 0
                     for c in candidates]
         ranked = sorted(zip(together, candidates), key=lambda x: -x[0])

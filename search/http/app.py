@@ -122,7 +122,7 @@ def create_app(index_dir: str | Path, engine: SearchEngine | None = None, rate_l
     engine = engine or SearchEngine.open(index_dir, **engine_options)
     engine.manager.add_warmer(suggestion_vocabulary)   # autocomplete never builds it on a request
     guard = WriteGuard(engine.manager.index_dir)
-    first = [RequestLimits(), rate_limit] if rate_limit else [RequestLimits()]
+    first: list = [RequestLimits(), rate_limit] if rate_limit else [RequestLimits()]
     if require_read_key:
         first.append(ReadKeys(guard))
     app = falcon.App(cors_enable=False,

@@ -49,15 +49,12 @@ DATE_SCHEMA = {
 }
 
 
-def _bound(end: bool) -> Any:
-    """A date or datetime parameter; a bare date is a whole day in Asia/Jakarta
-    (from its first instant, or to its last one when ``end``)."""
-    return Annotated[datetime | None, BeforeValidator(partial(parse_date_bound, end=end)),
+# A date or datetime parameter; a bare date is a whole day in Asia/Jakarta,
+# from its first instant (StartBound) or to its last (EndBound).
+StartBound = Annotated[datetime | None, BeforeValidator(partial(parse_date_bound, end=False)),
+                       WithJsonSchema(DATE_SCHEMA)]
+EndBound = Annotated[datetime | None, BeforeValidator(partial(parse_date_bound, end=True)),
                      WithJsonSchema(DATE_SCHEMA)]
-
-
-StartBound = _bound(end=False)
-EndBound = _bound(end=True)
 
 
 def _facet_kinds(value: str | tuple[str, ...]) -> frozenset[str]:

@@ -103,8 +103,9 @@ class PageResource:
         try:
             chosen = {k: v for k, v in req.params.items() if k not in ("size", "facets")}   # the page decides those
             request = SearchParams.parse(chosen, strict=False).to_request()
-            if preset and not (request.date_from or request.date_to):
-                request = replace(request, date_from=reference - PRESETS[preset][1])
+            span = PRESETS[preset][1]
+            if span and not (request.date_from or request.date_to):
+                request = replace(request, date_from=reference - span)
             request = replace(request, size=PAGE_SIZE, facets=FACET_KINDS_SET)
             result = self.engine.search(request)
             suggestion = result.suggestion
@@ -150,10 +151,14 @@ def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
     return "/cari?" + urlencode(pairs)
 
 
+def _values(given: str | list[str] | None) -> list[str]:
+    """A query parameter's values, however many were given."""
+    return given if isinstance(given, list) else [given] if given else []
+
+
 def feed_url(params: dict) -> str:
     """The Atom feed of this page's search (its words and filters, newest first)."""
-    pairs = [(k, v) for k in FilterParams.names() for v in (params.get(k) if isinstance(params.get(k), list) else [params.get(k)])
-             if v]
+    pairs = [(k, v) for k in FilterParams.names() for v in _values(params.get(k)) if v]
     return "/feed.atom" + ("?" + urlencode(pairs) if pairs else "")
 
 

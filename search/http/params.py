@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import date, datetime, time
 
 from index.dates import WIB
@@ -57,7 +58,7 @@ def parse_facets(text: str | None) -> frozenset[str]:
     return frozenset(k.strip() for k in lowered.split(",") if k.strip())
 
 
-def request_digest(params: dict, identity_names: tuple[str, ...]) -> str:
+def request_digest(params: Mapping[str, object], identity_names: tuple[str, ...]) -> str:
     """What a cursor belongs to: the parameters that decide the ranking
     (``identity_names``: the filters and the order)."""
     identity = [(k, sorted(v) if isinstance(v, list) else [v]) for k, v in sorted(params.items())

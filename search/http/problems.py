@@ -37,8 +37,9 @@ def serialize_problem(req: falcon.Request, resp: falcon.Response, exc: falcon.HT
         "status": status,
         "detail": exc.description or exc.title,
     }
-    if getattr(exc, "param", None):
-        body["param"] = exc.param
+    param = getattr(exc, "param", None)
+    if param:
+        body["param"] = param
     resp.content_type = PROBLEM_JSON
     resp.text = json.dumps(body, ensure_ascii=False)
 

@@ -126,6 +126,7 @@ class Committer:
                 self._commit(kind, list(run))
 
     def _commit(self, kind: str, ops: list) -> None:
+        results: list
         try:
             if kind == "upsert":
                 articles = [a for _, batch, _ in ops for a in batch]
@@ -208,7 +209,7 @@ class BulkResource:
                 raise InvalidParameter("body", f"malformed JSON: {exc}") from None
             if not isinstance(records, list):
                 raise InvalidParameter("body", "a JSON body must be an array of articles (or send JSON Lines)")
-            lines = [(i, r, None) for i, r in enumerate(records, 1)]
+            lines: list[tuple[int, object, str | None]] = [(i, r, None) for i, r in enumerate(records, 1)]
         else:   # application/x-ndjson, JSON Lines
             lines = []
             for i, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
