@@ -39,7 +39,7 @@ from typing import Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, corpus_path, index_exists, load_records  # noqa: E402
 
-from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, fold  # noqa: E402
+from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, Analysis, fold  # noqa: E402
 from index.dates import parse_published  # noqa: E402
 from index.readers import article_from_record  # noqa: E402
 from index.writer import Indexer  # noqa: E402
@@ -135,7 +135,7 @@ def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
     if index_exists(target):
         return target
     print(f"building the {stemming} index in {target} ...", file=sys.stderr)
-    Indexer(target, procs=2, stemming=stemming).ingest(article_from_record(r) for r in records)
+    Indexer(target, procs=2, analysis=Analysis(stemming)).ingest(article_from_record(r) for r in records)
     return target
 
 
@@ -229,7 +229,7 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
     fts = Fts(records)
 
     def engine(stemming: str, **options) -> SearchEngine:
-        return SearchEngine(managers[stemming], stemming=stemming, budget_seconds=None, **options)
+        return SearchEngine(managers[stemming], analysis=Analysis(stemming), budget_seconds=None, **options)
 
     def berita(name: str, collapse: bool = True, **options) -> System:
         e = engine("protected", **options)

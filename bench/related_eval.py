@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, corpus_path, load_records  # noqa: E402
 
+from index.analysis import SHIPPED  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.rerank import NEAR_DUPLICATE, title_fingerprint  # noqa: E402
 
@@ -33,7 +34,8 @@ SAMPLE, JUDGED = 40, 30
 
 def covered_stories(records: list[dict], count: int, seed: int = 40) -> list[tuple[dict, list[str]]]:
     """(article, ids of other outlets' near-identical versions), for ``count`` articles."""
-    prints = [title_fingerprint(r["title"]) for r in records]
+    exact = SHIPPED.exact()
+    prints = [title_fingerprint(r["title"], exact) for r in records]
     by_word: dict[str, list[int]] = defaultdict(list)
     for i, fp in enumerate(prints):
         for w in fp:

@@ -1,14 +1,15 @@
 """Indonesian text analysis for news, as a Whoosh tokenizer/filter chain.
 
 Whoosh pickles analyzers into the index schema, so every component here is a
-module-level class and the PyStemmer object (which cannot be pickled) is reached
-through a module-level cached function instead of being held by a filter.
+module-level class that holds its own settings: the stem filters carry their
+word lists and make their PyStemmer object (which cannot be pickled) again
+after unpickling, as Whoosh's own ``StemFilter`` does.
 
-The two chains::
+The two chains, built by :class:`Analysis`::
 
-    stemmed = IndonesianTokenizer() | FoldFilter() | ReduplicationFilter()
-              | StopFilter(TALA_STOPWORDS) | IndonesianStemFilter()
     exact   = IndonesianTokenizer() | FoldFilter() | ReduplicationFilter()
+              | StopFilter(TALA_STOPWORDS)
+    stemmed = exact | IndonesianStemFilter()
 
 are used both when indexing and when parsing queries, so a query word meets
 the terms its article was indexed under.
@@ -19,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterator
+from typing import Iterable, Iterator, Mapping, NamedTuple
 
-from whoosh.analysis import Filter, StopFilter, Token, Tokenizer
+from whoosh.analysis import CompositeAnalyzer, Filter, StopFilter, Token, Tokenizer
 
 # An acronym written with dots (K.P.K.), a word possibly joined by hyphens
 # (anak-anak, tarik-menarik, covid-19), or a number with Indonesian separators
@@ -49,23 +51,10 @@ def _data_lines(name: str) -> list[str]:
 
 TALA_STOPWORDS: frozenset[str] = frozenset(_data_lines("stopwords-id.txt"))
 
-
-def _load_protection() -> tuple[frozenset[str], dict[str, str]]:
-    roots: set[str] = set()
-    repairs: dict[str, str] = {}
-    for line in _data_lines("stem-protect.txt"):
-        if ">" in line:
-            mangled, fixed = (part.strip() for part in line.split(">", 1))
-            repairs[mangled] = fixed
-        else:
-            roots.add(line)
-    return frozenset(roots), repairs
-
-
-PROTECTED_ROOTS, STEM_REPAIRS = _load_protection()
-
 # meN-/peN- with their nasal: menusuk, meminta, mengambil, penyapu, pemakan.
 NASAL_PREFIX = re.compile(r"^(?:me|pe)(ny|ng|n|m)")
+# Words a stem filter remembers (Whoosh's StemFilter bounds its cache the same way).
+STEM_CACHE = 200_000
 
 
 def recodings(nasal: str, stem_text: str) -> list[str]:
@@ -82,19 +71,6 @@ def recodings(nasal: str, stem_text: str) -> list[str]:
     return []
 
 
-def _load_recode() -> dict[tuple[str, str], str]:
-    """(nasal, Snowball stem) -> root, from index/data/stem-recode.txt."""
-    table: dict[tuple[str, str], str] = {}
-    for line in _data_lines("stem-recode.txt"):
-        left, root = (part.strip() for part in line.split("#", 1)[0].split(">", 1))
-        nasal, mangled = left.split()
-        table[(nasal, mangled)] = root
-    return table
-
-
-PREFIX_RECODE = _load_recode()
-
-
 def _rules_fingerprint() -> str:
     """A digest of the word lists the stemmed analysis depends on. Indexes
     record it, because a query stemmed under other rules than its index
@@ -108,51 +84,33 @@ def _rules_fingerprint() -> str:
 STEM_RULES = _rules_fingerprint()
 
 
+class StemLists(NamedTuple):
+    """The word lists of the protected stemmer: roots Snowball must not cut,
+    repairs of its output (mangled stem -> root) and the meN-/peN- recoding
+    ((nasal, Snowball stem) -> root)."""
+
+    protected: frozenset[str]
+    repairs: dict[str, str]
+    recode: dict[tuple[str, str], str]
+
+
 @lru_cache(maxsize=1)
-def _snowball():
-    import Stemmer  # PyStemmer; imported lazily so unpickling a schema stays cheap
-
-    return Stemmer.Stemmer("indonesian")
-
-
-@lru_cache(maxsize=200_000)
-def snowball_stem(word: str) -> str:
-    """The plain Snowball (Tala) stem, without our repairs: for comparisons."""
-    return _snowball().stemWord(word)
-
-
-def stem_without_clitic(word: str) -> str:
-    """The repaired Snowball stem read as if ``word`` ended in no particle
-    (-lah/-kah/-pun) or possessive (-ku/-mu/-nya): a possessive -nya is added
-    for Snowball to take off instead, so bersekolah -> sekolah, berlaku -> laku
-    and bertanya -> tanya where Snowball alone gives seko, berla and berta."""
-    stemmed = _snowball().stemWord(word + "nya")
-    return STEM_REPAIRS.get(stemmed, stemmed)
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Stem one folded word: protected roots stay, Snowball output is repaired.
-
-    Snowball strips -lah/-kah/-pun and -ku/-mu/-nya first, which cuts roots
-    that merely end in those letters (sekolah -> seko, masalah -> masa,
-    menikah -> meni, berlaku -> berla). Where the reading without them gives a
-    protected root, that reading wins."""
-    if word in PROTECTED_ROOTS:
-        return word
-    for particle in PARTICLES:
-        if word.endswith(particle) and word[: -len(particle)] in PROTECTED_ROOTS:
-            return word[: -len(particle)]
-    if word.endswith(SNOWBALL_CLITICS):
-        root = stem_without_clitic(word)
-        if root in PROTECTED_ROOTS:
-            return root
-    stemmed = _snowball().stemWord(word)
-    stemmed = STEM_REPAIRS.get(stemmed, stemmed)
-    prefix = NASAL_PREFIX.match(word)
-    if prefix:
-        return PREFIX_RECODE.get((prefix.group(1), stemmed), stemmed)
-    return stemmed
+def shipped_stem_lists() -> StemLists:
+    """The lists in index/data, read once (every default filter shares them)."""
+    roots: set[str] = set()
+    repairs: dict[str, str] = {}
+    for line in _data_lines("stem-protect.txt"):
+        if ">" in line:
+            mangled, fixed = (part.strip() for part in line.split(">", 1))
+            repairs[mangled] = fixed
+        else:
+            roots.add(line)
+    recode: dict[tuple[str, str], str] = {}
+    for line in _data_lines("stem-recode.txt"):
+        left, root = (part.strip() for part in line.split("#", 1)[0].split(">", 1))
+        nasal, mangled = left.split()
+        recode[(nasal, mangled)] = root
+    return StemLists(frozenset(roots), repairs, recode)
 
 
 def fold(text: str) -> str:
@@ -255,60 +213,192 @@ class ReduplicationFilter(Filter):
                 offset += len(part) + 1
 
 
-class IndonesianStemFilter(Filter):
-    """Snowball's Indonesian stemmer with our protected roots and repairs.
-    Compounds and numbers are left as they are. ``rules`` is pickled with the
-    schema: it says which version of the word lists an index was built with."""
+class PlainStemFilter(Filter):
+    """Snowball's Indonesian stemmer without repairs: a baseline for evaluation,
+    and the machinery the protected stemmer shares. Compounds and numbers are
+    left as they are.
 
-    def __init__(self, rules: str = STEM_RULES):
-        self.rules = rules
+    Like Whoosh's ``StemFilter`` it keeps its settings on itself and pickles
+    only those (the public attributes): the PyStemmer object (which cannot be
+    pickled) is made on first use, and the bounded per-word memo is made again
+    after unpickling."""
+
+    def __init__(self, cachesize: int = STEM_CACHE):
+        self.cachesize = cachesize
+        self._attach()
+
+    def _attach(self) -> None:
+        self._snowball = None
+        self._memo = lru_cache(maxsize=self.cachesize)(self._stem)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("cachesize", STEM_CACHE)   # pickled before the filter held it
+        self.__dict__.update(state)
+        self._attach()
 
     def __eq__(self, other: object) -> bool:
-        return other.__class__ is self.__class__
+        return other.__class__ is self.__class__ and self.__getstate__() == other.__getstate__()
+
+    def snowball(self, word: str) -> str:
+        """The plain Snowball (Tala) stem, not remembered."""
+        stemmer = self._snowball
+        if stemmer is None:
+            import Stemmer  # PyStemmer
+
+            stemmer = self._snowball = Stemmer.Stemmer("indonesian")
+        return stemmer.stemWord(word)
+
+    def _stem(self, word: str) -> str:
+        return self.snowball(word)
+
+    def stem(self, word: str) -> str:
+        """One folded word's stem, remembered."""
+        return self._memo(word)
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        memo = self._memo
         for t in tokens:
             text = t.text
             if text.isalpha():
-                t.text = stem(text)
+                t.text = memo(text)
             yield t
 
 
-class PlainStemFilter(IndonesianStemFilter):
-    """Snowball's Indonesian stemmer without repairs: a baseline for evaluation."""
+class IndonesianStemFilter(PlainStemFilter):
+    """Snowball's Indonesian stemmer with protected roots, repairs and the
+    meN-/peN- recoding, all held by the filter (the shipped lists of
+    index/data unless others are given), so a pickled schema stems with the
+    lists it was built with. ``rules`` names those lists: it is pickled with
+    the schema and says which version of them an index was built with."""
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for t in tokens:
-            if t.text.isalpha():
-                t.text = snowball_stem(t.text)
-            yield t
+    def __init__(self, protected: Iterable[str] | None = None, repairs: Mapping[str, str] | None = None,
+                 recode: Mapping[tuple[str, str], str] | None = None, cachesize: int = STEM_CACHE):
+        shipped = shipped_stem_lists()
+        self.protected = shipped.protected if protected is None else frozenset(protected)
+        self.repairs = shipped.repairs if repairs is None else dict(repairs)
+        self.recode = shipped.recode if recode is None else dict(recode)
+        own = StemLists(self.protected, self.repairs, self.recode)
+        self.rules = STEM_RULES if own == shipped else _lists_fingerprint(own)
+        super().__init__(cachesize)
+
+    def __setstate__(self, state: dict) -> None:
+        if "protected" not in state:
+            # Pickled when the lists were module globals: such a filter stemmed
+            # with the installed lists, and still does. ``rules`` keeps saying
+            # which lists the index was built with (index.schema checks it).
+            state.update(shipped_stem_lists()._asdict())
+        super().__setstate__(state)
+
+    def _attach(self) -> None:
+        super()._attach()
+        self._repaired_from: dict[str, list[str]] = {}
+        for mangled, root in self.repairs.items():
+            self._repaired_from.setdefault(root, []).append(mangled)
+
+    def repaired_from(self, root: str) -> list[str]:
+        """The Snowball stems repaired to ``root`` (menga -> aku): a word that
+        stems to ``root`` contains ``root`` (but for a first letter that
+        meN-/peN- replace) or one of these, which a highlighter looks for."""
+        return self._repaired_from.get(root, [])
+
+    def without_clitic(self, word: str) -> str:
+        """The repaired Snowball stem read as if ``word`` ended in no particle
+        (-lah/-kah/-pun) or possessive (-ku/-mu/-nya): a possessive -nya is added
+        for Snowball to take off instead, so bersekolah -> sekolah, berlaku -> laku
+        and bertanya -> tanya where Snowball alone gives seko, berla and berta."""
+        stemmed = self.snowball(word + "nya")
+        return self.repairs.get(stemmed, stemmed)
+
+    def _stem(self, word: str) -> str:
+        """Protected roots stay, Snowball output is repaired.
+
+        Snowball strips -lah/-kah/-pun and -ku/-mu/-nya first, which cuts roots
+        that merely end in those letters (sekolah -> seko, masalah -> masa,
+        menikah -> meni, berlaku -> berla). Where the reading without them gives a
+        protected root, that reading wins."""
+        protected = self.protected
+        if word in protected:
+            return word
+        for particle in PARTICLES:
+            if word.endswith(particle) and word[: -len(particle)] in protected:
+                return word[: -len(particle)]
+        if word.endswith(SNOWBALL_CLITICS):
+            root = self.without_clitic(word)
+            if root in protected:
+                return root
+        stemmed = self.snowball(word)
+        stemmed = self.repairs.get(stemmed, stemmed)
+        prefix = NASAL_PREFIX.match(word)
+        if prefix:
+            return self.recode.get((prefix.group(1), stemmed), stemmed)
+        return stemmed
 
 
-def exact_analyzer():
-    """Unstemmed: for exact names and phrases. Stopwords are dropped but leave
-    their position free, so a phrase with a stopword inside still lines up."""
-    return (
-        IndonesianTokenizer()
-        | FoldFilter()
-        | ReduplicationFilter()
-        | StopFilter(stoplist=TALA_STOPWORDS, minsize=1, renumber=False)
-    )
+def _lists_fingerprint(lists: StemLists) -> str:
+    """A name for word lists other than the shipped ones (tests, evaluations)."""
+    text = repr((sorted(lists.protected), sorted(lists.repairs.items()), sorted(lists.recode.items())))
+    return "custom-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def stemmed_analyzer(stemming: str = "protected"):
-    """Stemmed for recall. ``stemming`` is "protected" (shipped), "snowball"
-    (plain Snowball) or "none", so evaluations can compare the three."""
-    chain = exact_analyzer()
-    if stemming == "protected":
-        return chain | IndonesianStemFilter()
-    if stemming == "snowball":
-        return chain | PlainStemFilter()
-    if stemming == "none":
+@dataclass(frozen=True)
+class Analysis:
+    """How text becomes terms, as one object: the schema, the writer and the
+    query compiler are given the same one, so they cannot disagree.
+
+    ``stemming`` is "protected" (shipped), "snowball" (plain Snowball) or
+    "none", so evaluations can compare the three."""
+
+    stemming: str = "protected"
+
+    def __post_init__(self) -> None:
+        if self.stemming not in ("protected", "snowball", "none"):
+            raise ValueError(f"unknown stemming mode {self.stemming!r}")
+
+    def exact(self) -> CompositeAnalyzer:
+        """Unstemmed: for exact names and phrases. Stopwords are dropped but leave
+        their position free, so a phrase with a stopword inside still lines up."""
+        return (
+            IndonesianTokenizer()
+            | FoldFilter()
+            | ReduplicationFilter()
+            | StopFilter(stoplist=TALA_STOPWORDS, minsize=1, renumber=False)
+        )
+
+    def stemmed(self) -> CompositeAnalyzer:
+        """Stemmed for recall (the exact chain when ``stemming`` is "none")."""
+        chain = self.exact()
+        if self.stemming == "protected":
+            return chain | IndonesianStemFilter()
+        if self.stemming == "snowball":
+            return chain | PlainStemFilter()
         return chain
-    raise ValueError(f"unknown stemming mode {stemming!r}")
 
 
-def analyze(text: str, analyzer=None, mode: str = "query") -> list[str]:
+SHIPPED = Analysis()
+# The filters behind the module-level conveniences (tools and tests).
+_PROTECTED = IndonesianStemFilter()
+_PLAIN = PlainStemFilter()
+
+
+def stem(word: str) -> str:
+    """One folded word's stem under the shipped lists."""
+    return _PROTECTED.stem(word)
+
+
+def snowball_stem(word: str) -> str:
+    """The plain Snowball (Tala) stem, without our repairs: for comparisons."""
+    return _PLAIN.stem(word)
+
+
+def stem_without_clitic(word: str) -> str:
+    """:meth:`IndonesianStemFilter.without_clitic` under the shipped lists."""
+    return _PROTECTED.without_clitic(word)
+
+
+def analyze(text: str, analyzer: CompositeAnalyzer | None = None, mode: str = "query") -> list[str]:
     """The terms ``text`` yields (query mode by default): handy in tests and tools."""
-    analyzer = analyzer or stemmed_analyzer()
+    analyzer = analyzer or SHIPPED.stemmed()
     return [t.text for t in analyzer(text, mode=mode)]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
-from .analysis import STEM_RULES, IndonesianStemFilter, exact_analyzer, stemmed_analyzer
+from .analysis import SHIPPED, STEM_RULES, Analysis, IndonesianStemFilter
 
 
-def build_schema(stemming: str = "protected") -> Schema:
-    """``stemming`` ("protected", "snowball", "none") exists for evaluations;
-    the shipped index uses "protected"."""
-    stemmed = stemmed_analyzer(stemming)
-    exact = exact_analyzer()
+def build_schema(analysis: Analysis = SHIPPED) -> Schema:
+    """Another ``analysis`` than the shipped one exists for evaluations."""
+    stemmed = analysis.stemmed()
+    exact = analysis.exact()
     return Schema(
         id=ID(stored=True, unique=True),
         url=STORED(),

@@ -8,6 +8,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
+from .analysis import SHIPPED, Analysis
 from .schema import build_schema, stale_analysis
 
 DEFAULT_INDEX_DIR = "var/index"
@@ -28,7 +29,9 @@ class StaleAnalysis(RuntimeError):
     adding to it would mix two analyses in one index."""
 
 
-def open_or_create(index_dir: str | os.PathLike, stemming: str = "protected") -> Index:
+def open_or_create(index_dir: str | os.PathLike, analysis: Analysis = SHIPPED) -> Index:
+    """An existing index (refused if built with other stemming rules), else a
+    new one analysing text as ``analysis`` says."""
     directory = Path(index_dir)
     directory.mkdir(parents=True, exist_ok=True)
     if whoosh_index.exists_in(str(directory)):
@@ -38,7 +41,7 @@ def open_or_create(index_dir: str | os.PathLike, stemming: str = "protected") ->
             ix.close()
             raise StaleAnalysis(f"{directory}: {reason}")
         return ix
-    return whoosh_index.create_in(str(directory), build_schema(stemming))
+    return whoosh_index.create_in(str(directory), build_schema(analysis))
 
 
 def open_existing(index_dir: str | os.PathLike) -> Index:

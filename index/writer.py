@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from whoosh.index import Index
 
+from .analysis import SHIPPED, Analysis
 from .codec import BeritaCodec
 from .dates import to_utc_naive
 from .model import Article, normalise_key
@@ -98,11 +99,11 @@ class Indexer:
     """Ingests articles into one index directory."""
 
     def __init__(self, index_dir: str | os.PathLike, procs: int = 1, batch_size: int = DEFAULT_BATCH,
-                 stemming: str = "protected"):
+                 analysis: Analysis = SHIPPED):
         self.index_dir = index_dir
         self.procs = max(1, procs)
         self.batch_size = batch_size
-        self.stemming = stemming
+        self.analysis = analysis   # for a new index; an existing one keeps its own
 
     def _writer(self, ix: Index, count: int):
         options = {"limitmb": 256, "codec": BeritaCodec()}
@@ -127,7 +128,7 @@ class Indexer:
             if on_problem:
                 on_problem(p)
 
-        ix = open_or_create(self.index_dir, self.stemming)
+        ix = open_or_create(self.index_dir, self.analysis)
         try:
             for batch in _batches(items, self.batch_size, problem, report.duplicates):
                 self._write_batch(ix, batch, report)

@@ -24,6 +24,7 @@ from typing import Iterator
 
 import numpy as np
 
+from index.analysis import SHIPPED, Analysis
 from index.dates import from_utc_naive
 from index.schema import stale_analysis, stem_rules_of
 
@@ -163,11 +164,11 @@ class ResultCache:
 class SearchEngine:
     """Answers search requests from the manager's current snapshot."""
 
-    def __init__(self, manager: SearcherManager, weights: Weights = DEFAULT_WEIGHTS, stemming: str = "protected",
+    def __init__(self, manager: SearcherManager, weights: Weights = DEFAULT_WEIGHTS, analysis: Analysis = SHIPPED,
                  scorer: Scorer | None = None, cache_entries: int = 0,
                  budget_seconds: float | None = DEFAULT_BUDGET_SECONDS, partial_matches: bool = True):
         self.manager = manager
-        self.compiler = QueryCompiler(weights, stemming)
+        self.compiler = QueryCompiler(weights, analysis)
         self.scorer = scorer or BM25F()
         self.cache = ResultCache(cache_entries)
         self.budget_seconds = budget_seconds
@@ -224,7 +225,7 @@ class SearchEngine:
             start += docs.size
         ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
         first = request.start
-        marker = Highlighter(compiled.highlight_terms if compiled else set())
+        marker = Highlighter.for_snapshot(snap, compiled.highlight_terms if compiled else set())
         hits = [self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
                 for docnum, score, dups in ranked[first:first + request.size]]
         partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
@@ -344,7 +345,7 @@ class SearchEngine:
             ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
             found = related_articles(ev, self.compiler.stemmed, self.compiler.weights, docnum, snap.stored(docnum),
                                      size, within_days)
-            marker = Highlighter(set(found.terms))
+            marker = Highlighter.for_snapshot(snap, set(found.terms))
             hits = [self._hit(snap, d, s, marker, [], None) for d, s in found.related]
             same = [self._hit(snap, d, s, marker, [], None) for d, s in found.same_story]
         result = SearchResult(query=" ".join(found.terms), total=len(hits), total_is_estimate=False, page=1,

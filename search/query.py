@@ -19,7 +19,7 @@ from typing import Union
 
 from whoosh import query as wq
 
-from index.analysis import exact_analyzer, stemmed_analyzer
+from index.analysis import SHIPPED, Analysis
 from index.model import normalise_key
 
 from . import plan
@@ -194,10 +194,10 @@ class CompiledQuery:
 class QueryCompiler:
     """Turns the syntax tree into a query plan over our schema."""
 
-    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, stemming: str = "protected"):
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, analysis: Analysis = SHIPPED):
         self.weights = weights
-        self.stemmed = stemmed_analyzer(stemming)
-        self.exact = exact_analyzer()
+        self.stemmed = analysis.stemmed()
+        self.exact = analysis.exact()
         self._analysed: dict[tuple[int, str], list[str]] = {}
 
     def compile(self, text: str) -> CompiledQuery:

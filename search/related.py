@@ -67,7 +67,8 @@ def related_articles(ev: Evaluation, analyzer, weights: Weights, docnum: int, st
         gap = np.abs(snap.published[cand] - snap.published[docnum])
         cand = cand[gap <= within_days * USEC_PER_DAY]
     docs, scores = top_scored(ev, query, (), cand, 4 * size + 20)
-    own_print, own_source = title_fingerprint(stored["title"]), snap.codes["source"][docnum]
+    own_print = title_fingerprint(stored["title"], snap.analysis("title_exact")[0])
+    own_source = snap.codes["source"][docnum]
     related, same = [], []
     for d, s in zip(docs.tolist(), scores.tolist()):
         theirs = fingerprint_of(snap, d)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, fold
+from whoosh.analysis import Analyzer
 
 USEC_PER_DAY = 86_400 * 1_000_000
 RECENCY_WEIGHT = 0.5   # share of the score that decays; the rest never does (BM25F saturates: ratios are smaller)
@@ -36,10 +36,11 @@ def recency_rerank(scored: list[tuple[int, float]], published: list[int], now: i
     return out
 
 
-def title_fingerprint(title: str) -> frozenset[str]:
-    """The title's content words, folded: what near-duplicate titles share."""
-    words = (fold(m.group(0)) for m in TOKEN_PATTERN.finditer(title))
-    return frozenset(w for w in words if w not in TALA_STOPWORDS)
+def title_fingerprint(title: str, exact: Analyzer) -> frozenset[str]:
+    """The title's content words, as the ``exact`` (unstemmed) analyzer gives
+    them for a query: folded, stopwords out, a hyphenated word whole. What
+    near-duplicate titles share."""
+    return frozenset(t.text for t in exact(title, mode="query"))
 
 
 def fingerprint_of(snap, docnum: int) -> frozenset[str]:
@@ -47,7 +48,7 @@ def fingerprint_of(snap, docnum: int) -> frozenset[str]:
     memo = snap.memo("title_fingerprint")
     found = memo.get(docnum)
     if found is None:
-        found = memo[docnum] = title_fingerprint(snap.title(docnum))
+        found = memo[docnum] = title_fingerprint(snap.title(docnum), snap.analysis("title_exact")[0])
     return found
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
+from whoosh.analysis import Analyzer
 from whoosh.searching import Searcher
 
 from index.dates import from_utc_naive
@@ -89,12 +90,22 @@ class SegmentColumns:
 
 class SegmentStore:
     """Per-segment caches owned by one manager: columns for every segment in
-    use, and a byte-bounded LRU of term postings."""
+    use, a byte-bounded LRU of term postings, and the fields' analyzers."""
 
     def __init__(self, postings_cache_bytes: int):
         self.postings = ByteLRU(postings_cache_bytes)
         self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS}
         self._columns: dict[str, SegmentColumns] = {}
+        self._analysis: dict[str, tuple[Analyzer, dict]] = {}
+
+    def analysis(self, fieldname: str, analyzer: Analyzer) -> tuple[Analyzer, dict]:
+        """The field's analyzer and a memo of what it made of text, kept from
+        snapshot to snapshot while each new one's schema (unpickled afresh)
+        holds an equal analyzer: its stem memo and the memo stay warm."""
+        kept = self._analysis.get(fieldname)
+        if kept is None or kept[0] != analyzer:
+            kept = self._analysis[fieldname] = (analyzer, {})
+        return kept
 
     def columns(self, segment_id: str, reader) -> SegmentColumns:
         found = self._columns.get(segment_id)
@@ -164,6 +175,7 @@ class Snapshot:
         self._terms = ByteLRU(store.postings.max_bytes // 4)
         self._headings: dict[int, tuple[str, str]] = {}
         self._memos: dict[str, dict] = {}
+        self._analysis: dict[str, tuple[Analyzer, dict]] = {}
         self._users = 0
         self._retired = False
         self._lock = threading.Lock()
@@ -228,6 +240,16 @@ class Snapshot:
 
     def title(self, docnum: int) -> str:
         return self._heading(docnum)[1]
+
+    def analysis(self, fieldname: str) -> tuple[Analyzer, dict]:
+        """The analyzer this index was built with for a field (from its schema:
+        what the index holds for a text, so highlights agree with matches),
+        and a memo for what it made of text (see :meth:`SegmentStore.analysis`)."""
+        found = self._analysis.get(fieldname)
+        if found is None:
+            analyzer = self.searcher.schema[fieldname].analyzer
+            found = self._analysis[fieldname] = self._store.analysis(fieldname, analyzer)
+        return found
 
     def memo(self, name: str) -> dict:
         """A dict that lives as long as this snapshot (derived per-document values)."""

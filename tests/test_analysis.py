@@ -1,14 +1,15 @@
 import pickle
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.analysis import analyze, exact_analyzer, snowball_stem, stem, stemmed_analyzer
+from index.analysis import SHIPPED, Analysis, IndonesianStemFilter, analyze, snowball_stem, stem
 from index.schema import build_schema
 
 
 def index_terms(text, analyzer=None):
-    return analyze(text, analyzer or stemmed_analyzer(), mode="index")
+    return analyze(text, analyzer or SHIPPED.stemmed(), mode="index")
 
 
 def test_reduplication_is_kept_whole_and_split_when_indexing():
@@ -18,13 +19,13 @@ def test_reduplication_is_kept_whole_and_split_when_indexing():
 
 
 def test_query_for_a_reduplicated_word_asks_for_the_whole_form():
-    assert analyze("anak-anak", stemmed_analyzer()) == ["anak-anak"]
+    assert analyze("anak-anak", SHIPPED.stemmed()) == ["anak-anak"]
 
 
 def test_numbers_keep_indonesian_separators():
     assert index_terms("naik 3,5 persen") == ["naik", "3,5", "persen"]
     assert index_terms("Rp 1.000.000") == ["rp", "1000000"]
-    assert index_terms("1.000.000") == analyze("1000000", stemmed_analyzer())
+    assert index_terms("1.000.000") == analyze("1000000", SHIPPED.stemmed())
 
 
 def test_acronyms_and_case_and_accents_fold():
@@ -35,7 +36,7 @@ def test_acronyms_and_case_and_accents_fold():
 
 
 def test_stopwords_removed_but_positions_kept_in_exact_field():
-    tokens = [(t.text, t.pos) for t in exact_analyzer()("menteri dalam negeri", positions=True)]
+    tokens = [(t.text, t.pos) for t in SHIPPED.exact()("menteri dalam negeri", positions=True)]
     assert tokens == [("menteri", 0), ("negeri", 2)]
 
 
@@ -83,9 +84,39 @@ def test_analyzers_survive_pickling_into_the_schema():
     )
 
 
+def test_a_stem_filter_carries_its_word_lists_through_pickling():
+    """The filter keeps its lists on itself (as Whoosh's StemFilter keeps its
+    settings) and makes its PyStemmer object again after unpickling."""
+    shipped = IndonesianStemFilter()
+    assert shipped.stem("meminta") == stem("meminta") != "meminta"
+    custom = IndonesianStemFilter(protected=shipped.protected | {"meminta"})
+    assert custom.stem("meminta") == "meminta" and custom.rules != shipped.rules
+    clone = pickle.loads(pickle.dumps(custom))
+    assert clone == custom and clone.rules == custom.rules
+    words = ["meminta", "masalah", "bersekolah", "menusuk", "beritanya", "pemindahan"]
+    assert [clone.stem(w) for w in words] == [custom.stem(w) for w in words]
+    assert [shipped.stem(w) for w in words] == [stem(w) for w in words]
+    assert pickle.loads(pickle.dumps(shipped)).stem("meminta") != "meminta"
+
+
+def test_a_stem_filter_pickled_before_it_held_its_lists_stems_with_the_shipped_ones():
+    old = IndonesianStemFilter.__new__(IndonesianStemFilter)
+    old.__setstate__({"rules": "older-rules"})   # all such a filter pickled
+    assert old.rules == "older-rules" and old.protected == IndonesianStemFilter().protected
+    assert old.stem("masalah") == stem("masalah")
+
+
+def test_the_analysis_modes():
+    assert analyze("Beritanya", Analysis("none").stemmed()) == ["beritanya"]
+    assert analyze("Beritanya", Analysis("snowball").stemmed()) == [snowball_stem("beritanya")]
+    assert analyze("Beritanya", Analysis().stemmed()) == ["berita"]
+    with pytest.raises(ValueError):
+        Analysis("porter")
+
+
 @given(st.text(max_size=200))
 def test_analysis_never_fails_and_index_terms_cover_query_terms(text):
-    query_terms = analyze(text, stemmed_analyzer())
+    query_terms = analyze(text, SHIPPED.stemmed())
     indexed = index_terms(text)
     assert set(query_terms) <= set(indexed)
 
