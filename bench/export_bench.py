@@ -32,8 +32,10 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--index", args.index, "--port", str(port),
-                               "--cache", "0"], stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "search", "serve", "--index", args.index, "--port", str(port), "--cache", "0"],
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 60
         while True:
@@ -57,8 +59,10 @@ def main() -> None:
                 for line in r:
                     rows += 1
                     size += len(line)
-            print(f"export {run}: {rows - 1:,} rows, {size / 1e6:.1f} MB in {time.time() - started:.1f} s; "
-                  f"after: {memory()}")
+            print(
+                f"export {run}: {rows - 1:,} rows, {size / 1e6:.1f} MB in {time.time() - started:.1f} s; "
+                f"after: {memory()}"
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -31,18 +31,36 @@ def run_stock(corpus: Path, target: Path) -> dict:
     from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
     records = load_records(corpus)
-    schema = Schema(id=ID(stored=True, unique=True), url=STORED(), title=TEXT(stored=True), body=TEXT(stored=True),
-                    published=DATETIME(stored=True, sortable=True), category=ID(stored=True),
-                    author=TEXT(stored=True), source=ID(stored=True))
+    schema = Schema(
+        id=ID(stored=True, unique=True),
+        url=STORED(),
+        title=TEXT(stored=True),
+        body=TEXT(stored=True),
+        published=DATETIME(stored=True, sortable=True),
+        category=ID(stored=True),
+        author=TEXT(stored=True),
+        source=ID(stored=True),
+    )
     target.mkdir(parents=True)
     ix = index.create_in(str(target), schema)
     started = time.perf_counter()
     writer = ix.writer()
     for r in records:
-        published = datetime.fromisoformat(r["published"][:19]) if "T" in r["published"] else \
-            datetime.fromisoformat(r["published"])
-        writer.add_document(id=r["id"], url=r["url"], title=r["title"], body=r["body"], published=published,
-                            category=r["category"], author=r["author"] or "", source=r["source"])
+        published = (
+            datetime.fromisoformat(r["published"][:19])
+            if "T" in r["published"]
+            else datetime.fromisoformat(r["published"])
+        )
+        writer.add_document(
+            id=r["id"],
+            url=r["url"],
+            title=r["title"],
+            body=r["body"],
+            published=published,
+            category=r["category"],
+            author=r["author"] or "",
+            source=r["source"],
+        )
     writer.commit()
     return {"seconds": time.perf_counter() - started, "docs": len(records)}
 
@@ -80,9 +98,23 @@ def main() -> None:
     results = {}
     try:
         for kind in ("stock", "berita"):
-            out = subprocess.run([sys.executable, __file__, "--child", kind, "--target", str(work / kind),
-                                  "--procs", str(args.procs), "--corpus", str(corpus)],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    kind,
+                    "--target",
+                    str(work / kind),
+                    "--procs",
+                    str(args.procs),
+                    "--corpus",
+                    str(corpus),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -90,9 +122,13 @@ def main() -> None:
     print(f"{'indexer':<34}{'wall s':>8}{'docs/s':>9}{'MB/s':>7}{'index MB':>10}{'peak RSS MB':>13}")
     for kind, label in (("stock", "stock Whoosh (StandardAnalyzer)"), ("berita", f"berita (procs={args.procs})")):
         r = results[kind]
-        print(f"{label:<34}{r['seconds']:>8.1f}{r['docs'] / r['seconds']:>9.0f}{text_mb / r['seconds']:>7.2f}"
-              f"{r['index_mb']:>10.1f}{r['peak_rss_mb']:>13.0f}")
-    ratio = (results["berita"]["docs"] / results["berita"]["seconds"]) / (results["stock"]["docs"] / results["stock"]["seconds"])
+        print(
+            f"{label:<34}{r['seconds']:>8.1f}{r['docs'] / r['seconds']:>9.0f}{text_mb / r['seconds']:>7.2f}"
+            f"{r['index_mb']:>10.1f}{r['peak_rss_mb']:>13.0f}"
+        )
+    ratio = (results["berita"]["docs"] / results["berita"]["seconds"]) / (
+        results["stock"]["docs"] / results["stock"]["seconds"]
+    )
     print(f"ratio berita/stock docs/s: {ratio:.2f}x (target >= 1.5x)")
 
 

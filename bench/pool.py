@@ -43,9 +43,23 @@ def main() -> None:
                     pooled.setdefault(d, []).append(system.name)
             for d, found_by in pooled.items():
                 r = by_id[d]
-                out.write(json.dumps({"qid": need.qid, "query": need.q, "need": need.need, "id": d, "found_by": found_by,
-                                      "published": r["published"], "source": r["source"], "title": r["title"],
-                                      "body": r["body"][:1500]}, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "qid": need.qid,
+                            "query": need.q,
+                            "need": need.need,
+                            "id": d,
+                            "found_by": found_by,
+                            "published": r["published"],
+                            "source": r["source"],
+                            "title": r["title"],
+                            "body": r["body"][:1500],
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
             print(f"{need.qid}\t{len(pooled)}\t{need.q}", file=sys.stderr)
 
 

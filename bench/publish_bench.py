@@ -37,9 +37,12 @@ WORDS = ["merdeka", "samudra", "cendana", "rembulan", "angkasa", "pelangi", "gem
 
 
 def put(port: int, key: str, article: dict) -> int:
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/articles/{article['id']}", method="PUT",
-                                 data=json.dumps(article).encode("utf-8"),
-                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/articles/{article['id']}",
+        method="PUT",
+        data=json.dumps(article).encode("utf-8"),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return resp.status
 
@@ -51,8 +54,14 @@ def found(port: int, word: str) -> bool:
 
 
 def article(n: int, word: str) -> dict:
-    return {"id": f"pub-{n}", "title": f"Kabar {word} nomor {n}", "body": f"Isi kabar {word} yang ke-{n}.",
-            "published": "2023-07-02T10:00:00+07:00", "source": "Berita", "category": "Nasional"}
+    return {
+        "id": f"pub-{n}",
+        "title": f"Kabar {word} nomor {n}",
+        "body": f"Isi kabar {word} yang ke-{n}.",
+        "published": "2023-07-02T10:00:00+07:00",
+        "source": "Berita",
+        "category": "Nasional",
+    }
 
 
 def query_p50(port: int, runs: int = 200) -> float:
@@ -81,34 +90,47 @@ def main() -> None:
             started = time.perf_counter()
             assert put(port, key, article(n, word)) == 201
             hits = 0
-            while hits < 4:   # the kernel spreads requests over both workers: several in a row must find it
+            while hits < 4:  # the kernel spreads requests over both workers: several in a row must find it
                 hits = hits + 1 if found(port, word) else 0
             delays.append((time.perf_counter() - started) * 1000)
         delays.sort()
-        print(f"{args.articles} articles published one by one (PUT, 2 workers): publish-to-visible p50 "
-              f"{statistics.median(delays):.0f} ms, p95 {delays[int(0.95 * len(delays)) - 1]:.0f} ms, "
-              f"max {delays[-1]:.0f} ms (target: within 1 s)")
+        print(
+            f"{args.articles} articles published one by one (PUT, 2 workers): publish-to-visible p50 "
+            f"{statistics.median(delays):.0f} ms, p95 {delays[int(0.95 * len(delays)) - 1]:.0f} ms, "
+            f"max {delays[-1]:.0f} ms (target: within 1 s)"
+        )
         started = time.perf_counter()
         for n in range(args.articles, args.articles + args.singles):
             put(port, key, article(n, WORDS[n % len(WORDS)]))
         seconds = time.perf_counter() - started
         after = index_stats(index_dir)
         busy_p50 = query_p50(port)
-    print(f"{args.singles:,} more single publishes in {seconds:.0f} s ({args.singles / seconds:.0f}/s): "
-          f"{after['segments']} segments, {after['documents']:,} documents; query p50 {busy_p50:.2f} ms")
+    print(
+        f"{args.singles:,} more single publishes in {seconds:.0f} s ({args.singles / seconds:.0f}/s): "
+        f"{after['segments']} segments, {after['documents']:,} documents; query p50 {busy_p50:.2f} ms"
+    )
     fresh = work / "fresh"
-    subprocess.run([sys.executable, "-m", "search", "index", str(sample_path()), "--index", str(fresh)],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "search", "index", str(sample_path()), "--index", str(fresh)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     with open(work / "all.jsonl", "w", encoding="utf-8") as fh:
         for n in range(args.articles + args.singles):
-            fh.write(json.dumps(article(n, f"{WORDS[n % len(WORDS)]}{n}" if n < args.articles else
-                                        WORDS[n % len(WORDS)])) + "\n")
-    subprocess.run([sys.executable, "-m", "search", "index", str(work / "all.jsonl"), "--index", str(fresh)],
-                   check=True, stdout=subprocess.DEVNULL)
+            fh.write(
+                json.dumps(article(n, f"{WORDS[n % len(WORDS)]}{n}" if n < args.articles else WORDS[n % len(WORDS)]))
+                + "\n"
+            )
+    subprocess.run(
+        [sys.executable, "-m", "search", "index", str(work / "all.jsonl"), "--index", str(fresh)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     with serving(fresh, 2, 4, cache=0) as (port, _):
         fresh_p50 = query_p50(port)
-    print(f"a fresh index of the same articles: {index_stats(fresh)['segments']} segments; query p50 "
-          f"{fresh_p50:.2f} ms")
+    print(
+        f"a fresh index of the same articles: {index_stats(fresh)['segments']} segments; query p50 {fresh_p50:.2f} ms"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

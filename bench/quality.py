@@ -32,9 +32,9 @@ import sqlite3
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, corpus_path, index_exists, load_records  # noqa: E402
@@ -51,13 +51,31 @@ from search.request import SearchRequest  # noqa: E402
 from search.scoring import BM25F, WhooshBM25F  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-PREFIXES = ("mem", "men", "meng", "meny", "me", "pem", "pen", "peng", "peny", "pe", "per", "di", "ber", "be",
-            "ter", "ke", "se")
+PREFIXES = (
+    "mem",
+    "men",
+    "meng",
+    "meny",
+    "me",
+    "pem",
+    "pen",
+    "peng",
+    "peny",
+    "pe",
+    "per",
+    "di",
+    "ber",
+    "be",
+    "ter",
+    "ke",
+    "se",
+)
 SUFFIXES = ("kan", "an", "i", "nya", "lah")
 LENGTHS = (2, 3, 4)  # words per known-item query, in turn
 
 
 # -- queries ----------------------------------------------------------------------
+
 
 def words_of(text: str) -> list[str]:
     return [fold(m.group(0)) for m in TOKEN_PATTERN.finditer(text)]
@@ -72,7 +90,7 @@ def roots(word: str) -> set[str]:
         for s in ("",) + SUFFIXES:
             if s and not word.endswith(s):
                 continue
-            core = word[len(p): len(word) - len(s) if s else None]
+            core = word[len(p) : len(word) - len(s) if s else None]
             if len(core) >= 4:
                 out.add(core)
     return out
@@ -129,6 +147,7 @@ def known_items(records: list[dict], count: int, seed: int = 7) -> list[KnownIte
 
 # -- systems ---------------------------------------------------------------------
 
+
 def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
     """An index of the records under one analysis, built once and reused."""
     target = workdir / f"index-{stemming}"
@@ -140,8 +159,13 @@ def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
 
 
 HALVES = ("odd", "even")
-GRID = {"title": (1.5, 2.0, 3.0), "b_title": (0.4, 0.75), "exact_share": (0.0, 0.25, 0.5),
-        "proximity_share": (0.0, 0.3, 0.6), "k1": (1.2, 2.0)}
+GRID = {
+    "title": (1.5, 2.0, 3.0),
+    "b_title": (0.4, 0.75),
+    "exact_share": (0.0, 0.25, 0.5),
+    "proximity_share": (0.0, 0.3, 0.6),
+    "k1": (1.2, 2.0),
+}
 
 
 @dataclass(frozen=True)
@@ -153,12 +177,15 @@ class Need:
     q: str
     date_from: str | None
     date_to: str | None
-    need: str = ""          # what makes an article relevant (for the judges)
+    need: str = ""  # what makes an article relevant (for the judges)
 
 
 def eval_needs() -> list[Need]:
-    lines = [ln for ln in (HERE / "eval-queries.tsv").read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.startswith("#")]
+    lines = [
+        ln
+        for ln in (HERE / "eval-queries.tsv").read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
     out = []
     for line in lines[1:]:
         qid, kind, q, date_from, date_to, need = line.split("\t")
@@ -180,21 +207,26 @@ class Fts:
 
     def __init__(self, records: list[dict]):
         self.db = sqlite3.connect(":memory:")
-        self.db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, published UNINDEXED, title, body, "
-                        "tokenize='unicode61 remove_diacritics 2')")
-        self.db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?)", (
-            (r["id"], parse_published(r["published"])[0].timestamp(), r["title"], r["body"]) for r in records))
+        self.db.execute(
+            "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, published UNINDEXED, title, body, "
+            "tokenize='unicode61 remove_diacritics 2')"
+        )
+        self.db.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?, ?)",
+            ((r["id"], parse_published(r["published"])[0].timestamp(), r["title"], r["body"]) for r in records),
+        )
 
     def ranked(self, need: Need, limit: int, op: str) -> list[str]:
-        words = ['"%s"' % w.replace('"', "") for w in words_of(need.q)]
+        words = ['"{}"'.format(w.replace('"', "")) for w in words_of(need.q)]
         if not words:
             return []
         where, args = "docs MATCH ?", [f" {op} ".join(words)]
         if need.date_from or need.date_to:
             where += " AND published BETWEEN ? AND ?"
             args += [_bound(need.date_from, False, 0), _bound(need.date_to, True, 1 << 40)]
-        rows = self.db.execute(f"SELECT id FROM docs WHERE {where} ORDER BY bm25(docs, 0, 0, 2.0, 1.0) LIMIT ?",
-                               [*args, limit])
+        rows = self.db.execute(
+            f"SELECT id FROM docs WHERE {where} ORDER BY bm25(docs, 0, 0, 2.0, 1.0) LIMIT ?", [*args, limit]
+        )
         return [row[0] for row in rows]
 
 
@@ -205,9 +237,14 @@ def _bound(day: str | None, end: bool, default: float) -> float:
 def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) -> list[str]:
     """What a reader sees: the first ``limit`` hits; a story folded under a
     kept hit counts at the kept hit's rank (it is listed there)."""
-    request = SearchRequest(q=need.q, date_from=parse_date_bound(need.date_from),
-                            date_to=parse_date_bound(need.date_to, end=True), size=min(limit, 50),
-                            sort="relevance", collapse=collapse)
+    request = SearchRequest(
+        q=need.q,
+        date_from=parse_date_bound(need.date_from),
+        date_to=parse_date_bound(need.date_to, end=True),
+        size=min(limit, 50),
+        sort="relevance",
+        collapse=collapse,
+    )
     out: list[str] = []
     for hit in engine.search(request).hits:
         out.append(hit.id)
@@ -238,12 +275,15 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
     def variant(title: float, b_title: float, exact_share: float, proximity_share: float, k1: float) -> System:
         weights = replace(DEFAULT_WEIGHTS, title=title, title_exact=title / 2)
         scorer = BM25F(k1=k1, b_title=b_title, exact_share=exact_share, proximity_share=proximity_share)
-        return berita(f"title {title:g}, b_title {b_title:g}, exact {exact_share:g}, proximity {proximity_share:g}, "
-                      f"k1 {k1:g}", collapse=False, weights=weights, scorer=scorer)
+        return berita(
+            f"title {title:g}, b_title {b_title:g}, exact {exact_share:g}, proximity {proximity_share:g}, k1 {k1:g}",
+            collapse=False,
+            weights=weights,
+            scorer=scorer,
+        )
 
     bm25_none = engine("none", weights=plain, scorer=BM25F(exact_share=0, proximity_share=0), partial_matches=False)
-    bm25_stem = engine("snowball", weights=plain, scorer=BM25F(exact_share=0, proximity_share=0),
-                       partial_matches=False)
+    bm25_stem = engine("snowball", weights=plain, scorer=BM25F(exact_share=0, proximity_share=0), partial_matches=False)
     systems = [
         System(FTS_OR, lambda need, limit: fts.ranked(need, limit, "OR")),
         System(FTS_AND, lambda need, limit: fts.ranked(need, limit, "AND")),
@@ -265,10 +305,11 @@ BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED)
 
 # -- metrics -----------------------------------------------------------------------
 
+
 def ndcg_at_10(ranked: list[str], grades: dict[str, int]) -> float:
     dcg = sum((2 ** grades.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
     ideal = sorted(grades.values(), reverse=True)[:10]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     return dcg / idcg if idcg else 0.0
 
 
@@ -282,8 +323,11 @@ def bootstrap_ci(diffs: list[float], resamples: int, seed: int = 11) -> tuple[fl
 
 def old_judgments() -> dict[str, dict[str, int]]:
     """bench/judged-queries.txt with bench/judgments.tsv (query -> id -> grade)."""
-    queries = [ln.strip() for ln in (HERE / "judged-queries.txt").read_text(encoding="utf-8").splitlines()
-               if ln.strip() and not ln.startswith("#")]
+    queries = [
+        ln.strip()
+        for ln in (HERE / "judged-queries.txt").read_text(encoding="utf-8").splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
     grades: dict[str, dict[str, int]] = defaultdict(dict)
     for line in (HERE / "judgments.tsv").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -313,8 +357,13 @@ def body_known_items(records: list[dict], count: int, seed: int = 23) -> list[Kn
     items: list[KnownItem] = []
     for r in pool:
         title = set(words_of(r["title"]))
-        body = list(dict.fromkeys(w for w in words_of(r["body"]) if w.isalpha() and len(w) >= 4
-                                  and w not in TALA_STOPWORDS and w not in title and 2 <= df[w] <= 200))
+        body = list(
+            dict.fromkeys(
+                w
+                for w in words_of(r["body"])
+                if w.isalpha() and len(w) >= 4 and w not in TALA_STOPWORDS and w not in title and 2 <= df[w] <= 200
+            )
+        )
         length = LENGTHS[len(items) % 3]
         if len(body) < length + 2:
             continue
@@ -333,14 +382,18 @@ def body_known_items(records: list[dict], count: int, seed: int = 23) -> list[Kn
 
 # -- report ------------------------------------------------------------------------
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus")
     parser.add_argument("--workdir", default=str(REPO / "var" / "quality"))
     parser.add_argument("--sample", type=int, default=600, help="known items of each kind")
     parser.add_argument("--bootstrap", type=int, default=10_000)
-    parser.add_argument("--unjudged", metavar="FILE",
-                        help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines)")
+    parser.add_argument(
+        "--unjudged",
+        metavar="FILE",
+        help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     records = load_records(corpus_path(args.corpus))
@@ -354,16 +407,21 @@ def main() -> None:
         return [ndcg_at_10(system.rank(n, 10), judgments[n.qid]) for n in subset]
 
     per_query = {s.name: ndcgs(s, judged) for s in systems}
-    print(f"judged queries: {len(judged)} of {len(needs)} have a relevant article "
-          f"({sum(len(judgments[n.qid]) for n in judged)} judgments)")
+    print(
+        f"judged queries: {len(judged)} of {len(needs)} have a relevant article "
+        f"({sum(len(judgments[n.qid]) for n in judged)} judgments)"
+    )
     print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
     for s in systems:
         tops = [s.rank(n, 10) for n in judged]
         coverage = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, judged)) / max(
-            1, sum(len(t) for t in tops))
+            1, sum(len(t) for t in tops)
+        )
         by_kind = {k: [v for v, n in zip(per_query[s.name], judged) if n.kind == k] for k in KINDS}
-        print(f"{s.name:<44}{mean(per_query[s.name]):>8.3f}{coverage:>10.2f}"
-              + "".join(f"{mean(by_kind[k]):>9.3f}" for k in KINDS))
+        print(
+            f"{s.name:<44}{mean(per_query[s.name]):>8.3f}{coverage:>10.2f}"
+            + "".join(f"{mean(by_kind[k]):>9.3f}" for k in KINDS)
+        )
     print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in judged if n.kind == k)}" for k in KINDS))
 
     print("\nheld halves: weights chosen on one half, reported on the other")
@@ -388,20 +446,29 @@ def main() -> None:
         lo, hi = bootstrap_ci(diffs, args.bootstrap)
         better = sum(1 for d in diffs if d > 1e-9)
         worse = sum(1 for d in diffs if d < -1e-9)
-        print(f"all {len(judged)} queries: shipped - {baseline}: {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}], "
-              f"better on {better}, worse on {worse}")
+        print(
+            f"all {len(judged)} queries: shipped - {baseline}: {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}], "
+            f"better on {better}, worse on {worse}"
+        )
     del shipped
 
     old_set = old_judgments()
-    print(f"\nthe older judged set (bench/judged-queries.txt, {len(old_set)} queries written and judged by the hands "
-          "that tuned the previous weights: optimistic)")
+    print(
+        f"\nthe older judged set (bench/judged-queries.txt, {len(old_set)} queries written and judged by the hands "
+        "that tuned the previous weights: optimistic)"
+    )
     for s in systems:
         values = [ndcg_at_10(s.rank(Need("old", "old", q, None, None), 10), grades) for q, grades in old_set.items()]
         print(f"  {s.name:<44}{mean(values):>8.3f}")
 
-    for label, items in (("body words", body_known_items(records, args.sample)),
-                         ("title words", known_items(records, args.sample))):
-        print(f"\nknown items from {label}: {len(items)} queries ({sum(1 for i in items if i.varied)} with a swapped form)")
+    for label, items in (
+        ("body words", body_known_items(records, args.sample)),
+        ("title words", known_items(records, args.sample)),
+    ):
+        print(
+            f"\nknown items from {label}: {len(items)} queries "
+            f"({sum(1 for i in items if i.varied)} with a swapped form)"
+        )
         print(f"{'system':<44}{'MRR@10':>8}{'S@1':>7}{'S@10':>7}{'varied':>8}")
         for s in systems:
             ranks = []
@@ -422,9 +489,21 @@ def main() -> None:
                         if d not in judgments.get(n.qid, {}) and d not in seen:
                             seen.add(d)
                             r = by_id[d]
-                            out.write(json.dumps({"qid": n.qid, "query": n.q, "id": d, "published": r["published"],
-                                                  "source": r["source"], "title": r["title"],
-                                                  "body": r["body"][:1500]}, ensure_ascii=False) + "\n")
+                            out.write(
+                                json.dumps(
+                                    {
+                                        "qid": n.qid,
+                                        "query": n.q,
+                                        "id": d,
+                                        "published": r["published"],
+                                        "source": r["source"],
+                                        "title": r["title"],
+                                        "body": r["body"][:1500],
+                                    },
+                                    ensure_ascii=False,
+                                )
+                                + "\n"
+                            )
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

@@ -48,8 +48,13 @@ def covered_stories(records: list[dict], count: int, seed: int = 40) -> list[tup
         if len(fp) < 4:
             continue
         candidates = {j for w in fp for j in by_word[w] if len(by_word[w]) < 400}
-        twins = [records[j]["id"] for j in candidates if j != i and records[j]["source"] != records[i]["source"]
-                 and len(fp & prints[j]) / len(fp | prints[j]) >= NEAR_DUPLICATE]
+        twins = [
+            records[j]["id"]
+            for j in candidates
+            if j != i
+            and records[j]["source"] != records[i]["source"]
+            and len(fp & prints[j]) / len(fp | prints[j]) >= NEAR_DUPLICATE
+        ]
         if twins:
             out.append((records[i], twins))
             if len(out) == count:
@@ -87,25 +92,41 @@ def main() -> None:
         found_twins += sum(1 for t in twins if t in listed)
         all_twins += len(twins)
         tops.append((article, [h.id for h in result.hits]))
-    print(f"{len(stories)} stories covered by several outlets: {found_twins} of their {all_twins} other-outlet "
-          f"versions listed by /related ({found_twins / max(1, all_twins):.0%})")
+    print(
+        f"{len(stories)} stories covered by several outlets: {found_twins} of their {all_twins} other-outlet "
+        f"versions listed by /related ({found_twins / max(1, all_twins):.0%})"
+    )
     judged = tops[:JUDGED]
     if args.pool:
         with open(args.pool, "w", encoding="utf-8") as out:
             for article, related in judged:
                 for other in related:
                     r = by_id[other]
-                    out.write(json.dumps({"article": article["id"], "article_title": article["title"],
-                                          "article_body": article["body"][:1000], "id": other, "title": r["title"],
-                                          "source": r["source"], "published": r["published"],
-                                          "body": r["body"][:1000]}, ensure_ascii=False) + "\n")
+                    out.write(
+                        json.dumps(
+                            {
+                                "article": article["id"],
+                                "article_title": article["title"],
+                                "article_body": article["body"][:1000],
+                                "id": other,
+                                "title": r["title"],
+                                "source": r["source"],
+                                "published": r["published"],
+                                "body": r["body"][:1000],
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
         print(f"wrote {sum(len(r) for _, r in judged)} pairs to judge to {args.pool}")
     grades = load_judgments()
     pairs = [(a["id"], o) for a, related in judged for o in related]
     graded = [grades[p] for p in pairs if p in grades]
     if graded:
-        print(f"precision@5 over {len(judged)} articles: {sum(graded) / len(pairs):.3f} "
-              f"({len(graded)} of {len(pairs)} pairs judged; unjudged count as 0)")
+        print(
+            f"precision@5 over {len(judged)} articles: {sum(graded) / len(pairs):.3f} "
+            f"({len(graded)} of {len(pairs)} pairs judged; unjudged count as 0)"
+        )
     engine.close()
 
 

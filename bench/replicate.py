@@ -35,8 +35,14 @@ def replicate(records: list[dict], articles: int, seed: int = 250) -> list[dict]
                 break
             published, has_time = parse_published(r["published"])
             moved = published + timedelta(days=rng.randrange(-SPREAD_DAYS // 2, SPREAD_DAYS // 2))
-            out.append({**r, "id": f"{r['id']}-c{copy}", "url": f"{r['url']}#c{copy}",
-                        "published": format_published(moved, has_time)})
+            out.append(
+                {
+                    **r,
+                    "id": f"{r['id']}-c{copy}",
+                    "url": f"{r['url']}#c{copy}",
+                    "published": format_published(moved, has_time),
+                }
+            )
         copy += 1
     return out
 

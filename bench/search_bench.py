@@ -52,10 +52,13 @@ from index.dates import WIB, parse_published  # noqa: E402
 
 # -- SQLite FTS5 baseline --------------------------------------------------------
 
+
 def build_fts(records: list[dict], path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(str(path), check_same_thread=False)
-    db.execute("CREATE VIRTUAL TABLE docs USING fts5(title, body, published UNINDEXED, "
-               "tokenize='unicode61 remove_diacritics 2')")
+    db.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(title, body, published UNINDEXED, "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
     rows = ((r["title"], r["body"], int(parse_published(r["published"])[0].timestamp())) for r in records)
     db.executemany("INSERT INTO docs(title, body, published) VALUES (?, ?, ?)", rows)
     db.commit()
@@ -70,20 +73,24 @@ def bound(text: str | None, end: bool) -> int | None:
 
 
 def fts_query(db: sqlite3.Connection, q: BenchQuery) -> int:
-    match = " ".join('"%s"' % m.group(0).replace('"', "") for m in TOKEN_PATTERN.finditer(q.q))
+    match = " ".join('"{}"'.format(m.group(0).replace('"', "")) for m in TOKEN_PATTERN.finditer(q.q))
     where, args = "docs MATCH ?", [match]
     lo, hi = bound(q.date_from, False), bound(q.date_to, True)
     if lo is not None:
         where += " AND published BETWEEN ? AND ?"
         args += [lo, hi]
     order = "published DESC" if q.sort == "newest" else "bm25(docs, 2.0, 1.0)"
-    rows = db.execute(f"SELECT rowid, title, snippet(docs, 1, '<mark>', '</mark>', '…', 32) FROM docs "
-                      f"WHERE {where} ORDER BY {order} LIMIT 10", args).fetchall()
+    rows = db.execute(
+        f"SELECT rowid, title, snippet(docs, 1, '<mark>', '</mark>', '…', 32) FROM docs "
+        f"WHERE {where} ORDER BY {order} LIMIT 10",
+        args,
+    ).fetchall()
     db.execute(f"SELECT count(*) FROM docs WHERE {where}", args).fetchone()
     return len(rows)
 
 
 # -- HTTP load ------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -153,16 +160,38 @@ def wrk_load(port: int, paths: list[str], work: Path, connections: int, seconds:
     listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
     script = work / "paths.lua"
     script.write_text(WRK_SCRIPT, encoding="utf-8")
-    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-                          "-s", str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True,
-                         env={**os.environ, "BERITA_PATHS": str(listing)}, timeout=seconds + 60, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(2, connections)}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BERITA_PATHS": str(listing)},
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
     latency = {m[0]: _ms(m[1], m[2]) for m in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     requests = re.search(r"(\d+) requests in", out)
     p95 = re.search(r"^p95-us (\d+)", out, re.M)
-    return {"p50": latency.get("50"), "p95": int(p95[1]) / 1000 if p95 else None, "p99": latency.get("99"), "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
-            "errors": errors + (int(non2xx[1]) if non2xx else 0), "requests": int(requests[1]) if requests else 0}
+    return {
+        "p50": latency.get("50"),
+        "p95": int(p95[1]) / 1000 if p95 else None,
+        "p99": latency.get("99"),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "errors": errors + (int(non2xx[1]) if non2xx else 0),
+        "requests": int(requests[1]) if requests else 0,
+    }
 
 
 def _ms(value: str, unit: str) -> float:
@@ -172,7 +201,7 @@ def _ms(value: str, unit: str) -> float:
 def zipf_paths(paths: list[str], count: int, exponent: float = 1.1, seed: int = 5) -> list[str]:
     """A request mix where the k-th most popular query is asked ~1/k^s as often."""
     rng = random.Random(seed)
-    weights = [1 / (k ** exponent) for k in range(1, len(paths) + 1)]
+    weights = [1 / (k**exponent) for k in range(1, len(paths) + 1)]
     order = list(paths)
     rng.shuffle(order)
     return rng.choices(order, weights=weights, k=count)
@@ -181,9 +210,27 @@ def zipf_paths(paths: list[str], count: int, exponent: float = 1.1, seed: int = 
 @contextmanager
 def serving(index_dir: Path, workers: int, threads: int, cache: int):
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--index", str(index_dir), "--host",
-                               "127.0.0.1", "--port", str(port), "--workers", str(workers), "--threads",
-                               str(threads), "--cache", str(cache)], stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "search",
+            "serve",
+            "--index",
+            str(index_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--cache",
+            str(cache),
+        ],
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 60
         while True:
@@ -203,8 +250,10 @@ def serving(index_dir: Path, workers: int, threads: int, cache: int):
 def worker_memory(server: subprocess.Popen) -> list[float]:
     import psutil
 
-    return [(child.memory_info().rss / 1e6, child.memory_full_info().uss / 1e6)
-            for child in psutil.Process(server.pid).children()]
+    return [
+        (child.memory_info().rss / 1e6, child.memory_full_info().uss / 1e6)
+        for child in psutil.Process(server.pid).children()
+    ]
 
 
 def health(port: int) -> dict:
@@ -221,8 +270,12 @@ def engine_latencies(index_dir: Path, queries: list[BenchQuery]) -> tuple[dict, 
     from search.http.params import parse_date_bound
 
     engine = SearchEngine.open(index_dir, background=False)
-    requests = [SearchRequest(q=q.q, date_from=parse_date_bound(q.date_from),
-                              date_to=parse_date_bound(q.date_to, end=True), sort=q.sort) for q in queries]
+    requests = [
+        SearchRequest(
+            q=q.q, date_from=parse_date_bound(q.date_from), date_to=parse_date_bound(q.date_to, end=True), sort=q.sort
+        )
+        for q in queries
+    ]
     passes, empty = [], 0
     for _ in range(2):
         samples = []
@@ -242,8 +295,11 @@ def ensure_index(index_dir: Path, corpus: Path) -> float | None:
         return None
     print(f"building the index in {index_dir} ...", file=sys.stderr)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "search", "index", str(corpus), "--index", str(index_dir)],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "search", "index", str(corpus), "--index", str(index_dir)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -287,30 +343,47 @@ def main() -> None:
         rss_on = worker_memory(server)
         caches = health(port)["caches"]
 
-    print(f"{len(queries)} queries ({sum(1 for q in queries if q.date_from)} date-ranged, "
-          f"{sum(1 for q in queries if q.sort == 'newest')} newest-sorted); {empty} returned no hit")
+    print(
+        f"{len(queries)} queries ({sum(1 for q in queries if q.date_from)} date-ranged, "
+        f"{sum(1 for q in queries if q.sort == 'newest')} newest-sorted); {empty} returned no hit"
+    )
     print(f"{'configuration':<52}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'req/s':>8}{'errors':>8}")
-    print(f"{'SQLite FTS5, in-process (baseline)':<52}{fts_stats['p50']:>8.2f}{fts_stats['p95']:>8.2f}"
-          f"{fts_stats['p99']:>8.2f}")
-    print(f"{'berita engine, in-process, first pass (cold)':<52}{engine_cold['p50']:>8.2f}{engine_cold['p95']:>8.2f}"
-          f"{engine_cold['p99']:>8.2f}")
-    print(f"{'berita engine, in-process, result cache off':<52}{engine_stats['p50']:>8.2f}{engine_stats['p95']:>8.2f}"
-          f"{engine_stats['p99']:>8.2f}")
-    for label, r in ((f"berita HTTP, wrk c=1, {args.workers} workers, cache off", one),
-                     (f"berita HTTP, wrk c=16, {args.workers} workers, cache off", sixteen),
-                     (f"berita HTTP, wrk c=16, {args.workers} workers, Zipf mix, cache on", zipf)):
+    print(
+        f"{'SQLite FTS5, in-process (baseline)':<52}{fts_stats['p50']:>8.2f}{fts_stats['p95']:>8.2f}"
+        f"{fts_stats['p99']:>8.2f}"
+    )
+    print(
+        f"{'berita engine, in-process, first pass (cold)':<52}{engine_cold['p50']:>8.2f}{engine_cold['p95']:>8.2f}"
+        f"{engine_cold['p99']:>8.2f}"
+    )
+    print(
+        f"{'berita engine, in-process, result cache off':<52}{engine_stats['p50']:>8.2f}{engine_stats['p95']:>8.2f}"
+        f"{engine_stats['p99']:>8.2f}"
+    )
+    for label, r in (
+        (f"berita HTTP, wrk c=1, {args.workers} workers, cache off", one),
+        (f"berita HTTP, wrk c=16, {args.workers} workers, cache off", sixteen),
+        (f"berita HTTP, wrk c=16, {args.workers} workers, Zipf mix, cache on", zipf),
+    ):
         print(f"{label:<52}{r['p50']:>8.2f}{r['p95']:>8.2f}{r['p99']:>8.2f}{r['rps']:>8.1f}{r['errors']:>8}")
-    print(f"ratios to FTS5: engine p50 {engine_stats['p50'] / fts_stats['p50']:.2f}x, p95 "
-          f"{engine_stats['p95'] / fts_stats['p95']:.2f}x (targets 1.5x, 2x); HTTP c=1 p50 "
-          f"{one['p50'] / fts_stats['p50']:.2f}x, p95 {one['p95'] / fts_stats['p95']:.2f}x (target 3x)")
-    print(f"c=16, cache off: {sixteen['rps']:.0f} req/s (target 300), {sixteen['errors']} errors, "
-          f"p99 {sixteen['p99']:.0f} ms (target 100); {sixteen['requests']:,} requests")
+    print(
+        f"ratios to FTS5: engine p50 {engine_stats['p50'] / fts_stats['p50']:.2f}x, p95 "
+        f"{engine_stats['p95'] / fts_stats['p95']:.2f}x (targets 1.5x, 2x); HTTP c=1 p50 "
+        f"{one['p50'] / fts_stats['p50']:.2f}x, p95 {one['p95'] / fts_stats['p95']:.2f}x (target 3x)"
+    )
+    print(
+        f"c=16, cache off: {sixteen['rps']:.0f} req/s (target 300), {sixteen['errors']} errors, "
+        f"p99 {sixteen['p99']:.0f} ms (target 100); {sixteen['requests']:,} requests"
+    )
+
     def memory(values):
         return ", ".join(f"{rss:.0f} ({uss:.0f})" for rss, uss in values)
 
-    print(f"worker RSS (USS: memory of its own) after the runs, MB: cache off {memory(rss_off)}; cache on "
-          f"{memory(rss_on)}; postings cache {caches['postings_bytes'] / 1e6:.1f} MB of "
-          f"{caches['postings_max_bytes'] / 1e6:.0f} MB bound, results {caches['results']} of {caches['results_max']}")
+    print(
+        f"worker RSS (USS: memory of its own) after the runs, MB: cache off {memory(rss_off)}; cache on "
+        f"{memory(rss_on)}; postings cache {caches['postings_bytes'] / 1e6:.1f} MB of "
+        f"{caches['postings_max_bytes'] / 1e6:.0f} MB bound, results {caches['results']} of {caches['results_max']}"
+    )
 
     if args.scale:
         from replicate import replicate
@@ -321,11 +394,15 @@ def main() -> None:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         seconds = ensure_index(work / "scale-index", big)
         _, scaled, _ = engine_latencies(work / "scale-index", queries)
-        print(f"{args.scale:,} articles: indexed in {seconds:.0f} s ({args.scale / seconds:.0f} docs/s); engine p50 "
-              f"{scaled['p50']:.2f} ms, p95 {scaled['p95']:.2f} ms = {scaled['p50'] / engine_stats['p50']:.2f}x "
-              f"the p50 at {len(records):,} (target 3x)")
-    print(json.dumps({"fts5": fts_stats, "engine": engine_stats, "http1": one, "wrk16": sixteen, "zipf": zipf}),
-          file=sys.stderr)
+        print(
+            f"{args.scale:,} articles: indexed in {seconds:.0f} s ({args.scale / seconds:.0f} docs/s); engine p50 "
+            f"{scaled['p50']:.2f} ms, p95 {scaled['p95']:.2f} ms = {scaled['p50'] / engine_stats['p50']:.2f}x "
+            f"the p50 at {len(records):,} (target 3x)"
+        )
+    print(
+        json.dumps({"fts5": fts_stats, "engine": engine_stats, "http1": one, "wrk16": sixteen, "zipf": zipf}),
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

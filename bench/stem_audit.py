@@ -79,8 +79,13 @@ def clitic_candidates(freq: Counter, min_freq: int) -> list[tuple[int, str, str,
         root = stem_without_clitic(w)
         if root != stem(w) and family_of.get(root):
             hits[root].append(w)
-    return sorted(((sum(freq[w] for w in ws), root, stem(ws[0]), sorted(ws, key=lambda w: -freq[w]))
-                   for root, ws in hits.items()), reverse=True)
+    return sorted(
+        (
+            (sum(freq[w] for w in ws), root, stem(ws[0]), sorted(ws, key=lambda w: -freq[w]))
+            for root, ws in hits.items()
+        ),
+        reverse=True,
+    )
 
 
 def split_candidates(freq: Counter, min_freq: int) -> list[tuple[int, str, str, list[str]]]:
@@ -90,8 +95,13 @@ def split_candidates(freq: Counter, min_freq: int) -> list[tuple[int, str, str, 
         s = stem(w)
         if s != w and freq.get(s, 0) >= min_freq and s not in TALA_STOPWORDS and stem(s) != s:
             derived[s].append(w)
-    return sorted(((freq[s] + sum(freq[w] for w in ws), s, stem(s), sorted(ws, key=lambda w: -freq[w]))
-                   for s, ws in derived.items()), reverse=True)
+    return sorted(
+        (
+            (freq[s] + sum(freq[w] for w in ws), s, stem(s), sorted(ws, key=lambda w: -freq[w]))
+            for s, ws in derived.items()
+        ),
+        reverse=True,
+    )
 
 
 def mangled_candidates(freq: Counter, min_freq: int) -> list[tuple[int, str, str, list[str]]]:
@@ -101,8 +111,13 @@ def mangled_candidates(freq: Counter, min_freq: int) -> list[tuple[int, str, str
         s = stem(w)
         if s != w and freq.get(s, 0) < 2:
             by_stem[s].append(w)
-    return sorted(((sum(freq[w] for w in ws), s, snowball_stem(ws[0]), sorted(ws, key=lambda w: -freq[w]))
-                   for s, ws in by_stem.items()), reverse=True)
+    return sorted(
+        (
+            (sum(freq[w] for w in ws), s, snowball_stem(ws[0]), sorted(ws, key=lambda w: -freq[w]))
+            for s, ws in by_stem.items()
+        ),
+        reverse=True,
+    )
 
 
 DOMINANCE = 3
@@ -136,20 +151,30 @@ def recode_candidates(freq: Counter, min_freq: int) -> list[tuple[int, str, str,
         s = snowball_stem(w)
         if roots.get(stem(w), 0) >= min_freq or not s.isalpha():
             continue
-        options = sorted(((roots.get(r, 0), r) for r in recodings(prefix.group(1), s)), reverse=True) + [(0, ""), (0, "")]
+        options = sorted(((roots.get(r, 0), r) for r in recodings(prefix.group(1), s)), reverse=True) + [
+            (0, ""),
+            (0, ""),
+        ]
         (best, root), (second, _) = options[0], options[1]
         if best >= min_freq and best >= DOMINANCE * second:
             found[(f"{prefix.group(1)} {s}", root)].append(w)
-    return sorted(((sum(freq[w] for w in ws), key, root, sorted(ws, key=lambda w: -freq[w]))
-                   for (key, root), ws in found.items()), reverse=True)
+    return sorted(
+        (
+            (sum(freq[w] for w in ws), key, root, sorted(ws, key=lambda w: -freq[w]))
+            for (key, root), ws in found.items()
+        ),
+        reverse=True,
+    )
 
 
 def write_recode(path: Path, found: list[tuple[int, str, str, list[str]]]) -> None:
-    lines = ["# meN-/peN- recoding for the Indonesian stemmer: generated, do not edit by hand.",
-             "# Made by `bench/stem_audit.py --write-recode` from the shared corpus: a stem that is",
-             "# no attested root (no unprefixed corpus word stems to it) and one recoding of which is attested",
-             "# far more than any other (menusuk -> usuk > tusuk, meminta -> pinta > minta). Applied only to words that",
-             "# carry that meN-/peN- nasal. \"nasal snowball-stem > root   # tokens: example words\"."]
+    lines = [
+        "# meN-/peN- recoding for the Indonesian stemmer: generated, do not edit by hand.",
+        "# Made by `bench/stem_audit.py --write-recode` from the shared corpus: a stem that is",
+        "# no attested root (no unprefixed corpus word stems to it) and one recoding of which is attested",
+        "# far more than any other (menusuk -> usuk > tusuk, meminta -> pinta > minta). Applied only to words that",
+        '# carry that meN-/peN- nasal. "nasal snowball-stem > root   # tokens: example words".',
+    ]
     lines += [f"{s} > {root}   # {tokens}: {' '.join(words[:4])}" for tokens, s, root, words in found]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -159,13 +184,18 @@ def main() -> None:
     parser.add_argument("--corpus")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--min-freq", type=int, default=5)
-    parser.add_argument("--write-recode", action="store_true",
-                        help="write the prefix recodings to index/data/stem-recode.txt")
+    parser.add_argument(
+        "--write-recode", action="store_true", help="write the prefix recodings to index/data/stem-recode.txt"
+    )
     args = parser.parse_args()
     freq = vocabulary(load_records(corpus_path(args.corpus)))
     print(f"vocabulary: {len(freq):,} words, {sum(freq.values()):,} tokens")
-    checks = (("clitic", "root", clitic_candidates), ("split", "root", split_candidates),
-              ("mangled", "stem", mangled_candidates), ("prefix", "stem > root", recode_candidates))
+    checks = (
+        ("clitic", "root", clitic_candidates),
+        ("split", "root", split_candidates),
+        ("mangled", "stem", mangled_candidates),
+        ("prefix", "stem > root", recode_candidates),
+    )
     for name, what, check in checks:
         found = check(freq, args.min_freq)
         print(f"\n## {name}: {len(found)} candidates ({sum(c[0] for c in found):,} tokens)")

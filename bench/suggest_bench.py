@@ -42,9 +42,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="berita-suggest-bench-"))
     with serving(Path(args.index), 1, 4, cache=0) as (port, _):
         result = wrk_load(port, paths, work, 1, args.duration)
-    print(f"{len(prefixes):,} prefixes; /api/suggest over HTTP, concurrency 1: p50 {result['p50']:.2f} ms, "
-          f"p95 {result['p95']:.2f} ms, p99 {result['p99']:.2f} ms, {result['rps']:.0f} req/s, "
-          f"{result['errors']} errors (target p50 <= 5 ms)")
+    print(
+        f"{len(prefixes):,} prefixes; /api/suggest over HTTP, concurrency 1: p50 {result['p50']:.2f} ms, "
+        f"p95 {result['p95']:.2f} ms, p99 {result['p99']:.2f} ms, {result['rps']:.0f} req/s, "
+        f"{result['errors']} errors (target p50 <= 5 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -20,10 +20,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable, Iterator, Mapping, NamedTuple
+from typing import NamedTuple
 
 from whoosh.analysis import CompositeAnalyzer, Filter, StopFilter, Token, Tokenizer
 
@@ -235,7 +236,7 @@ class PlainStemFilter(Filter):
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
 
     def __setstate__(self, state: dict) -> None:
-        state.setdefault("cachesize", STEM_CACHE)   # pickled before the filter held it
+        state.setdefault("cachesize", STEM_CACHE)  # pickled before the filter held it
         self.__dict__.update(state)
         self._attach()
 
@@ -274,8 +275,13 @@ class IndonesianStemFilter(PlainStemFilter):
     lists it was built with. ``rules`` names those lists: it is pickled with
     the schema and says which version of them an index was built with."""
 
-    def __init__(self, protected: Iterable[str] | None = None, repairs: Mapping[str, str] | None = None,
-                 recode: Mapping[tuple[str, str], str] | None = None, cachesize: int = STEM_CACHE):
+    def __init__(
+        self,
+        protected: Iterable[str] | None = None,
+        repairs: Mapping[str, str] | None = None,
+        recode: Mapping[tuple[str, str], str] | None = None,
+        cachesize: int = STEM_CACHE,
+    ):
         shipped = shipped_stem_lists()
         self.protected = shipped.protected if protected is None else frozenset(protected)
         self.repairs = shipped.repairs if repairs is None else dict(repairs)

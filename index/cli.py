@@ -19,7 +19,10 @@ from .store import IndexMissing, StaleAnalysis, resolve_index_dir
 from .writer import DEFAULT_BATCH, Indexer, current_writer, delete_articles
 
 index_option = click.option(
-    "--index", "index_dir", type=click.Path(file_okay=False), default=None,
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False),
+    default=None,
     help="Index directory [default: $BERITA_INDEX or ./var/index].",
 )
 
@@ -45,10 +48,16 @@ def cli() -> None:
 @index_option
 @click.option("--sample", is_flag=True, help="Also index the sample articles bundled with Berita.")
 @click.option("--source", default=None, help="Source name for portal pages (they carry none).")
-@click.option("--procs", type=click.IntRange(1, 64), default=min(2, os.cpu_count() or 1),
-              show_default=True, help="Worker processes writing segments.")
-@click.option("--batch-size", type=click.IntRange(1), default=DEFAULT_BATCH, show_default=True,
-              help="Articles per commit.")
+@click.option(
+    "--procs",
+    type=click.IntRange(1, 64),
+    default=min(2, os.cpu_count() or 1),
+    show_default=True,
+    help="Worker processes writing segments.",
+)
+@click.option(
+    "--batch-size", type=click.IntRange(1), default=DEFAULT_BATCH, show_default=True, help="Articles per commit."
+)
 def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
     """Index articles from JSON Lines files (optionally .gz), portal pages and
     directories of them. Re-running is safe: unchanged articles are skipped,
@@ -58,13 +67,19 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
     directory = resolve_index_dir(index_dir)
     on_terminal = sys.stderr.isatty()
     counted = list(paths) + ([sample_path()] if sample else [])
-    bar = tqdm(total=count_records(counted) if on_terminal else None, unit="doc",
-               disable=not on_terminal, dynamic_ncols=True, smoothing=0.1)
+    bar = tqdm(
+        total=count_records(counted) if on_terminal else None,
+        unit="doc",
+        disable=not on_terminal,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
     started = time.perf_counter()
     try:
         # The bundled sample's portal pages are the portal's own: source "Berita".
-        items = chain(read_paths(paths, source=source),
-                      read_paths([sample_path()], source=source or "Berita") if sample else ())
+        items = chain(
+            read_paths(paths, source=source), read_paths([sample_path()], source=source or "Berita") if sample else ()
+        )
         report = Indexer(directory, procs=procs, batch_size=batch_size).ingest(
             items,
             on_article=lambda _: bar.update(1),
@@ -78,8 +93,7 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         _locked(directory)
     except KeyboardInterrupt:
         bar.close()
-        click.echo("interrupted: the index keeps its last commit; run the same command "
-                   "again to finish", err=True)
+        click.echo("interrupted: the index keeps its last commit; run the same command again to finish", err=True)
         sys.exit(130)
     bar.close()
     seconds = time.perf_counter() - started
@@ -90,20 +104,28 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         f"index {directory}"
     )
     if report.duplicates:
-        shown = ", ".join(report.duplicates[:5]) + (f" (+{len(report.duplicates) - 5} more)" if len(report.duplicates) > 5 else "")
-        click.echo(f"note: {len(report.duplicates):,} id{'' if len(report.duplicates) == 1 else 's'} came more than once; "
-                   f"the later record was kept: {shown}", err=True)
+        shown = ", ".join(report.duplicates[:5]) + (
+            f" (+{len(report.duplicates) - 5} more)" if len(report.duplicates) > 5 else ""
+        )
+        click.echo(
+            f"note: {len(report.duplicates):,} id{'' if len(report.duplicates) == 1 else 's'} came more than once; "
+            f"the later record was kept: {shown}",
+            err=True,
+        )
     if report.problems:
         skipped = len(report.problems)
-        click.echo(f"{skipped:,} record{'' if skipped == 1 else 's'} skipped because of errors (listed above)", err=True)
+        click.echo(
+            f"{skipped:,} record{'' if skipped == 1 else 's'} skipped because of errors (listed above)", err=True
+        )
         sys.exit(1)
 
 
 def _locked(directory) -> None:
     pid = current_writer(directory)
     who = f" (pid {pid})" if pid else ""
-    click.echo(f"error: the index {directory} is being written by another process{who}; try again when it is done",
-               err=True)
+    click.echo(
+        f"error: the index {directory} is being written by another process{who}; try again when it is done", err=True
+    )
     sys.exit(2)
 
 
@@ -163,5 +185,7 @@ def stats_command(index_dir, as_json) -> None:
     top = list(stats["categories"].items())[:10]
     more = len(stats["categories"]) - len(top)
     click.echo("categories   " + ", ".join(f"{k} {v:,}" for k, v in top) + (f" (+{more} more)" if more else ""))
-    click.echo(f"stem rules   {stats['stem_rules']}" + (f" (STALE: {stats['stale_analysis']})"
-                                                         if stats["stale_analysis"] else " (current)"))
+    click.echo(
+        f"stem rules   {stats['stem_rules']}"
+        + (f" (STALE: {stats['stale_analysis']})" if stats["stale_analysis"] else " (current)")
+    )

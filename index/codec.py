@@ -19,7 +19,7 @@ from whoosh import columns
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PerDocWriter, _lenfield
 from whoosh.util.numeric import byte_to_length
 
-PLAIN_STORED = "_stored_plain"   # the column of uncompressed stored fields
+PLAIN_STORED = "_stored_plain"  # the column of uncompressed stored fields
 PLAIN_STORED_COLUMN = columns.PickleColumn(columns.VarBytesColumn())
 
 
@@ -55,7 +55,7 @@ class BeritaPerDocReader(W3PerDocReader):
 
     def stored_fields(self, docnum: int) -> dict:
         reader = self._cached_reader(PLAIN_STORED, PLAIN_STORED_COLUMN)
-        if reader is None:   # a segment written before the plain column
+        if reader is None:  # a segment written before the plain column
             return super().stored_fields(docnum)
         return reader[docnum] or {}
 

@@ -27,15 +27,28 @@ DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 # A sidebar entry's date: "Senin, 27 Januari 2025 | 02:16" (no zone, no reporter).
-SIDEBAR_DATE = re.compile(
-    r"^[A-Za-z']+,\s*\d{1,2}\s+[A-Za-z]+\s+\d{4}\s*\|\s*\d{1,2}[:.]\d{2}$"
-)
+SIDEBAR_DATE = re.compile(r"^[A-Za-z']+,\s*\d{1,2}\s+[A-Za-z]+\s+\d{4}\s*\|\s*\d{1,2}[:.]\d{2}$")
 CHROME_HEADINGS = frozenset(
     {
-        "populer", "terpopuler", "update", "terkini", "berita terkini", "selengkapnya",
-        "berita terkait", "artikel terkait", "baca juga", "lihat juga", "tag", "tags",
-        "topik", "komentar", "berita lainnya", "rekomendasi", "pilihan redaksi",
-        "share", "bagikan",
+        "populer",
+        "terpopuler",
+        "update",
+        "terkini",
+        "berita terkini",
+        "selengkapnya",
+        "berita terkait",
+        "artikel terkait",
+        "baca juga",
+        "lihat juga",
+        "tag",
+        "tags",
+        "topik",
+        "komentar",
+        "berita lainnya",
+        "rekomendasi",
+        "pilihan redaksi",
+        "share",
+        "bagikan",
     }
 )
 INLINE_CHROME = re.compile(r"^(?:baca juga|lihat juga|simak juga|video)\s*:", re.IGNORECASE)
@@ -52,7 +65,7 @@ class PageError(ValueError):
     def __init__(self, message: str, line: int = 1, not_a_page: bool = False):
         super().__init__(message)
         self.line = line
-        self.not_a_page = not_a_page   # nothing of a portal page at all (a README, notes)
+        self.not_a_page = not_a_page  # nothing of a portal page at all (a README, notes)
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ def parse_page(text: str) -> ParsedPage:
         raise PageError("no title before the date line", lines[0][0])
     date_no, date_line = lines[date_at]
     match = DATE_LINE.match(date_line)
-    assert match is not None   # date_at is the line DATE_LINE matched
+    assert match is not None  # date_at is the line DATE_LINE matched
     try:
         parse_indonesian(match["when"])
     except DateError as exc:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Union
 
 from .dates import DateError, parse_indonesian, parse_published
 from .model import Article, derive_id
@@ -21,8 +21,8 @@ from .pages import PageError, parse_page
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 PAGE_SUFFIXES = (".txt", ".page")
 GZIP_MAGIC = b"\x1f\x8b"
-MAX_RECORD_BYTES = 2 * 1024 * 1024   # one article; the corpus's longest is ~60 kB
-MIN_YEAR, MAX_YEAR = 1900, 2100     # publication dates outside are input errors
+MAX_RECORD_BYTES = 2 * 1024 * 1024  # one article; the corpus's longest is ~60 kB
+MIN_YEAR, MAX_YEAR = 1900, 2100  # publication dates outside are input errors
 LINK_SCHEMES = ("http://", "https://")
 
 
@@ -35,7 +35,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path   # line 0: the whole file
+        where = f"{self.path}:{self.line}" if self.line else self.path  # line 0: the whole file
         return f"{where}: {self.message}"
 
 
@@ -45,7 +45,7 @@ class Note(Problem):
     skipped non-article file, an id made from a URL)."""
 
 
-Item = Union[Article, Problem]
+Item = Article | Problem
 
 
 def _open_text(path: Path):
@@ -53,7 +53,7 @@ def _open_text(path: Path):
         magic = probe.read(2)
     if magic == GZIP_MAGIC:
         return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, "r", encoding="utf-8")
+    return open(path, encoding="utf-8")
 
 
 def _open_binary(path: Path):
@@ -64,7 +64,7 @@ def _open_binary(path: Path):
 
 def _required_text(record: dict, key: str) -> str:
     value = _text_field(record, key, True)
-    assert value is not None   # required: missing raised
+    assert value is not None  # required: missing raised
     return value
 
 
@@ -88,7 +88,7 @@ def check_year(published) -> None:
 class MissingId(ValueError):
     """A record without an id; ``article`` carries the id made from its URL."""
 
-    def __init__(self, article: "Article"):
+    def __init__(self, article: Article):
         super().__init__(f"no 'id'; using {article.id!r}, made from its url")
         self.article = article
 
@@ -139,13 +139,16 @@ def read_jsonl(path: Path) -> Iterator[Item]:
         with handle:
             for lineno, raw in enumerate(handle, 1):
                 if len(raw) > MAX_RECORD_BYTES:
-                    yield Problem(str(path), lineno, f"record is {len(raw):,} bytes; at most {MAX_RECORD_BYTES:,} "
-                                                     "are accepted")
+                    yield Problem(
+                        str(path), lineno, f"record is {len(raw):,} bytes; at most {MAX_RECORD_BYTES:,} are accepted"
+                    )
                     continue
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    yield Problem(str(path), lineno, f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
+                    yield Problem(
+                        str(path), lineno, f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
+                    )
                     continue
                 if not line.strip():
                     continue

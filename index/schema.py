@@ -55,5 +55,7 @@ def stale_analysis(schema: Schema) -> str | None:
     built = getattr(stemmer, "rules", None)
     if built == STEM_RULES:
         return None
-    return (f"index built with stemming rules {built or '(from before rule fingerprints)'} but this "
-            f"Berita stems with {STEM_RULES}: index the articles again into a new directory")
+    return (
+        f"index built with stemming rules {built or '(from before rule fingerprints)'} but this "
+        f"Berita stems with {STEM_RULES}: index the articles again into a new directory"
+    )

@@ -38,8 +38,9 @@ def index_stats(index_dir: str | os.PathLike) -> dict:
             categories: Counter = Counter()
             for leaf, _ in leaves:
                 live = list(leaf.all_doc_ids())
-                published, source, category = (segment_column(leaf, name)
-                                               for name in ("published", "source_label", "category_label"))
+                published, source, category = (
+                    segment_column(leaf, name) for name in ("published", "source_label", "category_label")
+                )
                 dates += [published[d] for d in live if published[d]]
                 sources.update(source[d] or "(none)" for d in live)
                 categories.update(category[d] or "(none)" for d in live)

@@ -12,9 +12,9 @@ import ctypes
 import multiprocessing.util
 import os
 import signal
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from whoosh.index import Index
 
@@ -25,7 +25,7 @@ from .model import Article, normalise_key
 from .readers import Item, Note, Problem
 from .store import open_existing, open_or_create
 
-WRITER_PID_FILE = "writer.pid"   # who holds the write lock, for "try again" messages
+WRITER_PID_FILE = "writer.pid"  # who holds the write lock, for "try again" messages
 DEFAULT_BATCH = 10_000
 # Below this many documents a batch is written in-process: starting worker
 # processes costs more than it saves.
@@ -40,9 +40,9 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     commits: int = 0
-    problems: list[Problem] = field(default_factory=list)   # records skipped
-    notes: list[Note] = field(default_factory=list)         # said, but nothing lost
-    duplicates: list[str] = field(default_factory=list)     # ids met more than once (the later record won)
+    problems: list[Problem] = field(default_factory=list)  # records skipped
+    notes: list[Note] = field(default_factory=list)  # said, but nothing lost
+    duplicates: list[str] = field(default_factory=list)  # ids met more than once (the later record won)
     outcomes: dict[str, str] = field(default_factory=dict)  # id -> added, updated or unchanged
 
     @property
@@ -75,8 +75,9 @@ def document_fields(article: Article) -> dict:
     return fields
 
 
-def _batches(items: Iterable[Item], size: int, on_problem: Callable[[Problem], None],
-             duplicates: list[str]) -> Iterator[dict[str, Article]]:
+def _batches(
+    items: Iterable[Item], size: int, on_problem: Callable[[Problem], None], duplicates: list[str]
+) -> Iterator[dict[str, Article]]:
     batch: dict[str, Article] = {}
     seen: set[str] = set()
     for item in items:
@@ -98,12 +99,17 @@ def _batches(items: Iterable[Item], size: int, on_problem: Callable[[Problem], N
 class Indexer:
     """Ingests articles into one index directory."""
 
-    def __init__(self, index_dir: str | os.PathLike, procs: int = 1, batch_size: int = DEFAULT_BATCH,
-                 analysis: Analysis = SHIPPED):
+    def __init__(
+        self,
+        index_dir: str | os.PathLike,
+        procs: int = 1,
+        batch_size: int = DEFAULT_BATCH,
+        analysis: Analysis = SHIPPED,
+    ):
         self.index_dir = index_dir
         self.procs = max(1, procs)
         self.batch_size = batch_size
-        self.analysis = analysis   # for a new index; an existing one keeps its own
+        self.analysis = analysis  # for a new index; an existing one keeps its own
 
     def _writer(self, ix: Index, count: int):
         options = {"limitmb": 256, "codec": BeritaCodec()}
@@ -117,8 +123,12 @@ class Indexer:
         record_writer(self.index_dir)
         return writer
 
-    def ingest(self, items: Iterable[Item], on_article: Callable[[Article], None] | None = None,
-               on_problem: Callable[[Problem], None] | None = None) -> IngestReport:
+    def ingest(
+        self,
+        items: Iterable[Item],
+        on_article: Callable[[Article], None] | None = None,
+        on_problem: Callable[[Problem], None] | None = None,
+    ) -> IngestReport:
         """Upsert every article; problems and notes are collected (and passed
         to ``on_problem`` as they come) and never stop the run."""
         report = IngestReport()

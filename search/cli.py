@@ -36,27 +36,55 @@ from .request import (
 @click.option("--category", multiple=True, help="Category filter (repeatable).")
 @click.option("--source", multiple=True, help="Source filter (repeatable).")
 @click.option("--author", multiple=True, help="Author filter (repeatable).")
-@click.option("--sort", type=click.Choice(SORTS), default=None,
-              help="Default: relevance with a query, newest without.")
+@click.option("--sort", type=click.Choice(SORTS), default=None, help="Default: relevance with a query, newest without.")
 @click.option("--now", metavar="DATE", help="For --sort recent: measure ages from this moment.")
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--size", type=int, default=10, show_default=True, help=f"Results per page (max {MAX_SIZE}).")
 @click.option("--histogram", is_flag=True, help="Also chart how many matches were published when.")
-@click.option("--interval", type=click.Choice(INTERVALS), default="auto", show_default=True,
-              help="Bars of the --histogram.")
+@click.option(
+    "--interval", type=click.Choice(INTERVALS), default="auto", show_default=True, help="Bars of the --histogram."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON envelope.")
 @click.option("--all", "export_all", is_flag=True, help=f"Write every match (up to {EXPORT_LIMIT:,}) to stdout.")
-@click.option("--format", "export_format", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True,
-              help="With --all.")
-def search_command(query, index_dir, date_from, date_to, category, source, author, sort, now, page, size,
-                   histogram, interval, as_json, export_all, export_format):
+@click.option(
+    "--format", "export_format", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True, help="With --all."
+)
+def search_command(
+    query,
+    index_dir,
+    date_from,
+    date_to,
+    category,
+    source,
+    author,
+    sort,
+    now,
+    page,
+    size,
+    histogram,
+    interval,
+    as_json,
+    export_all,
+    export_format,
+):
     """Search the index from the terminal."""
     try:
-        request = SearchParams.parse({
-            "q": " ".join(query), "from": date_from, "to": date_to, "category": category, "source": source,
-            "author": author, "sort": sort, "now": now, "page": str(page), "size": str(size),
-            "facets": "date" if histogram else "", "interval": interval,
-        }).to_request()
+        request = SearchParams.parse(
+            {
+                "q": " ".join(query),
+                "from": date_from,
+                "to": date_to,
+                "category": category,
+                "source": source,
+                "author": author,
+                "sort": sort,
+                "now": now,
+                "page": str(page),
+                "size": str(size),
+                "facets": "date" if histogram else "",
+                "interval": interval,
+            }
+        ).to_request()
         engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
         try:
             if export_all:
@@ -83,8 +111,9 @@ def search_command(query, index_dir, date_from, date_to, category, source, autho
     if result.histogram is not None:
         click.echo(text_histogram(*result.histogram))
     if result.page > max(result.pages, 1):
-        click.echo(f"page {result.page} is past the last page ({result.pages}); use --page {result.pages or 1}",
-                   err=True)
+        click.echo(
+            f"page {result.page} is past the last page ({result.pages}); use --page {result.pages or 1}", err=True
+        )
     for rank, hit in enumerate(result.hits, (result.page - 1) * result.size + 1):
         when = hit.published.strftime("%Y-%m-%d %H:%M WIB" if hit.published_has_time else "%Y-%m-%d")
         meta = " · ".join(x for x in (hit.source, hit.category, when, hit.author) if x)
@@ -99,6 +128,7 @@ def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
     """Every match to stdout; a progress bar on stderr when it is a terminal."""
     rows = engine.export(request)
     with tqdm(unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
+
         def counted():
             for row in rows:
                 bar.update(1)
@@ -126,25 +156,62 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per process.")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Processes (each with its own searcher): add these for throughput.")
-@click.option("--cache", "cache_entries", type=click.IntRange(0, 1_000_000), default=DEFAULT_CACHE_ENTRIES,
-              show_default=True, help="Results kept per worker for repeated requests (0: off); emptied by each commit.")
-@click.option("--budget", "budget_seconds", type=click.FloatRange(0.05, 60), default=DEFAULT_BUDGET_SECONDS,
-              show_default=True, help="Seconds one search may spend before it answers with what it has (timed_out).")
-@click.option("--rate-limit", metavar="RATE", help="Requests per client address, like 20/s or 600/m (off unless given).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes (each with its own searcher): add these for throughput.",
+)
+@click.option(
+    "--cache",
+    "cache_entries",
+    type=click.IntRange(0, 1_000_000),
+    default=DEFAULT_CACHE_ENTRIES,
+    show_default=True,
+    help="Results kept per worker for repeated requests (0: off); emptied by each commit.",
+)
+@click.option(
+    "--budget",
+    "budget_seconds",
+    type=click.FloatRange(0.05, 60),
+    default=DEFAULT_BUDGET_SECONDS,
+    show_default=True,
+    help="Seconds one search may spend before it answers with what it has (timed_out).",
+)
+@click.option(
+    "--rate-limit", metavar="RATE", help="Requests per client address, like 20/s or 600/m (off unless given)."
+)
 @click.option("--burst", type=click.IntRange(1), help="Requests a client may make at once (default: twice the rate).")
-@click.option("--trusted-proxy", multiple=True, metavar="ADDRESS",
-              help="A proxy whose X-Forwarded-For names the client (repeatable).")
+@click.option(
+    "--trusted-proxy",
+    multiple=True,
+    metavar="ADDRESS",
+    help="A proxy whose X-Forwarded-For names the client (repeatable).",
+)
 @click.option("--require-read-key", is_flag=True, help="Reads need a key too (berita keys add NAME).")
-def serve_command(index_dir, host, port, threads, workers, cache_entries, budget_seconds, rate_limit, burst,
-                  trusted_proxy, require_read_key):
+def serve_command(
+    index_dir,
+    host,
+    port,
+    threads,
+    workers,
+    cache_entries,
+    budget_seconds,
+    rate_limit,
+    burst,
+    trusted_proxy,
+    require_read_key,
+):
     """Serve the search API and page with waitress."""
     from .http.server import run_server
 
     directory = resolve_index_dir(index_dir)
-    options: dict = {"cache_entries": cache_entries, "budget_seconds": budget_seconds,
-                     "require_read_key": require_read_key}
+    options: dict = {
+        "cache_entries": cache_entries,
+        "budget_seconds": budget_seconds,
+        "require_read_key": require_read_key,
+    }
     if rate_limit:
         try:
             rate = parse_rate(rate_limit)
@@ -161,13 +228,15 @@ def serve_command(index_dir, host, port, threads, workers, cache_entries, budget
 
     def ready(h, p):
         shown = f"[{h}]" if ":" in h else h
-        click.echo(f"Berita serving {directory} on http://{shown}:{p}/ ({workers} process(es) x {threads} threads)",
-                   err=True)
+        click.echo(
+            f"Berita serving {directory} on http://{shown}:{p}/ ({workers} process(es) x {threads} threads)", err=True
+        )
         sys.stderr.flush()
 
     try:
-        run_server(directory, host=host, port=port, threads=threads, workers=workers, ready=ready,
-                   engine_options=options)
+        run_server(
+            directory, host=host, port=port, threads=threads, workers=workers, ready=ready, engine_options=options
+        )
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise

@@ -16,11 +16,11 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -57,9 +57,9 @@ from .suggest import MAX_SUGGESTIONS, complete
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
 FACET_LIMIT = 20
-EXPORT_LIMIT = MAX_DEEP   # rows one export may hold: as deep as a cursor reaches
-PARTIAL_BELOW = 20   # fewer full matches than this: add articles lacking one word (3+ words: always)
-SUGGEST_BELOW = 5    # fewer results than this: look for a spelling correction
+EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
+PARTIAL_BELOW = 20  # fewer full matches than this: add articles lacking one word (3+ words: always)
+SUGGEST_BELOW = 5  # fewer results than this: look for a spelling correction
 
 
 @dataclass
@@ -76,7 +76,7 @@ class Hit:
     author: str | None
     score: float | None
     duplicates: list[str] = field(default_factory=list)
-    missing_word: str | None = None     # a partial match: the query word this article lacks
+    missing_word: str | None = None  # a partial match: the query word this article lacks
 
 
 @dataclass
@@ -91,12 +91,12 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     timed_out: bool = False
-    partial_total: int = 0                                  # of ``total``, articles lacking one query word
+    partial_total: int = 0  # of ``total``, articles lacking one query word
     relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
-    histogram: tuple[str, list[Bucket]] | None = None        # (interval, buckets) when facets has "date"
-    suggestion: str | None = None                            # "did you mean": the query with typos corrected
-    generation: int = 0                                      # of the snapshot that answered
-    start: int = 0                                           # results before this page
+    histogram: tuple[str, list[Bucket]] | None = None  # (interval, buckets) when facets has "date"
+    suggestion: str | None = None  # "did you mean": the query with typos corrected
+    generation: int = 0  # of the snapshot that answered
+    start: int = 0  # results before this page
 
     @property
     def next_start(self) -> int | None:
@@ -164,9 +164,16 @@ class ResultCache:
 class SearchEngine:
     """Answers search requests from the manager's current snapshot."""
 
-    def __init__(self, manager: SearcherManager, weights: Weights = DEFAULT_WEIGHTS, analysis: Analysis = SHIPPED,
-                 scorer: Scorer | None = None, cache_entries: int = 0,
-                 budget_seconds: float | None = DEFAULT_BUDGET_SECONDS, partial_matches: bool = True):
+    def __init__(
+        self,
+        manager: SearcherManager,
+        weights: Weights = DEFAULT_WEIGHTS,
+        analysis: Analysis = SHIPPED,
+        scorer: Scorer | None = None,
+        cache_entries: int = 0,
+        budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
+        partial_matches: bool = True,
+    ):
         self.manager = manager
         self.compiler = QueryCompiler(weights, analysis)
         self.scorer = scorer or BM25F()
@@ -175,7 +182,7 @@ class SearchEngine:
         self.partial_matches = partial_matches
 
     @classmethod
-    def open(cls, index_dir: str | Path, background: bool = True, **kwargs) -> "SearchEngine":
+    def open(cls, index_dir: str | Path, background: bool = True, **kwargs) -> SearchEngine:
         return cls(SearcherManager(index_dir, background=background), **kwargs)
 
     def close(self) -> None:
@@ -201,8 +208,9 @@ class SearchEngine:
         self.cache.put(generation, request, result)
         return result
 
-    def _search(self, snap: Snapshot, ev: Evaluation, request: SearchRequest,
-                compiled: CompiledQuery | None) -> SearchResult:
+    def _search(
+        self, snap: Snapshot, ev: Evaluation, request: SearchRequest, compiled: CompiledQuery | None
+    ) -> SearchResult:
         sort = request.effective_sort
         if compiled is not None and compiled.is_empty:
             full = np.zeros(0, dtype=np.int64)
@@ -221,21 +229,35 @@ class SearchEngine:
         histogram = date_histogram(snap.published[pool[accept]], request.interval) if "date" in request.facets else None
         matched, start = [], 0
         for word, query, docs in groups:
-            matched.append((word, query, docs[accept[start:start + docs.size]]))
+            matched.append((word, query, docs[accept[start : start + docs.size]]))
             start += docs.size
         ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
         first = request.start
         marker = Highlighter.for_snapshot(snap, compiled.highlight_terms if compiled else set())
-        hits = [self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
-                for docnum, score, dups in ranked[first:first + request.size]]
+        hits = [
+            self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
+            for docnum, score, dups in ranked[first : first + request.size]
+        ]
         partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
         total = int(sum(d.size for _, _, d in matched))
         suggestion = suggest_spelling(snap, request.q) if request.q.strip() and total < SUGGEST_BELOW else None
-        return SearchResult(query=request.q, total=total, total_is_estimate=False, suggestion=suggestion,
-                            start=request.start,
-                            page=request.page, size=request.size, sort=sort, took_ms=0.0, hits=hits, facets=facets,
-                            timed_out=ev.deadline.timed_out, partial_total=sum(n for _, n in partial),
-                            relaxed_words=[word for word, _ in partial], histogram=histogram)
+        return SearchResult(
+            query=request.q,
+            total=total,
+            total_is_estimate=False,
+            suggestion=suggestion,
+            start=request.start,
+            page=request.page,
+            size=request.size,
+            sort=sort,
+            took_ms=0.0,
+            hits=hits,
+            facets=facets,
+            timed_out=ev.deadline.timed_out,
+            partial_total=sum(n for _, n in partial),
+            relaxed_words=[word for word, _ in partial],
+            histogram=histogram,
+        )
 
     @staticmethod
     def _facets(snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray], kinds: frozenset[str]) -> dict:
@@ -254,8 +276,15 @@ class SearchEngine:
             out[kind] = [(vocab.keys[c], vocab.label(c), int(counts[c])) for c in top]
         return out
 
-    def _rank(self, snap: Snapshot, ev: Evaluation, request: SearchRequest, sort: str, matched: list,
-              compiled: CompiledQuery | None) -> tuple[list[tuple[int, float | None, list[int]]], dict[int, str]]:
+    def _rank(
+        self,
+        snap: Snapshot,
+        ev: Evaluation,
+        request: SearchRequest,
+        sort: str,
+        matched: list,
+        compiled: CompiledQuery | None,
+    ) -> tuple[list[tuple[int, float | None, list[int]]], dict[int, str]]:
         """The ranked window (docnum, score, folded duplicates) and, for partial
         matches, the word each lacks."""
         window = request.start + request.size
@@ -273,19 +302,20 @@ class SearchEngine:
             scored = self._by_recency(snap, full, request.now, request.half_life_days) + rest
         ranked = [(d, s, []) for d, s in scored]
         if request.collapse and not ev.deadline.passed():
-            ranked = collapse_near_duplicates(ranked, partial(fingerprint_of, snap), snap.codes["source"],
-                                              depth=depth, fill=window)
+            ranked = collapse_near_duplicates(
+                ranked, partial(fingerprint_of, snap), snap.codes["source"], depth=depth, fill=window
+            )
         return ranked, missing
 
     @staticmethod
-    def _by_recency(snap: Snapshot, scored: list[tuple[int, float]], now: datetime | None,
-                    half_life_days: float) -> list[tuple[int, float]]:
+    def _by_recency(
+        snap: Snapshot, scored: list[tuple[int, float]], now: datetime | None, half_life_days: float
+    ) -> list[tuple[int, float]]:
         """Rerank by freshness; ages count from ``now`` or else the newest article."""
         now_long = time_key(now) if now else snap.newest_published
         return recency_rerank(scored, snap.published, now_long, half_life_days)
 
-    def ranked_ids(self, q: str, limit: int = 100, sort: str = "relevance",
-                   now: datetime | None = None) -> list[str]:
+    def ranked_ids(self, q: str, limit: int = 100, sort: str = "relevance", now: datetime | None = None) -> list[str]:
         """Article ids of the top ``limit`` matches, without highlighting or
         collapsing: what evaluations compare with their judgments."""
         compiled = self.compiler.compile(q)
@@ -302,8 +332,15 @@ class SearchEngine:
                 scored = self._by_recency(snap, scored, now, DEFAULT_HALF_LIFE_DAYS)
             return [snap.article_id(d) for d, _ in scored[:limit]]
 
-    def _hit(self, snap: Snapshot, docnum: int, score: float | None, marker: Highlighter, dups: list[int],
-             missing_word: str | None) -> Hit:
+    def _hit(
+        self,
+        snap: Snapshot,
+        docnum: int,
+        score: float | None,
+        marker: Highlighter,
+        dups: list[int],
+        missing_word: str | None,
+    ) -> Hit:
         article = article_fields(snap.stored(docnum))
         return Hit(
             id=article["id"],
@@ -329,8 +366,9 @@ class SearchEngine:
             docnum = snap.docnum_of(article_id)
             return None if docnum is None else article_fields(snap.stored(docnum))
 
-    def related(self, article_id: str, size: int = 5, within_days: int | None = None
-                ) -> tuple[SearchResult, list[Hit]] | None:
+    def related(
+        self, article_id: str, size: int = 5, within_days: int | None = None
+    ) -> tuple[SearchResult, list[Hit]] | None:
         """More like this article: (related stories as a search result, the
         same story from other outlets), or None if there is no such article."""
         if not 1 <= size <= MAX_SIZE:
@@ -343,14 +381,23 @@ class SearchEngine:
             if docnum is None or not snap.live[docnum]:
                 return None
             ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
-            found = related_articles(ev, self.compiler.stemmed, self.compiler.weights, docnum, snap.stored(docnum),
-                                     size, within_days)
+            found = related_articles(
+                ev, self.compiler.stemmed, self.compiler.weights, docnum, snap.stored(docnum), size, within_days
+            )
             marker = Highlighter.for_snapshot(snap, set(found.terms))
             hits = [self._hit(snap, d, s, marker, [], None) for d, s in found.related]
             same = [self._hit(snap, d, s, marker, [], None) for d, s in found.same_story]
-        result = SearchResult(query=" ".join(found.terms), total=len(hits), total_is_estimate=False, page=1,
-                              size=size, sort="relevance", took_ms=round((time.perf_counter() - started) * 1000, 2),
-                              hits=hits, timed_out=ev.deadline.timed_out)
+        result = SearchResult(
+            query=" ".join(found.terms),
+            total=len(hits),
+            total_is_estimate=False,
+            page=1,
+            size=size,
+            sort="relevance",
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            hits=hits,
+            timed_out=ev.deadline.timed_out,
+        )
         return result, same
 
     def export(self, request: SearchRequest, limit: int = EXPORT_LIMIT) -> Iterator[dict]:
@@ -378,9 +425,16 @@ class SearchEngine:
                     ranked = self._by_recency(snap, ranked, request.now, request.half_life_days)
             for docnum, score in ranked:
                 article = article_fields(snap.stored(docnum))
-                yield {"id": article["id"], "published": article["published"], "source": article["source"],
-                       "category": article["category"], "author": article["author"], "title": article["title"],
-                       "url": article["url"], "score": round(score, 4) if score is not None else None}
+                yield {
+                    "id": article["id"],
+                    "published": article["published"],
+                    "source": article["source"],
+                    "category": article["category"],
+                    "author": article["author"],
+                    "title": article["title"],
+                    "url": article["url"],
+                    "score": round(score, 4) if score is not None else None,
+                }
 
     def complete(self, text: str, limit: int = 10) -> list[str]:
         """Autocomplete for a search box: the query with its last word completed."""
@@ -407,14 +461,18 @@ class SearchEngine:
                 "searcher_opened": datetime.fromtimestamp(snap.opened_at).astimezone(),
                 "stem_rules": stem_rules_of(snap.searcher.schema),
                 "warnings": [w for w in (stale_analysis(snap.searcher.schema),) if w],
-                "caches": {"postings_bytes": self.manager.store.postings.bytes + snap.cached_bytes,
-                           "postings_max_bytes": self.manager.store.postings.max_bytes * 5 // 4,
-                           "results": len(self.cache), "results_max": self.cache.max_entries},
+                "caches": {
+                    "postings_bytes": self.manager.store.postings.bytes + snap.cached_bytes,
+                    "postings_max_bytes": self.manager.store.postings.max_bytes * 5 // 4,
+                    "results": len(self.cache),
+                    "results_max": self.cache.max_entries,
+                },
             }
 
 
-def partial_groups(ev: Evaluation, compiled: CompiledQuery, full: np.ndarray, shown: int
-                   ) -> list[tuple[str, object, np.ndarray]]:
+def partial_groups(
+    ev: Evaluation, compiled: CompiledQuery, full: np.ndarray, shown: int
+) -> list[tuple[str, object, np.ndarray]]:
     """(left-out word, relaxed query, live articles matching it but not the
     full query), when the full matches that pass the filters (``shown``) are
     few or the query has 3+ words. An article lacking one word matches
@@ -432,8 +490,9 @@ def partial_groups(ev: Evaluation, compiled: CompiledQuery, full: np.ndarray, sh
     return out
 
 
-def relevance_ranking(ev: Evaluation, compiled: CompiledQuery, matched: list, depth: int
-                      ) -> tuple[list[tuple[int, float]], dict[int, str]]:
+def relevance_ranking(
+    ev: Evaluation, compiled: CompiledQuery, matched: list, depth: int
+) -> tuple[list[tuple[int, float]], dict[int, str]]:
     """The ``depth`` best by relevance: every full match above every partial
     one; partial matches (each scored by the query without its missing word)
     ranked among themselves. Returns [(docnum, score)] and docnum -> missing word."""
@@ -463,5 +522,3 @@ def by_date(snap: Snapshot, docs: np.ndarray, window: int, newest: bool = True) 
         docs, published = docs[keep], published[keep]
     order = np.lexsort((docs, -published if newest else published))[:window]
     return docs[order].tolist()
-
-

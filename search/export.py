@@ -10,8 +10,8 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Iterable, Iterator
 
 EXPORT_FORMATS = ("csv", "jsonl")
 COLUMNS = ("id", "published", "source", "category", "author", "title", "url", "score")
@@ -39,8 +39,10 @@ def export_lines(rows: Iterable[dict], fmt: str, bom: bool = False) -> Iterator[
         if writer is not None:
             writer.writerow([_cell(row[c]) for c in COLUMNS])
         else:
-            buffer.write(json.dumps({c: _cell(row[c]) if c == "published" else row[c] for c in COLUMNS},
-                                    ensure_ascii=False) + "\n")
+            buffer.write(
+                json.dumps({c: _cell(row[c]) if c == "published" else row[c] for c in COLUMNS}, ensure_ascii=False)
+                + "\n"
+            )
         if n % ROWS_PER_CHUNK == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

@@ -28,18 +28,25 @@ KEYED_FILTERS = {"category": "category", "source": "source", "author": "author_k
 class Filters:
     lo: int | None
     hi: int | None
-    keys: dict[str, frozenset[str]]   # filter kind -> normalised keys (OR within a kind)
+    keys: dict[str, frozenset[str]]  # filter kind -> normalised keys (OR within a kind)
 
     @classmethod
-    def from_request(cls, request: SearchRequest) -> "Filters":
+    def from_request(cls, request: SearchRequest) -> Filters:
         def keys(values):
             return frozenset(k for k in (normalise_key(v) for v in values) if k)
 
         return cls(
             lo=time_key(request.date_from),
             hi=time_key(request.date_to),
-            keys={kind: ks for kind, ks in (("category", keys(request.categories)), ("source", keys(request.sources)),
-                                            ("author", keys(request.authors))) if ks},
+            keys={
+                kind: ks
+                for kind, ks in (
+                    ("category", keys(request.categories)),
+                    ("source", keys(request.sources)),
+                    ("author", keys(request.authors)),
+                )
+                if ks
+            },
         )
 
     def masks(self, snap: Snapshot, docs: np.ndarray) -> dict[str, np.ndarray]:
@@ -72,7 +79,9 @@ class Filters:
         for name in wanted:
             matches = [k for k in keys if loose_source(k) == loose_source(name)]
             if not matches:
-                raise InvalidRequest("source", f"no source {name!r} in the index; known sources: {', '.join(sorted(keys))}")
+                raise InvalidRequest(
+                    "source", f"no source {name!r} in the index; known sources: {', '.join(sorted(keys))}"
+                )
             found.update(matches)
         return frozenset(found)
 

@@ -35,11 +35,11 @@ SNIPPET_CHARS = 200
 SCAN_CHARS = 6_000  # the best passage is looked for in the first 6,000 characters
 RECODED_INITIALS = "tkps"  # meN-/peN- drop these initial letters of a root
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
-ACRONYM_DOTS = re.compile(r"\.[^\W\d_]\.")   # k.p.k., b.j.: a letter between dots
+ACRONYM_DOTS = re.compile(r"\.[^\W\d_]\.")  # k.p.k., b.j.: a letter between dots
 THOUSANDS_DOT = re.compile(r"\.\d{3}")
 
-MEMO_CHUNKS = 20_000   # chunks a memo holds before it is emptied (~8 MB)
-Span = tuple[int, int, str]   # start, end, the term found there
+MEMO_CHUNKS = 20_000  # chunks a memo holds before it is emptied (~8 MB)
+Span = tuple[int, int, str]  # start, end, the term found there
 
 
 class Highlighter:
@@ -55,8 +55,7 @@ class Highlighter:
     recur across hits and queries): pass one dict per analyzer, as
     :meth:`for_snapshot` does. It is emptied when it holds ``MEMO_CHUNKS``."""
 
-    def __init__(self, terms: set[str], analyzer: Analyzer,
-                 memo: dict[str, tuple[Span, ...]] | None = None):
+    def __init__(self, terms: set[str], analyzer: Analyzer, memo: dict[str, tuple[Span, ...]] | None = None):
         self.terms = frozenset(terms)
         self.analyzer = analyzer
         self.memo = {} if memo is None else memo
@@ -68,8 +67,10 @@ class Highlighter:
         self._cores = sorted(_fold_same_length(c) for c in cores if c)
         # How a term may be spelled with dots (K.P.K., 1.000.000): looked for
         # only in a text that has such dots, which one search tells.
-        dotted = ((ACRONYM_DOTS, {".".join(t) for t in self.terms if t.isalpha() and len(t) > 1}),
-                  (THOUSANDS_DOT, {_thousands(t) for t in self.terms if t.isdigit() and len(t) > 3}))
+        dotted = (
+            (ACRONYM_DOTS, {".".join(t) for t in self.terms if t.isalpha() and len(t) > 1}),
+            (THOUSANDS_DOT, {_thousands(t) for t in self.terms if t.isdigit() and len(t) > 3}),
+        )
         self._dotted = [(dots, sorted(spelled)) for dots, spelled in dotted if spelled]
 
     @classmethod
@@ -128,7 +129,7 @@ class Highlighter:
             a, b = t.startchar, t.endchar
             while a >= ends[i]:
                 base, i = ends[i], i + 1
-            if a < word[0] or b > word[1]:   # a new word, not a part of the last one
+            if a < word[0] or b > word[1]:  # a new word, not a part of the last one
                 word = (a, b)
             found[i].append((word[0] - base, word[1] - base, t.text))
         analysed = dict(zip(chunks, map(tuple, found)))
@@ -164,7 +165,7 @@ class Highlighter:
 def _thousands(number: str) -> str:
     """A number with Indonesian thousands separators (1000000 -> 1.000.000)."""
     head = len(number) % 3 or 3
-    return ".".join([number[:head]] + [number[i:i + 3] for i in range(head, len(number), 3)])
+    return ".".join([number[:head]] + [number[i : i + 3] for i in range(head, len(number), 3)])
 
 
 def _fold_same_length(text: str) -> str:
@@ -174,7 +175,7 @@ def _fold_same_length(text: str) -> str:
     (curly quotes and dashes are) has nothing to fold but combining marks,
     which stay: checking that is cheaper than folding."""
     lowered = text.lower()
-    if len(lowered) != len(text):   # "İ" lower-cases to two characters
+    if len(lowered) != len(text):  # "İ" lower-cases to two characters
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     if lowered.isascii() or unicodedata.is_normalized("NFKD", lowered):
         return lowered

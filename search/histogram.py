@@ -13,17 +13,17 @@ from datetime import date, timedelta
 import numpy as np
 
 INTERVALS = ("day", "week", "month", "year", "auto")
-MAX_BARS = 60           # "auto" picks the finest interval with at most this many buckets
+MAX_BARS = 60  # "auto" picks the finest interval with at most this many buckets
 WIB_OFFSET_US = 7 * 3600 * 1_000_000
 US_PER_DAY = 86_400 * 1_000_000
 EPOCH = date(1970, 1, 1)
-WHOOSH_EPOCH_DAYS = (EPOCH - date(1, 1, 1)).days   # Whoosh's datetime longs count from year 1
+WHOOSH_EPOCH_DAYS = (EPOCH - date(1, 1, 1)).days  # Whoosh's datetime longs count from year 1
 
 
 @dataclass(frozen=True)
 class Bucket:
-    start: date        # first day, inclusive (Asia/Jakarta)
-    end: date          # last day, inclusive
+    start: date  # first day, inclusive (Asia/Jakarta)
+    end: date  # last day, inclusive
     count: int
 
 
@@ -37,7 +37,7 @@ def _bucket_keys(days: np.ndarray, interval: str) -> np.ndarray:
     """Each day's bucket, as the day number of the bucket's first day."""
     if interval == "day":
         return days
-    if interval == "week":   # 1970-01-01 was a Thursday: Monday-based weeks
+    if interval == "week":  # 1970-01-01 was a Thursday: Monday-based weeks
         return days - (days + 3) % 7
     unit = "M" if interval == "month" else "Y"
     starts = days.astype("datetime64[D]").astype(f"datetime64[{unit}]").astype("datetime64[D]")
@@ -80,8 +80,9 @@ def histogram(published_us: np.ndarray, interval: str = "auto") -> tuple[str, li
     buckets, start = [], first
     while start <= last:
         following = _next_start(start, interval)
-        buckets.append(Bucket(EPOCH + timedelta(days=start), EPOCH + timedelta(days=following - 1),
-                              by_start.get(start, 0)))
+        buckets.append(
+            Bucket(EPOCH + timedelta(days=start), EPOCH + timedelta(days=following - 1), by_start.get(start, 0))
+        )
         start = following
     return interval, buckets
 

@@ -14,7 +14,7 @@ import hmac
 import json
 import os
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 KEYS_FILE = "keys.json"
@@ -41,7 +41,7 @@ def _save(index_dir, keys: dict[str, dict]) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(keys, indent=1, sort_keys=True), encoding="utf-8")
     os.chmod(temporary, 0o600)
-    temporary.replace(path)   # whole or not at all
+    temporary.replace(path)  # whole or not at all
 
 
 def _hash(secret: str, salt: bytes) -> str:
@@ -57,8 +57,11 @@ def add_key(index_dir, name: str) -> str:
         raise KeyError_(f"there is already a key called {name!r}; revoke it first")
     secret = "brt_" + secrets.token_urlsafe(32)
     salt = secrets.token_bytes(16)
-    keys[name] = {"salt": base64.b64encode(salt).decode("ascii"), "hash": _hash(secret, salt),
-                  "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    keys[name] = {
+        "salt": base64.b64encode(salt).decode("ascii"),
+        "hash": _hash(secret, salt),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     _save(index_dir, keys)
     return secret
 

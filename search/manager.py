@@ -15,10 +15,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 from whoosh.index import Index
 
@@ -33,8 +33,13 @@ log = logging.getLogger("berita.manager")
 class SearcherManager:
     """Hands out the current snapshot; thread-safe."""
 
-    def __init__(self, index_dir, check_interval: float = 0.25, postings_cache_mb: int = DEFAULT_POSTINGS_CACHE_MB,
-                 background: bool = True):
+    def __init__(
+        self,
+        index_dir,
+        check_interval: float = 0.25,
+        postings_cache_mb: int = DEFAULT_POSTINGS_CACHE_MB,
+        background: bool = True,
+    ):
         self.index_dir = index_dir
         self.check_interval = check_interval
         self._index: Index = open_existing(index_dir)

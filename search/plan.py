@@ -9,7 +9,6 @@ tests can check the array scorer against Whoosh's own matchers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from whoosh import query as wq
 
@@ -52,20 +51,20 @@ class Keyword:
 
 @dataclass(frozen=True)
 class All:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Any:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Excluding:
     """Matches of ``include`` that do not match ``exclude``."""
 
-    include: "Node"
-    exclude: "Node"
+    include: Node
+    exclude: Node
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class Everything:
     """Every live document (a query of exclusions only)."""
 
 
-Node = Union[Term, Token, Phrase, Keyword, All, Any, Excluding, Everything]
+Node = Term | Token | Phrase | Keyword | All | Any | Excluding | Everything
 
 
 class UnionOr(wq.Or):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
 
 from whoosh import query as wq
 
@@ -26,7 +25,7 @@ from . import plan
 
 SCOPES = ("title", "body", "category", "source", "author")
 TOKEN = re.compile(
-    r'(?P<lparen>\()|(?P<rparen>\))'
+    r"(?P<lparen>\()|(?P<rparen>\))"
     r'|(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?"(?P<phrase>[^"]*)"'
     r'|(?P<word>[^\s()"]+)'
     r'|(?P<quote>")'
@@ -45,8 +44,8 @@ class Weights:
     proximity_title: float = 1.5
     proximity_body: float = 1.0
     proximity_slop: int = 3
-    proximity: bool = True       # the phrase/proximity boost for unquoted words
-    exact_twins: bool = True     # score exact (unstemmed) matches on top of stems
+    proximity: bool = True  # the phrase/proximity boost for unquoted words
+    exact_twins: bool = True  # score exact (unstemmed) matches on top of stems
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -61,16 +60,16 @@ class Word:
 
 @dataclass
 class Not:
-    node: "Node"
+    node: Node
 
 
 @dataclass
 class Group:
     op: str  # "and" | "or"
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
 
-Node = Union[Word, Not, Group]
+Node = Word | Not | Group
 
 
 def _lex(text: str) -> list[tuple[str, object]]:
@@ -84,7 +83,7 @@ def _lex(text: str) -> list[tuple[str, object]]:
         elif m["phrase"] is not None:
             scope = (m["field"] or "").lower()
             if m["field"] and scope not in SCOPES:
-                word = Word(f'{m["field"]} {m["phrase"]}', None, True)
+                word = Word(f"{m['field']} {m['phrase']}", None, True)
             else:
                 word = Word(m["phrase"], scope or None, True)
             tokens.append(("neg" if m["neg"] else "term", word))
@@ -109,7 +108,7 @@ def word_count(text: str) -> int:
     return sum(len(str(w.text).split()) for kind, w in _lex(text) if kind in ("term", "neg"))
 
 
-MAX_DEPTH = 16   # deeper parentheses are read as plain grouping-free text
+MAX_DEPTH = 16  # deeper parentheses are read as plain grouping-free text
 
 
 class _Parser:
@@ -180,7 +179,7 @@ class CompiledQuery:
     proximity: tuple[plan.Phrase, ...]
     highlight_terms: set[str]
     is_empty: bool
-    relaxations: tuple[tuple[str, plan.Node], ...] = ()   # (left-out word, the query without it)
+    relaxations: tuple[tuple[str, plan.Node], ...] = ()  # (left-out word, the query without it)
 
     def whoosh(self) -> wq.Query:
         """The equivalent Whoosh query (the matcher-tree reference)."""
@@ -217,8 +216,11 @@ class QueryCompiler:
         phrases, exclusions and scoped terms stay required."""
         if tree.op != "and":
             return ()
-        plain = [i for i, c in enumerate(tree.children)
-                 if isinstance(c, Word) and c.field is None and not c.phrase and self._word(c, set()) is not None]
+        plain = [
+            i
+            for i, c in enumerate(tree.children)
+            if isinstance(c, Word) and c.field is None and not c.phrase and self._word(c, set()) is not None
+        ]
         if len(plain) < 2:
             return ()
         out = []
@@ -233,9 +235,11 @@ class QueryCompiler:
         exact_words = tuple(t for word in positive_words for t in self._terms(self.exact, word))
         if not (w.proximity and len(exact_words) > 1 and tree.op == "and"):
             return ()
-        return tuple(plan.Phrase(f, exact_words, slop=w.proximity_slop, boost=boost)
-                     for f, boost in (("title_exact", w.proximity_title), ("body_exact", w.proximity_body))
-                     if boost > 0)
+        return tuple(
+            plan.Phrase(f, exact_words, slop=w.proximity_slop, boost=boost)
+            for f, boost in (("title_exact", w.proximity_title), ("body_exact", w.proximity_body))
+            if boost > 0
+        )
 
     def _terms(self, analyzer, text: str) -> list[str]:
         """The terms ``text`` analyses to, remembered (queries repeat words, and

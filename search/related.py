@@ -31,7 +31,7 @@ USEC_PER_DAY = 86_400 * 1_000_000
 @dataclass(frozen=True)
 class Related:
     docnum: int
-    terms: list[str]                 # the distinctive words searched for
+    terms: list[str]  # the distinctive words searched for
     related: list[tuple[int, float]]
     same_story: list[tuple[int, float]]
 
@@ -53,14 +53,16 @@ def distinctive_terms(snap: Snapshot, analyzer, title: str, body: str, limit: in
     return [word for _, word in sorted(scored, reverse=True)[:limit]]
 
 
-def related_articles(ev: Evaluation, analyzer, weights: Weights, docnum: int, stored: dict, size: int,
-                     within_days: int | None) -> Related:
+def related_articles(
+    ev: Evaluation, analyzer, weights: Weights, docnum: int, stored: dict, size: int, within_days: int | None
+) -> Related:
     snap = ev.snap
     terms = distinctive_terms(snap, analyzer, stored["title"], stored.get("body", ""))
     if not terms:
         return Related(docnum, [], [], [])
-    query = plan.Any(tuple(plan.Token((plan.Term("title", t, weights.title), plan.Term("body", t, weights.body)))
-                           for t in terms))
+    query = plan.Any(
+        tuple(plan.Token((plan.Term("title", t, weights.title), plan.Term("body", t, weights.body))) for t in terms)
+    )
     cand = ev.docs(query)
     cand = cand[snap.live[cand] & (cand != docnum)]
     if within_days is not None:

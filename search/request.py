@@ -15,16 +15,16 @@ from .query import word_count
 Sort = Literal["relevance", "recent", "newest", "oldest"]
 SORTS: tuple[str, ...] = get_args(Sort)
 MAX_QUERY_CHARS = 500
-MAX_QUERY_WORDS = 32       # more words cost more than they add
+MAX_QUERY_WORDS = 32  # more words cost more than they add
 MAX_SIZE = 50
-MAX_WINDOW = 1000          # deepest result a client may reach by page number
-MAX_DEEP = 100_000         # deepest result a cursor (or an export) may reach
-RERANK_DEPTH = 200         # relevance top-K that "recent" reranks
+MAX_WINDOW = 1000  # deepest result a client may reach by page number
+MAX_DEEP = 100_000  # deepest result a cursor (or an export) may reach
+RERANK_DEPTH = 200  # relevance top-K that "recent" reranks
 DEFAULT_HALF_LIFE_DAYS = 7.0
 DEFAULT_BUDGET_SECONDS = 1.0
-DEFAULT_CACHE_ENTRIES = 1024   # results a serving process keeps for repeated requests
+DEFAULT_CACHE_ENTRIES = 1024  # results a serving process keeps for repeated requests
 FACET_KINDS = ("category", "source", "author", "date")
-KEYED_FACETS = frozenset({"category", "source", "author"})   # what facets=true asks for
+KEYED_FACETS = frozenset({"category", "source", "author"})  # what facets=true asks for
 Interval = Literal["day", "week", "month", "year", "auto"]
 INTERVALS: tuple[str, ...] = get_args(Interval)
 
@@ -45,21 +45,21 @@ class InvalidRequest(ValueError):
 @dataclass(frozen=True)
 class SearchRequest:
     q: str = ""
-    date_from: datetime | None = None   # aware, inclusive
-    date_to: datetime | None = None     # aware, inclusive
+    date_from: datetime | None = None  # aware, inclusive
+    date_to: datetime | None = None  # aware, inclusive
     categories: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
-    sort: str | None = None             # None: relevance with words, newest without
+    sort: str | None = None  # None: relevance with words, newest without
     page: int = 1
     size: int = 10
-    now: datetime | None = None         # "recent": decay reference (default: newest article)
+    now: datetime | None = None  # "recent": decay reference (default: newest article)
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
-    collapse: bool = True               # fold near-identical stories from other outlets
+    collapse: bool = True  # fold near-identical stories from other outlets
     facets: frozenset[str] = frozenset()  # of FACET_KINDS
-    interval: str = "auto"              # of the date facet: day, week, month, year, auto
-    offset: int | None = None           # from a cursor: results to skip (instead of page)
-    generation: int | None = None       # from a cursor: the index generation its ranking came from
+    interval: str = "auto"  # of the date facet: day, week, month, year, auto
+    offset: int | None = None  # from a cursor: results to skip (instead of page)
+    generation: int | None = None  # from a cursor: the index generation its ranking came from
 
     @property
     def start(self) -> int:
@@ -84,15 +84,20 @@ def validate(request: SearchRequest) -> None:
     if request.page < 1:
         raise InvalidRequest("page", "page must be 1 or more")
     if request.offset is None and (request.page - 1) * request.size >= MAX_WINDOW:
-        raise InvalidRequest("page", f"only the first {MAX_WINDOW} results can be reached by page number; "
-                                     "follow the cursor of the previous page, or narrow the query")
+        raise InvalidRequest(
+            "page",
+            f"only the first {MAX_WINDOW} results can be reached by page number; "
+            "follow the cursor of the previous page, or narrow the query",
+        )
     if request.offset is not None and not 0 <= request.offset < MAX_DEEP:
         raise InvalidRequest("cursor", f"a cursor reaches at most the first {MAX_DEEP:,} results")
     if request.date_from and request.date_to and request.date_from > request.date_to:
         raise InvalidRequest("from", "from is after to")
     if not request.facets <= set(FACET_KINDS):
         unknown = ", ".join(sorted(request.facets - set(FACET_KINDS)))
-        raise InvalidRequest("facets", f"unknown facet {unknown}; use true, false or a list of {', '.join(FACET_KINDS)}")
+        raise InvalidRequest(
+            "facets", f"unknown facet {unknown}; use true, false or a list of {', '.join(FACET_KINDS)}"
+        )
     if request.interval not in INTERVALS:
         raise InvalidRequest("interval", f"unknown interval {request.interval!r}; use one of {', '.join(INTERVALS)}")
     if not request.half_life_days > 0:

@@ -8,17 +8,18 @@ block skipping and made queries ~2.8x slower).
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from whoosh.analysis import Analyzer
 
 USEC_PER_DAY = 86_400 * 1_000_000
-RECENCY_WEIGHT = 0.5   # share of the score that decays; the rest never does (BM25F saturates: ratios are smaller)
-NEAR_DUPLICATE = 0.6   # Jaccard similarity of title words
+RECENCY_WEIGHT = 0.5  # share of the score that decays; the rest never does (BM25F saturates: ratios are smaller)
+NEAR_DUPLICATE = 0.6  # Jaccard similarity of title words
 
 
-def recency_rerank(scored: list[tuple[int, float]], published: list[int], now: int | None,
-                   half_life_days: float) -> list[tuple[int, float]]:
+def recency_rerank(
+    scored: list[tuple[int, float]], published: list[int], now: int | None, half_life_days: float
+) -> list[tuple[int, float]]:
     """Relevance blended with an exponential decay on age (like Elasticsearch's
     ``function_score`` exp decay): ``score * (0.5 + 0.5 * 2^(-age/half_life))``.
 
@@ -52,9 +53,13 @@ def fingerprint_of(snap, docnum: int) -> frozenset[str]:
     return found
 
 
-def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
-                             fingerprint_of: Callable[[int], frozenset[str]],
-                             source: Sequence[int], depth: int, fill: int = 0) -> list[tuple[int, float | None, list]]:
+def collapse_near_duplicates(
+    ranked: list[tuple[int, float | None, list]],
+    fingerprint_of: Callable[[int], frozenset[str]],
+    source: Sequence[int],
+    depth: int,
+    fill: int = 0,
+) -> list[tuple[int, float | None, list]]:
     """Fold a story that another outlet already covers, higher up, with a
     near-identical title into that hit's ``duplicates`` list.
 
@@ -73,7 +78,7 @@ def collapse_near_duplicates(ranked: list[tuple[int, float | None, list]],
     by_word: dict[str, list[int]] = {}
     for docnum, score, _ in head:
         fp = fingerprint_of(docnum)
-        shared: dict[int, int] = {}   # kept hit -> words in common (a Counter costs 3x)
+        shared: dict[int, int] = {}  # kept hit -> words in common (a Counter costs 3x)
         for word in fp:
             for i in by_word.get(word, ()):
                 shared[i] = shared.get(i, 0) + 1

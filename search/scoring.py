@@ -32,22 +32,22 @@ from . import plan
 from .snapshot import SCORED_FIELDS, Snapshot
 
 EMPTY = np.zeros(0, dtype=np.int64)
-CHECK_EVERY = 128      # phrase/proximity documents between two deadline checks
-SCORE_DECIMALS = 6     # scores equal to this many decimals are ties (newest first)
+CHECK_EVERY = 128  # phrase/proximity documents between two deadline checks
+SCORE_DECIMALS = 6  # scores equal to this many decimals are ties (newest first)
 
 
 class Scorer(Protocol):
     """A ranking formula: how tokens, quoted phrases and the proximity bonus score."""
 
-    def token(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def token(self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(matched mask, score) over ``cand`` for a token's field terms."""
         ...
 
-    def phrase(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+    def phrase(self, ev: Evaluation, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
         """What a quoted phrase scores where it matches."""
         ...
 
-    def proximity(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+    def proximity(self, ev: Evaluation, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
         """The bonus where the query's words stand together (``node`` matches)."""
         ...
 
@@ -61,7 +61,7 @@ class WhooshBM25F:
     k1: float = 1.2
     b: float = 0.75
 
-    def term(self, ev: "Evaluation", term: plan.Term, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def term(self, ev: Evaluation, term: plan.Term, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         postings = ev.snap.postings(term.field, term.text)
         hit, where = lookup(postings.ids, cand)
         if term.field not in SCORED_FIELDS or not hit.any():
@@ -75,7 +75,7 @@ class WhooshBM25F:
         score = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avg)))
         return hit, np.where(hit, score * term.boost if term.boost != 1 else score, 0.0)
 
-    def token(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def token(self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mask = np.zeros(cand.size, dtype=bool)
         score = np.zeros(cand.size)
         for term in terms:
@@ -84,7 +84,7 @@ class WhooshBM25F:
             score += s
         return mask, score
 
-    def phrase(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+    def phrase(self, ev: Evaluation, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
         """Whoosh scores a phrase as its words' term scores, boosted."""
         score = np.zeros(cand.size)
         for w in node.words:
@@ -115,7 +115,7 @@ class BM25F:
     def _b(self, field: str) -> float:
         return self.b_title if field.startswith("title") else self.b_body
 
-    def _idf(self, ev: "Evaluation", terms: tuple[plan.Term, ...]) -> float:
+    def _idf(self, ev: Evaluation, terms: tuple[plan.Term, ...]) -> float:
         """One idf for the token: documents holding it in any of the fields."""
         memo = ev.snap.memo("token_df")
         key = tuple((t.field, t.text) for t in terms)
@@ -126,7 +126,7 @@ class BM25F:
         n = ev.snap.doc_count_all
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def _combined(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray):
+    def _combined(self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray):
         snap = ev.snap
         mask = np.zeros(cand.size, dtype=bool)
         pseudo = np.zeros(cand.size)
@@ -145,7 +145,7 @@ class BM25F:
         idf = self._idf(ev, terms)
         return mask, idf * pseudo * (self.k1 + 1) / (pseudo + self.k1)
 
-    def token(self, ev: "Evaluation", terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def token(self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         stems = tuple(t for t in terms if not t.field.endswith("_exact"))
         exacts = tuple(t for t in terms if t.field.endswith("_exact"))
         mask, score = self._combined(ev, stems or exacts, cand)
@@ -155,13 +155,13 @@ class BM25F:
             score = score + self.exact_share * exact_score
         return mask, score
 
-    def phrase(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+    def phrase(self, ev: Evaluation, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
         score = np.zeros(cand.size)
         for w in node.words:
             score += self._combined(ev, (plan.Term(node.field, w),), cand)[1]
         return score * node.boost
 
-    def proximity(self, ev: "Evaluation", node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
+    def proximity(self, ev: Evaluation, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
         bonus = sum(self._idf(ev, (plan.Term(node.field, w),)) for w in node.words)
         return np.full(cand.size, self.proximity_share * node.boost * bonus)
 
@@ -382,8 +382,9 @@ def rank_order(docs: np.ndarray, scores: np.ndarray, published: np.ndarray) -> n
     return np.lexsort((docs, -published[docs], -np.round(scores, SCORE_DECIMALS)))
 
 
-def top_scored(ev: Evaluation, query: plan.Node, proximity: tuple[plan.Phrase, ...], cand: np.ndarray,
-               depth: int) -> tuple[np.ndarray, np.ndarray]:
+def top_scored(
+    ev: Evaluation, query: plan.Node, proximity: tuple[plan.Phrase, ...], cand: np.ndarray, depth: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The ``depth`` best of ``cand`` (docnums, scores), best first.
 
     The proximity bonus needs positions, so it is computed head first: each
@@ -411,11 +412,11 @@ def top_scored(ev: Evaluation, query: plan.Node, proximity: tuple[plan.Phrase, .
         while start < pending.size:
             if checked.sum() >= depth:
                 kth = np.partition(exact[checked], -depth)[-depth]
-                if kth > upper[pending[start]] + 10 ** -SCORE_DECIMALS:
+                if kth > upper[pending[start]] + 10**-SCORE_DECIMALS:
                     break
             if ev.deadline.passed():
                 break
-            batch = np.sort(pending[start:start + chunk])
+            batch = np.sort(pending[start : start + chunk])
             for phrase, can, bonus in zip(proximity, possible, bonus_scores):
                 sub = batch[can[batch]]
                 if sub.size:
@@ -425,7 +426,7 @@ def top_scored(ev: Evaluation, query: plan.Node, proximity: tuple[plan.Phrase, .
             start += chunk
             chunk *= 2
     if depth < cand.size:
-        threshold = np.partition(exact, -depth)[-depth] - 10 ** -SCORE_DECIMALS
+        threshold = np.partition(exact, -depth)[-depth] - 10**-SCORE_DECIMALS
         keep = np.flatnonzero(exact >= threshold)
     else:
         keep = np.arange(cand.size)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable
+from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -36,9 +37,9 @@ class SegmentPostings:
     within-field frequencies, and (for fields with positions) the raw encoded
     position lists, decoded only for the documents a phrase check needs."""
 
-    ids: np.ndarray          # int32, local docnums
-    tf: np.ndarray           # float32
-    values: tuple | None     # encoded positions per posting, or None
+    ids: np.ndarray  # int32, local docnums
+    tf: np.ndarray  # float32
+    values: tuple | None  # encoded positions per posting, or None
 
     @property
     def nbytes(self) -> int:
@@ -92,8 +93,11 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
     matcher = reader._terms.matcher(fieldname, reader._text_to_bytes(fieldname, text), reader.schema[fieldname].format)
     if not hasattr(matcher, "_read_ids"):  # short lists are inlined into the term info
         ids = np.asarray(matcher._ids, dtype=np.int32)
-        tf = np.asarray(matcher._weights, dtype=np.float32) if matcher._weights is not None \
+        tf = (
+            np.asarray(matcher._weights, dtype=np.float32)
+            if matcher._weights is not None
             else np.ones(len(ids), dtype=np.float32)
+        )
         values = tuple(matcher._values) if with_values and matcher._values is not None else None
         return SegmentPostings(ids, tf, values)
     id_parts: list[np.ndarray] = []
@@ -108,7 +112,9 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
             matcher._read_values()
             read_values.extend(matcher._values)
         matcher._next_block()
-    return SegmentPostings(np.concatenate(id_parts), np.concatenate(tf_parts), tuple(read_values) if with_values else None)
+    return SegmentPostings(
+        np.concatenate(id_parts), np.concatenate(tf_parts), tuple(read_values) if with_values else None
+    )
 
 
 def read_lengths(reader: SegmentReader, fieldname: str) -> np.ndarray:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pickle
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 from whoosh.analysis import Analyzer
@@ -42,7 +42,7 @@ class Vocabulary:
     def __init__(self) -> None:
         self.keys: list[str] = [""]
         self.labels: list[str] = [""]
-        self.sections: list[int] = [0]   # code of the key's part before "/"
+        self.sections: list[int] = [0]  # code of the key's part before "/"
         self._codes: dict[str, int] = {"": 0}
 
     def code(self, key: str | None, label: str | None = None) -> int:
@@ -83,9 +83,9 @@ class Vocabulary:
 class SegmentColumns:
     """One segment's per-document values, read once."""
 
-    published: np.ndarray                 # int64 Whoosh datetime longs (UTC µs)
-    codes: dict[str, np.ndarray]          # column name -> int32 vocabulary codes
-    lengths: dict[str, np.ndarray]        # field -> float64 lengths as Whoosh scores them
+    published: np.ndarray  # int64 Whoosh datetime longs (UTC µs)
+    codes: dict[str, np.ndarray]  # column name -> int32 vocabulary codes
+    lengths: dict[str, np.ndarray]  # field -> float64 lengths as Whoosh scores them
 
 
 class SegmentStore:
@@ -122,8 +122,11 @@ class SegmentStore:
 
     def _read_columns(self, reader) -> SegmentColumns:
         published = np.array([v or 0 for v in segment_column(reader, "published", translate=False)], dtype=np.int64)
-        labels = {"category": segment_column(reader, "category_label"), "source": segment_column(reader, "source_label"),
-                  "author_key": segment_column(reader, "author_key")}
+        labels = {
+            "category": segment_column(reader, "category_label"),
+            "source": segment_column(reader, "source_label"),
+            "author_key": segment_column(reader, "author_key"),
+        }
         codes = {}
         for name in KEYED_COLUMNS:
             vocab = self.vocabularies[name]
@@ -139,7 +142,7 @@ class Postings:
 
     ids: np.ndarray
     tf: np.ndarray
-    parts: tuple[tuple[int, SegmentPostings], ...]   # (first global index, segment postings)
+    parts: tuple[tuple[int, SegmentPostings], ...]  # (first global index, segment postings)
 
     def encoded_positions(self, index: int) -> bytes | None:
         for start, part in reversed(self.parts):
@@ -184,8 +187,9 @@ class Snapshot:
 
     def postings(self, fieldname: str, text: str) -> Postings:
         """The term's postings (deleted documents included: mask with ``live``)."""
-        return self._terms.get_or_load((fieldname, text), lambda: self._assemble(fieldname, text),
-                                       lambda p: p.ids.nbytes + p.tf.nbytes + 100)
+        return self._terms.get_or_load(
+            (fieldname, text), lambda: self._assemble(fieldname, text), lambda p: p.ids.nbytes + p.tf.nbytes + 100
+        )
 
     def _assemble(self, fieldname: str, text: str) -> Postings:
         """A term's global postings from its per-segment parts (cached per segment)."""
@@ -193,7 +197,10 @@ class Snapshot:
         parts, ids, tfs, start = [], [], [], 0
         for leaf, offset, sid in self._leaves:
             part = self._store.postings.get_or_load(
-                (sid, fieldname, text), lambda: self._read(leaf, fieldname, text, with_values), lambda p: p.nbytes)
+                (sid, fieldname, text),
+                lambda leaf=leaf: self._read(leaf, fieldname, text, with_values),
+                lambda p: p.nbytes,
+            )
             if part.ids.size:
                 parts.append((start, part))
                 ids.append(part.ids + offset if offset else part.ids)

@@ -1,4 +1,4 @@
-""""Apakah maksud Anda": corrections for query words the index barely knows.
+""" "Apakah maksud Anda": corrections for query words the index barely knows.
 
 A query word found in fewer than ``RARE_WORD_DOCS`` documents may be a typo;
 it is replaced by the most frequent indexed word within edit distance 1 (else
@@ -16,9 +16,9 @@ from index.analysis import TALA_STOPWORDS, fold
 from .query import Word, parse_user_query
 from .snapshot import Snapshot
 
-RARE_WORD_DOCS = 3       # a query word in fewer documents than this may be a typo
-COMMON_FACTOR = 5        # ... and a correction must be in this many times more
-MAX_CHECKED_WORDS = 8    # suggestion work per query is bounded
+RARE_WORD_DOCS = 3  # a query word in fewer documents than this may be a typo
+COMMON_FACTOR = 5  # ... and a correction must be in this many times more
+MAX_CHECKED_WORDS = 8  # suggestion work per query is bounded
 
 
 def _plain_words(q: str) -> list[str]:

@@ -21,13 +21,13 @@ from .snapshot import Snapshot
 
 SUGGEST_FIELD = "title_exact"
 MAX_SUGGESTIONS = 10
-CANDIDATES = 50          # most frequent completions considered when earlier words rank them
+CANDIDATES = 50  # most frequent completions considered when earlier words rank them
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    terms: list[str]       # sorted
-    df: np.ndarray         # documents per term (deleted included: a ranking, not a count)
+    terms: list[str]  # sorted
+    df: np.ndarray  # documents per term (deleted included: a ranking, not a count)
 
 
 def vocabulary(snap: Snapshot) -> Vocabulary:
@@ -62,15 +62,16 @@ def complete(snap: Snapshot, text: str, limit: int = MAX_SUGGESTIONS) -> list[st
     if lo == hi:
         return []
     df = vocab.df[lo:hi]
-    top = lo + np.argsort(-df, kind="stable")[:CANDIDATES if before else limit]
+    top = lo + np.argsort(-df, kind="stable")[: CANDIDATES if before else limit]
     candidates = [vocab.terms[i] for i in top]
     if before:
         docs = snap.postings(SUGGEST_FIELD, fold_token(before[0])).ids
         for word in before[1:]:
             ids = snap.postings(SUGGEST_FIELD, fold_token(word)).ids
             docs = docs[lookup(ids, docs)[0]]
-        together = [int(lookup(docs, snap.postings(SUGGEST_FIELD, c).ids)[0].sum()) if docs.size else 0
-                    for c in candidates]
+        together = [
+            int(lookup(docs, snap.postings(SUGGEST_FIELD, c).ids)[0].sum()) if docs.size else 0 for c in candidates
+        ]
         ranked = sorted(zip(together, candidates), key=lambda x: -x[0])
         candidates = [c for n, c in ranked if n > 0][:limit]
     head = " ".join(w.lower() for w in before)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh machine with Python, then runs them:
 # Debian's chromium + chromium-driver for the browser tests (never a downloaded
-# browser), a virtualenv in .venv with berita[test], then pytest.
+# browser), a virtualenv in .venv with berita[test], the linters (ruff: lint and
+# format check; mypy on index/ and search/), then pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +18,7 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+.venv/bin/ruff check index search tests bench
+.venv/bin/ruff format --check index search tests bench
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -23,9 +23,21 @@ def running_server(index_dir, workers: int = 1, *options: str):
     """``berita serve`` in a subprocess (``options`` are more of its flags); yields its base URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "search", "serve", "--index", str(index_dir), "--port", str(port),
-         "--workers", str(workers), *options],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "search",
+            "serve",
+            "--index",
+            str(index_dir),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -36,7 +48,7 @@ def running_server(index_dir, workers: int = 1, *options: str):
                 break
             except (urllib.error.URLError, ConnectionError):
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}")
+                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}") from None
                 time.sleep(0.1)
         yield base
     finally:

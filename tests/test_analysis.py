@@ -101,7 +101,7 @@ def test_a_stem_filter_carries_its_word_lists_through_pickling():
 
 def test_a_stem_filter_pickled_before_it_held_its_lists_stems_with_the_shipped_ones():
     old = IndonesianStemFilter.__new__(IndonesianStemFilter)
-    old.__setstate__({"rules": "older-rules"})   # all such a filter pickled
+    old.__setstate__({"rules": "older-rules"})  # all such a filter pickled
     assert old.rules == "older-rules" and old.protected == IndonesianStemFilter().protected
     assert old.stem("masalah") == stem("masalah")
 
@@ -130,7 +130,7 @@ def test_men_and_mem_forms_meet_their_roots_through_the_corpus_recoding():
     assert stem("menusuk") == stem("penusukan") == stem("ditusuk") == "tusuk"
     assert stem("meminta") == stem("minta") == stem("diminta")
     assert stem("menanti") == stem("dinanti")
-    assert stem("pengantin") != "kantin"      # a root of its own, not peng- + kantin
+    assert stem("pengantin") != "kantin"  # a root of its own, not peng- + kantin
     assert stem("menyangkal") != stem("menangkal")
 
 

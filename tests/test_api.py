@@ -26,8 +26,6 @@ def ids(response):
     return [r["id"] for r in response.json["results"]]
 
 
-
-
 def check_envelope(body):
     schema = openapi_document()
     defs = schema["components"]["schemas"]
@@ -50,7 +48,9 @@ def test_search_ranks_highlights_and_filters_by_date(client):
 
 def test_bare_dates_cover_whole_days_in_jakarta(client):
     # berita-2019-0011 is 2019-09-11 19:05 WIB (12:05 UTC).
-    assert "berita-2019-0011" in ids(get(client, "/api/search", q="habibie", **{"from": "2019-09-11", "to": "2019-09-11"}))
+    assert "berita-2019-0011" in ids(
+        get(client, "/api/search", q="habibie", **{"from": "2019-09-11", "to": "2019-09-11"})
+    )
     assert ids(get(client, "/api/search", q="habibie", to="2019-09-10")) == []
     assert ids(get(client, "/api/search", q="habibie", **{"from": "2019-09-11T19:06:00+07:00"})) == []
 
@@ -91,7 +91,11 @@ def test_phrase_exclusion_or_and_scopes(client):
     assert "berita-2019-0008" not in ids(get(client, "/api/search", q="timnas -mcmenemy"))
     assert set(ids(get(client, "/api/search", q="habibie OR karhutla"))) >= {"berita-2019-0011", "berita-2019-0006"}
     assert ids(get(client, "/api/search", q="author:yoseph")) == [ids(get(client, "/api/search", q="jayawijaya"))[0]]
-    assert set(ids(get(client, "/api/search", q="title:bpjs"))) == {"berita-2019-0001", "berita-2019-0002", "berita-2023-0016"}
+    assert set(ids(get(client, "/api/search", q="title:bpjs"))) == {
+        "berita-2019-0001",
+        "berita-2019-0002",
+        "berita-2023-0016",
+    }
 
 
 def test_exact_matches_rank_above_stem_only_matches(tmp_path):
@@ -102,8 +106,16 @@ def test_exact_matches_rank_above_stem_only_matches(tmp_path):
     from index.readers import read_paths
     from index.writer import Indexer
 
-    records = [record(id="stem-only", title="Rencana Memindahkan Kantor Kementerian", body="Pemerintah berencana memindahkan kantor."),
-               record(id="exact", title="Rencana Pemindahan Kantor Kementerian", body="Pemerintah merencanakan pemindahan kantor.")]
+    records = [
+        record(
+            id="stem-only",
+            title="Rencana Memindahkan Kantor Kementerian",
+            body="Pemerintah berencana memindahkan kantor.",
+        ),
+        record(
+            id="exact", title="Rencana Pemindahan Kantor Kementerian", body="Pemerintah merencanakan pemindahan kantor."
+        ),
+    ]
     Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "e.jsonl", records)]))
     found = ids(get(testing.TestClient(create_app(tmp_path / "ix")), "/api/search", q="pemindahan", collapse="false"))
     assert found == ["exact", "stem-only"]
@@ -123,19 +135,22 @@ def test_article_health_openapi(client):
     assert params >= {"q", "from", "to", "category", "source", "author", "sort", "page", "size", "now"}
 
 
-@pytest.mark.parametrize("params,param", [
-    ({"from": "2019-13-01"}, "from"),
-    ({"to": "kemarin"}, "to"),
-    ({"from": "2019-09-10", "to": "2019-09-01"}, "from"),
-    ({"page": "0"}, "page"),
-    ({"page": "abc"}, "page"),
-    ({"page": "101", "size": "10"}, "page"),
-    ({"size": "0"}, "size"),
-    ({"size": "51"}, "size"),
-    ({"q": "x" * 501}, "q"),
-    ({"sort": "popular"}, "sort"),
-    ({"half_life": "-1", "sort": "recent"}, "half_life"),
-])
+@pytest.mark.parametrize(
+    "params,param",
+    [
+        ({"from": "2019-13-01"}, "from"),
+        ({"to": "kemarin"}, "to"),
+        ({"from": "2019-09-10", "to": "2019-09-01"}, "from"),
+        ({"page": "0"}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"page": "101", "size": "10"}, "page"),
+        ({"size": "0"}, "size"),
+        ({"size": "51"}, "size"),
+        ({"q": "x" * 501}, "q"),
+        ({"sort": "popular"}, "sort"),
+        ({"half_life": "-1", "sort": "recent"}, "half_life"),
+    ],
+)
 def test_errors_are_problem_json_400s(client, params, param):
     r = get(client, "/api/search", **params)
     assert r.status_code == 400
@@ -215,10 +230,16 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
     missing = {r["id"]: r["missing_word"] for r in body["results"]}
     assert missing["full-1"] is None and missing["no-rawit"] == "rawit" and missing["no-harga"] == "harga"
     assert body["total"] == 4 and body["partial_matches"] == {"total": 2, "missing_words": ["harga", "rawit"]}
-    Draft202012Validator({**openapi_document()["components"]["schemas"]["SearchResponse"],
-                          "components": openapi_document()["components"]}).validate(body)
+    Draft202012Validator(
+        {
+            **openapi_document()["components"]["schemas"]["SearchResponse"],
+            "components": openapi_document()["components"],
+        }
+    ).validate(body)
     strict = client.simulate_get("/api/search", params={"q": '"cabai rawit" harga'}).json
-    assert sorted(r["id"] for r in strict["results"]) == ["full-1", "full-2"] and strict["partial_matches"]["total"] == 0
+    assert (
+        sorted(r["id"] for r in strict["results"]) == ["full-1", "full-2"] and strict["partial_matches"]["total"] == 0
+    )
     page = client.simulate_get("/cari", params={"q": "harga cabai rawit"})
     assert "Menampilkan juga hasil tanpa kata" in page.text and "Tidak memuat" in page.text
 
@@ -236,24 +257,35 @@ def test_sources_match_forgivingly_and_unknown_ones_are_named(tmp_path):
     from index.readers import read_paths
     from index.writer import Indexer
 
-    records = [record(id="k", source="Kompas.com", title="Gempa Ambon"), record(id="t", source="Tempo.co", title="Gempa Ambon"),
-               record(id="d", source="detikSport", title="Gempa Ambon")]
+    records = [
+        record(id="k", source="Kompas.com", title="Gempa Ambon"),
+        record(id="t", source="Tempo.co", title="Gempa Ambon"),
+        record(id="d", source="detikSport", title="Gempa Ambon"),
+    ]
     Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "s.jsonl", records)]))
     client = testing.TestClient(create_app(tmp_path / "ix"))
     for name in ("kompas", "Kompas.com", "KOMPAS", "kompas.com "):
         body = client.simulate_get("/api/search", params={"q": "gempa", "source": name, "collapse": "false"}).json
         assert [r["id"] for r in body["results"]] == ["k"], name
-    both = client.simulate_get("/api/search", params={"q": "gempa", "source": ["tempo", "detik sport"], "collapse": "false"})
+    both = client.simulate_get(
+        "/api/search", params={"q": "gempa", "source": ["tempo", "detik sport"], "collapse": "false"}
+    )
     assert sorted(r["id"] for r in both.json["results"]) == ["d", "t"]
     unknown = client.simulate_get("/api/search", params={"q": "gempa", "source": "republika"})
     assert unknown.status_code == 400 and "kompas.com" in unknown.json["detail"] and unknown.json["param"] == "source"
 
 
-@pytest.mark.parametrize("params", [
-    {"from": "0001-01-01"}, {"to": "9999-12-31T23:59:59-12:00"}, {"from": "9999-12-31", "q": "banjir"},
-    {"now": "0001-01-01T00:00:00+07:00", "sort": "recent", "q": "banjir"},
-    {"q": "(" * 486 + "banjir"}, {"q": "banjir" + ")" * 480},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "0001-01-01"},
+        {"to": "9999-12-31T23:59:59-12:00"},
+        {"from": "9999-12-31", "q": "banjir"},
+        {"now": "0001-01-01T00:00:00+07:00", "sort": "recent", "q": "banjir"},
+        {"q": "(" * 486 + "banjir"},
+        {"q": "banjir" + ")" * 480},
+    ],
+)
 def test_extreme_but_valid_input_never_reaches_a_500(client, params):
     """Year 1 and year 9999 overflowed the UTC conversion; 486 parentheses recursed."""
     api = client.simulate_get("/api/search", params=params)
@@ -285,24 +317,37 @@ def test_date_histogram_adds_up_to_the_total_and_honours_the_filters(client):
     assert [b["from"] for b in buckets] == sorted(b["from"] for b in buckets)
     busiest = max(buckets, key=lambda b: b["count"])
     narrowed = client.simulate_get("/api/search", params={"from": busiest["from"], "to": busiest["to"]}).json
-    assert narrowed["total"] == busiest["count"]   # a bar's from/to is the filter that gives its count
-    filtered = client.simulate_get("/api/search", params={"facets": "date", "category": "ekonomi", "interval": "day"}).json
-    assert sum(b["count"] for b in filtered["facets"]["date"]) == filtered["total"] and filtered["date_interval"] == "day"
+    assert narrowed["total"] == busiest["count"]  # a bar's from/to is the filter that gives its count
+    filtered = client.simulate_get(
+        "/api/search", params={"facets": "date", "category": "ekonomi", "interval": "day"}
+    ).json
+    assert (
+        sum(b["count"] for b in filtered["facets"]["date"]) == filtered["total"] and filtered["date_interval"] == "day"
+    )
     auto = client.simulate_get("/api/search", params={"facets": "date"}).json
     assert len(auto["facets"]["date"]) <= 60 and auto["date_interval"] in ("day", "week", "month", "year")
-    Draft202012Validator({**openapi_document()["components"]["schemas"]["SearchResponse"],
-                          "components": openapi_document()["components"]}).validate(json.loads(json.dumps(body)))
+    Draft202012Validator(
+        {
+            **openapi_document()["components"]["schemas"]["SearchResponse"],
+            "components": openapi_document()["components"],
+        }
+    ).validate(json.loads(json.dumps(body)))
     bad = client.simulate_get("/api/search", params={"facets": "date,colour"})
     assert bad.status_code == 400 and bad.json["param"] == "facets"
     assert client.simulate_get("/api/search", params={"facets": "date", "interval": "fortnight"}).status_code == 400
-    assert set(client.simulate_get("/api/search", params={"facets": "true"}).json["facets"]) == {"category", "source", "author"}
+    assert set(client.simulate_get("/api/search", params={"facets": "true"}).json["facets"]) == {
+        "category",
+        "source",
+        "author",
+    }
 
 
 def test_related_answers_follow_the_openapi_document(client):
     body = client.simulate_get("/api/articles/berita-2019-0001/related").json
     doc = openapi_document()
-    Draft202012Validator({**doc["components"]["schemas"]["RelatedResponse"], "components": doc["components"]}
-                         ).validate(json.loads(json.dumps(body)))
+    Draft202012Validator({**doc["components"]["schemas"]["RelatedResponse"], "components": doc["components"]}).validate(
+        json.loads(json.dumps(body))
+    )
     assert "/api/articles/{id}/related" in doc["paths"] and body["results"]
 
 
@@ -324,7 +369,7 @@ def test_suggest_completes_the_last_word_from_headlines(client):
     assert first["suggestions"] and all(s.startswith("kes") for s in first["suggestions"])
     assert "kesehatan" in first["suggestions"]
     pair = client.simulate_get("/api/suggest", params={"q": "iuran b"}).json["suggestions"]
-    assert pair[0] == "iuran bpjs"          # ranked by headlines holding both words
+    assert pair[0] == "iuran bpjs"  # ranked by headlines holding both words
     assert client.simulate_get("/api/suggest", params={"q": ""}).json["suggestions"] == []
     assert client.simulate_get("/api/suggest", params={"q": "zzzq"}).json["suggestions"] == []
     assert client.simulate_get("/api/suggest", params={"q": "kes", "size": 99}).status_code == 400
@@ -351,13 +396,16 @@ def test_cursor_paging_lists_every_result_once_and_expires_with_its_index(tmp_pa
     export = client.simulate_get("/api/search/export", params={"format": "jsonl"}).text.splitlines()
     assert seen == [json.loads(line)["id"] for line in export] and len(seen) == body["total"]
     first = client.simulate_get("/api/search", params=params).json
-    assert client.simulate_get("/api/search", params={**params, "cursor": first["cursor"], "page": 2}).status_code == 400
+    assert (
+        client.simulate_get("/api/search", params={**params, "cursor": first["cursor"], "page": 2}).status_code == 400
+    )
     other = client.simulate_get("/api/search", params={**params, "q": "bpjs", "cursor": first["cursor"]})
     assert other.status_code == 400 and "another search" in other.json["detail"]
     assert client.simulate_get("/api/search", params={"cursor": "!!"}).status_code == 400
-    assert client.simulate_get("/api/search", params={"size": 7}).json["cursor"] is None   # folded pages: no cursor
-    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "n.jsonl",
-                                                            [record(id="baru", title="Zebrakuda Langka Lahir")])]))
+    assert client.simulate_get("/api/search", params={"size": 7}).json["cursor"] is None  # folded pages: no cursor
+    Indexer(tmp_path / "ix").ingest(
+        read_paths([write_jsonl(tmp_path / "n.jsonl", [record(id="baru", title="Zebrakuda Langka Lahir")])])
+    )
     deadline = time.monotonic() + 10
     while client.simulate_get("/api/search", params={"q": "zebrakuda"}).json["total"] == 0:
         assert time.monotonic() < deadline
@@ -387,23 +435,30 @@ def test_overlong_query_strings_are_414_and_rates_are_limited_per_client(sample_
     long_q = client.simulate_get("/api/search", query_string="q=" + "a" * 5000)
     assert long_q.status_code == 414 and long_q.headers["content-type"] == "application/problem+json"
     now = [0.0]
-    limited = testing.TestClient(create_app(sample_index, rate_limit=RateLimiter(parse_rate("2/s"), 3,
-                                                                                 frozenset({"10.0.0.1"}),
-                                                                                 clock=lambda: now[0])))
+    limited = testing.TestClient(
+        create_app(
+            sample_index, rate_limit=RateLimiter(parse_rate("2/s"), 3, frozenset({"10.0.0.1"}), clock=lambda: now[0])
+        )
+    )
     codes = [limited.simulate_get("/api/search", params={"q": "bpjs"}).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     refused = limited.simulate_get("/api/search")
     assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
     assert refused.headers["content-type"] == "application/problem+json"
-    now[0] += 1.0                      # two tokens back a second later
+    now[0] += 1.0  # two tokens back a second later
     assert [limited.simulate_get("/health").status_code for _ in range(3)] == [200, 200, 429]
     # Another address has its own bucket; X-Forwarded-For counts only from a trusted proxy.
     assert limited.simulate_get("/health", remote_addr="192.0.2.7").status_code == 200
-    spoofed = [limited.simulate_get("/health", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
-               for i in range(2)]
+    spoofed = [
+        limited.simulate_get("/health", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(2)
+    ]
     assert spoofed == [429, 429]
-    proxied = [limited.simulate_get("/health", remote_addr="10.0.0.1", headers={"X-Forwarded-For": f"198.51.100.{i}"}
-                                    ).status_code for i in range(3)]
+    proxied = [
+        limited.simulate_get(
+            "/health", remote_addr="10.0.0.1", headers={"X-Forwarded-For": f"198.51.100.{i}"}
+        ).status_code
+        for i in range(3)
+    ]
     assert proxied == [200, 200, 200]
     with pytest.raises(ValueError):
         parse_rate("fast")
@@ -414,9 +469,9 @@ def test_a_request_with_a_key_counts_against_its_key_not_its_address(sample_inde
 
     limited = testing.TestClient(create_app(sample_index, rate_limit=RateLimiter(1.0, 1, clock=lambda: 0.0)))
     assert limited.simulate_get("/health").status_code == 200
-    assert limited.simulate_get("/health").status_code == 429            # the address's bucket is empty
+    assert limited.simulate_get("/health").status_code == 429  # the address's bucket is empty
     keyed = [limited.simulate_get("/health", headers={"Authorization": "Bearer brt_a"}).status_code for _ in range(2)]
-    assert keyed == [200, 429]                                            # the key has its own
+    assert keyed == [200, 429]  # the key has its own
     assert limited.simulate_get("/health", headers={"Authorization": "Bearer brt_b"}).status_code == 200
 
 
@@ -426,16 +481,32 @@ def test_each_operation_documents_exactly_the_parameters_its_model_takes(client)
     from search.http.models import ExportParams, FilterParams, RelatedParams, SearchParams, SuggestParams
 
     spec = get(client, "/openapi.json").json["paths"]
-    operations = {"/api/search": SearchParams, "/api/search/export": ExportParams, "/feed.atom": FilterParams,
-                  "/api/suggest": SuggestParams, "/api/articles/{id}/related": RelatedParams}
+    operations = {
+        "/api/search": SearchParams,
+        "/api/search/export": ExportParams,
+        "/feed.atom": FilterParams,
+        "/api/suggest": SuggestParams,
+        "/api/articles/{id}/related": RelatedParams,
+    }
     for path, model in operations.items():
         documented = [p["name"] for p in spec[path]["get"]["parameters"] if p["in"] == "query"]
         assert documented == list(model.names()), path
         url = path.replace("{id}", "berita-2019-0001")
-        for name in documented:   # each documented parameter is taken (a valid value of its own)
-            example = {"from": "2019-09-01", "to": "2019-09-30", "now": "2019-09-30", "sort": "newest",
-                       "format": "jsonl", "collapse": "false", "bom": "true", "facets": "date", "interval": "day",
-                       "half_life": "2", "within_days": "30", "source": "berita"}.get(name, "1" if name in ("page", "size", "limit") else "x")
+        for name in documented:  # each documented parameter is taken (a valid value of its own)
+            example = {
+                "from": "2019-09-01",
+                "to": "2019-09-30",
+                "now": "2019-09-30",
+                "sort": "newest",
+                "format": "jsonl",
+                "collapse": "false",
+                "bom": "true",
+                "facets": "date",
+                "interval": "day",
+                "half_life": "2",
+                "within_days": "30",
+                "source": "berita",
+            }.get(name, "1" if name in ("page", "size", "limit") else "x")
             if name == "cursor":
                 continue
             assert client.simulate_get(url, params={name: example}).status_code == 200, (path, name)
@@ -446,7 +517,9 @@ def test_each_operation_documents_exactly_the_parameters_its_model_takes(client)
 def test_a_single_valued_parameter_given_twice_is_refused_not_guessed(client):
     r = client.simulate_get("/api/search", query_string="q=banjir&size=5&size=50")
     assert r.status_code == 400 and r.json["param"] == "size" and "once" in r.json["detail"]
-    both = client.simulate_get("/api/search", query_string="category=ekonomi&category=olahraga&facets=category&facets=date")
+    both = client.simulate_get(
+        "/api/search", query_string="category=ekonomi&category=olahraga&facets=category&facets=date"
+    )
     assert both.status_code == 200 and set(both.json["facets"]) == {"category", "date"}
 
 
@@ -457,7 +530,9 @@ def test_an_answer_that_strays_from_its_documented_shape_fails_loudly():
     from search.engine import SearchResult
     from search.http.models import SearchResponse
 
-    good = SearchResult(query="x", total=0, total_is_estimate=False, page=1, size=10, sort="newest", took_ms=1.0, hits=[])
+    good = SearchResult(
+        query="x", total=0, total_is_estimate=False, page=1, size=10, sort="newest", took_ms=1.0, hits=[]
+    )
     assert json.loads(SearchResponse.of(good).json_bytes())["sort"] == "newest"
     with pytest.raises(ValidationError):
         SearchResponse.of(SearchResult(**{**good.__dict__, "sort": "popularity"}))

@@ -25,14 +25,43 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
-    cities = ["Medan", "Padang", "Palembang", "Bandung", "Semarang", "Surabaya", "Malang", "Denpasar", "Makassar",
-              "Manado", "Ambon", "Kupang", "Pontianak", "Balikpapan", "Jayapura"]
-    extra = [record(id=f"pasar-{i}", title=f"Harga Beras di Pasar {city} Stabil",
-                    body=f"Harga beras di pasar tradisional {city} stabil menjelang akhir pekan.",
-                    published=f"2023-06-{10 + i:02d}T08:00:00+07:00", category="Ekonomi", source="Berita")
-             for i, city in enumerate(cities)]
-    extra.append(record(id="xss-1", title=XSS_TITLE, body="Zamrud <b>tebal</b> & \"kutip\" <img src=x onerror=window.__xss=2>.",
-                        published="2023-06-29T09:00:00+07:00", category="Nasional"))
+    cities = [
+        "Medan",
+        "Padang",
+        "Palembang",
+        "Bandung",
+        "Semarang",
+        "Surabaya",
+        "Malang",
+        "Denpasar",
+        "Makassar",
+        "Manado",
+        "Ambon",
+        "Kupang",
+        "Pontianak",
+        "Balikpapan",
+        "Jayapura",
+    ]
+    extra = [
+        record(
+            id=f"pasar-{i}",
+            title=f"Harga Beras di Pasar {city} Stabil",
+            body=f"Harga beras di pasar tradisional {city} stabil menjelang akhir pekan.",
+            published=f"2023-06-{10 + i:02d}T08:00:00+07:00",
+            category="Ekonomi",
+            source="Berita",
+        )
+        for i, city in enumerate(cities)
+    ]
+    extra.append(
+        record(
+            id="xss-1",
+            title=XSS_TITLE,
+            body='Zamrud <b>tebal</b> & "kutip" <img src=x onerror=window.__xss=2>.',
+            published="2023-06-29T09:00:00+07:00",
+            category="Nasional",
+        )
+    )
     ixdir = tmp / "ix"
     Indexer(ixdir).ingest(read_paths([sample_path(), write_jsonl(tmp / "extra.jsonl", extra)]))
     with running_server(ixdir) as base:
@@ -48,9 +77,18 @@ def driver(tmp_path_factory):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--no-first-run", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}", "--window-size=1280,900"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
+        "--window-size=1280,900",
+    ):
         options.add_argument(flag)
     browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     browser.set_page_load_timeout(30)
@@ -189,7 +227,9 @@ def test_the_timeline_narrows_to_a_bar_when_clicked(driver, base_url):
     assert len(bars) >= 2 and all(": " in t and t.endswith("berita") for t in titles)
     for width in (1280, 375):
         screenshot(driver, "timeline", width)
-    busiest = max(range(len(bars)), key=lambda i: float(bars[i].find_element(By.TAG_NAME, "rect").get_attribute("height")))
+    busiest = max(
+        range(len(bars)), key=lambda i: float(bars[i].find_element(By.TAG_NAME, "rect").get_attribute("height"))
+    )
     expected = int(titles[busiest].rsplit(": ", 1)[1].split()[0].replace(".", ""))
     driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", bars[busiest])
     wait_for_url(driver, "from=")

@@ -13,8 +13,13 @@ def run(*args):
 
 
 def test_index_stats_delete_round_trip(tmp_path):
-    path = write_jsonl(tmp_path / "a.jsonl", [record(id="a", source="Kompas.com", category="News / Nasional"),
-                                              record(id="b", source="Tempo.co", category="bisnis")])
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            record(id="a", source="Kompas.com", category="News / Nasional"),
+            record(id="b", source="Tempo.co", category="bisnis"),
+        ],
+    )
     result = run("index", path, "--index", tmp_path / "ix")
     assert result.exit_code == 0, result.output
     assert "2 added" in result.output
@@ -120,11 +125,15 @@ def test_writer_children_die_with_a_killed_indexer_and_the_lock_names_the_writer
     import time
     from pathlib import Path
 
-    data = write_jsonl(tmp_path / "many.jsonl", [record(id=f"a{i}", body="Kata kata berita. " * 400)
-                                                  for i in range(6000)])
+    data = write_jsonl(
+        tmp_path / "many.jsonl", [record(id=f"a{i}", body="Kata kata berita. " * 400) for i in range(6000)]
+    )
     ixdir = tmp_path / "ix"
-    proc = subprocess.Popen([sys.executable, "-m", "search", "index", str(data), "--index", str(ixdir),
-                             "--procs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search", "index", str(data), "--index", str(ixdir), "--procs", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def children() -> list[int]:
         out = []
@@ -147,8 +156,9 @@ def test_writer_children_die_with_a_killed_indexer_and_the_lock_names_the_writer
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 3
-    while any(Path(f"/proc/{k}").exists() and "Z" not in Path(f"/proc/{k}/stat").read_text().split(") ")[1][:2]
-              for k in kids):
+    while any(
+        Path(f"/proc/{k}").exists() and "Z" not in Path(f"/proc/{k}/stat").read_text().split(") ")[1][:2] for k in kids
+    ):
         assert time.monotonic() < deadline, "writer children outlived the killed indexer"
         time.sleep(0.05)
 
@@ -164,8 +174,9 @@ def test_a_busy_port_is_one_line_and_exit_2_and_grammar_and_version(tmp_path, sa
         busy.listen(1)
         port = busy.getsockname()[1]
         for workers in ("1", "2"):
-            result = runner.invoke(cli, ["serve", "--index", str(sample_index), "--port", str(port),
-                                         "--workers", workers])
+            result = runner.invoke(
+                cli, ["serve", "--index", str(sample_index), "--port", str(port), "--workers", workers]
+            )
             assert result.exit_code == 2, result.output
             assert f"port {port} on 127.0.0.1 is in use" in result.output and "Traceback" not in result.output
     one = runner.invoke(cli, ["search", "zebra", "--index", str(sample_index)])
@@ -185,8 +196,12 @@ def test_a_second_multi_worker_server_does_not_share_the_port(sample_index):
 
     with running_server(sample_index, 2) as base:
         port = base.rsplit(":", 1)[1]
-        second = subprocess.run([sys.executable, "-m", "search", "serve", "--index", str(sample_index),
-                                 "--port", port, "--workers", "2"], capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [sys.executable, "-m", "search", "serve", "--index", str(sample_index), "--port", port, "--workers", "2"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert second.returncode == 2 and "is in use" in second.stderr
 
 

@@ -72,9 +72,35 @@ def index_marks(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
     return out
 
 
-WORDS = ["K.P.K.", "KPK", "kpk,", "1.000.000", "1000000", "1.000", "Café", "cafe", "anak-anak", "Anak",
-         "anaknya", "tarik-menarik", "menusuk", "ditusuk", "pemindahan", "memindahkan", "mengalah",
-         "aku", "masalah", "masa", "covid-19", "(Jokowi),", "Jokowi", "3,5", "İstanbul", "—", "“sekolah”"]
+WORDS = [
+    "K.P.K.",
+    "KPK",
+    "kpk,",
+    "1.000.000",
+    "1000000",
+    "1.000",
+    "Café",
+    "cafe",
+    "anak-anak",
+    "Anak",
+    "anaknya",
+    "tarik-menarik",
+    "menusuk",
+    "ditusuk",
+    "pemindahan",
+    "memindahkan",
+    "mengalah",
+    "aku",
+    "masalah",
+    "masa",
+    "covid-19",
+    "(Jokowi),",
+    "Jokowi",
+    "3,5",
+    "İstanbul",
+    "—",
+    "“sekolah”",
+]
 
 
 @settings(max_examples=150, deadline=None)
@@ -83,13 +109,18 @@ def test_the_highlighter_marks_what_the_index_analysis_of_the_whole_text_matches
     text = " ".join(words)
     terms = set(analyze(" ".join(query)))
     memo: dict = {}
-    for _ in range(2):   # analysed, then from the memo
+    for _ in range(2):  # analysed, then from the memo
         assert Highlighter(terms, STEMMED, memo).spans(text) == index_marks(text, terms)
 
 
 def test_search_results_highlight_with_the_index_analysis(tmp_path):
-    Indexer(tmp_path / "ix").ingest([article_from_record(record(
-        id="a", title="K.P.K. periksa pejabat", body="Penyidik K.P.K. menyita uang Rp 1.000.000."))])
+    Indexer(tmp_path / "ix").ingest(
+        [
+            article_from_record(
+                record(id="a", title="K.P.K. periksa pejabat", body="Penyidik K.P.K. menyita uang Rp 1.000.000.")
+            )
+        ]
+    )
     engine = SearchEngine.open(tmp_path / "ix", background=False)
     try:
         hit = engine.search(SearchRequest(q="kpk 1000000")).hits[0]

@@ -11,10 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from server import get_json, running_server
 
-COMMON_WORDS = ("presiden indonesia jakarta pemerintah menteri polisi warga kota harga tahun rumah kerja sekolah "
-                "anak partai hukum pasar bank rupiah dolar jalan mobil motor sepak bola timnas laga pemain klub "
-                "film lagu artis musik banjir gempa hutan asap api air laut kapal pesawat bandara kereta listrik "
-                "data digital internet aplikasi").split()
+COMMON_WORDS = (
+    "presiden indonesia jakarta pemerintah menteri polisi warga kota harga tahun rumah kerja sekolah "
+    "anak partai hukum pasar bank rupiah dolar jalan mobil motor sepak bola timnas laga pemain klub "
+    "film lagu artis musik banjir gempa hutan asap api air laut kapal pesawat bandara kereta listrik "
+    "data digital internet aplikasi"
+).split()
 
 
 @pytest.mark.corpus
@@ -25,6 +27,7 @@ def test_concurrent_or_queries_on_threads_never_fail(corpus_index):
     rng = random.Random(16)
     queries = [" OR ".join(rng.sample(COMMON_WORDS, 12)) for _ in range(80)]
     with running_server(corpus_index, 1, "--threads", "4", "--cache", "0") as base:
+
         def ask(q: str) -> int:
             return get_json(base + "/api/search?" + urllib.parse.urlencode({"q": q, "facets": "true"}))[0]
 
@@ -40,8 +43,11 @@ def test_a_costly_request_is_cut_at_the_budget_and_says_so(corpus_index):
     its budget with what it has, flagged timed_out, instead of taking seconds."""
     q = " OR ".join(COMMON_WORDS[:26]) + ' "presiden jokowi" "ibu kota" "sepak bola"'
     with running_server(corpus_index, 1, "--budget", "0.05", "--cache", "0") as base:
-        status, _, body = get_json(base + "/api/search?" + urllib.parse.urlencode(
-            {"q": q, "size": 50, "page": 20, "facets": "true", "sort": "recent"}))
+        status, _, body = get_json(
+            base
+            + "/api/search?"
+            + urllib.parse.urlencode({"q": q, "size": 50, "page": 20, "facets": "true", "sort": "recent"})
+        )
         assert status == 200 and body["timed_out"] is True
         status, _, body = get_json(base + "/api/search?q=banjir")
         assert status == 200 and body["timed_out"] is False and body["total"] > 0

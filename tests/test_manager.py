@@ -25,8 +25,14 @@ def ingest(ixdir, path, records):
 
 def test_updates_and_deletes_are_seen_without_duplicates(tmp_path):
     ixdir = tmp_path / "ix"
-    ingest(ixdir, tmp_path / "a.jsonl", [record(id="a", title="Harga Cabai Naik", body="Cabai mahal."),
-                                         record(id="b", title="Harga Bawang Naik", body="Bawang mahal.")])
+    ingest(
+        ixdir,
+        tmp_path / "a.jsonl",
+        [
+            record(id="a", title="Harga Cabai Naik", body="Cabai mahal."),
+            record(id="b", title="Harga Bawang Naik", body="Bawang mahal."),
+        ],
+    )
     engine = SearchEngine(SearcherManager(ixdir, check_interval=0.02))
     first = engine.manager._current
     with engine.manager.acquire() as snap:

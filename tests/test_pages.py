@@ -77,7 +77,9 @@ def test_time_zones(zone, hours):
 
 def test_quote_spanning_paragraphs_keeps_a_heading_like_line_inside_it():
     body = '"Kami datang pagi.\n\nUPDATE\n\nItu kata yang kami pakai," ujarnya.\n\nPenutup.'
-    page = parse_page(PAGE.replace("Paragraf pertama tentang peristiwa dunia.\n\nParagraf kedua dengan keterangan saksi.", body))
+    page = parse_page(
+        PAGE.replace("Paragraf pertama tentang peristiwa dunia.\n\nParagraf kedua dengan keterangan saksi.", body)
+    )
     assert "Itu kata yang kami pakai" in page.body
     assert page.body.endswith("Penutup.")
     assert "Prabowo" not in page.body

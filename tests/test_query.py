@@ -16,8 +16,14 @@ def words(node):
 def test_syntax():
     tree = parse_user_query('iuran "ibu kota" -banjir title:bpjs (kpk OR gempa)')
     assert tree.op == "and"
-    assert words(tree) == [("iuran", None, False), ("ibu kota", None, True), ("-", "banjir", None, False),
-                           ("bpjs", "title", False), ("kpk", None, False), ("gempa", None, False)]
+    assert words(tree) == [
+        ("iuran", None, False),
+        ("ibu kota", None, True),
+        ("-", "banjir", None, False),
+        ("bpjs", "title", False),
+        ("kpk", None, False),
+        ("gempa", None, False),
+    ]
     assert isinstance(tree.children[-1], Group) and tree.children[-1].op == "or"
 
 
@@ -34,7 +40,12 @@ def test_unscoped_words_search_stems_and_exact_twins_in_title_and_body():
     q = QueryCompiler().compile("pemindahan").query
     assert isinstance(q, plan.Token)
     fields = {(t.field, t.text) for t in q.terms}
-    assert fields == {("title", "pindah"), ("body", "pindah"), ("title_exact", "pemindahan"), ("body_exact", "pemindahan")}
+    assert fields == {
+        ("title", "pindah"),
+        ("body", "pindah"),
+        ("title_exact", "pemindahan"),
+        ("body_exact", "pemindahan"),
+    }
 
 
 def test_phrase_with_a_stopword_allows_its_gap():

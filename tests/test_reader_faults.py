@@ -39,8 +39,14 @@ def test_an_invalid_byte_deep_in_a_large_file_is_reported_at_its_own_line(tmp_pa
 
 def test_out_of_range_dates_script_urls_and_huge_records_are_rejected_with_their_line(tmp_path):
     big = record(id="big", body="kata " * (MAX_RECORD_BYTES // 5 + 10))
-    bad = [record(id="ok1"), record(id="old", published="0001-01-01"), record(id="js", url="JaVaScRiPt:alert(1)"),
-           record(id="data", url="data:text/html,hi"), big, record(id="ok2")]
+    bad = [
+        record(id="ok1"),
+        record(id="old", published="0001-01-01"),
+        record(id="js", url="JaVaScRiPt:alert(1)"),
+        record(id="data", url="data:text/html,hi"),
+        big,
+        record(id="ok2"),
+    ]
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(b"\n".join(_lines(bad)) + b"\n")
     index_dir = tmp_path / "ix"
@@ -65,8 +71,14 @@ def test_segments_without_a_field_keep_every_column_aligned(tmp_path, sample_ind
 
     index_dir = tmp_path / "ix"
     shutil.copytree(sample_index, index_dir)
-    bare = [{k: v for k, v in record(id=f"bare-{i}", title=f"Tanpa Kategori Zebrakuda {i}").items()
-             if k not in ("category", "author", "source")} for i in range(2)]
+    bare = [
+        {
+            k: v
+            for k, v in record(id=f"bare-{i}", title=f"Tanpa Kategori Zebrakuda {i}").items()
+            if k not in ("category", "author", "source")
+        }
+        for i in range(2)
+    ]
     Indexer(index_dir).ingest(read_paths([write_jsonl(tmp_path / "bare.jsonl", bare)]))
     stats = index_stats(index_dir)
     assert stats["documents"] == 27 and stats["categories"]["(none)"] == 2

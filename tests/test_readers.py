@@ -25,8 +25,10 @@ def test_jsonl_gzip_and_directories_recursively(tmp_path):
 
 
 def test_optional_keys_may_be_missing_or_null_and_dates_may_lack_time(tmp_path):
-    path = write_jsonl(tmp_path / "x.jsonl", [{"id": "x1", "title": "Judul", "body": "Isi berita.",
-                                               "published": "2019-09-01", "url": None, "author": None}])
+    path = write_jsonl(
+        tmp_path / "x.jsonl",
+        [{"id": "x1", "title": "Judul", "body": "Isi berita.", "published": "2019-09-01", "url": None, "author": None}],
+    )
     [article], _ = split(read_paths([path]))
     assert article.id == "x1" and article.url is None and article.author is None
     assert not article.published_has_time
@@ -34,21 +36,31 @@ def test_optional_keys_may_be_missing_or_null_and_dates_may_lack_time(tmp_path):
 
 
 def test_every_kind_of_bad_record_names_file_and_line_and_the_rest_is_read(tmp_path):
-    path = write_jsonl(tmp_path / "bad.jsonl", [
-        record(id="ok1"),
-        "{not json",
-        record(id="no-title", title=""),
-        record(id="no-body", body=None),
-        record(id="bad-date", published="kemarin sore"),
-        record(id="bad-type", title=42),
-        "[1, 2]",
-        record(id="ok2"),
-    ])
+    path = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [
+            record(id="ok1"),
+            "{not json",
+            record(id="no-title", title=""),
+            record(id="no-body", body=None),
+            record(id="bad-date", published="kemarin sore"),
+            record(id="bad-type", title=42),
+            "[1, 2]",
+            record(id="ok2"),
+        ],
+    )
     articles, problems = split(read_paths([path]))
     assert [a.id for a in articles] == ["ok1", "ok2"]
     assert [p.line for p in problems] == [2, 3, 4, 5, 6, 7]
     messages = " | ".join(p.message for p in problems)
-    for expected in ("malformed JSON", "missing 'title'", "missing 'body'", "kemarin sore", "must be a string", "JSON object"):
+    for expected in (
+        "malformed JSON",
+        "missing 'title'",
+        "missing 'body'",
+        "kemarin sore",
+        "must be a string",
+        "JSON object",
+    ):
         assert expected in messages
     assert all(str(path) in str(p) for p in problems)
 
@@ -67,10 +79,13 @@ def test_the_missing_id_rule_is_said_out_loud(tmp_path):
     """No id: one is made from the url, with a note; no id and no url: an error."""
     from index.readers import Note
 
-    path = write_jsonl(tmp_path / "ids.jsonl", [
-        {k: v for k, v in record().items() if k != "id"},
-        {k: v for k, v in record(url=None).items() if k != "id"},
-    ])
+    path = write_jsonl(
+        tmp_path / "ids.jsonl",
+        [
+            {k: v for k, v in record().items() if k != "id"},
+            {k: v for k, v in record(url=None).items() if k != "id"},
+        ],
+    )
     items = list(read_paths([path]))
     articles = [i for i in items if isinstance(i, Article)]
     notes = [i for i in items if isinstance(i, Note)]
@@ -91,8 +106,10 @@ def test_whole_file_problems_name_no_line_and_directories_skip_what_is_no_articl
     items = list(read_paths([directory, tmp_path / "nope.jsonl"]))
     said = {str(i).replace(str(directory) + "/", ""): type(i).__name__ for i in items if isinstance(i, Problem)}
     assert said.pop(f"{tmp_path / 'nope.jsonl'}: no such file or directory") == "Problem"
-    assert said == {"README.md: skipped: not an article file (.jsonl, .json, .txt)": "Note",
-                    "empty.jsonl: no records in this file": "Note",
-                    "notes.txt: skipped: not a portal page (no date line)": "Note",
-                    "photo.jsonl: a binary file, not JSON Lines text": "Problem"}
+    assert said == {
+        "README.md: skipped: not an article file (.jsonl, .json, .txt)": "Note",
+        "empty.jsonl: no records in this file": "Note",
+        "notes.txt: skipped: not a portal page (no date line)": "Note",
+        "photo.jsonl: a binary file, not JSON Lines text": "Problem",
+    }
     assert [i.id for i in items if isinstance(i, Article)] == ["a"]

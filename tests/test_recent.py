@@ -17,21 +17,42 @@ def ixdir(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("recent")
     records = [
         # Equally relevant: the same words, different days.
-        record(id="same-old", title="Festival Layang Layang Digelar", body=FILLER, published="2023-05-01T10:00:00+07:00"),
-        record(id="same-new", title="Festival Layang Layang Digelar", body=FILLER, published="2023-06-28T10:00:00+07:00"),
-        record(id="same-mid", title="Festival Layang Layang Digelar", body=FILLER, published="2023-06-10T10:00:00+07:00"),
+        record(
+            id="same-old", title="Festival Layang Layang Digelar", body=FILLER, published="2023-05-01T10:00:00+07:00"
+        ),
+        record(
+            id="same-new", title="Festival Layang Layang Digelar", body=FILLER, published="2023-06-28T10:00:00+07:00"
+        ),
+        record(
+            id="same-mid", title="Festival Layang Layang Digelar", body=FILLER, published="2023-06-10T10:00:00+07:00"
+        ),
         # Far more relevant but old, against a fresh passing mention.
-        record(id="deep-old", title="Vaksin Malaria Pertama Disetujui, Vaksin Malaria Siap Edar",
-               body="Vaksin malaria itu diuji tiga tahun. " * 6, published="2023-04-01T10:00:00+07:00"),
-        record(id="passing-new", title="Rapat Kesehatan Daerah",
-               body=FILLER + " Peserta rapat juga menyinggung vaksin dan program lain, termasuk malaria.",
-               published="2023-06-30T10:00:00+07:00"),
+        record(
+            id="deep-old",
+            title="Vaksin Malaria Pertama Disetujui, Vaksin Malaria Siap Edar",
+            body="Vaksin malaria itu diuji tiga tahun. " * 6,
+            published="2023-04-01T10:00:00+07:00",
+        ),
+        record(
+            id="passing-new",
+            title="Rapat Kesehatan Daerah",
+            body=FILLER + " Peserta rapat juga menyinggung vaksin dan program lain, termasuk malaria.",
+            published="2023-06-30T10:00:00+07:00",
+        ),
         record(id="newest", title="Pasar Pagi Ramai", body=FILLER, published="2023-07-01T10:00:00+07:00"),
         # More relevant in June, a passing mention on 30 June: which wins depends on "now".
-        record(id="kite-june", title="Agenda Lomba Perahu", body="Ada lomba perahu naga di sungai.",
-               published="2023-06-01T10:00:00+07:00"),
-        record(id="kite-late", title="Agenda Akhir Pekan", body=FILLER + " Ada juga lomba perahu naga.",
-               published="2023-06-30T10:00:00+07:00"),
+        record(
+            id="kite-june",
+            title="Agenda Lomba Perahu",
+            body="Ada lomba perahu naga di sungai.",
+            published="2023-06-01T10:00:00+07:00",
+        ),
+        record(
+            id="kite-late",
+            title="Agenda Akhir Pekan",
+            body=FILLER + " Ada juga lomba perahu naga.",
+            published="2023-06-30T10:00:00+07:00",
+        ),
     ]
     Indexer(tmp / "ix").ingest(read_paths([write_jsonl(tmp / "r.jsonl", records)]))
     return tmp / "ix"
@@ -82,12 +103,27 @@ def test_now_moves_the_reference_point(client):
 
 def test_near_duplicates_from_other_outlets_collapse(tmp_path):
     records = [
-        record(id="k1", source="Kompas.com", title="Gempa Magnitudo 5 Guncang Maluku Utara Pagi Ini",
-               body="Gempa mengguncang Maluku Utara.", published="2019-09-10T08:00:00+07:00"),
-        record(id="t1", source="Tempo.co", title="Gempa Magnitudo 5 Guncang Maluku Utara",
-               body="Gempa mengguncang wilayah Maluku Utara pagi.", published="2019-09-10T08:05:00+07:00"),
-        record(id="k2", source="Kompas.com", title="Warga Maluku Utara Mengungsi Setelah Gempa",
-               body="Warga mengungsi setelah gempa.", published="2019-09-10T09:00:00+07:00"),
+        record(
+            id="k1",
+            source="Kompas.com",
+            title="Gempa Magnitudo 5 Guncang Maluku Utara Pagi Ini",
+            body="Gempa mengguncang Maluku Utara.",
+            published="2019-09-10T08:00:00+07:00",
+        ),
+        record(
+            id="t1",
+            source="Tempo.co",
+            title="Gempa Magnitudo 5 Guncang Maluku Utara",
+            body="Gempa mengguncang wilayah Maluku Utara pagi.",
+            published="2019-09-10T08:05:00+07:00",
+        ),
+        record(
+            id="k2",
+            source="Kompas.com",
+            title="Warga Maluku Utara Mengungsi Setelah Gempa",
+            body="Warga mengungsi setelah gempa.",
+            published="2019-09-10T09:00:00+07:00",
+        ),
     ]
     Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "d.jsonl", records)]))
     client = testing.TestClient(create_app(tmp_path / "ix"))

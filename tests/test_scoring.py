@@ -59,9 +59,11 @@ def reference(engine: SearchEngine, q: str, date_from=None, date_to=None) -> dic
         return {}
     whoosh_filter = None
     if date_from or date_to:
-        whoosh_filter = wq.NumericRange("published",
-                                        datetime_to_long(to_utc_naive(date_from)) if date_from else None,
-                                        datetime_to_long(to_utc_naive(date_to)) if date_to else None)
+        whoosh_filter = wq.NumericRange(
+            "published",
+            datetime_to_long(to_utc_naive(date_from)) if date_from else None,
+            datetime_to_long(to_utc_naive(date_to)) if date_to else None,
+        )
     # Whoosh's AndNot leaks documents when the excluded side is an Or (as every
     # word's stem-and-twin clause is): "banjir -jakarta" returned an article
     # titled "Banjir ... di Jakarta". Top-level exclusions therefore become
@@ -113,8 +115,17 @@ def sample_engine(sample_index):
 
 
 def test_fixed_queries_match_whoosh_on_the_sample(sample_engine):
-    for q in ("iuran bpjs", "kenaikan iuran bpjs", '"ibu kota"', "banjir -jakarta", "kpk OR gempa",
-              "(kpk OR gempa) ruu", "-banjir", "title:bpjs", "body:iuran kesehatan"):
+    for q in (
+        "iuran bpjs",
+        "kenaikan iuran bpjs",
+        '"ibu kota"',
+        "banjir -jakarta",
+        "kpk OR gempa",
+        "(kpk OR gempa) ruu",
+        "-banjir",
+        "title:bpjs",
+        "body:iuran kesehatan",
+    ):
         assert_same_ranking(sample_engine, q)
 
 
@@ -128,8 +139,12 @@ def test_random_corpus_queries_match_whoosh(corpus_engine, corpus_words, data):
     q = _query_text(words, shape)
     if dated:
         day = data.draw(st.integers(1, 20), label="day")
-        assert_same_ranking(corpus_engine, q, parse_date_bound(f"2019-09-{day:02d}"),
-                            parse_date_bound(f"2019-09-{day + 5:02d}", end=True))
+        assert_same_ranking(
+            corpus_engine,
+            q,
+            parse_date_bound(f"2019-09-{day:02d}"),
+            parse_date_bound(f"2019-09-{day + 5:02d}", end=True),
+        )
     else:
         assert_same_ranking(corpus_engine, q)
 
@@ -148,10 +163,10 @@ def corpus_words(corpus_engine):
 
 def test_proximity_rule_is_whooshs_ordered_span_rule():
     assert in_order_within([[1], [2]], 1)
-    assert not in_order_within([[2], [1]], 3)          # order matters
+    assert not in_order_within([[2], [1]], 3)  # order matters
     assert in_order_within([[1], [4]], 3) and not in_order_within([[1], [5]], 3)
-    assert not in_order_within([[3], [3]], 3)          # the same position is no gap
-    assert in_order_within([[1, 9], [11], [12]], 2)    # chains from any start
+    assert not in_order_within([[3], [3]], 3)  # the same position is no gap
+    assert in_order_within([[1, 9], [11], [12]], 2)  # chains from any start
     assert not in_order_within([[1], [3], [9]], 3)
 
 

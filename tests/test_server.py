@@ -14,8 +14,11 @@ def test_search_over_http_and_new_commits_become_visible(tmp_path):
     ixdir = tmp_path / "ix"
     Indexer(ixdir).ingest(read_paths([sample_path()]))
     with running_server(ixdir, workers=2) as base:
-        status, ctype, body = get_json(base + "/api/search?" + urllib.parse.urlencode(
-            {"q": "kenaikan iuran bpjs", "from": "2019-09-01", "to": "2019-09-10"}))
+        status, ctype, body = get_json(
+            base
+            + "/api/search?"
+            + urllib.parse.urlencode({"q": "kenaikan iuran bpjs", "from": "2019-09-01", "to": "2019-09-10"})
+        )
         assert status == 200 and ctype.startswith("application/json")
         assert body["total"] == 2 and "<mark>" in body["results"][0]["snippet"]
 
@@ -23,8 +26,22 @@ def test_search_over_http_and_new_commits_become_visible(tmp_path):
         assert status == 400 and ctype == "application/problem+json" and body["param"] == "size"
 
         generation = get_json(base + "/health")[2]["generation"]
-        Indexer(ixdir).ingest(read_paths([write_jsonl(tmp_path / "new.jsonl", [
-            record(id="baru-1", title="Zebra Langka Lahir di Kebun Binatang", body="Seekor zebra langka lahir.")])]))
+        Indexer(ixdir).ingest(
+            read_paths(
+                [
+                    write_jsonl(
+                        tmp_path / "new.jsonl",
+                        [
+                            record(
+                                id="baru-1",
+                                title="Zebra Langka Lahir di Kebun Binatang",
+                                body="Seekor zebra langka lahir.",
+                            )
+                        ],
+                    )
+                ]
+            )
+        )
         deadline = time.time() + 10
         found = []
         while time.time() < deadline and len(found) < 5:  # every worker process must see it
@@ -67,8 +84,13 @@ def test_the_archive_endpoints_over_http(sample_index):
         assert status2 == 200 and not {h["id"] for h in body["results"]} & {h["id"] for h in body2["results"]}
         status, _, body = get_json(base + "/api/articles/berita-2019-0001/related?size=3")
         assert status == 200 and len(body["results"]) <= 3 and "same_story" in body
-        for path in ("/api/search/export?format=pdf", "/feed.atom?page=2", "/api/suggest?size=0",
-                     "/api/search?cursor=%FF%FE", "/api/articles/berita-2019-0001/related?within_days=x"):
+        for path in (
+            "/api/search/export?format=pdf",
+            "/feed.atom?page=2",
+            "/api/suggest?size=0",
+            "/api/search?cursor=%FF%FE",
+            "/api/articles/berita-2019-0001/related?within_days=x",
+        ):
             status, ctype, _ = fetch(path)
             assert status == 400 and ctype == "application/problem+json", path
 

@@ -59,7 +59,7 @@ def test_a_page_past_the_end_says_so_and_links_to_the_last(client):
     r = client.simulate_get("/cari", params={"q": "bpjs", "page": 50})
     assert r.status_code == 200 and "melewati hasil terakhir" in r.text
     pages = -(-total["total"] // 10)
-    assert f'page={pages}' in r.text.split('id="halaman-terakhir"')[1].split(">")[0]
+    assert f"page={pages}" in r.text.split('id="halaman-terakhir"')[1].split(">")[0]
     api = client.simulate_get("/api/search", params={"q": "bpjs", "page": 50}).json
     assert api["results"] == [] and api["total"] == total["total"] and api["pages"] == pages
 
@@ -100,15 +100,21 @@ def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exac
     from index.readers import read_paths
     from index.writer import Indexer
 
-    records = [record(id="a", category="nasional", title="Gempa A"), record(id="b", category="News / Nasional", title="Gempa B"),
-               record(id="c", category="Nasional", title="Gempa C"), record(id="d", category="Olahraga", title="Gempa D")]
+    records = [
+        record(id="a", category="nasional", title="Gempa A"),
+        record(id="b", category="News / Nasional", title="Gempa B"),
+        record(id="c", category="Nasional", title="Gempa C"),
+        record(id="d", category="Olahraga", title="Gempa D"),
+    ]
     Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "c.jsonl", records)]))
     client = testing.TestClient(create_app(tmp_path / "ix"))
     page = client.simulate_get("/cari", params={"q": "gempa"}).text
     entry = page.split('data-facet="category:')[1].split("</a>")[0]
-    assert entry.startswith("nasional,news/nasional") and ">Nasional <span class=\"count\">3</span>" in entry
+    assert entry.startswith("nasional,news/nasional") and '>Nasional <span class="count">3</span>' in entry
     href = page.split('data-facet="category:nasional,news/nasional"')[0].rsplit('href="', 1)[1].split('"')[0]
-    chosen = client.simulate_get(href.replace("&amp;", "&").split("?")[0], query_string=href.replace("&amp;", "&").split("?")[1])
+    chosen = client.simulate_get(
+        href.replace("&amp;", "&").split("?")[0], query_string=href.replace("&amp;", "&").split("?")[1]
+    )
     assert "3 hasil" in chosen.text and 'aria-current="true"' in chosen.text
     api = client.simulate_get("/api/search", params={"q": "gempa", "category": "news/nasional"}).json
     assert [r["id"] for r in api["results"]] == ["b"]  # the filter itself stays exact
@@ -121,16 +127,19 @@ def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indones
     from index.writer import Indexer
 
     body = "Gempa magnitudo 6,5 mengguncang Ambon pagi ini.\n\nWarga mengungsi ke lapangan terbuka."
-    records = [record(id="k/1", url=None, source="Kompas.com", title="Gempa Magnitudo 6,5 Guncang Ambon", body=body,
-                      author="Rina"),
-               record(id="t1", source="Tempo.co", title="Gempa Magnitudo 6,5 Guncang Ambon Pagi Ini", body=body),
-               record(id="d1", source="Detik", title="Korban Gempa Ambon Butuh Tenda", body="Korban gempa Ambon mengungsi."),
-               record(id="x1", source="Detik", title="Harga Cabai Naik", body="Harga cabai naik di pasar.")]
+    records = [
+        record(
+            id="k/1", url=None, source="Kompas.com", title="Gempa Magnitudo 6,5 Guncang Ambon", body=body, author="Rina"
+        ),
+        record(id="t1", source="Tempo.co", title="Gempa Magnitudo 6,5 Guncang Ambon Pagi Ini", body=body),
+        record(id="d1", source="Detik", title="Korban Gempa Ambon Butuh Tenda", body="Korban gempa Ambon mengungsi."),
+        record(id="x1", source="Detik", title="Harga Cabai Naik", body="Harga cabai naik di pasar."),
+    ]
     Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "a.jsonl", records)]))
     client = testing.TestClient(create_app(tmp_path / "ix"))
     api = client.simulate_get("/api/articles/k%2F1/related", params={"size": 5}).json
     assert [h["id"] for h in api["same_story"]] == ["t1"]
-    assert [h["id"] for h in api["results"]] == ["d1"]          # itself and unrelated x1 are not listed
+    assert [h["id"] for h in api["results"]] == ["d1"]  # itself and unrelated x1 are not listed
     assert "gempa" in api["query"] and api["total"] == 1
     page = client.simulate_get("/artikel/k%2F1")
     assert page.status_code == 200 and "<h1>Gempa Magnitudo 6,5 Guncang Ambon</h1>" in page.text
@@ -138,7 +147,7 @@ def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indones
     assert 'href="/artikel/t1"' in page.text and 'href="/artikel/d1"' in page.text
     assert "Berita yang sama dari media lain" in page.text and "Baca di sumber aslinya" not in page.text
     results = client.simulate_get("/cari", params={"q": "cabai"}).text
-    assert 'href="https://example.test/1"' in results      # results link to the original URL when there is one
+    assert 'href="https://example.test/1"' in results  # results link to the original URL when there is one
     assert 'href="/artikel/k%2F1"' in client.simulate_get("/cari", params={"q": "ambon"}).text
     missing = client.simulate_get("/artikel/tidak-ada")
     assert missing.status_code == 404 and "Berita tidak ditemukan" in missing.text
@@ -156,7 +165,9 @@ def test_atom_feed_of_a_saved_search_is_valid_and_newest_first(client):
     api = client.simulate_get("/api/search", params={"q": "bpjs", "sort": "newest", "size": 50}).json
     assert [e.link for e in feed.entries] == [h["url"] or "" for h in api["results"]]
     published = [e.published_parsed for e in feed.entries]
-    assert published == sorted(published, reverse=True) and all(e.summary and "<mark>" not in e.summary for e in feed.entries)
+    assert published == sorted(published, reverse=True) and all(
+        e.summary and "<mark>" not in e.summary for e in feed.entries
+    )
     filtered = feedparser.parse(client.simulate_get("/feed.atom", params={"q": "bpjs", "to": "2019-12-31"}).text)
     assert 0 < len(filtered.entries) < len(feed.entries)
     assert client.simulate_get("/feed.atom", params={"q": "bpjs", "sort": "oldest"}).status_code == 400
@@ -177,10 +188,21 @@ def test_export_streams_the_whole_result_set_as_csv_or_json_lines(client, sample
     total = client.simulate_get("/api/search", params={"q": "bpjs", "collapse": "false"}).json["total"]
     r = client.simulate_get("/api/search/export", params={"q": "bpjs", "bom": "true"})
     assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
-    assert r.headers["content-disposition"].startswith('attachment; filename="berita-bpjs-') and r.text.startswith("\ufeff")
+    assert r.headers["content-disposition"].startswith('attachment; filename="berita-bpjs-') and r.text.startswith(
+        "\ufeff"
+    )
     rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
-    assert len(rows) == total and set(rows[0]) == {"id", "published", "source", "category", "author", "title", "url", "score"}
-    assert any("," in row["title"] for row in rows)   # quoted, RFC 4180, and read back whole
+    assert len(rows) == total and set(rows[0]) == {
+        "id",
+        "published",
+        "source",
+        "category",
+        "author",
+        "title",
+        "url",
+        "score",
+    }
+    assert any("," in row["title"] for row in rows)  # quoted, RFC 4180, and read back whole
     every = client.simulate_get("/api/search/export", params={"format": "jsonl", "sort": "oldest"})
     lines = [json.loads(line) for line in every.text.splitlines()]
     assert len(lines) == client.simulate_get("/api/search").json["total"]

@@ -79,11 +79,25 @@ def test_multiprocess_batches_upsert_like_single_process(tmp_path):
 
 
 def test_kill_9_during_ingestion_keeps_the_last_commit_and_a_rerun_completes(tmp_path):
-    records = [record(id=f"k{i}", title=f"Berita {i}", body=("Kalimat panjang tentang ekonomi. " * 40) + str(i))
-               for i in range(3000)]
+    records = [
+        record(id=f"k{i}", title=f"Berita {i}", body=("Kalimat panjang tentang ekonomi. " * 40) + str(i))
+        for i in range(3000)
+    ]
     path = write_jsonl(tmp_path / "k.jsonl", records)
     ixdir = tmp_path / "ix"
-    cmd = [sys.executable, "-m", "search", "index", str(path), "--index", str(ixdir), "--batch-size", "500", "--procs", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "search",
+        "index",
+        str(path),
+        "--index",
+        str(ixdir),
+        "--batch-size",
+        "500",
+        "--procs",
+        "1",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and not (whoosh_index.exists_in(str(ixdir)) and doc_count(ixdir)[0] >= 500):
@@ -106,7 +120,7 @@ def test_segments_with_compressed_stored_fields_are_still_read_and_merged(tmp_pa
 
     from index.codec import PLAIN_STORED, BeritaCodec
 
-    with monkeypatch.context() as patched:   # write the first segment the old way
+    with monkeypatch.context() as patched:  # write the first segment the old way
         patched.setattr(BeritaCodec, "per_document_writer", lambda self, st, seg: W3PerDocWriter(self, st, seg))
         ingest(tmp_path / "ix", write_jsonl(tmp_path / "old.jsonl", [record(id="old", title="Banjir Lama")]))
     ingest(tmp_path / "ix", write_jsonl(tmp_path / "new.jsonl", [record(id="new", title="Banjir Baru")]))
@@ -115,7 +129,7 @@ def test_segments_with_compressed_stored_fields_are_still_read_and_merged(tmp_pa
         leaves = [leaf for leaf, _ in reader.leaf_readers()]
         assert sorted(leaf._perdoc.has_column(PLAIN_STORED) for leaf in leaves) == [False, True]
         assert sorted(f["title"] for f in reader.all_stored_fields()) == ["Banjir Baru", "Banjir Lama"]
-    ix.writer(codec=BeritaCodec()).commit(optimize=True)   # merge both segments into one
+    ix.writer(codec=BeritaCodec()).commit(optimize=True)  # merge both segments into one
     ix = whoosh_index.open_dir(str(tmp_path / "ix"))
     with ix.reader() as reader:
         assert reader.is_atomic() and reader._perdoc.has_column(PLAIN_STORED)

@@ -58,8 +58,10 @@ def test_keys_are_made_listed_and_revoked_and_writes_need_one(index_copy):
         status, headers, body = call(base, "PUT", "/api/articles/w-1", record(id="x"), key="brt_wrong")
         assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer")
         assert headers["Content-Type"] == "application/problem+json"
-        status, _, body = call(base, "PUT", "/api/articles/w-1", record(id="ignored", title="Zebrakuda Terbit"), key=key)
-        assert status == 201 and body["id"] == "w-1" and body["result"] == "added"   # the path id wins
+        status, _, body = call(
+            base, "PUT", "/api/articles/w-1", record(id="ignored", title="Zebrakuda Terbit"), key=key
+        )
+        assert status == 201 and body["id"] == "w-1" and body["result"] == "added"  # the path id wins
         status, _, body = call(base, "PUT", "/api/articles/w-1", record(id="w-1", title="Zebrakuda Terbit"), key=key)
         assert status == 200 and body["result"] == "unchanged"
         assert runner.invoke(cli, ["keys", "revoke", "redaksi", "--index", str(index_copy)]).exit_code == 0
@@ -74,14 +76,19 @@ def test_publish_update_bulk_and_delete_become_searchable(index_copy):
         status, _, _ = call(base, "PUT", "/api/articles/pub-1", record(title="Zebrakuda Lahir di Ragunan"), key=key)
         assert status == 201
         seen = 0
-        while seen < 4:   # both worker processes answer with it (how soon: bench/publish_bench.py)
+        while seen < 4:  # both worker processes answer with it (how soon: bench/publish_bench.py)
             assert time.monotonic() - started < 15, "a published article never became searchable"
             seen += get_json(base + "/api/search?q=zebrakuda")[2]["total"] == 1
         status, _, body = call(base, "PUT", "/api/articles/pub-1", record(title="Zebrakuda Kedua Lahir"), key=key)
         assert status == 200 and body["result"] == "updated"
-        lines = "\n".join([json.dumps(record(id="b-1", title="Satu")), "{broken",
-                           json.dumps(record(id="b-2", title="Dua", published="0001-01-01")),
-                           json.dumps(record(id="b-3", title="Tiga"))]).encode("utf-8")
+        lines = "\n".join(
+            [
+                json.dumps(record(id="b-1", title="Satu")),
+                "{broken",
+                json.dumps(record(id="b-2", title="Dua", published="0001-01-01")),
+                json.dumps(record(id="b-3", title="Tiga")),
+            ]
+        ).encode("utf-8")
         status, _, body = call(base, "POST", "/api/articles", lines, key=key, content_type="application/x-ndjson")
         assert status == 200 and body["added"] == 2 and body["failed"] == 2
         failed = {r["line"]: r["error"] for r in body["results"] if r["result"] == "failed"}
@@ -125,8 +132,12 @@ def test_a_killed_server_loses_no_acknowledged_write(index_copy):
         for t in threads:
             t.join(timeout=30)
     assert len(acknowledged) >= 20
-    out = subprocess.run([sys.executable, "-m", "search", "search", "--index", str(index_copy), "--all",
-                          "--format", "jsonl"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "search", "search", "--index", str(index_copy), "--all", "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     present = {json.loads(line)["id"] for line in out.stdout.splitlines()}
     assert set(acknowledged) <= present
 
@@ -137,12 +148,12 @@ def test_a_write_while_another_process_holds_the_index_is_a_503(index_copy):
     key = CliRunner().invoke(cli, ["keys", "add", "cms", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
     with running_server(index_copy) as base:
         ix = whoosh_index.open_dir(str(index_copy))
-        writer = ix.writer()   # as a long `berita index` run would
+        writer = ix.writer()  # as a long `berita index` run would
         try:
             started = time.monotonic()
             status, headers, body = call(base, "PUT", "/api/articles/late", record(), key=key)
             assert status == 503 and headers["Retry-After"] and "another writer" in body["detail"]
-            assert time.monotonic() - started < 10   # a bounded wait, never a hang
+            assert time.monotonic() - started < 10  # a bounded wait, never a hang
         finally:
             writer.cancel()
             ix.close()
@@ -150,7 +161,9 @@ def test_a_write_while_another_process_holds_the_index_is_a_503(index_copy):
 
 
 def test_require_read_key_closes_reads_but_health(index_copy):
-    key = CliRunner().invoke(cli, ["keys", "add", "pembaca", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
+    key = (
+        CliRunner().invoke(cli, ["keys", "add", "pembaca", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
+    )
     with running_server(index_copy, 1, "--require-read-key") as base:
         assert call(base, "GET", "/api/search?q=bpjs")[0] == 401
         status, _, body = call(base, "GET", "/api/search?q=bpjs", key=key)
@@ -164,12 +177,18 @@ def test_concurrent_publishes_share_commits(index_copy):
 
     key = CliRunner().invoke(cli, ["keys", "add", "cms", "--index", str(index_copy)]).stdout.strip().splitlines()[-1]
     with running_server(index_copy, 1, "--threads", "16") as base:
-        assert call(base, "PUT", "/api/articles/g-warm", record(title="Grup awal"), key=key)[0] == 201  # key verified once
+        assert (
+            call(base, "PUT", "/api/articles/g-warm", record(title="Grup awal"), key=key)[0] == 201
+        )  # key verified once
         time.sleep(0.5)
         before = get_json(base + "/health")[2]["generation"]
         with ThreadPoolExecutor(max_workers=16) as pool:
-            statuses = list(pool.map(lambda n: call(base, "PUT", f"/api/articles/g-{n}", record(title=f"Grup {n}"),
-                                                    key=key)[0], range(16)))
+            statuses = list(
+                pool.map(
+                    lambda n: call(base, "PUT", f"/api/articles/g-{n}", record(title=f"Grup {n}"), key=key)[0],
+                    range(16),
+                )
+            )
         assert statuses == [201] * 16
         deadline = time.monotonic() + 5
         while get_json(base + "/api/search?q=grup")[2]["total"] < 17:

@@ -14,10 +14,10 @@ import falcon
 import falcon.media
 
 from ..engine import SearchEngine
+from ..request import InvalidRequest, StaleCursor
 from ..suggest import vocabulary as suggestion_vocabulary
 from .limits import RateLimiter, RequestLimits
 from .pages import add_pages
-from ..request import InvalidRequest, StaleCursor
 from .problems import handle_invalid_request, handle_stale_cursor, handle_unexpected, serialize_problem
 from .resources import (
     ArticleResource,
@@ -31,6 +31,7 @@ from .resources import (
 )
 from .writes import BulkResource, Committer, ReadKeys, WriteGuard
 
+
 def _json_default(value: object) -> object:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -39,7 +40,7 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-json_dumps = partial(json.dumps, ensure_ascii=False, default=_json_default)   # resp.media (writes, OpenAPI)
+json_dumps = partial(json.dumps, ensure_ascii=False, default=_json_default)  # resp.media (writes, OpenAPI)
 
 try:
     BERITA_VERSION = version("berita")
@@ -53,11 +54,13 @@ class RelatedPath:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if req.path.startswith("/api/articles/") and req.path.endswith("/related"):
-            req.path = "/api/related/" + req.path[len("/api/articles/"):-len("/related")]
+            req.path = "/api/related/" + req.path[len("/api/articles/") : -len("/related")]
 
 
-CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
-                           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 class SecurityHeaders:
@@ -76,8 +79,12 @@ class HeadAsGet:
     """HEAD mirrors GET on every route (Falcon sends no body for HEAD)."""
 
     def process_resource(self, req: falcon.Request, resp: falcon.Response, resource, params: dict) -> None:
-        if req.method == "HEAD" and resource is not None and not hasattr(resource, "on_head") \
-                and hasattr(resource, "on_get"):
+        if (
+            req.method == "HEAD"
+            and resource is not None
+            and not hasattr(resource, "on_head")
+            and hasattr(resource, "on_get")
+        ):
             resource.on_get(req, resp, **params)
             resp.complete = True
 
@@ -93,13 +100,13 @@ class ConditionalGet:
         self.engine = engine
 
     def _etag(self, req: falcon.Request) -> str:
-        digest = hashlib.sha1(f"{BERITA_VERSION} {req.relative_uri}".encode("utf-8")).hexdigest()[:16]
+        digest = hashlib.sha1(f"{BERITA_VERSION} {req.relative_uri}".encode()).hexdigest()[:16]
         return f'W/"{self.engine.manager.generation}-{digest}"'
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if req.method not in ("GET", "HEAD") or req.path == "/health":
             return
-        etag = req.context.etag = self._etag(req)   # made once; the answer carries it
+        etag = req.context.etag = self._etag(req)  # made once; the answer carries it
         if etag in (req.get_header("If-None-Match") or ""):
             resp.status = falcon.HTTP_304
             resp.etag = etag
@@ -115,18 +122,24 @@ class ConditionalGet:
         resp.etag = req.context.get("etag") or self._etag(req)
 
 
-def create_app(index_dir: str | Path, engine: SearchEngine | None = None, rate_limit: RateLimiter | None = None,
-               require_read_key: bool = False, **engine_options) -> falcon.App:
+def create_app(
+    index_dir: str | Path,
+    engine: SearchEngine | None = None,
+    rate_limit: RateLimiter | None = None,
+    require_read_key: bool = False,
+    **engine_options,
+) -> falcon.App:
     """The WSGI app over one index (all state lives in the app and its engine).
     ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
-    engine.manager.add_warmer(suggestion_vocabulary)   # autocomplete never builds it on a request
+    engine.manager.add_warmer(suggestion_vocabulary)  # autocomplete never builds it on a request
     guard = WriteGuard(engine.manager.index_dir)
     first: list = [RequestLimits(), rate_limit] if rate_limit else [RequestLimits()]
     if require_read_key:
         first.append(ReadKeys(guard))
-    app = falcon.App(cors_enable=False,
-                     middleware=[*first, RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()])
+    app = falcon.App(
+        cors_enable=False, middleware=[*first, RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()]
+    )
     handler = falcon.media.JSONHandler(dumps=json_dumps)
     app.req_options.media_handlers.update({falcon.MEDIA_JSON: handler})
     app.resp_options.media_handlers.update({falcon.MEDIA_JSON: handler})

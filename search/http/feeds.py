@@ -9,7 +9,7 @@ text summary.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
@@ -34,15 +34,21 @@ def atom_feed(result: SearchResult, self_url: str, base_url: str, description: s
     feed.title(f"Berita: {description}")
     feed.subtitle(f"Berita terbaru untuk {description}")
     feed.link(href=self_url, rel="self", type="application/atom+xml")
-    feed.link(href=base_url + "/cari?" + self_url.split("?", 1)[1] if "?" in self_url else base_url + "/cari",
-              rel="alternate", type="text/html")
+    feed.link(
+        href=base_url + "/cari?" + self_url.split("?", 1)[1] if "?" in self_url else base_url + "/cari",
+        rel="alternate",
+        type="text/html",
+    )
     feed.language("id")
-    newest = max((h.published for h in result.hits), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    newest = max((h.published for h in result.hits), default=datetime(2000, 1, 1, tzinfo=UTC))
     feed.updated(newest)
     for hit in reversed(result.hits):  # feedgen prepends: add oldest first so the newest comes first
         entry = feed.add_entry()
-        link = hit.url if hit.url and hit.url.lower().startswith(("http://", "https://")) \
+        link = (
+            hit.url
+            if hit.url and hit.url.lower().startswith(("http://", "https://"))
             else f"{base_url}/artikel/{quote(hit.id, safe='')}"
+        )
         entry.id(f"{base_url}/artikel/{quote(hit.id, safe='')}")
         entry.title(xml_text(hit.title))
         entry.link(href=link, rel="alternate")

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import falcon
 
 MAX_QUERY_STRING = 4096
-MAX_BODY = 16 * 1024 * 1024   # a bulk publish; one article is at most 2 MiB
-MAX_CLIENTS = 10_000          # buckets kept; the longest idle go first
+MAX_BODY = 16 * 1024 * 1024  # a bulk publish; one article is at most 2 MiB
+MAX_CLIENTS = 10_000  # buckets kept; the longest idle go first
 RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
 
 
@@ -39,11 +39,14 @@ class RequestLimits:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if len(req.query_string.encode("utf-8")) > MAX_QUERY_STRING:
-            raise falcon.HTTPUriTooLong(title="Query string too long",
-                                        description=f"at most {MAX_QUERY_STRING} bytes of parameters are accepted")
+            raise falcon.HTTPUriTooLong(
+                title="Query string too long",
+                description=f"at most {MAX_QUERY_STRING} bytes of parameters are accepted",
+            )
         if (req.content_length or 0) > MAX_BODY:
-            raise falcon.HTTPContentTooLarge(title="Body too large",
-                                             description=f"at most {MAX_BODY:,} bytes are accepted")
+            raise falcon.HTTPContentTooLarge(
+                title="Body too large", description=f"at most {MAX_BODY:,} bytes are accepted"
+            )
 
 
 @dataclass
@@ -55,8 +58,7 @@ class _Bucket:
 class RateLimiter:
     """A token bucket per client: ``rate`` requests a second, ``burst`` at once."""
 
-    def __init__(self, rate: float, burst: int, trusted_proxies: frozenset[str] = frozenset(),
-                 clock=time.monotonic):
+    def __init__(self, rate: float, burst: int, trusted_proxies: frozenset[str] = frozenset(), clock=time.monotonic):
         self.rate = rate
         self.burst = max(1, burst)
         self.trusted = trusted_proxies
@@ -81,13 +83,15 @@ class RateLimiter:
             bucket = self._buckets.pop(key, None) or _Bucket(float(self.burst), now)
             bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.stamp) * self.rate)
             bucket.stamp = now
-            self._buckets[key] = bucket   # re-inserted: the dict stays ordered by last use
+            self._buckets[key] = bucket  # re-inserted: the dict stays ordered by last use
             if len(self._buckets) > MAX_CLIENTS:
                 del self._buckets[next(iter(self._buckets))]
             if bucket.tokens >= 1:
                 bucket.tokens -= 1
                 return
             wait = math.ceil((1 - bucket.tokens) / self.rate)
-        raise falcon.HTTPTooManyRequests(title="Too many requests",
-                                         description=f"at most {self.rate:g} requests a second (bursts of "
-                                                     f"{self.burst}); try again in {wait} s", retry_after=wait)
+        raise falcon.HTTPTooManyRequests(
+            title="Too many requests",
+            description=f"at most {self.rate:g} requests a second (bursts of {self.burst}); try again in {wait} s",
+            retry_after=wait,
+        )

@@ -51,10 +51,10 @@ DATE_SCHEMA = {
 
 # A date or datetime parameter; a bare date is a whole day in Asia/Jakarta,
 # from its first instant (StartBound) or to its last (EndBound).
-StartBound = Annotated[datetime | None, BeforeValidator(partial(parse_date_bound, end=False)),
-                       WithJsonSchema(DATE_SCHEMA)]
-EndBound = Annotated[datetime | None, BeforeValidator(partial(parse_date_bound, end=True)),
-                     WithJsonSchema(DATE_SCHEMA)]
+StartBound = Annotated[
+    datetime | None, BeforeValidator(partial(parse_date_bound, end=False)), WithJsonSchema(DATE_SCHEMA)
+]
+EndBound = Annotated[datetime | None, BeforeValidator(partial(parse_date_bound, end=True)), WithJsonSchema(DATE_SCHEMA)]
 
 
 def _facet_kinds(value: str | tuple[str, ...]) -> frozenset[str]:
@@ -62,9 +62,17 @@ def _facet_kinds(value: str | tuple[str, ...]) -> frozenset[str]:
     return parse_facets(",".join(value) if isinstance(value, (list, tuple)) else value)
 
 
-FacetKinds = Annotated[frozenset[str], BeforeValidator(_facet_kinds),
-                       WithJsonSchema({"type": "array", "items": {"type": "string"},
-                                       "examples": [["true"], ["category,source,date"], ["category", "date"]]})]
+FacetKinds = Annotated[
+    frozenset[str],
+    BeforeValidator(_facet_kinds),
+    WithJsonSchema(
+        {
+            "type": "array",
+            "items": {"type": "string"},
+            "examples": [["true"], ["category,source,date"], ["category", "date"]],
+        }
+    ),
+]
 
 
 class Params(BaseModel):
@@ -82,8 +90,11 @@ class Params(BaseModel):
 
     @classmethod
     def repeatable(cls) -> frozenset[str]:
-        return frozenset(f.alias or name for name, f in cls.model_fields.items()
-                         if get_origin(f.annotation) in (tuple, list, frozenset))
+        return frozenset(
+            f.alias or name
+            for name, f in cls.model_fields.items()
+            if get_origin(f.annotation) in (tuple, list, frozenset)
+        )
 
     @classmethod
     def parse(cls, params: Mapping[str, str | list[str]], strict: bool = True):
@@ -124,7 +135,7 @@ def _invalid(exc: ValidationError) -> InvalidRequest:
     error = exc.errors()[0]
     param = str(error["loc"][0]) if error["loc"] else "query"
     cause = (error.get("ctx") or {}).get("error")
-    if isinstance(cause, ValueError):   # a validator of ours: its message, after the name
+    if isinstance(cause, ValueError):  # a validator of ours: its message, after the name
         return InvalidRequest(param, f"{param} {cause}")
     given = repr(error["input"])
     given = given if len(given) <= 60 else given[:57] + "..."
@@ -134,13 +145,19 @@ def _invalid(exc: ValidationError) -> InvalidRequest:
 class FilterParams(Params):
     """Which articles: the query and the filters (the feed takes just these)."""
 
-    q: str = Field("", max_length=MAX_QUERY_CHARS, description=(
-        "The query: words are ANDed; \"exact phrase\"; -word excludes; OR and parentheses; title:, body:, "
-        "category:, source:, author: scope a term. Empty: browse (newest first)."))
+    q: str = Field(
+        "",
+        max_length=MAX_QUERY_CHARS,
+        description=(
+            'The query: words are ANDed; "exact phrase"; -word excludes; OR and parentheses; title:, body:, '
+            "category:, source:, author: scope a term. Empty: browse (newest first)."
+        ),
+    )
     date_from: StartBound = Field(None, alias="from", description="Earliest publication time (inclusive).")
     date_to: EndBound = Field(None, alias="to", description="Latest publication time (inclusive).")
-    categories: tuple[str, ...] = Field((), alias="category", description=(
-        "Category (OR within, AND across keys); a section matches its subsections."))
+    categories: tuple[str, ...] = Field(
+        (), alias="category", description=("Category (OR within, AND across keys); a section matches its subsections.")
+    )
     sources: tuple[str, ...] = Field((), alias="source", description="Outlet (kompas matches Kompas.com).")
     authors: tuple[str, ...] = Field((), alias="author", description="Author.")
 
@@ -153,30 +170,56 @@ class FilterParams(Params):
 class OrderParams(FilterParams):
     """...and in which order (with the filters, what a cursor is bound to)."""
 
-    sort: Sort | None = Field(None, description=(
-        "relevance (default with q), recent (relevance blended with freshness), newest (default without q), "
-        "oldest."))
-    now: EndBound = Field(None, description=(
-        "sort=recent: the moment ages are measured from (default: the newest article in the index)."))
-    half_life_days: float = Field(DEFAULT_HALF_LIFE_DAYS, alias="half_life", gt=0, allow_inf_nan=False,
-                                  description="sort=recent: days after which freshness counts half.")
+    sort: Sort | None = Field(
+        None,
+        description=(
+            "relevance (default with q), recent (relevance blended with freshness), newest (default without q), oldest."
+        ),
+    )
+    now: EndBound = Field(
+        None, description=("sort=recent: the moment ages are measured from (default: the newest article in the index).")
+    )
+    half_life_days: float = Field(
+        DEFAULT_HALF_LIFE_DAYS,
+        alias="half_life",
+        gt=0,
+        allow_inf_nan=False,
+        description="sort=recent: days after which freshness counts half.",
+    )
 
 
 class SearchParams(OrderParams):
-    page: int = Field(1, ge=1, description=(
-        f"1-based page; only the first {MAX_WINDOW} results can be reached (use from/to to narrow a larger set, "
-        "or the cursor). A page past the last one answers 200 with no results; pages says how many there are."))
+    page: int = Field(
+        1,
+        ge=1,
+        description=(
+            f"1-based page; only the first {MAX_WINDOW} results can be reached (use from/to to narrow a larger set, "
+            "or the cursor). A page past the last one answers 200 with no results; pages says how many there are."
+        ),
+    )
     size: int = Field(10, ge=1, le=MAX_SIZE, description="Results per page.")
     collapse: bool = Field(True, description="Fold near-identical stories from other outlets into one hit.")
-    facets: FacetKinds = Field(default_factory=frozenset, description=(
-        "Counts over the whole matching set: true (category, source, author), false, or a comma-separated list "
-        "of category, source, author, date. date is a histogram (facets.date) whose counts add up to total."))
-    interval: Interval = Field("auto", description=(
-        "Bucket size of the date facet, in Asia/Jakarta days; auto chooses the finest with at most 60 buckets."))
-    cursor: str | None = Field(None, description=(
-        f"Instead of page: the cursor of the previous page, to go past the first {MAX_WINDOW} results (up to "
-        f"{MAX_DEEP:,}). It holds the index generation: after a new commit it answers 410, search again. Cursor "
-        "pages never fold near-duplicates."))
+    facets: FacetKinds = Field(
+        default_factory=frozenset,
+        description=(
+            "Counts over the whole matching set: true (category, source, author), false, or a comma-separated list "
+            "of category, source, author, date. date is a histogram (facets.date) whose counts add up to total."
+        ),
+    )
+    interval: Interval = Field(
+        "auto",
+        description=(
+            "Bucket size of the date facet, in Asia/Jakarta days; auto chooses the finest with at most 60 buckets."
+        ),
+    )
+    cursor: str | None = Field(
+        None,
+        description=(
+            f"Instead of page: the cursor of the previous page, to go past the first {MAX_WINDOW} results (up to "
+            f"{MAX_DEEP:,}). It holds the index generation: after a new commit it answers 410, search again. Cursor "
+            "pages never fold near-duplicates."
+        ),
+    )
 
 
 class ExportParams(OrderParams):
@@ -192,14 +235,16 @@ class SuggestParams(Params):
 
 class RelatedParams(Params):
     size: int = Field(5, ge=1, le=MAX_SIZE, description="Related stories to list.")
-    within_days: int | None = Field(None, ge=0, le=MAX_WITHIN_DAYS, description=(
-        "Only stories published within this many days of the article."))
+    within_days: int | None = Field(
+        None, ge=0, le=MAX_WITHIN_DAYS, description=("Only stories published within this many days of the article.")
+    )
 
 
 REQUEST_FIELDS = frozenset(SearchRequest.__dataclass_fields__) - {"offset", "generation"}
 
 
 # ---- answers ----
+
 
 class Model(BaseModel):
     """An answer's shape, dumped with the API's names and without the
@@ -216,8 +261,11 @@ class Hit(Model):
     url: str | None
     title: str
     title_html: str = Field(description="HTML-escaped, matches in <mark>.")
-    snippet: str = Field(description=(
-        "~200 characters as HTML: escaped text with the matching words in <mark> (insert it as HTML, not as text)."))
+    snippet: str = Field(
+        description=(
+            "~200 characters as HTML: escaped text with the matching words in <mark> (insert it as HTML, not as text)."
+        )
+    )
     snippet_text: str = Field(description="The same passage as plain text.")
     published: datetime
     published_has_time: bool = Field(description="False: the source gave a date without a time.")
@@ -232,10 +280,21 @@ class Hit(Model):
     def fields(hit: engine.Hit) -> dict[str, Any]:
         """The engine's hit in this shape (validated by the answer holding it)."""
         return dict(
-            id=hit.id, url=hit.url, title=hit.title, title_html=hit.title_html, snippet=hit.snippet,
-            snippet_text=plain_text(hit.snippet), published=hit.published, published_has_time=hit.published_has_time,
-            category=hit.category, source=hit.source, author=hit.author, score=hit.score,
-            duplicates=hit.duplicates, missing_word=hit.missing_word)
+            id=hit.id,
+            url=hit.url,
+            title=hit.title,
+            title_html=hit.title_html,
+            snippet=hit.snippet,
+            snippet_text=plain_text(hit.snippet),
+            published=hit.published,
+            published_has_time=hit.published_has_time,
+            category=hit.category,
+            source=hit.source,
+            author=hit.author,
+            score=hit.score,
+            duplicates=hit.duplicates,
+            missing_word=hit.missing_word,
+        )
 
 
 class Facet(Model):
@@ -276,15 +335,25 @@ class SearchResponse(Model):
     pages: int
     sort: Sort
     took_ms: float
-    timed_out: bool = Field(description=(
-        "True: the time budget ran out and the results are partial (phrase checks or the proximity ranking were "
-        "cut short)."))
+    timed_out: bool = Field(
+        description=(
+            "True: the time budget ran out and the results are partial (phrase checks or the proximity ranking were "
+            "cut short)."
+        )
+    )
     partial_matches: PartialMatches
-    suggestion: str | None = Field(description=(
-        "Fewer than 5 results: the query with likely typos corrected (the page's \"Apakah maksud Anda\"), or null."))
+    suggestion: str | None = Field(
+        description=(
+            'Fewer than 5 results: the query with likely typos corrected (the page\'s "Apakah maksud Anda"), or null.'
+        )
+    )
     results: list[Hit]
-    cursor: str | None = Field(None, description=(
-        "With collapse=false (or on a cursor page): pass as cursor to get the next page; null on the last one."))
+    cursor: str | None = Field(
+        None,
+        description=(
+            "With collapse=false (or on a cursor page): pass as cursor to get the next page; null on the last one."
+        ),
+    )
     facets: FacetCounts | None = Field(None, description="With facets: counts over the whole matching set.")
     date_interval: Interval | None = Field(None, description="With facets=date: the interval its buckets use.")
 
@@ -294,15 +363,26 @@ class SearchResponse(Model):
         core, faster than building unvalidated models), so an answer that
         strays from what /openapi.json says fails here, in the tests."""
         fields: dict[str, Any] = dict(
-            query=result.query, total=result.total, total_is_estimate=result.total_is_estimate, page=result.page,
-            size=result.size, pages=result.pages, sort=result.sort, took_ms=result.took_ms,
-            timed_out=result.timed_out, suggestion=result.suggestion, cursor=cursor,
+            query=result.query,
+            total=result.total,
+            total_is_estimate=result.total_is_estimate,
+            page=result.page,
+            size=result.size,
+            pages=result.pages,
+            sort=result.sort,
+            took_ms=result.took_ms,
+            timed_out=result.timed_out,
+            suggestion=result.suggestion,
+            cursor=cursor,
             partial_matches=dict(total=result.partial_total, missing_words=result.relaxed_words),
-            results=[Hit.fields(h) for h in result.hits], **more)
+            results=[Hit.fields(h) for h in result.hits],
+            **more,
+        )
         if result.facets or result.histogram:
             counts: dict[str, list[dict[str, Any]]] = {
                 kind: [dict(key=k, label=label, count=n) for k, label, n in values]
-                for kind, values in result.facets.items()}
+                for kind, values in result.facets.items()
+            }
             if result.histogram is not None:
                 interval, buckets = result.histogram
                 counts["date"] = [{"from": b.start, "to": b.end, "count": b.count} for b in buckets]
@@ -350,8 +430,11 @@ class Health(Model):
     last_commit: datetime | None
     searcher_opened: datetime
     stem_rules: str | None = Field(description="Fingerprint of the stemming rules the index was built with.")
-    warnings: list[str] = Field(description=(
-        "E.g. an index built with other stemming rules than the server's: queries may miss until it is rebuilt."))
+    warnings: list[str] = Field(
+        description=(
+            "E.g. an index built with other stemming rules than the server's: queries may miss until it is rebuilt."
+        )
+    )
     caches: Caches
 
 
@@ -404,5 +487,13 @@ class Problem(Model):
     param: str | None = Field(None, description="The offending parameter.")
 
 
-ANSWERS: tuple[type[Model], ...] = (SearchResponse, RelatedResponse, Article, Suggestions, Health, Written,
-                                    BulkOutcome, Problem)
+ANSWERS: tuple[type[Model], ...] = (
+    SearchResponse,
+    RelatedResponse,
+    Article,
+    Suggestions,
+    Health,
+    Written,
+    BulkOutcome,
+    Problem,
+)

@@ -36,8 +36,13 @@ def parameters(model: type[Params]) -> list[dict[str, Any]]:
             schema.update(options[0])
         elif options:
             schema["anyOf"] = options
-        param = {"name": name, "in": "query", "required": False,
-                 "description": properties[name].get("description", ""), "schema": schema}
+        param = {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": properties[name].get("description", ""),
+            "schema": schema,
+        }
         if schema.get("type") == "array":
             param.update({"style": "form", "explode": True})
         out.append(param)
@@ -75,7 +80,7 @@ def _document() -> dict:
                     "operationId": "search",
                     "summary": "Search articles",
                     "description": (
-                        "Words are ANDed; \"exact phrase\"; -word excludes; OR and parentheses; "
+                        'Words are ANDed; "exact phrase"; -word excludes; OR and parentheses; '
                         "title:, body:, category:, source:, author: scope a term. Odd input is read as words. "
                         "An unknown parameter is a 400 naming it (and Berita's name for the Guardian's or the "
                         "NYT's, such as from-date or order-by). A source matches forgivingly (kompas = Kompas.com); "
@@ -83,8 +88,12 @@ def _document() -> dict:
                     ),
                     "parameters": parameters(SearchParams),
                     "responses": {
-                        "200": {"description": "Results",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}}},
+                        "200": {
+                            "description": "Results",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}
+                            },
+                        },
                         "400": problem,
                         "410": problem,
                     },
@@ -95,14 +104,18 @@ def _document() -> dict:
                     "operationId": "exportSearch",
                     "summary": "The whole result set, streamed",
                     "description": "Every matching article (up to 100,000) in the requested order, as CSV (RFC 4180, "
-                                   "UTF-8) or JSON Lines: id, published, source, category, author, title, url, score. "
-                                   "Takes /api/search's parameters but page, size, facets, interval and collapse; no "
-                                   "partial matches and no folding: the exact set.",
+                    "UTF-8) or JSON Lines: id, published, source, category, author, title, url, score. "
+                    "Takes /api/search's parameters but page, size, facets, interval and collapse; no "
+                    "partial matches and no folding: the exact set.",
                     "parameters": parameters(ExportParams),
                     "responses": {
-                        "200": {"description": "The rows, as an attachment",
-                                "content": {"text/csv": {"schema": {"type": "string"}},
-                                            "application/x-ndjson": {"schema": {"type": "string"}}}},
+                        "200": {
+                            "description": "The rows, as an attachment",
+                            "content": {
+                                "text/csv": {"schema": {"type": "string"}},
+                                "application/x-ndjson": {"schema": {"type": "string"}},
+                            },
+                        },
                         "400": problem,
                     },
                 }
@@ -112,12 +125,14 @@ def _document() -> dict:
                     "operationId": "suggest",
                     "summary": "Autocomplete for a search box",
                     "description": "The query with its last word completed from the headline vocabulary (folded like "
-                                   "the index), most frequent first; with words before it, ranked by the headlines "
-                                   "holding them together (\"iuran b\" → \"iuran bpjs\").",
+                    "the index), most frequent first; with words before it, ranked by the headlines "
+                    'holding them together ("iuran b" → "iuran bpjs").',
                     "parameters": parameters(SuggestParams),
                     "responses": {
-                        "200": {"description": "Suggestions",
-                                "content": {"application/json": {"schema": {"$ref": REF.format(model="Suggestions")}}}},
+                        "200": {
+                            "description": "Suggestions",
+                            "content": {"application/json": {"schema": {"$ref": REF.format(model="Suggestions")}}},
+                        },
                         "400": problem,
                     },
                 }
@@ -127,10 +142,13 @@ def _document() -> dict:
                     "operationId": "feed",
                     "summary": "A saved search as an Atom feed",
                     "description": "The 50 newest articles matching q and the filters (from, to, category, source, "
-                                   "author, as in /api/search), as Atom 1.0: for alerts on a story.",
+                    "author, as in /api/search), as Atom 1.0: for alerts on a story.",
                     "parameters": parameters(FilterParams),
                     "responses": {
-                        "200": {"description": "Atom 1.0", "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                        "200": {
+                            "description": "Atom 1.0",
+                            "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+                        },
                         "400": problem,
                     },
                 }
@@ -140,13 +158,19 @@ def _document() -> dict:
                     "operationId": "relatedArticles",
                     "summary": "More like this article",
                     "description": "The article's distinctive words (tf-idf over title and body) searched for; "
-                                   "the article itself is left out; other outlets' near-identical stories are "
-                                   "listed apart in same_story. An id ending in /related cannot be asked for here.",
-                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-                                   *parameters(RelatedParams)],
+                    "the article itself is left out; other outlets' near-identical stories are "
+                    "listed apart in same_story. An id ending in /related cannot be asked for here.",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        *parameters(RelatedParams),
+                    ],
                     "responses": {
-                        "200": {"description": "Related stories (the search envelope) and the same story elsewhere",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RelatedResponse"}}}},
+                        "200": {
+                            "description": "Related stories (the search envelope) and the same story elsewhere",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/RelatedResponse"}}
+                            },
+                        },
                         "400": problem,
                         "404": problem,
                     },
@@ -158,8 +182,10 @@ def _document() -> dict:
                     "summary": "One stored article",
                     "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "responses": {
-                        "200": {"description": "The article",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Article"}}}},
+                        "200": {
+                            "description": "The article",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Article"}}},
+                        },
                         "404": problem,
                     },
                 },
@@ -167,16 +193,23 @@ def _document() -> dict:
                     "operationId": "putArticle",
                     "summary": "Publish or correct one article (the path id wins)",
                     "description": "The fields of a berita index JSON Lines record. Answered after the commit: "
-                                   "201 when added, 200 when updated or unchanged; searchable within a second.",
+                    "201 when added, 200 when updated or unchanged; searchable within a second.",
                     "security": [{"writeKey": []}],
                     "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
                     "responses": {
-                        "200": {"description": "Updated or unchanged",
-                                "content": {"application/json": {"schema": {"$ref": REF.format(model="Written")}}}},
-                        "201": {"description": "Added",
-                                "content": {"application/json": {"schema": {"$ref": REF.format(model="Written")}}}},
-                        "400": problem, "401": problem, "413": problem, "503": problem,
+                        "200": {
+                            "description": "Updated or unchanged",
+                            "content": {"application/json": {"schema": {"$ref": REF.format(model="Written")}}},
+                        },
+                        "201": {
+                            "description": "Added",
+                            "content": {"application/json": {"schema": {"$ref": REF.format(model="Written")}}},
+                        },
+                        "400": problem,
+                        "401": problem,
+                        "413": problem,
+                        "503": problem,
                     },
                 },
                 "delete": {
@@ -192,15 +225,24 @@ def _document() -> dict:
                     "operationId": "bulkArticles",
                     "summary": "Publish many articles (JSON Lines or a JSON array, up to 10,000 and 16 MiB)",
                     "description": "Answered record by record after one commit: added, updated, unchanged, or failed "
-                                   "with the reason and line; one bad record never blocks the others.",
+                    "with the reason and line; one bad record never blocks the others.",
                     "security": [{"writeKey": []}],
-                    "requestBody": {"required": True, "content": {
-                        "application/x-ndjson": {"schema": {"type": "string"}},
-                        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                        },
+                    },
                     "responses": {
-                        "200": {"description": "Per record",
-                                "content": {"application/json": {"schema": {"$ref": REF.format(model="BulkOutcome")}}}},
-                        "400": problem, "401": problem, "413": problem, "503": problem,
+                        "200": {
+                            "description": "Per record",
+                            "content": {"application/json": {"schema": {"$ref": REF.format(model="BulkOutcome")}}},
+                        },
+                        "400": problem,
+                        "401": problem,
+                        "413": problem,
+                        "503": problem,
                     },
                 }
             },
@@ -209,8 +251,10 @@ def _document() -> dict:
                     "operationId": "health",
                     "summary": "Index and searcher state",
                     "responses": {
-                        "200": {"description": "Healthy",
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
+                        "200": {
+                            "description": "Healthy",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+                        }
                     },
                 }
             },
@@ -218,8 +262,12 @@ def _document() -> dict:
                 "get": {
                     "operationId": "openapi",
                     "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI 3.1 document",
-                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1 document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
                 }
             },
         },
@@ -230,8 +278,9 @@ def _document() -> dict:
                     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 }
             },
-            "securitySchemes": {"writeKey": {"type": "http", "scheme": "bearer",
-                                             "description": "A key from 'berita keys add NAME'."}},
+            "securitySchemes": {
+                "writeKey": {"type": "http", "scheme": "bearer", "description": "A key from 'berita keys add NAME'."}
+            },
             "schemas": answer_schemas(),
         },
     }

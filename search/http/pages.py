@@ -9,7 +9,7 @@ around it) is marked safe.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -27,7 +27,7 @@ from ..request import FACET_KINDS, InvalidRequest, SearchRequest
 from .models import FilterParams, SearchParams
 
 PAGE_SIZE = 10
-FACET_KINDS_SET = frozenset(FACET_KINDS)   # the page shows every facet and the timeline
+FACET_KINDS_SET = frozenset(FACET_KINDS)  # the page shows every facet and the timeline
 # The page speaks Indonesian; the API keeps its precise English problem details.
 MESSAGES_ID = {
     "from": "Tanggal “Dari” tidak dikenali. Gunakan tanggal seperti 2019-09-01.",
@@ -61,14 +61,14 @@ def number_id(value: float, decimals: int = 0) -> str:
 
 
 def date_id(moment: datetime, has_time: bool = True) -> str:
-    """"Sabtu, 1 Juli 2023 12.00 WIB" (the portal's zone; CLDR's Indonesian names)."""
+    """ "Sabtu, 1 Juli 2023 12.00 WIB" (the portal's zone; CLDR's Indonesian names)."""
     local = moment.astimezone(WIB)
     text = format_date(local.date(), "EEEE, d MMMM y", locale=LOCALE)
     return text + (f" {local:%H.%M} WIB" if has_time else "")
 
 
 def relative_id(moment: datetime, now: datetime) -> str | None:
-    """"2 jam lalu" for articles from the last week; None for older ones."""
+    """ "2 jam lalu" for articles from the last week; None for older ones."""
     seconds = (now - moment).total_seconds()
     if seconds < 0 or seconds > 7 * 86400:
         return None
@@ -101,7 +101,7 @@ class PageResource:
         error = None
         result = suggestion = None
         try:
-            chosen = {k: v for k, v in req.params.items() if k not in ("size", "facets")}   # the page decides those
+            chosen = {k: v for k, v in req.params.items() if k not in ("size", "facets")}  # the page decides those
             request = SearchParams.parse(chosen, strict=False).to_request()
             span = PRESETS[preset][1]
             if span and not (request.date_from or request.date_to):
@@ -115,13 +115,28 @@ class PageResource:
             request = SearchRequest(q=req.get_param("q") or "")
         resp.content_type = falcon.MEDIA_HTML
         resp.text = self.template.render(
-            q=request.q, params=params, result=result, error=error, suggestion=suggestion,
-            presets=PRESETS, preset=preset, sort_labels=SORT_LABELS,
-            sort=req.get_param("sort") or "", date_from=req.get_param("from") or "",
-            date_to=req.get_param("to") or "", selected_categories=set(request.categories),
-            selected_sources=set(request.sources), url=lambda **kw: _url(params, **kw), markup=Markup,
-            now=datetime.now(timezone.utc), relative=relative_id, page_numbers=_page_numbers, link=article_link,
-            merged=merged_facets, feed_url=feed_url(params), timeline=timeline(result.histogram, lambda **kw: _url(params, **kw)) if result else None,
+            q=request.q,
+            params=params,
+            result=result,
+            error=error,
+            suggestion=suggestion,
+            presets=PRESETS,
+            preset=preset,
+            sort_labels=SORT_LABELS,
+            sort=req.get_param("sort") or "",
+            date_from=req.get_param("from") or "",
+            date_to=req.get_param("to") or "",
+            selected_categories=set(request.categories),
+            selected_sources=set(request.sources),
+            url=lambda **kw: _url(params, **kw),
+            markup=Markup,
+            now=datetime.now(UTC),
+            relative=relative_id,
+            page_numbers=_page_numbers,
+            link=article_link,
+            merged=merged_facets,
+            feed_url=feed_url(params),
+            timeline=timeline(result.histogram, lambda **kw: _url(params, **kw)) if result else None,
         )
 
     def _reference_now(self) -> datetime:
@@ -185,12 +200,13 @@ PERIOD_ID = {"day": "hari", "week": "pekan", "month": "bulan", "year": "tahun"}
 
 
 def bucket_label(bucket, interval: str) -> str:
-    """"16 September 2019", "16–22 September 2019", "September 2019", "2019"."""
+    """ "16 September 2019", "16–22 September 2019", "September 2019", "2019"."""
     if interval == "day":
         return format_date(bucket.start, "d MMMM y", locale=LOCALE)
     if interval == "week":
-        return (f"{format_date(bucket.start, 'd MMM', locale=LOCALE)}–"
-                f"{format_date(bucket.end, 'd MMM y', locale=LOCALE)}")
+        return (
+            f"{format_date(bucket.start, 'd MMM', locale=LOCALE)}–{format_date(bucket.end, 'd MMM y', locale=LOCALE)}"
+        )
     if interval == "month":
         return format_date(bucket.start, "MMMM y", locale=LOCALE)
     return str(bucket.start.year)
@@ -207,17 +223,31 @@ def timeline(histogram, url) -> dict | None:
     bars = []
     for i, b in enumerate(buckets):
         height = TIMELINE_HEIGHT * b.count / top
-        bars.append(Bar(x=round(i * step + step * 0.1, 2), y=round(TIMELINE_HEIGHT - height, 2),
-                        width=round(step * 0.8, 2), height=round(height, 2),
-                        href=url(rentang=None, **{"from": b.start.isoformat(), "to": b.end.isoformat()}),
-                        title=f"{bucket_label(b, interval)}: {number_id(b.count)} berita"))
+        bars.append(
+            Bar(
+                x=round(i * step + step * 0.1, 2),
+                y=round(TIMELINE_HEIGHT - height, 2),
+                width=round(step * 0.8, 2),
+                height=round(height, 2),
+                href=url(rentang=None, **{"from": b.start.isoformat(), "to": b.end.isoformat()}),
+                title=f"{bucket_label(b, interval)}: {number_id(b.count)} berita",
+            )
+        )
     busiest = max(buckets, key=lambda b: b.count)
     total = sum(b.count for b in buckets)
-    summary = (f"Linimasa per {PERIOD_ID[interval]}: {number_id(total)} berita dari "
-               f"{bucket_label(buckets[0], interval)} sampai {bucket_label(buckets[-1], interval)}; "
-               f"terbanyak {number_id(busiest.count)} pada {bucket_label(busiest, interval)}.")
-    return {"bars": bars, "summary": summary, "width": TIMELINE_WIDTH, "height": TIMELINE_HEIGHT,
-            "first": bucket_label(buckets[0], interval), "last": bucket_label(buckets[-1], interval)}
+    summary = (
+        f"Linimasa per {PERIOD_ID[interval]}: {number_id(total)} berita dari "
+        f"{bucket_label(buckets[0], interval)} sampai {bucket_label(buckets[-1], interval)}; "
+        f"terbanyak {number_id(busiest.count)} pada {bucket_label(busiest, interval)}."
+    )
+    return {
+        "bars": bars,
+        "summary": summary,
+        "width": TIMELINE_WIDTH,
+        "height": TIMELINE_HEIGHT,
+        "first": bucket_label(buckets[0], interval),
+        "last": bucket_label(buckets[-1], interval),
+    }
 
 
 @dataclass
@@ -264,9 +294,12 @@ class ArticlePage:
         related, same = found if found else (None, [])
         url = article["url"]
         resp.text = self.template.render(
-            article=article, paragraphs=[p.strip() for p in article["body"].split("\n\n") if p.strip()],
+            article=article,
+            paragraphs=[p.strip() for p in article["body"].split("\n\n") if p.strip()],
             original=url if url and url.lower().startswith(("http://", "https://")) else None,
-            related=related.hits if related else [], same_story=same)
+            related=related.hits if related else [],
+            same_story=same,
+        )
 
 
 RELATED_ON_PAGE = 5
@@ -282,8 +315,9 @@ class DocsResource:
         from .openapi import openapi_document
 
         resp.content_type = falcon.MEDIA_HTML
-        resp.text = self.template.render(doc=openapi_document(), type_of=schema_type,
-                                         status_text=lambda s: RESPONSE_TEXTS.get(str(s), ""))
+        resp.text = self.template.render(
+            doc=openapi_document(), type_of=schema_type, status_text=lambda s: RESPONSE_TEXTS.get(str(s), "")
+        )
 
 
 RESPONSE_TEXTS = {"200": "OK", "400": "a problem+json naming the parameter", "404": "not found"}

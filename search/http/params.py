@@ -39,10 +39,27 @@ def parse_date_bound(text: str | datetime | None, end: bool = False) -> datetime
 
 # What people bring from the Guardian's Content API, the NYT's Article Search and
 # Elasticsearch, with the name Berita uses for each.
-FOREIGN_NAMES = {"from-date": "from", "to-date": "to", "order-by": "sort", "page-size": "size",
-                 "begin_date": "from", "end_date": "to", "query": "q", "sort_by": "sort", "orderby": "sort",
-                 "per_page": "size", "limit": "size", "offset": "page", "start": "page", "date_from": "from",
-                 "date_to": "to", "section": "category", "tag": "category", "fq": "q", "rows": "size"}
+FOREIGN_NAMES = {
+    "from-date": "from",
+    "to-date": "to",
+    "order-by": "sort",
+    "page-size": "size",
+    "begin_date": "from",
+    "end_date": "to",
+    "query": "q",
+    "sort_by": "sort",
+    "orderby": "sort",
+    "per_page": "size",
+    "limit": "size",
+    "offset": "page",
+    "start": "page",
+    "date_from": "from",
+    "date_to": "to",
+    "section": "category",
+    "tag": "category",
+    "fq": "q",
+    "rows": "size",
+}
 
 
 def parse_facets(text: str | None) -> frozenset[str]:
@@ -61,8 +78,9 @@ def parse_facets(text: str | None) -> frozenset[str]:
 def request_digest(params: Mapping[str, object], identity_names: tuple[str, ...]) -> str:
     """What a cursor belongs to: the parameters that decide the ranking
     (``identity_names``: the filters and the order)."""
-    identity = [(k, sorted(v) if isinstance(v, list) else [v]) for k, v in sorted(params.items())
-                if k in identity_names]
+    identity = [
+        (k, sorted(v) if isinstance(v, list) else [v]) for k, v in sorted(params.items()) if k in identity_names
+    ]
     return hashlib.sha1(json.dumps(identity, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
 
 
@@ -81,8 +99,11 @@ def decode_cursor(text: str, digest: str) -> tuple[int, int]:
         if not (isinstance(generation, int) and isinstance(start, int) and isinstance(made_for, str)):
             raise ValueError
     except (ValueError, TypeError, UnicodeDecodeError):
-        raise InvalidRequest("cursor", "cursor is not one this service gave out; use the cursor from the last page") from None
+        raise InvalidRequest(
+            "cursor", "cursor is not one this service gave out; use the cursor from the last page"
+        ) from None
     if made_for != digest:
-        raise InvalidRequest("cursor", "this cursor belongs to another search (q, filters or sort changed); "
-                                       "search again")
+        raise InvalidRequest(
+            "cursor", "this cursor belongs to another search (q, filters or sort changed); search again"
+        )
     return generation, start

@@ -23,10 +23,16 @@ class InvalidParameter(falcon.HTTPBadRequest):
 
 
 def problem_type(status: int) -> str:
-    return {400: "/problems/invalid-parameter", 404: "/problems/not-found", 410: "/problems/cursor-expired",
-            401: "/problems/write-key-required", 413: "/problems/body-too-large", 414: "/problems/query-too-long",
-            429: "/problems/rate-limited", 503: "/problems/index-busy"}.get(
-        status, "about:blank")
+    return {
+        400: "/problems/invalid-parameter",
+        404: "/problems/not-found",
+        410: "/problems/cursor-expired",
+        401: "/problems/write-key-required",
+        413: "/problems/body-too-large",
+        414: "/problems/query-too-long",
+        429: "/problems/rate-limited",
+        503: "/problems/index-busy",
+    }.get(status, "about:blank")
 
 
 def serialize_problem(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
@@ -57,4 +63,6 @@ def handle_stale_cursor(req: falcon.Request, resp: falcon.Response, exc: StaleCu
 def handle_unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:
     """Last resort: log it and answer a problem, never a stack trace."""
     log.exception("unhandled error for %s %s", req.method, req.relative_uri)
-    raise falcon.HTTPInternalServerError(title="Internal error", description="The server could not answer this request.")
+    raise falcon.HTTPInternalServerError(
+        title="Internal error", description="The server could not answer this request."
+    )

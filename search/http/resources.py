@@ -20,10 +20,10 @@ from .models import (
     ExportParams,
     FilterParams,
     Health,
+    Hit,
     Model,
     OrderParams,
     RelatedParams,
-    Hit,
     RelatedResponse,
     SearchParams,
     SearchResponse,
@@ -100,7 +100,7 @@ class ExportResource:
         params = ExportParams.parse(req.params)
         request = params.to_request()
         rows = self.engine.export(request, params.limit)
-        first = next(rows, None)   # validation errors surface here, before the 200 is sent
+        first = next(rows, None)  # validation errors surface here, before the 200 is sent
         resp.content_type = MEDIA_TYPES[params.format]
         name = export_filename(request.q, params.format, datetime.now().date().isoformat())
         resp.set_header("Content-Disposition", f'attachment; filename="{name}"')

@@ -42,8 +42,13 @@ def _serve(index_dir: str, sock: socket.socket, threads: int, engine_options: di
     options = dict(engine_options)
     limit = options.pop("rate_limit", None)
     limiter = RateLimiter(limit[0], limit[1], frozenset(limit[2])) if limit else None
-    serve(create_app(index_dir, rate_limit=limiter, **options), sockets=[sock], threads=threads, ident="berita",
-          _quiet=True)
+    serve(
+        create_app(index_dir, rate_limit=limiter, **options),
+        sockets=[sock],
+        threads=threads,
+        ident="berita",
+        _quiet=True,
+    )
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -59,8 +64,15 @@ def _worker(index_dir: str, host: str, port: int, threads: int, parent: int, eng
     _serve(index_dir, _socket(host, port, reuse_port=True, listen=True), threads, engine_options)
 
 
-def run_server(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080, threads: int = 4,
-               workers: int = 1, ready=None, engine_options: dict | None = None) -> None:
+def run_server(
+    index_dir: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    threads: int = 4,
+    workers: int = 1,
+    ready=None,
+    engine_options: dict | None = None,
+) -> None:
     """Serve until interrupted or terminated. ``ready(host, port)`` is called
     once the port is bound; ``engine_options`` go to each worker's engine."""
     engine_options = engine_options or {}
@@ -82,8 +94,10 @@ def run_server(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8080,
     port = holder.getsockname()[1]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     context = multiprocessing.get_context("fork")
-    procs = [context.Process(target=_worker, args=(str(index_dir), host, port, threads, os.getpid(), engine_options))
-             for _ in range(workers)]
+    procs = [
+        context.Process(target=_worker, args=(str(index_dir), host, port, threads, os.getpid(), engine_options))
+        for _ in range(workers)
+    ]
     for proc in procs:
         proc.start()
     if ready:

@@ -151,9 +151,9 @@ def _with_the_writer_lock(work):
             return work()
         except LockError:
             if time.monotonic() > deadline:
-                raise falcon.HTTPServiceUnavailable(title="Index busy",
-                                                    description="another writer holds the index; try again",
-                                                    retry_after=2) from None
+                raise falcon.HTTPServiceUnavailable(
+                    title="Index busy", description="another writer holds the index; try again", retry_after=2
+                ) from None
             time.sleep(0.05)
 
 
@@ -210,7 +210,7 @@ class BulkResource:
             if not isinstance(records, list):
                 raise InvalidParameter("body", "a JSON body must be an array of articles (or send JSON Lines)")
             lines: list[tuple[int, object, str | None]] = [(i, r, None) for i, r in enumerate(records, 1)]
-        else:   # application/x-ndjson, JSON Lines
+        else:  # application/x-ndjson, JSON Lines
             lines = []
             for i, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
                 if not text.strip():
@@ -235,8 +235,14 @@ class BulkResource:
                     articles.append(article)
                     results.append({"line": line, "id": article.id, "result": None})
                     continue
-            results.append({"line": line, "id": (record or {}).get("id") if isinstance(record, dict) else None,
-                            "result": "failed", "error": error})
+            results.append(
+                {
+                    "line": line,
+                    "id": (record or {}).get("id") if isinstance(record, dict) else None,
+                    "result": "failed",
+                    "error": error,
+                }
+            )
         outcomes = self.committer.upsert(articles) if articles else {}
         for entry in results:
             if entry["result"] is None:
