@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from functools import lru_cache
 from html import escape, unescape
 from itertools import accumulate
@@ -37,6 +36,8 @@ RECODED_INITIALS = "tkps"  # meN-/peN- drop these initial letters of a root
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
 ACRONYM_DOTS = re.compile(r"\.[^\W\d_]\.")  # k.p.k., b.j.: a letter between dots
 THOUSANDS_DOT = re.compile(r"\.\d{3}")
+WHITE_SPACE = re.compile(r"\s")
+SPACE_RUN = re.compile(r" {2,}")
 
 MEMO_CHUNKS = 20_000  # chunks a memo holds before it is emptied (~8 MB)
 Span = tuple[int, int, str]  # start, end, the term found there
@@ -100,9 +101,10 @@ class Highlighter:
         for start in sorted(starts):
             end = folded.find(" ", start)
             chunks.append((start, text[start:] if end < 0 else text[start:end]))
-        words = {chunk: self.memo.get(chunk) for _, chunk in chunks}
-        new = [chunk for chunk, found in words.items() if found is None]
-        if new:
+        memo = self.memo
+        words = {chunk: memo[chunk] for _, chunk in chunks if chunk in memo}
+        new = list(dict.fromkeys(chunk for _, chunk in chunks if chunk not in words))
+        if new:  # (analysing may empty a full memo: what was found in it is kept above)
             words.update(self._analyse(new))
         terms, spans = self.terms, []
         for start, chunk in chunks:
@@ -142,12 +144,17 @@ class Highlighter:
         return _render(title, self.spans(title), 0, len(title))
 
     def snippet(self, body: str, width: int = SNIPPET_CHARS) -> str:
-        """About ``width`` characters from the body's best passage, highlighted."""
-        text = " ".join(body[:SCAN_CHARS].split())
+        """About ``width`` characters from the body's best passage, highlighted.
+
+        Line breaks and other white space become spaces position for position
+        (cheaper than collapsing them over the whole scanned text); runs of
+        spaces are collapsed in the window shown only."""
+        text = _spaced(body[:SCAN_CHARS])
         spans = self.spans(text)
         if not spans:
-            end = _word_end(text, width)
-            return escape(text[:end]) + ("…" if end < len(text) else "")
+            start = len(text) - len(text.lstrip())
+            end = _word_end(text, start + width)
+            return _render(text, [], start, end) + ("…" if text[end:].strip() else "")
         anchor = _best_window(spans, width)
         # Open the window a little before the first match, at a word boundary.
         start = max(0, anchor - width // 4)
@@ -159,7 +166,7 @@ class Highlighter:
                 start = sentence + 2
         end = _word_end(text, start + width)
         html = _render(text, spans, start, end)
-        return ("…" if start > 0 else "") + html + ("…" if end < len(text) else "")
+        return ("…" if text[:start].strip() else "") + html + ("…" if text[end:].strip() else "")
 
 
 def _thousands(number: str) -> str:
@@ -197,7 +204,14 @@ def plain_text(marked: str) -> str:
     return unescape(marked.replace("<mark>", "").replace("</mark>", ""))
 
 
+def _spaced(text: str) -> str:
+    """``text`` with every white-space character a space, positions kept."""
+    text = text.replace("\n", " ")
+    return text if text.isprintable() else WHITE_SPACE.sub(" ", text)
+
+
 def _render(text: str, spans: list[Span], start: int, end: int) -> str:
+    """``text[start:end]`` escaped, the spans marked, runs of spaces collapsed."""
     out, cursor = [], start
     for a, b, _ in spans:
         if a < start or b > end:
@@ -206,24 +220,28 @@ def _render(text: str, spans: list[Span], start: int, end: int) -> str:
         out.append(f"<mark>{escape(text[a:b])}</mark>")
         cursor = b
     out.append(escape(text[cursor:end]))
-    return "".join(out)
+    html = "".join(out)
+    return SPACE_RUN.sub(" ", html).strip() if "  " in html or html[:1] == " " or html[-1:] == " " else html
 
 
 def _best_window(spans: list[Span], width: int) -> int:
     """Start of the window of ``width`` chars holding the most distinct matched
     terms (then the most matches): one pass with a sliding window."""
     words = [term for _, _, term in spans]
-    inside: Counter[str] = Counter()
-    best_start, best_score, j = spans[0][0], -1, 0
+    inside: dict[str, int] = {}  # term -> its matches in the window
+    best_start, best_score, j, count = spans[0][0], -1, 0, len(spans)
     for i, (a, _, _) in enumerate(spans):
-        while j < len(spans) and (j <= i or spans[j][1] <= a + width):
-            inside[words[j]] += 1
+        limit = a + width
+        while j < count and (j <= i or spans[j][1] <= limit):
+            inside[words[j]] = inside.get(words[j], 0) + 1
             j += 1
         score = len(inside) * 10 + (j - i)
         if score > best_score:
             best_start, best_score = a, score
-        inside[words[i]] -= 1
-        if not inside[words[i]]:
+        left = inside[words[i]] - 1
+        if left:
+            inside[words[i]] = left
+        else:
             del inside[words[i]]
     return best_start
 

@@ -135,3 +135,17 @@ def test_title_fingerprints_are_the_exact_analysis_of_the_title():
     words = {"kpk", "periksa", "anak-anak", "jakarta"}
     assert title_fingerprint("K.P.K. Periksa Anak-anak di Jakarta", exact) == words
     assert title_fingerprint("KPK periksa anak-anak, Jakarta", exact) == words
+
+
+def test_a_snippet_reads_as_one_line_whatever_white_space_the_body_has():
+    """Paragraph breaks, tabs and non-breaking spaces are read as spaces and
+    collapsed in the passage shown; the ellipses say only where text was cut."""
+    body = "  Pembuka.\n\n\tBanjir\u00a0melanda   Jakarta.\r\nWarga mengungsi.  "
+    snippet = Highlighter(set(analyze("banjir")), STEMMED).snippet(body)
+    assert snippet == "Pembuka. <mark>Banjir</mark> melanda Jakarta. Warga mengungsi."
+    long_body = "Awal cerita. " * 30 + "\n\nBanjir besar melanda.\n\n" + "Akhir cerita. " * 30
+    cut = Highlighter(set(analyze("banjir")), STEMMED).snippet(long_body)
+    assert cut.startswith("…") and cut.endswith("…") and "<mark>Banjir</mark> besar melanda." in cut
+    assert "  " not in cut and "\n" not in cut
+    plain = Highlighter(set(analyze("gempa")), STEMMED).snippet("\n\n" + "Kata biasa " * 40)
+    assert plain.startswith("Kata biasa") and plain.endswith("…") and "  " not in plain
