@@ -134,7 +134,10 @@ class Indexer:
         report = IngestReport()
 
         def problem(p: Problem) -> None:
-            (report.notes if isinstance(p, Note) else report.problems).append(p)
+            if isinstance(p, Note):
+                report.notes.append(p)
+            else:
+                report.problems.append(p)
             if on_problem:
                 on_problem(p)
 
@@ -155,7 +158,7 @@ class Indexer:
             digests = searcher.reader().column_reader("digest") if searcher.doc_count_all() else None
             for article in batch.values():
                 docnum = searcher.document_number(id=article.id) if digests is not None else None
-                if docnum is not None and digests[docnum] == article.digest:
+                if docnum is not None and digests is not None and digests[docnum] == article.digest:
                     report.unchanged += 1
                     report.outcomes[article.id] = "unchanged"
                 else:
@@ -184,7 +187,8 @@ class Indexer:
 def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[list[str], list[str]]:
     """Remove articles by id in one commit; returns (deleted, not found)."""
     ix = open_existing(index_dir)
-    deleted, missing = [], []
+    deleted: list[str] = []
+    missing: list[str] = []
     try:
         writer = ix.writer()
     except BaseException:

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -28,6 +28,7 @@ from index.analysis import SHIPPED, Analysis
 from index.dates import from_utc_naive
 from index.schema import stale_analysis, stem_rules_of
 
+from . import plan
 from .filters import KEYED_FILTERS, Filters, combine, time_key
 from .highlight import Highlighter
 from .histogram import Bucket
@@ -215,10 +216,10 @@ class SearchEngine:
         if compiled is not None and compiled.is_empty:
             full = np.zeros(0, dtype=np.int64)
         else:
-            full = ev.docs(compiled.query) if compiled else np.flatnonzero(snap.live)
+            full = ev.docs(compiled.nonempty_query()) if compiled else np.flatnonzero(snap.live)
             full = full[snap.live[full]]
         filters = Filters.from_request(request)
-        groups = [("", compiled.query if compiled else None, full)]
+        groups: list[tuple[str, plan.Node | None, np.ndarray]] = [("", compiled.query if compiled else None, full)]
         if compiled is not None and sort in ("relevance", "recent") and self.partial_matches:
             shown = int(combine(list(filters.masks(snap, full).values()), full.size).sum())
             groups += partial_groups(ev, compiled, full, shown)
@@ -300,7 +301,7 @@ class SearchEngine:
             full = [item for item in scored if item[0] not in missing]
             rest = [item for item in scored if item[0] in missing]
             scored = self._by_recency(snap, full, request.now, request.half_life_days) + rest
-        ranked = [(d, s, []) for d, s in scored]
+        ranked: list[tuple[int, float | None, list[int]]] = [(d, s, []) for d, s in scored]
         if request.collapse and not ev.deadline.passed():
             ranked = collapse_near_duplicates(
                 ranked, partial(fingerprint_of, snap), snap.codes["source"], depth=depth, fill=window
@@ -323,11 +324,12 @@ class SearchEngine:
             return []
         with self.manager.acquire() as snap:
             ev = Evaluation(snap, self.scorer)
-            docs = ev.docs(compiled.query)
+            query = compiled.nonempty_query()
+            docs = ev.docs(query)
             docs = docs[snap.live[docs]]
             depth = max(limit, RERANK_DEPTH) if sort == "recent" else limit
             groups = partial_groups(ev, compiled, docs, docs.size) if self.partial_matches else []
-            scored, _ = relevance_ranking(ev, compiled, [("", compiled.query, docs)] + groups, depth)
+            scored, _ = relevance_ranking(ev, compiled, [("", query, docs)] + groups, depth)
             if sort == "recent":
                 scored = self._by_recency(snap, scored, now, DEFAULT_HALF_LIFE_DAYS)
             return [snap.article_id(d) for d, _ in scored[:limit]]
@@ -412,17 +414,19 @@ class SearchEngine:
             ev = Evaluation(snap, self.scorer, Deadline(None))
             if compiled is not None and compiled.is_empty:
                 return
-            docs = ev.docs(compiled.query) if compiled else np.flatnonzero(snap.live)
+            docs = ev.docs(compiled.nonempty_query()) if compiled else np.flatnonzero(snap.live)
             docs = docs[snap.live[docs]]
             docs = docs[combine(list(Filters.from_request(request).masks(snap, docs).values()), docs.size)]
             count = min(int(docs.size), limit)
+            ranked: Sequence[tuple[int, float | None]]  # scores are None in date order
             if sort in ("newest", "oldest") or compiled is None:
                 ranked = [(d, None) for d in by_date(snap, docs, count, newest=sort != "oldest")]
             else:
-                found, scores = top_scored(ev, compiled.query, compiled.proximity, docs, count)
-                ranked = list(zip(found.tolist(), scores.tolist()))
+                found, scores = top_scored(ev, compiled.nonempty_query(), compiled.proximity, docs, count)
+                scored = list(zip(found.tolist(), scores.tolist()))
                 if sort == "recent":
-                    ranked = self._by_recency(snap, ranked, request.now, request.half_life_days)
+                    scored = self._by_recency(snap, scored, request.now, request.half_life_days)
+                ranked = scored
             for docnum, score in ranked:
                 article = article_fields(snap.stored(docnum))
                 yield {
@@ -472,14 +476,14 @@ class SearchEngine:
 
 def partial_groups(
     ev: Evaluation, compiled: CompiledQuery, full: np.ndarray, shown: int
-) -> list[tuple[str, object, np.ndarray]]:
+) -> list[tuple[str, plan.Node, np.ndarray]]:
     """(left-out word, relaxed query, live articles matching it but not the
     full query), when the full matches that pass the filters (``shown``) are
     few or the query has 3+ words. An article lacking one word matches
     exactly one relaxation."""
     if not compiled.relaxations or (shown >= PARTIAL_BELOW and len(compiled.relaxations) < 3):
         return []
-    out = []
+    out: list[tuple[str, plan.Node, np.ndarray]] = []
     for word, query in compiled.relaxations:
         if ev.deadline.passed():
             break

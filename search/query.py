@@ -72,9 +72,10 @@ class Group:
 Node = Word | Not | Group
 
 
-def _lex(text: str) -> list[tuple[str, object]]:
-    """Tokens for the parser; a stray quote starts no phrase."""
-    tokens: list[tuple[str, object]] = []
+def _lex(text: str) -> list[tuple[str, Word | None]]:
+    """Tokens for the parser, (kind, the word for "term" and "neg" else None);
+    a stray quote starts no phrase."""
+    tokens: list[tuple[str, Word | None]] = []
     for m in TOKEN.finditer(CONTROL.sub(" ", text)):
         if m["lparen"]:
             tokens.append(("(", None))
@@ -105,14 +106,14 @@ def _lex(text: str) -> list[tuple[str, object]]:
 
 def word_count(text: str) -> int:
     """How many words a query asks for (phrase words each count; operators do not)."""
-    return sum(len(str(w.text).split()) for kind, w in _lex(text) if kind in ("term", "neg"))
+    return sum(len(w.text.split()) for _, w in _lex(text) if w is not None)
 
 
 MAX_DEPTH = 16  # deeper parentheses are read as plain grouping-free text
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, object]]):
+    def __init__(self, tokens: list[tuple[str, Word | None]]):
         self.tokens = tokens
         self.i = 0
         self.depth = 0
@@ -126,7 +127,7 @@ class _Parser:
             self.i += 1
             parts.append(self.or_expr())
         parts = [p for p in parts if p.children]
-        return parts[0] if len(parts) == 1 else Group("and", parts)
+        return parts[0] if len(parts) == 1 else Group("and", list(parts))  # list(): a list[Node], as list[Group] is not
 
     def or_expr(self) -> Group:
         branches = [self.and_expr()]
@@ -136,7 +137,7 @@ class _Parser:
         branches = [b for b in branches if b.children]
         if len(branches) == 1:
             return branches[0]
-        return Group("or", branches)
+        return Group("or", list(branches))
 
     def and_expr(self) -> Group:
         group = Group("and")
@@ -146,10 +147,8 @@ class _Parser:
                 return group
             self.i += 1
             value = self.tokens[self.i - 1][1]
-            if kind == "term":
-                group.children.append(value)
-            elif kind == "neg":
-                group.children.append(Not(value))
+            if value is not None:  # "term" or "neg": only they carry a word
+                group.children.append(Not(value) if kind == "neg" else value)
             elif kind == "(":
                 if self.depth >= MAX_DEPTH:  # bounded recursion: ignore the parenthesis
                     continue
@@ -175,15 +174,23 @@ class CompiledQuery:
     whose match adds a bonus for the query words standing together (computed
     only for the top of the ranking)."""
 
-    query: plan.Node | None
+    query: plan.Node | None  # None when is_empty
     proximity: tuple[plan.Phrase, ...]
     highlight_terms: set[str]
     is_empty: bool
     relaxations: tuple[tuple[str, plan.Node], ...] = ()  # (left-out word, the query without it)
 
+    def nonempty_query(self) -> plan.Node:
+        """``query``, for callers that have ruled out an empty query
+        (``is_empty``), typed as such. One that gets through anyway raises the
+        TypeError that evaluating or converting None always raised."""
+        if self.query is None:
+            raise TypeError("not a plan node: None")
+        return self.query
+
     def whoosh(self) -> wq.Query:
         """The equivalent Whoosh query (the matcher-tree reference)."""
-        q = plan.to_whoosh(self.query)
+        q = plan.to_whoosh(self.nonempty_query())
         if not self.proximity:
             return q
         extra = [plan.to_whoosh(p) for p in self.proximity]
@@ -217,17 +224,17 @@ class QueryCompiler:
         if tree.op != "and":
             return ()
         plain = [
-            i
+            (i, c)
             for i, c in enumerate(tree.children)
             if isinstance(c, Word) and c.field is None and not c.phrase and self._word(c, set()) is not None
         ]
         if len(plain) < 2:
             return ()
-        out = []
-        for i in plain:
+        out: list[tuple[str, plan.Node]] = []
+        for i, word in plain:
             rest = self._node(Group("and", [c for j, c in enumerate(tree.children) if j != i]), set(), [])
             if rest is not None and not isinstance(rest, _Negated):
-                out.append((tree.children[i].text, rest))
+                out.append((word.text, rest))
         return tuple(out)
 
     def _proximity(self, tree: Group, positive_words: list[str]) -> tuple[plan.Phrase, ...]:
@@ -284,10 +291,10 @@ class QueryCompiler:
             key = normalise_key(word.text)
             return plan.Keyword(scope, key) if key else None
         if scope == "author":
-            terms = self._terms(self.exact, word.text)
-            if not terms:
+            names = self._terms(self.exact, word.text)
+            if not names:
                 return None
-            return plan.Phrase("author", tuple(terms)) if len(terms) > 1 else plan.Term("author", terms[0])
+            return plan.Phrase("author", tuple(names)) if len(names) > 1 else plan.Term("author", names[0])
         fields = ("title", "body") if scope is None else (scope,)
         if word.phrase:
             return self._phrase(word.text, fields, highlight)
@@ -315,6 +322,7 @@ class QueryCompiler:
         highlight.update(self._terms(self.stemmed, text))
         words = tuple(t for t, _ in tokens)
         boosts = {f: getattr(w, f) + getattr(w, f + "_exact") for f in fields}
+        nodes: list[plan.Node]
         if len(words) == 1:
             nodes = [plan.Term(f + "_exact", words[0], boosts[f]) for f in fields]
         else:

@@ -71,7 +71,8 @@ def related_articles(
     docs, scores = top_scored(ev, query, (), cand, 4 * size + 20)
     own_print = title_fingerprint(stored["title"], snap.analysis("title_exact")[0])
     own_source = snap.codes["source"][docnum]
-    related, same = [], []
+    related: list[tuple[int, float]] = []
+    same: list[tuple[int, float]] = []
     for d, s in zip(docs.tolist(), scores.tolist()):
         theirs = fingerprint_of(snap, d)
         shared = len(own_print & theirs) / max(1, len(own_print | theirs))

@@ -8,8 +8,9 @@ block skipping and made queries ~2.8x slower).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
+import numpy as np
 from whoosh.analysis import Analyzer
 
 USEC_PER_DAY = 86_400 * 1_000_000
@@ -18,7 +19,7 @@ NEAR_DUPLICATE = 0.6  # Jaccard similarity of title words
 
 
 def recency_rerank(
-    scored: list[tuple[int, float]], published: list[int], now: int | None, half_life_days: float
+    scored: list[tuple[int, float]], published: np.ndarray, now: int | None, half_life_days: float
 ) -> list[tuple[int, float]]:
     """Relevance blended with an exponential decay on age (like Elasticsearch's
     ``function_score`` exp decay): ``score * (0.5 + 0.5 * 2^(-age/half_life))``.
@@ -56,7 +57,7 @@ def fingerprint_of(snap, docnum: int) -> frozenset[str]:
 def collapse_near_duplicates(
     ranked: list[tuple[int, float | None, list]],
     fingerprint_of: Callable[[int], frozenset[str]],
-    source: Sequence[int],
+    source: np.ndarray,
     depth: int,
     fill: int = 0,
 ) -> list[tuple[int, float | None, list]]:

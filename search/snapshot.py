@@ -17,6 +17,7 @@ import pickle
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from whoosh.analysis import Analyzer
@@ -198,7 +199,7 @@ class Snapshot:
         for leaf, offset, sid in self._leaves:
             part = self._store.postings.get_or_load(
                 (sid, fieldname, text),
-                lambda leaf=leaf: self._read(leaf, fieldname, text, with_values),
+                partial(self._read, leaf, fieldname, text, with_values),  # binds this leaf
                 lambda p: p.nbytes,
             )
             if part.ids.size:
