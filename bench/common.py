@@ -51,3 +51,19 @@ def index_exists(index_dir: Path) -> bool:
         return True
     except IndexMissing:
         return False
+
+
+def judging_line(qid: str, query: str, record: dict, **more: object) -> str:
+    """One article to judge for a query, as a JSON Lines row (the pool's and the
+    unjudged lists' shape): what a judge reads, the body cut at 1,500 characters."""
+    row = {
+        "qid": qid,
+        "query": query,
+        **more,
+        "id": record["id"],
+        "published": record["published"],
+        "source": record["source"],
+        "title": record["title"],
+        "body": record["body"][:1500],
+    }
+    return json.dumps(row, ensure_ascii=False) + "\n"

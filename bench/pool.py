@@ -15,12 +15,11 @@ what later configurations bring into a top 10 unjudged.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, corpus_path, load_records  # noqa: E402
+from common import REPO, corpus_path, judging_line, load_records  # noqa: E402
 from quality import BEFORE, SHIPPED, build_systems, eval_needs  # noqa: E402
 
 
@@ -42,24 +41,7 @@ def main() -> None:
                 for d in system.rank(need, args.depth)[: args.depth]:
                     pooled.setdefault(d, []).append(system.name)
             for d, found_by in pooled.items():
-                r = by_id[d]
-                out.write(
-                    json.dumps(
-                        {
-                            "qid": need.qid,
-                            "query": need.q,
-                            "need": need.need,
-                            "id": d,
-                            "found_by": found_by,
-                            "published": r["published"],
-                            "source": r["source"],
-                            "title": r["title"],
-                            "body": r["body"][:1500],
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+                out.write(judging_line(need.qid, need.q, by_id[d], need=need.need, found_by=found_by))
             print(f"{need.qid}\t{len(pooled)}\t{need.q}", file=sys.stderr)
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import math
 import random
 import sqlite3
@@ -37,7 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, corpus_path, index_exists, load_records  # noqa: E402
+from common import REPO, corpus_path, index_exists, judging_line, load_records  # noqa: E402
 
 from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, Analysis, fold  # noqa: E402
 from index.dates import parse_published  # noqa: E402
@@ -488,22 +487,7 @@ def main() -> None:
                     for d in s.rank(n, 10):
                         if d not in judgments.get(n.qid, {}) and d not in seen:
                             seen.add(d)
-                            r = by_id[d]
-                            out.write(
-                                json.dumps(
-                                    {
-                                        "qid": n.qid,
-                                        "query": n.q,
-                                        "id": d,
-                                        "published": r["published"],
-                                        "source": r["source"],
-                                        "title": r["title"],
-                                        "body": r["body"][:1500],
-                                    },
-                                    ensure_ascii=False,
-                                )
-                                + "\n"
-                            )
+                            out.write(judging_line(n.qid, n.q, by_id[d]))
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 

@@ -98,7 +98,7 @@ def search_command(
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(SearchResponse.of(result).model_dump_json(by_alias=True, exclude_unset=True, indent=2))
+        click.echo(SearchResponse.of(result).json_bytes(indent=2).decode("utf-8"))
         return
     more = "about " if result.total_is_estimate else ""
     noun = "result" if result.total == 1 else "results"

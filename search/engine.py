@@ -440,7 +440,7 @@ class SearchEngine:
                     "score": round(score, 4) if score is not None else None,
                 }
 
-    def complete(self, text: str, limit: int = 10) -> list[str]:
+    def complete(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
         """Autocomplete for a search box: the query with its last word completed."""
         if len(text) > MAX_QUERY_CHARS:
             raise InvalidRequest("q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed")

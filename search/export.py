@@ -12,8 +12,10 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Literal, get_args
 
-EXPORT_FORMATS = ("csv", "jsonl")
+ExportFormat = Literal["csv", "jsonl"]
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 COLUMNS = ("id", "published", "source", "category", "author", "title", "url", "score")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 ROWS_PER_CHUNK = 200

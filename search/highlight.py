@@ -101,10 +101,10 @@ class Highlighter:
         for start in sorted(starts):
             end = folded.find(" ", start)
             chunks.append((start, text[start:] if end < 0 else text[start:end]))
-        memo = self.memo
-        words = {chunk: memo[chunk] for _, chunk in chunks if chunk in memo}
+        memo = self.memo  # shared by the threads of a worker: one lookup a chunk, as another may empty it
+        words = {chunk: found for _, chunk in chunks if (found := memo.get(chunk)) is not None}
         new = list(dict.fromkeys(chunk for _, chunk in chunks if chunk not in words))
-        if new:  # (analysing may empty a full memo: what was found in it is kept above)
+        if new:
             words.update(self._analyse(new))
         terms, spans = self.terms, []
         for start, chunk in chunks:

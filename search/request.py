@@ -1,7 +1,7 @@
 """What a search asks for, and the limits every request is held to.
 
 The engine, the HTTP service and the CLI share these: a request is built
-once (by :mod:`search.http.params` from HTTP or CLI values) and validated here.
+once (by :mod:`search.http.models` from HTTP or CLI values) and validated here.
 """
 
 from __future__ import annotations

@@ -236,7 +236,7 @@ class Snapshot:
 
     def _heading(self, docnum: int) -> tuple[str, str]:
         """(id, title) of a document, remembered for this snapshot (reading
-        stored fields decompresses the whole article)."""
+        stored fields unpickles the whole article)."""
         found = self._headings.get(docnum)
         if found is None:
             stored = self.stored(docnum)

@@ -95,6 +95,10 @@ def test_publish_update_bulk_and_delete_become_searchable(index_copy):
         assert set(failed) == {2, 3} and "1900" in failed[3]
         status, _, body = call(base, "POST", "/api/articles", [record(id="b-1", title="Satu")], key=key)
         assert status == 200 and body["unchanged"] == 1
+        numbered = [{**record(title="Angka"), "id": 42}, record(id="b-4", title="Empat")]
+        status, _, body = call(base, "POST", "/api/articles", numbered, key=key)  # an id that is no text
+        assert status == 200 and body["added"] == 1 and body["failed"] == 1
+        assert body["results"][0]["id"] is None and "'id'" in body["results"][0]["error"]
         assert call(base, "DELETE", "/api/articles/b-3", key=key)[0] == 204
         assert call(base, "DELETE", "/api/articles/b-3", key=key)[0] == 404
         assert call(base, "PUT", "/api/articles/bad", ["not", "an", "object"], key=key)[0] == 400

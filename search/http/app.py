@@ -4,9 +4,6 @@ response passes through, and problem+json for every error."""
 from __future__ import annotations
 
 import hashlib
-import json
-from datetime import date, datetime
-from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -30,17 +27,6 @@ from .resources import (
     SuggestResource,
 )
 from .writes import BulkResource, Committer, ReadKeys, WriteGuard
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-json_dumps = partial(json.dumps, ensure_ascii=False, default=_json_default)  # resp.media (writes, OpenAPI)
 
 try:
     BERITA_VERSION = version("berita")
@@ -140,9 +126,6 @@ def create_app(
     app = falcon.App(
         cors_enable=False, middleware=[*first, RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()]
     )
-    handler = falcon.media.JSONHandler(dumps=json_dumps)
-    app.req_options.media_handlers.update({falcon.MEDIA_JSON: handler})
-    app.resp_options.media_handlers.update({falcon.MEDIA_JSON: handler})
     app.req_options.keep_blank_qs_values = True
     app.set_error_serializer(serialize_problem)
     app.add_error_handler(Exception, handle_unexpected)

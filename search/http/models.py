@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import partial
-from typing import Annotated, Any, ClassVar, Literal, get_origin
+from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from .. import engine
 from ..engine import EXPORT_LIMIT, SearchResult
+from ..export import ExportFormat
 from ..highlight import plain_text
 from ..related import MAX_WITHIN_DAYS
 from ..request import (
@@ -81,7 +82,6 @@ class Params(BaseModel):
     repeatable parameter (a tuple field) may appear more than once."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    OPERATION: ClassVar[str] = ""
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -223,7 +223,7 @@ class SearchParams(OrderParams):
 
 
 class ExportParams(OrderParams):
-    format: Literal["csv", "jsonl"] = Field("csv", description="CSV (RFC 4180, UTF-8) or JSON Lines.")
+    format: ExportFormat = Field("csv", description="CSV (RFC 4180, UTF-8) or JSON Lines.")
     bom: bool = Field(False, description="Start the CSV with a UTF-8 byte-order mark (for spreadsheets).")
     limit: int = Field(EXPORT_LIMIT, ge=1, le=EXPORT_LIMIT, description="At most this many rows.")
 
@@ -252,8 +252,8 @@ class Model(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
-    def json_bytes(self) -> bytes:
-        return self.model_dump_json(by_alias=True, exclude_unset=True).encode("utf-8")
+    def json_bytes(self, indent: int | None = None) -> bytes:
+        return self.model_dump_json(by_alias=True, exclude_unset=True, indent=indent).encode("utf-8")
 
 
 class Hit(Model):
@@ -278,23 +278,9 @@ class Hit(Model):
 
     @staticmethod
     def fields(hit: engine.Hit) -> dict[str, Any]:
-        """The engine's hit in this shape (validated by the answer holding it)."""
-        return dict(
-            id=hit.id,
-            url=hit.url,
-            title=hit.title,
-            title_html=hit.title_html,
-            snippet=hit.snippet,
-            snippet_text=plain_text(hit.snippet),
-            published=hit.published,
-            published_has_time=hit.published_has_time,
-            category=hit.category,
-            source=hit.source,
-            author=hit.author,
-            score=hit.score,
-            duplicates=hit.duplicates,
-            missing_word=hit.missing_word,
-        )
+        """The engine's hit in this shape (validated by the answer holding it):
+        its fields, and the snippet as plain text besides."""
+        return {**vars(hit), "snippet_text": plain_text(hit.snippet)}
 
 
 class Facet(Model):
@@ -358,7 +344,7 @@ class SearchResponse(Model):
     date_interval: Interval | None = Field(None, description="With facets=date: the interval its buckets use.")
 
     @classmethod
-    def of(cls, result: SearchResult, cursor: str | None = None, **more: Any) -> SearchResponse:
+    def of(cls, result: SearchResult, **more: Any) -> SearchResponse:
         """The engine's result in this shape. Validated (in pydantic's compiled
         core, faster than building unvalidated models), so an answer that
         strays from what /openapi.json says fails here, in the tests."""
@@ -373,7 +359,6 @@ class SearchResponse(Model):
             took_ms=result.took_ms,
             timed_out=result.timed_out,
             suggestion=result.suggestion,
-            cursor=cursor,
             partial_matches=dict(total=result.partial_total, missing_words=result.relaxed_words),
             results=[Hit.fields(h) for h in result.hits],
             **more,
@@ -442,7 +427,7 @@ Outcome = Literal["added", "updated", "unchanged", "failed"]
 
 
 class Record(Model):
-    """An article as a berita JSON Lines record (what PUT and bulk POST take)."""
+    """An article as a berita JSON Lines record, as stored (PUT answers with it)."""
 
     id: str
     url: str | None = None

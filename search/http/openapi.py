@@ -10,6 +10,10 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from ..engine import EXPORT_LIMIT
+from ..export import COLUMNS
+from .feeds import FEED_SIZE
+from .limits import MAX_BODY
 from .models import (
     ANSWERS,
     ExportParams,
@@ -19,6 +23,7 @@ from .models import (
     SearchParams,
     SuggestParams,
 )
+from .writes import MAX_BULK_RECORDS
 
 REF = "#/components/schemas/{model}"
 
@@ -90,9 +95,7 @@ def _document() -> dict:
                     "responses": {
                         "200": {
                             "description": "Results",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}
-                            },
+                            "content": {"application/json": {"schema": {"$ref": REF.format(model="SearchResponse")}}},
                         },
                         "400": problem,
                         "410": problem,
@@ -103,9 +106,9 @@ def _document() -> dict:
                 "get": {
                     "operationId": "exportSearch",
                     "summary": "The whole result set, streamed",
-                    "description": "Every matching article (up to 100,000) in the requested order, as CSV (RFC 4180, "
-                    "UTF-8) or JSON Lines: id, published, source, category, author, title, url, score. "
-                    "Takes /api/search's parameters but page, size, facets, interval and collapse; no "
+                    "description": f"Every matching article (up to {EXPORT_LIMIT:,}) in the requested order, "
+                    f"as CSV (RFC 4180, UTF-8) or JSON Lines: {', '.join(COLUMNS)}. "
+                    "Takes /api/search's parameters but page, size, facets, interval, collapse and cursor; no "
                     "partial matches and no folding: the exact set.",
                     "parameters": parameters(ExportParams),
                     "responses": {
@@ -141,8 +144,8 @@ def _document() -> dict:
                 "get": {
                     "operationId": "feed",
                     "summary": "A saved search as an Atom feed",
-                    "description": "The 50 newest articles matching q and the filters (from, to, category, source, "
-                    "author, as in /api/search), as Atom 1.0: for alerts on a story.",
+                    "description": f"The {FEED_SIZE} newest articles matching q and the filters "
+                    "(from, to, category, source, author, as in /api/search), as Atom 1.0: for alerts on a story.",
                     "parameters": parameters(FilterParams),
                     "responses": {
                         "200": {
@@ -167,9 +170,7 @@ def _document() -> dict:
                     "responses": {
                         "200": {
                             "description": "Related stories (the search envelope) and the same story elsewhere",
-                            "content": {
-                                "application/json": {"schema": {"$ref": "#/components/schemas/RelatedResponse"}}
-                            },
+                            "content": {"application/json": {"schema": {"$ref": REF.format(model="RelatedResponse")}}},
                         },
                         "400": problem,
                         "404": problem,
@@ -184,7 +185,7 @@ def _document() -> dict:
                     "responses": {
                         "200": {
                             "description": "The article",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Article"}}},
+                            "content": {"application/json": {"schema": {"$ref": REF.format(model="Article")}}},
                         },
                         "404": problem,
                     },
@@ -223,7 +224,8 @@ def _document() -> dict:
             "/api/articles": {
                 "post": {
                     "operationId": "bulkArticles",
-                    "summary": "Publish many articles (JSON Lines or a JSON array, up to 10,000 and 16 MiB)",
+                    "summary": "Publish many articles (JSON Lines or a JSON array, "
+                    f"up to {MAX_BULK_RECORDS:,} articles and {MAX_BODY // 2**20} MiB)",
                     "description": "Answered record by record after one commit: added, updated, unchanged, or failed "
                     "with the reason and line; one bad record never blocks the others.",
                     "security": [{"writeKey": []}],
@@ -253,7 +255,7 @@ def _document() -> dict:
                     "responses": {
                         "200": {
                             "description": "Healthy",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+                            "content": {"application/json": {"schema": {"$ref": REF.format(model="Health")}}},
                         }
                     },
                 }
@@ -275,7 +277,7 @@ def _document() -> dict:
             "responses": {
                 "Problem": {
                     "description": "Invalid request or missing resource (RFC 9457 problem details).",
-                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    "content": {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}},
                 }
             },
             "securitySchemes": {

@@ -3,12 +3,12 @@ in one place for every HTTPError the app raises."""
 
 from __future__ import annotations
 
-import json
 import logging
 
 import falcon
 
 from ..request import InvalidRequest, StaleCursor
+from .models import Problem
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("berita.http")
@@ -37,17 +37,13 @@ def problem_type(status: int) -> str:
 
 def serialize_problem(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
     status = exc.status_code
-    body = {
-        "type": problem_type(status),
-        "title": exc.title,
-        "status": status,
-        "detail": exc.description or exc.title,
-    }
-    param = getattr(exc, "param", None)
-    if param:
-        body["param"] = param
+    param = getattr(exc, "param", None)  # an InvalidParameter's
+    given = {"param": param} if param else {}
+    problem = Problem(
+        type=problem_type(status), title=exc.title, status=status, detail=exc.description or exc.title, **given
+    )
     resp.content_type = PROBLEM_JSON
-    resp.text = json.dumps(body, ensure_ascii=False)
+    resp.data = problem.json_bytes()
 
 
 def handle_invalid_request(req: falcon.Request, resp: falcon.Response, exc: InvalidRequest, params: dict) -> None:

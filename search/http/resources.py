@@ -57,7 +57,7 @@ class SearchResource:
         result = self.engine.search(request)
         following = result.next_start if not request.collapse else None
         cursor = encode_cursor(result.generation, following, digest) if following is not None else None
-        send(resp, SearchResponse.of(result, cursor))
+        send(resp, SearchResponse.of(result, cursor=cursor))
 
 
 class ArticleResource(ArticleWrites):

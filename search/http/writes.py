@@ -20,6 +20,7 @@ import threading
 import time
 from concurrent.futures import Future
 from pathlib import Path
+from typing import get_args
 
 import falcon
 from whoosh.index import LockError
@@ -29,7 +30,7 @@ from index.readers import MAX_RECORD_BYTES, MissingId, article_from_record
 from index.writer import Indexer, delete_articles
 
 from ..keys import KEYS_FILE, has_keys, key_owner
-from .models import BulkOutcome, Written
+from .models import BulkOutcome, Outcome, Written
 from .problems import InvalidParameter
 
 LOCK_WAIT = 3.0
@@ -167,6 +168,12 @@ def _article(record, line: int | None = None):
         raise InvalidParameter("body", where + str(exc)) from None
 
 
+def _given_id(record: object) -> str | None:
+    """The id a refused record gave, if it gave one as text (``{"id": 42}`` did not)."""
+    found = record.get("id") if isinstance(record, dict) else None
+    return found if isinstance(found, str) else None
+
+
 class ArticleWrites:
     """PUT and DELETE on /api/articles/{id} (mixed into the article resource)."""
 
@@ -238,7 +245,7 @@ class BulkResource:
             results.append(
                 {
                     "line": line,
-                    "id": (record or {}).get("id") if isinstance(record, dict) else None,
+                    "id": _given_id(record),
                     "result": "failed",
                     "error": error,
                 }
@@ -247,6 +254,6 @@ class BulkResource:
         for entry in results:
             if entry["result"] is None:
                 entry["result"] = outcomes.get(entry["id"], "unchanged")
-        counts = {k: sum(1 for e in results if e["result"] == k) for k in ("added", "updated", "unchanged", "failed")}
+        counts = {k: sum(1 for e in results if e["result"] == k) for k in get_args(Outcome)}
         resp.data = BulkOutcome.model_validate({**counts, "results": results}).json_bytes()
         resp.content_type = falcon.MEDIA_JSON
