@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from functools import partial
+from functools import cache, partial
 from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
@@ -84,11 +84,14 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @classmethod
+    @cache
     def names(cls) -> tuple[str, ...]:
-        """The parameter names, as clients spell them."""
+        """The parameter names, as clients spell them (derived once per model:
+        every request asks)."""
         return tuple(f.alias or name for name, f in cls.model_fields.items())
 
     @classmethod
+    @cache
     def repeatable(cls) -> frozenset[str]:
         return frozenset(
             f.alias or name

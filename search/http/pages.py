@@ -25,6 +25,7 @@ from index.model import normalise_key
 from ..engine import SearchEngine
 from ..request import FACET_KINDS, InvalidRequest, SearchRequest
 from .models import FilterParams, SearchParams
+from .openapi import openapi_document
 
 PAGE_SIZE = 10
 FACET_KINDS_SET = frozenset(FACET_KINDS)  # the page shows every facet and the timeline
@@ -312,8 +313,6 @@ class DocsResource:
         self.template = env.get_template("docs.html")
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        from .openapi import openapi_document
-
         resp.content_type = falcon.MEDIA_HTML
         resp.text = self.template.render(
             doc=openapi_document(), type_of=schema_type, status_text=lambda s: RESPONSE_TEXTS.get(str(s), "")
