@@ -38,6 +38,13 @@ def write_jsonl(path: Path, records: list) -> Path:
     return path
 
 
+def index_records(directory: Path, records: list) -> Path:
+    """Index ``records`` into ``directory`` (made if absent) through the JSON Lines
+    reader, as `berita index` would; the file is written beside the index."""
+    Indexer(directory).ingest(read_paths([write_jsonl(directory.parent / f"{directory.name}.jsonl", records)]))
+    return directory
+
+
 def api_search(client, **params) -> dict:
     """GET /api/search through a falcon test client; the envelope of a 200."""
     r = client.simulate_get("/api/search", params=params)

@@ -101,10 +101,7 @@ def test_phrase_exclusion_or_and_scopes(client):
 def test_exact_matches_rank_above_stem_only_matches(tmp_path):
     """Two articles alike but for the word's form: the one with the query's own
     form ranks first, and the other form is still found (by its stem)."""
-    from conftest import record, write_jsonl
-
-    from index.readers import read_paths
-    from index.writer import Indexer
+    from conftest import index_records, record
 
     records = [
         record(
@@ -116,7 +113,7 @@ def test_exact_matches_rank_above_stem_only_matches(tmp_path):
             id="exact", title="Rencana Pemindahan Kantor Kementerian", body="Pemerintah merencanakan pemindahan kantor."
         ),
     ]
-    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "e.jsonl", records)]))
+    index_records(tmp_path / "ix", records)
     found = ids(get(testing.TestClient(create_app(tmp_path / "ix")), "/api/search", q="pemindahan", collapse="false"))
     assert found == ["exact", "stem-only"]
 
@@ -210,10 +207,7 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
     """Three words, two articles with all of them, two lacking one: the full
     matches come first, the others after, each naming the missing word; a
     quoted phrase stays required."""
-    from conftest import record, write_jsonl
-
-    from index.readers import read_paths
-    from index.writer import Indexer
+    from conftest import index_records, record
 
     records = [
         record(id="full-1", title="Harga Cabai Rawit Naik", body="Harga cabai rawit naik di pasar."),
@@ -222,7 +216,7 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
         record(id="no-harga", title="Menanam Cabai Rawit", body="Cara menanam cabai rawit di pot."),
         record(id="other", title="Harga Bawang", body="Bawang putih."),
     ]
-    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "p.jsonl", records)]))
+    index_records(tmp_path / "ix", records)
     client = testing.TestClient(create_app(tmp_path / "ix"))
     body = client.simulate_get("/api/search", params={"q": "harga cabai rawit", "collapse": "false"}).json
     ids = [r["id"] for r in body["results"]]
@@ -252,17 +246,14 @@ def test_facets_show_the_outlets_labels_not_keys(client):
 
 
 def test_sources_match_forgivingly_and_unknown_ones_are_named(tmp_path):
-    from conftest import record, write_jsonl
-
-    from index.readers import read_paths
-    from index.writer import Indexer
+    from conftest import index_records, record
 
     records = [
         record(id="k", source="Kompas.com", title="Gempa Ambon"),
         record(id="t", source="Tempo.co", title="Gempa Ambon"),
         record(id="d", source="detikSport", title="Gempa Ambon"),
     ]
-    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "s.jsonl", records)]))
+    index_records(tmp_path / "ix", records)
     client = testing.TestClient(create_app(tmp_path / "ix"))
     for name in ("kompas", "Kompas.com", "KOMPAS", "kompas.com "):
         body = client.simulate_get("/api/search", params={"q": "gempa", "source": name, "collapse": "false"}).json

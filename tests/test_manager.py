@@ -4,10 +4,9 @@ request path, after commits."""
 import threading
 import time
 
-from conftest import record, write_jsonl
+from conftest import index_records, record
 
-from index.readers import read_paths
-from index.writer import Indexer, delete_articles
+from index.writer import delete_articles
 from search.engine import SearchEngine, SearchRequest
 from search.manager import SearcherManager
 
@@ -19,15 +18,10 @@ def wait_for_new_generation(manager: SearcherManager, old: int, seconds: float =
         time.sleep(0.02)
 
 
-def ingest(ixdir, path, records):
-    Indexer(ixdir).ingest(read_paths([write_jsonl(path, records)]))
-
-
 def test_updates_and_deletes_are_seen_without_duplicates(tmp_path):
     ixdir = tmp_path / "ix"
-    ingest(
+    index_records(
         ixdir,
-        tmp_path / "a.jsonl",
         [
             record(id="a", title="Harga Cabai Naik", body="Cabai mahal."),
             record(id="b", title="Harga Bawang Naik", body="Bawang mahal."),
@@ -39,7 +33,7 @@ def test_updates_and_deletes_are_seen_without_duplicates(tmp_path):
         assert snap is first
     assert [h.id for h in engine.search(SearchRequest(q="cabai")).hits] == ["a"]
     generation = engine.manager.generation
-    ingest(ixdir, tmp_path / "b.jsonl", [record(id="a", title="Harga Cabai Turun", body="Cabai murah.")])
+    index_records(ixdir, [record(id="a", title="Harga Cabai Turun", body="Cabai murah.")])
     wait_for_new_generation(engine.manager, generation)
     result = engine.search(SearchRequest(q="harga", size=10))
     assert sorted(h.id for h in result.hits) == ["a", "b"] and result.total == 2  # no stale copy of "a"
@@ -55,7 +49,7 @@ def test_updates_and_deletes_are_seen_without_duplicates(tmp_path):
 
 def test_new_snapshots_are_opened_by_the_refresher_not_by_requests(tmp_path):
     ixdir = tmp_path / "ix"
-    ingest(ixdir, tmp_path / "a.jsonl", [record(id="a")])
+    index_records(ixdir, [record(id="a")])
     manager = SearcherManager(ixdir, check_interval=0.02)
     opened_on = []
     real_open = manager._open
@@ -67,7 +61,7 @@ def test_new_snapshots_are_opened_by_the_refresher_not_by_requests(tmp_path):
     manager._open = spy
     engine = SearchEngine(manager)
     generation = manager.generation
-    ingest(ixdir, tmp_path / "b.jsonl", [record(id="b", title="Gempa Guncang Ambon")])
+    index_records(ixdir, [record(id="b", title="Gempa Guncang Ambon")])
     deadline = time.monotonic() + 10
     while not engine.search(SearchRequest(q="gempa")).total:  # requests keep being answered meanwhile
         assert time.monotonic() < deadline
@@ -78,7 +72,7 @@ def test_new_snapshots_are_opened_by_the_refresher_not_by_requests(tmp_path):
 
 def test_searcher_is_shared_not_opened_per_request(tmp_path):
     ixdir = tmp_path / "ix"
-    ingest(ixdir, tmp_path / "a.jsonl", [record(id="a")])
+    index_records(ixdir, [record(id="a")])
     manager = SearcherManager(ixdir, check_interval=60)
     seen = set()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import record
+from conftest import index_records, record
 
 from index.readers import MAX_RECORD_BYTES, Problem, read_paths
 from index.writer import Indexer
@@ -65,8 +65,6 @@ def test_segments_without_a_field_keep_every_column_aligned(tmp_path, sample_ind
     later segment: filters, facets and stats still see one value per document."""
     import shutil
 
-    from conftest import write_jsonl
-
     from index.stats import index_stats
 
     index_dir = tmp_path / "ix"
@@ -79,7 +77,7 @@ def test_segments_without_a_field_keep_every_column_aligned(tmp_path, sample_ind
         }
         for i in range(2)
     ]
-    Indexer(index_dir).ingest(read_paths([write_jsonl(tmp_path / "bare.jsonl", bare)]))
+    index_records(index_dir, bare)
     stats = index_stats(index_dir)
     assert stats["documents"] == 27 and stats["categories"]["(none)"] == 2
     engine = SearchEngine.open(index_dir, background=False)

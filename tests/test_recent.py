@@ -1,11 +1,9 @@
 """sort=recent: relevance blended with freshness (and collapsing near-duplicates)."""
 
 import pytest
-from conftest import api_search, record, write_jsonl
+from conftest import api_search, index_records, record
 from falcon import testing
 
-from index.readers import read_paths
-from index.writer import Indexer
 from search.engine import SearchEngine
 from search.http.app import create_app
 
@@ -54,7 +52,7 @@ def ixdir(tmp_path_factory):
             published="2023-06-30T10:00:00+07:00",
         ),
     ]
-    Indexer(tmp / "ix").ingest(read_paths([write_jsonl(tmp / "r.jsonl", records)]))
+    index_records(tmp / "ix", records)
     return tmp / "ix"
 
 
@@ -125,7 +123,7 @@ def test_near_duplicates_from_other_outlets_collapse(tmp_path):
             published="2019-09-10T09:00:00+07:00",
         ),
     ]
-    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "d.jsonl", records)]))
+    index_records(tmp_path / "ix", records)
     client = testing.TestClient(create_app(tmp_path / "ix"))
     # Two distinct stories fill a page of two: the other outlet's copy is folded.
     body = api_search(client, q="gempa maluku utara", size=2)

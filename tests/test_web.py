@@ -95,10 +95,7 @@ def test_the_page_shows_the_author_and_the_api_a_plain_snippet(client):
 
 
 def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exactly(tmp_path):
-    from conftest import record, write_jsonl
-
-    from index.readers import read_paths
-    from index.writer import Indexer
+    from conftest import index_records, record
 
     records = [
         record(id="a", category="nasional", title="Gempa A"),
@@ -106,7 +103,7 @@ def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exac
         record(id="c", category="Nasional", title="Gempa C"),
         record(id="d", category="Olahraga", title="Gempa D"),
     ]
-    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "c.jsonl", records)]))
+    index_records(tmp_path / "ix", records)
     client = testing.TestClient(create_app(tmp_path / "ix"))
     page = client.simulate_get("/cari", params={"q": "gempa"}).text
     entry = page.split('data-facet="category:')[1].split("</a>")[0]
@@ -121,10 +118,7 @@ def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exac
 
 
 def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indonesian(tmp_path):
-    from conftest import record, write_jsonl
-
-    from index.readers import read_paths
-    from index.writer import Indexer
+    from conftest import index_records, record
 
     body = "Gempa magnitudo 6,5 mengguncang Ambon pagi ini.\n\nWarga mengungsi ke lapangan terbuka."
     records = [
@@ -135,7 +129,7 @@ def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indones
         record(id="d1", source="Detik", title="Korban Gempa Ambon Butuh Tenda", body="Korban gempa Ambon mengungsi."),
         record(id="x1", source="Detik", title="Harga Cabai Naik", body="Harga cabai naik di pasar."),
     ]
-    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "a.jsonl", records)]))
+    index_records(tmp_path / "ix", records)
     client = testing.TestClient(create_app(tmp_path / "ix"))
     api = client.simulate_get("/api/articles/k%2F1/related", params={"size": 5}).json
     assert [h["id"] for h in api["same_story"]] == ["t1"]
