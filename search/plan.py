@@ -38,6 +38,9 @@ class Phrase:
     words: tuple[str, ...]
     slop: int = 1
     boost: float = 1.0
+    # A proximity phrase with two neighbours written as one word scores as
+    # the words it stands for (empty: ``words``).
+    stands_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from whoosh import query as wq
 
@@ -242,10 +243,19 @@ class QueryCompiler:
         exact_words = tuple(t for word in positive_words for t in self._terms(self.exact, word))
         if not (w.proximity and len(exact_words) > 1 and tree.op == "and"):
             return ()
+        # The words, and the words with two neighbours written as one (see
+        # _joined_neighbours): either stands together.
+        forms = [exact_words]
+        if len(exact_words) == len(positive_words):
+            forms += [
+                (*exact_words[:i], exact_words[i] + exact_words[i + 1], *exact_words[i + 2 :])
+                for i in range(len(exact_words) - 1)
+            ]
         return tuple(
-            plan.Phrase(f, exact_words, slop=w.proximity_slop, boost=boost)
+            plan.Phrase(f, form, w.proximity_slop, boost, stands_for=() if form == exact_words else exact_words)
             for f, boost in (("title_exact", w.proximity_title), ("body_exact", w.proximity_body))
             if boost > 0
+            for form in forms
         )
 
     def _terms(self, analyzer, text: str) -> list[str]:
@@ -259,15 +269,19 @@ class QueryCompiler:
             found = self._analysed[key] = [t.text for t in analyzer(text, mode="query")]
         return found
 
-    def _node(self, node: Node, highlight: set[str], positive: list[str]):
+    def _node(self, node: Node, highlight: set[str], positive: list[str], joined: tuple[str, ...] = ()):
         if isinstance(node, Word):
             if node.field is None and not node.phrase:
                 positive.append(node.text)
-            return self._word(node, highlight)
+            return self._word(node, highlight, joined)
         if isinstance(node, Not):
             inner = self._node(node.node, set(), [])
             return _Negated(inner) if inner is not None else None
-        children = [self._node(c, highlight, positive if node.op == "and" else []) for c in node.children]
+        joined = self._joined_neighbours(node.children) if node.op == "and" else {}
+        children = [
+            self._node(c, highlight, positive if node.op == "and" else [], joined.get(i, ()))
+            for i, c in enumerate(node.children)
+        ]
         children = [c for c in children if c is not None]
         if not children:
             return None
@@ -284,7 +298,31 @@ class QueryCompiler:
             q = plan.Excluding(q, neg)
         return q
 
-    def _word(self, word: Word, highlight: set[str]) -> plan.Node | None:
+    def _joined_neighbours(self, children: list[Node]) -> dict[int, tuple[str, ...]]:
+        """For each plain word next to another plain word, the two written as one
+        (``bulu tangkis`` / ``bulutangkis``, ``ibu kota`` / ``ibukota``, a hashtag's
+        ``#reformasidikorupsi``): Indonesian writes many compounds both ways. Only
+        words that analyse to one term each are joined."""
+        single = [
+            isinstance(c, Word)
+            and c.field is None
+            and not c.phrase
+            and len(self._terms(self.stemmed, c.text)) == 1
+            and len(self._terms(self.exact, c.text)) == 1
+            for c in children
+        ]
+        out: dict[int, tuple[str, ...]] = {}
+        for i in range(len(children) - 1):
+            if single[i] and single[i + 1]:
+                text = (
+                    self._terms(self.exact, cast(Word, children[i]).text)[0]
+                    + self._terms(self.exact, cast(Word, children[i + 1]).text)[0]
+                )
+                out[i] = out.get(i, ()) + (text,)
+                out[i + 1] = out.get(i + 1, ()) + (text,)
+        return out
+
+    def _word(self, word: Word, highlight: set[str], joined: tuple[str, ...] = ()) -> plan.Node | None:
         w = self.weights
         scope = word.field
         if scope in ("category", "source"):
@@ -303,14 +341,19 @@ class QueryCompiler:
         if not stems:
             return None
         highlight.update(stems)
+        forms = list(zip(stems, exacts + stems[len(exacts) :]))
+        # The word written together with a neighbour counts as an occurrence of
+        # it (and of the neighbour): one BM25F token over every written form.
+        also = [(stem, text) for text in joined for stem in self._terms(self.stemmed, text)[:1]]
+        highlight.update(stem for stem, _ in also)
         tokens = []
-        for i, stem in enumerate(stems):
-            exact = exacts[i] if i < len(exacts) else stem
+        for stem, exact in forms:
             terms = []
-            for f in fields:
-                terms.append(plan.Term(f, stem, getattr(w, f) or 0.001))
-                if w.exact_twins and getattr(w, f + "_exact") > 0:
-                    terms.append(plan.Term(f + "_exact", exact, getattr(w, f + "_exact")))
+            for s, e in [(stem, exact)] + (also if len(forms) == 1 else []):
+                for f in fields:
+                    terms.append(plan.Term(f, s, getattr(w, f) or 0.001))
+                    if w.exact_twins and getattr(w, f + "_exact") > 0:
+                        terms.append(plan.Term(f + "_exact", e, getattr(w, f + "_exact")))
             tokens.append(plan.Token(tuple(terms)))
         return tokens[0] if len(tokens) == 1 else plan.All(tuple(tokens))
 

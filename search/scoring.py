@@ -162,7 +162,7 @@ class BM25F:
         return score * node.boost
 
     def proximity(self, ev: Evaluation, node: plan.Phrase, cand: np.ndarray) -> np.ndarray:
-        bonus = sum(self._idf(ev, (plan.Term(node.field, w),)) for w in node.words)
+        bonus = sum(self._idf(ev, (plan.Term(node.field, w),)) for w in node.stands_for or node.words)
         return np.full(cand.size, self.proximity_share * node.boost * bonus)
 
 

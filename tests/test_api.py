@@ -527,3 +527,28 @@ def test_an_answer_that_strays_from_its_documented_shape_fails_loudly():
     assert json.loads(SearchResponse.of(good).json_bytes())["sort"] == "newest"
     with pytest.raises(ValidationError):
         SearchResponse.of(SearchResult(**{**good.__dict__, "sort": "popularity"}))
+
+
+def test_two_words_also_find_them_written_as_one(tmp_path):
+    """Indonesian writes many compounds both ways (bulu tangkis / bulutangkis):
+    a query of the two words finds the joined form as a full match, scored
+    like the words standing together, and marks it in the snippet; a word
+    alone is still only a partial match."""
+    from conftest import index_records, record
+
+    filler = "Atlet muda berlatih setiap pagi di gedung olahraga kota."
+    records = [
+        record(id="split", title="Turnamen Bulu Tangkis Dibuka", body=f"Turnamen bulu tangkis dibuka. {filler}"),
+        record(id="joined", title="Turnamen Bulutangkis Dibuka", body=f"Turnamen bulutangkis dibuka. {filler}"),
+        record(id="feather", title="Bulu Ayam untuk Kerajinan", body=f"Bulu ayam dijual murah. {filler}"),
+    ]
+    index_records(tmp_path / "ix", records)
+    client = testing.TestClient(create_app(tmp_path / "ix"))
+    body = client.simulate_get("/api/search", params={"q": "bulu tangkis", "collapse": "false"}).json
+    hits = {r["id"]: r for r in body["results"]}
+    assert [r["id"] for r in body["results"]][:2] in (["split", "joined"], ["joined", "split"])
+    assert hits["joined"]["missing_word"] is None and hits["feather"]["missing_word"] == "tangkis"
+    assert abs(hits["joined"]["score"] - hits["split"]["score"]) < 0.25 * hits["split"]["score"]
+    assert "<mark>Bulutangkis</mark>" in hits["joined"]["title_html"]
+    quoted = client.simulate_get("/api/search", params={"q": '"bulu tangkis"'}).json
+    assert [r["id"] for r in quoted["results"]] == ["split"]
