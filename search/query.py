@@ -277,9 +277,9 @@ class QueryCompiler:
         if isinstance(node, Not):
             inner = self._node(node.node, set(), [])
             return _Negated(inner) if inner is not None else None
-        joined = self._joined_neighbours(node.children) if node.op == "and" else {}
+        neighbours = self._joined_neighbours(node.children) if node.op == "and" else {}
         children = [
-            self._node(c, highlight, positive if node.op == "and" else [], joined.get(i, ()))
+            self._node(c, highlight, positive if node.op == "and" else [], neighbours.get(i, ()))
             for i, c in enumerate(node.children)
         ]
         children = [c for c in children if c is not None]
