@@ -47,6 +47,7 @@ class Weights:
     proximity_slop: int = 3
     proximity: bool = True  # the phrase/proximity boost for unquoted words
     exact_twins: bool = True  # score exact (unstemmed) matches on top of stems
+    compounds: bool = True  # a word also matches it written apart, two words it written as one
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -277,7 +278,7 @@ class QueryCompiler:
         if isinstance(node, Not):
             inner = self._node(node.node, set(), [])
             return _Negated(inner) if inner is not None else None
-        neighbours = self._joined_neighbours(node.children) if node.op == "and" else {}
+        neighbours = self._joined_neighbours(node.children) if node.op == "and" and self.weights.compounds else {}
         children = [
             self._node(c, highlight, positive if node.op == "and" else [], neighbours.get(i, ()))
             for i, c in enumerate(node.children)
@@ -342,10 +343,14 @@ class QueryCompiler:
             return None
         highlight.update(stems)
         forms = list(zip(stems, exacts + stems[len(exacts) :]))
-        # The word written together with a neighbour counts as an occurrence of
-        # it (and of the neighbour): one BM25F token over every written form.
+        # The word written together with a neighbour, or written apart, counts
+        # as an occurrence of it: one BM25F token over every written form.
         also = [(stem, text) for text in joined for stem in self._terms(self.stemmed, text)[:1]]
-        highlight.update(stem for stem, _ in also)
+        if w.compounds and len(forms) == 1 and len(exacts) == 1:
+            apart = _written_apart(exacts[0])
+            also += [(pair, pair) for pair in apart]
+            highlight.update(part for pair in apart for part in self._terms(self.stemmed, pair))
+        highlight.update(stem for stem, _ in also if " " not in stem)
         tokens = []
         for stem, exact in forms:
             terms = []
@@ -374,6 +379,17 @@ class QueryCompiler:
             gap = max(b[1] - a[1] for a, b in zip(tokens, tokens[1:]))
             nodes = [plan.Phrase(f + "_exact", words, slop=gap, boost=boosts[f]) for f in fields]
         return nodes[0] if len(nodes) == 1 else plan.Any(tuple(nodes))
+
+
+APART_MIN_CHARS = 3  # each part of a compound written apart (ibu kota, pra kerja)
+
+
+def _written_apart(word: str) -> tuple[str, ...]:
+    """The ways ``word`` could be written as two words (``ibukota``: ``ibu kota``,
+    ``ibuk ota``); the snapshot keeps only the ones the corpus attests."""
+    if not word.isalpha():
+        return ()
+    return tuple(f"{word[:i]} {word[i:]}" for i in range(APART_MIN_CHARS, len(word) - APART_MIN_CHARS + 1))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from .segments import ByteLRU, SegmentPostings, read_lengths, read_postings
 
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
+APART_MIN_DOCS = 2  # a compound written apart counts where this many documents write it so...
+APART_MIN_SHARE = 0.01  # ...and at least this share of the count of those writing it joined
 KEYED_COLUMNS = ("category", "source", "author_key")
 
 
@@ -187,10 +189,35 @@ class Snapshot:
     # -- terms -------------------------------------------------------------------
 
     def postings(self, fieldname: str, text: str) -> Postings:
-        """The term's postings (deleted documents included: mask with ``live``)."""
+        """The term's postings (deleted documents included: mask with ``live``).
+        A text of two words separated by a space stands for the two next to each
+        other (see :meth:`_apart`)."""
+        load = self._apart if " " in text else self._assemble
         return self._terms.get_or_load(
-            (fieldname, text), lambda: self._assemble(fieldname, text), lambda p: p.ids.nbytes + p.tf.nbytes + 100
+            (fieldname, text), lambda: load(fieldname, text), lambda p: p.ids.nbytes + p.tf.nbytes + 100
         )
+
+    def _apart(self, fieldname: str, text: str) -> Postings:
+        """A compound written apart (``ibu kota`` for ``ibukota``): the documents
+        with the two words next to each other in the field's positional twin,
+        and how often. Kept only where the corpus attests it: in at least
+        ``APART_MIN_DOCS`` documents and ``APART_MIN_SHARE`` of those with the
+        joined form, so a chance pair (``kali mantan`` in ``kalimantan``) adds
+        nothing."""
+        positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
+        first, second = text.split(" ", 1)
+        both = np.intersect1d(self.postings(positional, first).ids, self.postings(positional, second).ids)
+        starts = self.positions(positional, first, both)
+        follows = self.positions(positional, second, both)
+        counts = np.array(
+            [len(set(starts.get(d, ())).intersection(p - 1 for p in follows.get(d, ()))) for d in both.tolist()],
+            dtype=np.float32,
+        )
+        found = counts > 0
+        joined = self.postings(positional, first + second).ids.size
+        if found.sum() < max(APART_MIN_DOCS, APART_MIN_SHARE * joined):
+            found[:] = False
+        return Postings(both[found].astype(np.int32), counts[found], ())
 
     def _assemble(self, fieldname: str, text: str) -> Postings:
         """A term's global postings from its per-segment parts (cached per segment)."""

@@ -529,11 +529,11 @@ def test_an_answer_that_strays_from_its_documented_shape_fails_loudly():
         SearchResponse.of(SearchResult(**{**good.__dict__, "sort": "popularity"}))
 
 
-def test_two_words_also_find_them_written_as_one(tmp_path):
+def test_compounds_match_written_together_or_apart(tmp_path):
     """Indonesian writes many compounds both ways (bulu tangkis / bulutangkis):
     a query of the two words finds the joined form as a full match, scored
     like the words standing together, and marks it in the snippet; a word
-    alone is still only a partial match."""
+    alone is still only a partial match. A quoted phrase stays as written."""
     from conftest import index_records, record
 
     filler = "Atlet muda berlatih setiap pagi di gedung olahraga kota."
@@ -552,3 +552,16 @@ def test_two_words_also_find_them_written_as_one(tmp_path):
     assert "<mark>Bulutangkis</mark>" in hits["joined"]["title_html"]
     quoted = client.simulate_get("/api/search", params={"q": '"bulu tangkis"'}).json
     assert [r["id"] for r in quoted["results"]] == ["split"]
+    # And the other way: one word finds it written apart, where two or more
+    # articles write it so; a chance pair (one article) is not read as it.
+    records.append(record(id="split-2", title="Final Bulu Tangkis", body=f"Final bulu tangkis ramai. {filler}"))
+    records.append(record(id="chance", title="Kali Mantan Juara", body=f"Dua kali mantan juara hadir. {filler}"))
+    records.append(record(id="place", title="Kalimantan Barat", body=f"Hujan di Kalimantan. {filler}"))
+    index_records(tmp_path / "ix2", records)
+    client = testing.TestClient(create_app(tmp_path / "ix2"))
+    one = client.simulate_get("/api/search", params={"q": "bulutangkis", "collapse": "false"}).json
+    found = {r["id"]: r for r in one["results"]}
+    assert sorted(found) == ["joined", "split", "split-2"]
+    assert "<mark>Bulu</mark> <mark>Tangkis</mark>" in found["split"]["title_html"]
+    place = client.simulate_get("/api/search", params={"q": "kalimantan"}).json
+    assert [r["id"] for r in place["results"]] == ["place"]

@@ -39,13 +39,18 @@ def test_leniency_reads_odd_input_as_words():
 def test_unscoped_words_search_stems_and_exact_twins_in_title_and_body():
     q = QueryCompiler().compile("pemindahan").query
     assert isinstance(q, plan.Token)
-    fields = {(t.field, t.text) for t in q.terms}
+    fields = {(t.field, t.text) for t in q.terms if " " not in t.text}
     assert fields == {
         ("title", "pindah"),
         ("body", "pindah"),
         ("title_exact", "pemindahan"),
         ("body_exact", "pemindahan"),
     }
+    # ... and, in each of them, the word written apart at each split point
+    # (the snapshot keeps only those the corpus attests).
+    apart = {(t.field, t.text) for t in q.terms if " " in t.text}
+    assert ("body", "pemin dahan") in apart and ("title_exact", "pem indahan") in apart
+    assert all(min(len(p) for p in text.split(" ")) >= 3 for _, text in apart)
 
 
 def test_phrase_with_a_stopword_allows_its_gap():
