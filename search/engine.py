@@ -234,7 +234,8 @@ class SearchEngine:
             start += docs.size
         ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
         first = request.start
-        marker = Highlighter.for_snapshot(snap, compiled.highlight_terms if compiled else set())
+        terms = compiled.highlight_in(lambda text: _attested(snap, text)) if compiled else set()
+        marker = Highlighter.for_snapshot(snap, terms)
         hits = [
             self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
             for docnum, score, dups in ranked[first : first + request.size]
@@ -472,6 +473,11 @@ class SearchEngine:
                     "results_max": self.cache.max_entries,
                 },
             }
+
+
+def _attested(snap: Snapshot, text: str) -> bool:
+    """Does the index hold ``text``, a compound written apart, anywhere?"""
+    return any(snap.postings(f, text).ids.size for f in ("title", "body"))
 
 
 def partial_groups(

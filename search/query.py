@@ -14,6 +14,7 @@ matches rank above stem-only ones. A quoted phrase matches exact forms only.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -181,6 +182,15 @@ class CompiledQuery:
     highlight_terms: set[str]
     is_empty: bool
     relaxations: tuple[tuple[str, plan.Node], ...] = ()  # (left-out word, the query without it)
+    # Each "first second" a word may be written apart as, with the stems to
+    # highlight where the index attests it (see Snapshot.postings).
+    apart: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def highlight_in(self, attested: Callable[[str], bool]) -> set[str]:
+        """The terms to highlight, with the parts of compounds written apart
+        that ``attested`` says the index holds."""
+        extra = {stem for text, stems in self.apart.items() if attested(text) for stem in stems}
+        return self.highlight_terms | extra if extra else self.highlight_terms
 
     def nonempty_query(self) -> plan.Node:
         """``query``, for callers that have ruled out an empty query
@@ -207,8 +217,20 @@ class QueryCompiler:
         self.stemmed = analysis.stemmed()
         self.exact = analysis.exact()
         self._analysed: dict[tuple[int, str], list[str]] = {}
+        self._compiled: dict[str, CompiledQuery] = {}
 
     def compile(self, text: str) -> CompiledQuery:
+        """The plan for a query text, remembered: readers repeat queries, and a
+        plan (with every form a word may be written in) takes a while to build.
+        The plan is shared, so nobody may change it."""
+        found = self._compiled.get(text)
+        if found is None:
+            if len(self._compiled) > COMPILED_MEMO:
+                self._compiled.clear()
+            found = self._compiled[text] = self._compile(text)
+        return found
+
+    def _compile(self, text: str) -> CompiledQuery:
         tree = parse_user_query(text)
         highlight: set[str] = set()
         positive_words: list[str] = []
@@ -217,7 +239,8 @@ class QueryCompiler:
             return CompiledQuery(None, (), highlight, True)
         if isinstance(q, _Negated):  # only exclusions: everything but those
             q = plan.Excluding(plan.Everything(), q.node)
-        return CompiledQuery(q, self._proximity(tree, positive_words), highlight, False, self._relaxations(tree))
+        apart = {text: tuple(self._terms(self.stemmed, text)) for text in _texts_apart(q)}
+        return CompiledQuery(q, self._proximity(tree, positive_words), highlight, False, self._relaxations(tree), apart)
 
     def _relaxations(self, tree: Group) -> tuple[tuple[str, plan.Node], ...]:
         """For a query of two or more plain words, the query without each one
@@ -346,11 +369,8 @@ class QueryCompiler:
         # The word written together with a neighbour, or written apart, counts
         # as an occurrence of it: one BM25F token over every written form.
         also = [(stem, text) for text in joined for stem in self._terms(self.stemmed, text)[:1]]
-        if w.compounds and len(forms) == 1 and len(exacts) == 1:
-            apart = _written_apart(exacts[0])
-            also += [(pair, pair) for pair in apart]
-            highlight.update(part for pair in apart for part in self._terms(self.stemmed, pair))
-        highlight.update(stem for stem, _ in also if " " not in stem)
+        highlight.update(stem for stem, _ in also)
+        apart = _written_apart(exacts[0]) if w.compounds and len(forms) == 1 and len(exacts) == 1 else ()
         tokens = []
         for stem, exact in forms:
             terms = []
@@ -359,6 +379,13 @@ class QueryCompiler:
                     terms.append(plan.Term(f, s, getattr(w, f) or 0.001))
                     if w.exact_twins and getattr(w, f + "_exact") > 0:
                         terms.append(plan.Term(f + "_exact", e, getattr(w, f + "_exact")))
+            # Written apart: the stem field's weight with its exact twin's (one
+            # positional reading stands for both).
+            terms += [
+                plan.Term(f, pair, (getattr(w, f) or 0.001) + (getattr(w, f + "_exact") if w.exact_twins else 0))
+                for pair in apart
+                for f in fields
+            ]
             tokens.append(plan.Token(tuple(terms)))
         return tokens[0] if len(tokens) == 1 else plan.All(tuple(tokens))
 
@@ -381,6 +408,20 @@ class QueryCompiler:
         return nodes[0] if len(nodes) == 1 else plan.Any(tuple(nodes))
 
 
+def _texts_apart(node: plan.Node) -> set[str]:
+    """The two-word terms (compounds written apart) anywhere in a plan."""
+    if isinstance(node, plan.Term):
+        return {node.text} if " " in node.text else set()
+    if isinstance(node, plan.Token):
+        return {t.text for t in node.terms if " " in t.text}
+    if isinstance(node, (plan.All, plan.Any)):
+        return set().union(*(_texts_apart(c) for c in node.children))
+    if isinstance(node, plan.Excluding):
+        return _texts_apart(node.include)
+    return set()
+
+
+COMPILED_MEMO = 20_000  # query texts whose plans the compiler remembers
 APART_MIN_CHARS = 3  # each part of a compound written apart (ibu kota, pra kerja)
 
 

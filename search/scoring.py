@@ -132,6 +132,8 @@ class BM25F:
         pseudo = np.zeros(cand.size)
         for t in terms:
             postings = snap.postings(t.field, t.text)
+            if not postings.ids.size:
+                continue
             hit, where = lookup(postings.ids, cand)
             if not hit.any() or t.field not in SCORED_FIELDS:
                 mask |= hit
