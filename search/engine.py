@@ -61,6 +61,7 @@ FACET_LIMIT = 20
 EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
 PARTIAL_BELOW = 20  # fewer full matches than this: add articles lacking one word (3+ words: always)
 SUGGEST_BELOW = 5  # fewer results than this: look for a spelling correction
+PLAN_MEMO = 10_000  # query plans each snapshot remembers (pruned to the terms it holds)
 
 
 @dataclass
@@ -198,16 +199,28 @@ class SearchEngine:
         cached = self.cache.get(generation, request)
         if cached is not None:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
-        compiled = self.compiler.compile(request.q) if request.q.strip() else None
         with self.manager.acquire() as snap:
             if request.generation is not None and request.generation != snap.generation:
                 raise StaleCursor("the index has changed since this cursor was made: search again")
+            compiled = self._compiled(snap, request.q) if request.q.strip() else None
             ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
             result = self._search(snap, ev, request, compiled)
             generation = result.generation = snap.generation
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         self.cache.put(generation, request, result)
         return result
+
+    def _compiled(self, snap: Snapshot, q: str) -> CompiledQuery:
+        """The query's plan without the terms this snapshot lacks, remembered
+        for the snapshot's life (its postings do not change)."""
+        memo = snap.memo("plans")
+        key = (self.compiler, q)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) > PLAN_MEMO:
+                memo.clear()
+            found = memo[key] = self.compiler.compile(q).pruned(lambda t: snap.postings(t.field, t.text).ids.size > 0)
+        return found
 
     def _search(
         self, snap: Snapshot, ev: Evaluation, request: SearchRequest, compiled: CompiledQuery | None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from whoosh import query as wq
@@ -185,6 +185,17 @@ class CompiledQuery:
     # Each "first second" a word may be written apart as, with the stems to
     # highlight where the index attests it (see Snapshot.postings).
     apart: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def pruned(self, holds: Callable[[plan.Term], bool]) -> CompiledQuery:
+        """This query with the terms no document holds left out (see
+        :func:`plan.without_empty_terms`)."""
+        if self.query is None:
+            return self
+        return replace(
+            self,
+            query=plan.without_empty_terms(self.query, holds),
+            relaxations=tuple((word, plan.without_empty_terms(q, holds)) for word, q in self.relaxations),
+        )
 
     def highlight_in(self, attested: Callable[[str], bool]) -> set[str]:
         """The terms to highlight, with the parts of compounds written apart

@@ -190,3 +190,27 @@ def test_an_excluded_word_excludes_every_form_of_it(sample_engine):
     for hit in sample_engine.search(SearchRequest(q="banjir -jakarta", size=50)).hits:
         article = sample_engine.article(hit.id)
         assert "jakarta" not in (article["title"] + " " + article["body"]).lower(), hit.title
+
+
+def test_leaving_out_terms_the_index_lacks_changes_no_match_or_score(sample_index):
+    """The engine evaluates each plan without the terms its snapshot lacks
+    (most of a word's written forms): matches and scores stay the same."""
+    engine = SearchEngine.open(sample_index, background=False)
+    try:
+        with engine.manager.acquire() as snap:
+            holds = lambda t: snap.postings(t.field, t.text).ids.size > 0  # noqa: E731
+            changed = 0
+            for q in ("iuran bpjs kesehatan", "ibu kota", "banjir -bpjs", "kpk OR gempa", "title:bpjs zzzqx"):
+                compiled = engine.compiler.compile(q)
+                pruned = compiled.pruned(holds)
+                changed += pruned.query != compiled.query
+                ev = Evaluation(snap, engine.scorer)
+                everything = np.flatnonzero(snap.live)
+                full_mask, full_scores = ev.evaluate(compiled.nonempty_query(), everything)
+                mask, scores = ev.evaluate(pruned.nonempty_query(), everything)
+                assert np.array_equal(mask, full_mask) and np.allclose(scores, full_scores), q
+                assert np.array_equal(ev.docs(pruned.nonempty_query()), ev.docs(compiled.nonempty_query())), q
+                assert full_mask.any() or q.endswith("zzzqx"), q
+            assert changed >= 3  # forms written joined or apart, words in no title
+    finally:
+        engine.close()
