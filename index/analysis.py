@@ -77,7 +77,7 @@ def _rules_fingerprint() -> str:
     record it, because a query stemmed under other rules than its index
     silently misses (masalah was indexed as "masa" before it was protected)."""
     digest = hashlib.sha256()
-    for name in ("stem-protect.txt", "stopwords-id.txt", "stem-recode.txt"):
+    for name in ("stem-protect.txt", "stopwords-id.txt", "stem-recode.txt", "spelling-variants.txt"):
         digest.update(resources.files("index").joinpath("data", name).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -87,12 +87,14 @@ STEM_RULES = _rules_fingerprint()
 
 class StemLists(NamedTuple):
     """The word lists of the protected stemmer: roots Snowball must not cut,
-    repairs of its output (mangled stem -> root) and the meN-/peN- recoding
-    ((nasal, Snowball stem) -> root)."""
+    repairs of its output (mangled stem -> root), the meN-/peN- recoding
+    ((nasal, Snowball stem) -> root) and spelling variants (non-standard word
+    -> standard word)."""
 
     protected: frozenset[str]
     repairs: dict[str, str]
     recode: dict[tuple[str, str], str]
+    spellings: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +113,11 @@ def shipped_stem_lists() -> StemLists:
         left, root = (part.strip() for part in line.split("#", 1)[0].split(">", 1))
         nasal, mangled = left.split()
         recode[(nasal, mangled)] = root
-    return StemLists(frozenset(roots), repairs, recode)
+    spellings: dict[str, str] = {}
+    for line in _data_lines("spelling-variants.txt"):
+        variant, standard = (part.strip() for part in line.split("#", 1)[0].split(">", 1))
+        spellings[variant] = standard
+    return StemLists(frozenset(roots), repairs, recode, spellings)
 
 
 def fold(text: str) -> str:
@@ -269,8 +275,8 @@ class PlainStemFilter(Filter):
 
 
 class IndonesianStemFilter(PlainStemFilter):
-    """Snowball's Indonesian stemmer with protected roots, repairs and the
-    meN-/peN- recoding, all held by the filter (the shipped lists of
+    """Snowball's Indonesian stemmer with protected roots, repairs, the
+    meN-/peN- recoding and spelling variants, all held by the filter (the shipped lists of
     index/data unless others are given), so a pickled schema stems with the
     lists it was built with. ``rules`` names those lists: it is pickled with
     the schema and says which version of them an index was built with."""
@@ -281,12 +287,14 @@ class IndonesianStemFilter(PlainStemFilter):
         repairs: Mapping[str, str] | None = None,
         recode: Mapping[tuple[str, str], str] | None = None,
         cachesize: int = STEM_CACHE,
+        spellings: Mapping[str, str] | None = None,
     ):
         shipped = shipped_stem_lists()
         self.protected = shipped.protected if protected is None else frozenset(protected)
         self.repairs = shipped.repairs if repairs is None else dict(repairs)
         self.recode = shipped.recode if recode is None else dict(recode)
-        own = StemLists(self.protected, self.repairs, self.recode)
+        self.spellings = shipped.spellings if spellings is None else dict(spellings)
+        own = StemLists(self.protected, self.repairs, self.recode, self.spellings)
         self.rules = STEM_RULES if own == shipped else _lists_fingerprint(own)
         super().__init__(cachesize)
 
@@ -296,6 +304,7 @@ class IndonesianStemFilter(PlainStemFilter):
             # with the installed lists, and still does. ``rules`` keeps saying
             # which lists the index was built with (index.schema checks it).
             state.update(shipped_stem_lists()._asdict())
+        state.setdefault("spellings", {})  # built before spelling variants: stems as it was built
         super().__setstate__(state)
 
     def _attach(self) -> None:
@@ -303,11 +312,20 @@ class IndonesianStemFilter(PlainStemFilter):
         self._repaired_from: dict[str, list[str]] = {}
         for mangled, root in self.repairs.items():
             self._repaired_from.setdefault(root, []).append(mangled)
+        # Each side of a spelling pair read with the rules above, so the
+        # variant's affixed forms meet the standard ones: praktek -> praktik.
+        self._respelled: dict[str, str] = {}
+        for variant, standard in self.spellings.items():
+            wrong, right = self._root(variant), self._root(standard)
+            if wrong != right:
+                self._respelled[wrong] = right
+                self._repaired_from.setdefault(right, []).append(wrong)
 
     def repaired_from(self, root: str) -> list[str]:
-        """The Snowball stems repaired to ``root`` (menga -> aku): a word that
-        stems to ``root`` contains ``root`` (but for a first letter that
-        meN-/peN- replace) or one of these, which a highlighter looks for."""
+        """The Snowball stems repaired or respelled to ``root`` (menga -> aku,
+        praktek -> praktik): a word that stems to ``root`` contains ``root`` (but
+        for a first letter that meN-/peN- replace) or one of these, which a
+        highlighter looks for."""
         return self._repaired_from.get(root, [])
 
     def without_clitic(self, word: str) -> str:
@@ -319,6 +337,11 @@ class IndonesianStemFilter(PlainStemFilter):
         return self.repairs.get(stemmed, stemmed)
 
     def _stem(self, word: str) -> str:
+        """The root, in its standard spelling."""
+        root = self._root(word)
+        return self._respelled.get(root, root)
+
+    def _root(self, word: str) -> str:
         """Protected roots stay, Snowball output is repaired.
 
         Snowball strips -lah/-kah/-pun and -ku/-mu/-nya first, which cuts roots
@@ -345,7 +368,14 @@ class IndonesianStemFilter(PlainStemFilter):
 
 def _lists_fingerprint(lists: StemLists) -> str:
     """A name for word lists other than the shipped ones (tests, evaluations)."""
-    text = repr((sorted(lists.protected), sorted(lists.repairs.items()), sorted(lists.recode.items())))
+    text = repr(
+        (
+            sorted(lists.protected),
+            sorted(lists.repairs.items()),
+            sorted(lists.recode.items()),
+            sorted(lists.spellings.items()),
+        )
+    )
     return "custom-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 

@@ -174,7 +174,7 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
 @click.option(
     "--budget",
     "budget_seconds",
-    type=click.FloatRange(0.05, 60),
+    type=click.FloatRange(0.01, 60),
     default=DEFAULT_BUDGET_SECONDS,
     show_default=True,
     help="Seconds one search may spend before it answers with what it has (timed_out).",

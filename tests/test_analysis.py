@@ -106,6 +106,32 @@ def test_a_stem_filter_pickled_before_it_held_its_lists_stems_with_the_shipped_o
     assert old.stem("masalah") == stem("masalah")
 
 
+def test_spelling_variants_meet_in_every_affixed_form():
+    """News writes praktek and praktik, himbau and imbau: both spellings, bare
+    or affixed, stem to the standard root; a filter pickled before the
+    variants existed stems as it was built (its index holds the old stems)."""
+    pairs = [
+        ("praktek", "praktik"),
+        ("mempraktekkan", "mempraktikkan"),
+        ("menghimbau", "mengimbau"),
+        ("himbauan", "imbauan"),
+        ("resikonya", "risikonya"),
+        ("merespon", "merespons"),
+        ("amandemen", "amendemen"),
+        ("milyar", "miliar"),
+    ]
+    for variant, standard in pairs:
+        assert stem(variant) == stem(standard), (variant, standard)
+    assert stem("praktek") == "praktik" and stem("sekolah") == "sekolah"
+    state = IndonesianStemFilter().__getstate__()
+    del state["spellings"]
+    old = IndonesianStemFilter.__new__(IndonesianStemFilter)
+    old.__setstate__(state)
+    assert old.stem("praktek") == "praktek" and old.stem("praktik") == "praktik"
+    custom = IndonesianStemFilter(spellings={})
+    assert custom.rules != IndonesianStemFilter().rules and custom.stem("ijin") == "ijin"
+
+
 def test_the_analysis_modes():
     assert analyze("Beritanya", Analysis("none").stemmed()) == ["beritanya"]
     assert analyze("Beritanya", Analysis("snowball").stemmed()) == [snowball_stem("beritanya")]

@@ -32,6 +32,11 @@ def test_dotted_acronyms_and_thousands_separated_numbers_are_marked_where_they_m
     assert highlight("B.J. Habibie", "Presiden B.J. Habibie") == ["B.J.", "Habibie"]
 
 
+def test_either_spelling_of_a_word_is_marked_for_the_other():
+    assert highlight("praktek", "Praktik dokter dan praktek bidan") == ["Praktik", "praktek"]
+    assert highlight("imbauan", "Pemerintah menghimbau warga; imbauan itu") == ["menghimbau", "imbauan"]
+
+
 def test_accents_and_compatibility_letters_are_marked_as_folded():
     assert highlight("cafe", "Café baru, kafe lama") == ["Café"]
     assert highlight("sora", "Tim 𝕊𝕆ℝ𝔸 menang") == ["𝕊𝕆ℝ𝔸"]
