@@ -1,6 +1,6 @@
 """Pools articles for judging the evaluation queries (bench/eval-queries.tsv).
 
-    .venv/bin/python bench/pool.py [--depth 10] [--out var/eval-pool.jsonl]
+    .venv/bin/python bench/pool.py [--depth 10] [--out var/eval-pool.jsonl] [--queries heldout]
 
 For each query, the union of the top ``depth`` of several different systems:
 SQLite FTS5 with the words ORed and ANDed, BM25F without and with Snowball
@@ -29,13 +29,14 @@ def main() -> None:
     parser.add_argument("--workdir", default=str(REPO / "var" / "quality"))
     parser.add_argument("--depth", type=int, default=10)
     parser.add_argument("--out", default=str(REPO / "var" / "eval-pool.jsonl"))
+    parser.add_argument("--queries", choices=("eval", "heldout"), default="eval", help="which query set to pool")
     args = parser.parse_args()
     records = load_records(corpus_path(args.corpus))
     by_id = {r["id"]: r for r in records}
     systems, _ = build_systems(Path(args.workdir), records)
     pooled_systems = [s for s in systems if s.name != BEFORE and not s.name.startswith(SHIPPED + ",")]
     with open(args.out, "w", encoding="utf-8") as out:
-        for need in eval_needs():
+        for need in eval_needs(args.queries):
             pooled: dict[str, list[str]] = {}
             for system in pooled_systems:
                 for d in system.rank(need, args.depth)[: args.depth]:

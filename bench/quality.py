@@ -15,6 +15,10 @@
    form of its root, as a reader remembers a story they read; MRR@10, S@10.
 3. Known items from titles (the older set: 2-4 title words, variants swapped
    in with probability 0.4), MRR@10.
+4. Held-out queries (bench/heldout-queries.tsv, 40 written after the last
+   ranking mechanism was fixed, pooled from the same systems and judged the
+   same way): nDCG@10 per system and kind, with the paired bootstrap CI of
+   the difference to each baseline. No choice was made on them.
 
 Every system answers the same queries in one process; the indexes for the
 three analyses are built once into --workdir and reused. Known items are never
@@ -179,10 +183,15 @@ class Need:
     need: str = ""  # what makes an article relevant (for the judges)
 
 
-def eval_needs() -> list[Need]:
+QUERY_SETS = {"eval": HERE / "eval-queries.tsv", "heldout": HERE / "heldout-queries.tsv"}
+
+
+def eval_needs(query_set: str = "eval") -> list[Need]:
+    """The judged queries of one set: "eval" (73, some studied while the
+    mechanisms were built) or "heldout" (40, written after, studied never)."""
     lines = [
         ln
-        for ln in (HERE / "eval-queries.tsv").read_text(encoding="utf-8").splitlines()
+        for ln in QUERY_SETS[query_set].read_text(encoding="utf-8").splitlines()
         if ln.strip() and not ln.startswith("#")
     ]
     out = []
@@ -451,6 +460,36 @@ def main() -> None:
         )
     del shipped
 
+    heldout = [n for n in eval_needs("heldout") if any(g > 0 for g in judgments.get(n.qid, {}).values())]
+    if heldout:
+        print(
+            f"\nheld-out queries (bench/heldout-queries.tsv: {len(heldout)} with a relevant article, written after "
+            "the mechanisms were fixed, used for no choice)"
+        )
+        print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
+        held_scores = {}
+        for s in systems:
+            tops = [s.rank(n, 10) for n in heldout]
+            values = held_scores[s.name] = [ndcg_at_10(t, judgments[n.qid]) for t, n in zip(tops, heldout)]
+            coverage = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, heldout)) / max(
+                1, sum(len(t) for t in tops)
+            )
+            by_kind = {k: [v for v, n in zip(values, heldout) if n.kind == k] for k in KINDS}
+            print(
+                f"{s.name:<44}{mean(values):>8.3f}{coverage:>10.2f}"
+                + "".join(f"{mean(by_kind[k]):>9.3f}" for k in KINDS)
+            )
+        print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in heldout if n.kind == k)}" for k in KINDS))
+        for baseline in BASELINE_NAMES:
+            diffs = [a - b for a, b in zip(held_scores[SHIPPED], held_scores[baseline])]
+            lo, hi = bootstrap_ci(diffs, args.bootstrap)
+            better = sum(1 for d in diffs if d > 1e-9)
+            worse = sum(1 for d in diffs if d < -1e-9)
+            print(
+                f"  shipped - {baseline:<26} {mean(diffs):+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}], "
+                f"better on {better}, worse on {worse}"
+            )
+
     old_set = old_judgments()
     print(
         f"\nthe older judged set (bench/judged-queries.txt, {len(old_set)} queries written and judged by the hands "
@@ -481,7 +520,7 @@ def main() -> None:
     if args.unjudged:
         by_id = {r["id"]: r for r in records}
         with open(args.unjudged, "w", encoding="utf-8") as out:
-            for n in judged + [n for n in needs if n not in judged]:
+            for n in judged + [n for n in needs if n not in judged] + eval_needs("heldout"):
                 seen = set()
                 for s in systems + grid:
                     for d in s.rank(n, 10):
