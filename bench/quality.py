@@ -414,23 +414,11 @@ def main() -> None:
     def ndcgs(system: System, subset: list[Need]) -> list[float]:
         return [ndcg_at_10(system.rank(n, 10), judgments[n.qid]) for n in subset]
 
-    per_query = {s.name: ndcgs(s, judged) for s in systems}
     print(
         f"judged queries: {len(judged)} of {len(needs)} have a relevant article "
         f"({sum(len(judgments[n.qid]) for n in judged)} judgments)"
     )
-    print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
-    for s in systems:
-        tops = [s.rank(n, 10) for n in judged]
-        coverage = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, judged)) / max(
-            1, sum(len(t) for t in tops)
-        )
-        by_kind = {k: [v for v, n in zip(per_query[s.name], judged) if n.kind == k] for k in KINDS}
-        print(
-            f"{s.name:<44}{mean(per_query[s.name]):>8.3f}{coverage:>10.2f}"
-            + "".join(f"{mean(by_kind[k]):>9.3f}" for k in KINDS)
-        )
-    print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in judged if n.kind == k)}" for k in KINDS))
+    per_query = system_table(systems, judged, judgments)
 
     print("\nheld halves: weights chosen on one half, reported on the other")
     grid = [variant(*values) for values in itertools.product(*GRID.values())]
@@ -449,15 +437,7 @@ def main() -> None:
                 diffs = [a - b for a, b in zip(row[name], row[baseline])]
                 lo, hi = bootstrap_ci(diffs, args.bootstrap)
                 print(f"  {name[:40]:<40} - {baseline:<26} {mean(diffs):+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]")
-    for baseline in BASELINE_NAMES:
-        diffs = [a - b for a, b in zip(per_query[SHIPPED], per_query[baseline])]
-        lo, hi = bootstrap_ci(diffs, args.bootstrap)
-        better = sum(1 for d in diffs if d > 1e-9)
-        worse = sum(1 for d in diffs if d < -1e-9)
-        print(
-            f"all {len(judged)} queries: shipped - {baseline}: {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}], "
-            f"better on {better}, worse on {worse}"
-        )
+    print_differences(f"all {len(judged)} queries: ", per_query, args.bootstrap)
     del shipped
 
     heldout = [n for n in eval_needs("heldout") if any(g > 0 for g in judgments.get(n.qid, {}).values())]
@@ -466,29 +446,7 @@ def main() -> None:
             f"\nheld-out queries (bench/heldout-queries.tsv: {len(heldout)} with a relevant article, written after "
             "the mechanisms were fixed, used for no choice)"
         )
-        print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
-        held_scores = {}
-        for s in systems:
-            tops = [s.rank(n, 10) for n in heldout]
-            values = held_scores[s.name] = [ndcg_at_10(t, judgments[n.qid]) for t, n in zip(tops, heldout)]
-            coverage = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, heldout)) / max(
-                1, sum(len(t) for t in tops)
-            )
-            by_kind = {k: [v for v, n in zip(values, heldout) if n.kind == k] for k in KINDS}
-            print(
-                f"{s.name:<44}{mean(values):>8.3f}{coverage:>10.2f}"
-                + "".join(f"{mean(by_kind[k]):>9.3f}" for k in KINDS)
-            )
-        print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in heldout if n.kind == k)}" for k in KINDS))
-        for baseline in BASELINE_NAMES:
-            diffs = [a - b for a, b in zip(held_scores[SHIPPED], held_scores[baseline])]
-            lo, hi = bootstrap_ci(diffs, args.bootstrap)
-            better = sum(1 for d in diffs if d > 1e-9)
-            worse = sum(1 for d in diffs if d < -1e-9)
-            print(
-                f"  shipped - {baseline:<26} {mean(diffs):+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}], "
-                f"better on {better}, worse on {worse}"
-            )
+        print_differences("held out: ", system_table(systems, heldout, judgments), args.bootstrap)
 
     old_set = old_judgments()
     print(
@@ -531,6 +489,37 @@ def main() -> None:
 
 
 KINDS = ("topic", "entity", "variant", "phrase", "dated", "rare")
+
+
+def system_table(systems: list[System], needs: list[Need], judgments: dict) -> dict[str, list[float]]:
+    """Print each system's nDCG@10 (overall, share of its top 10 judged, per
+    kind); return the per-query values by system name."""
+    print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
+    scores = {}
+    for s in systems:
+        tops = [s.rank(n, 10) for n in needs]
+        values = scores[s.name] = [ndcg_at_10(t, judgments[n.qid]) for t, n in zip(tops, needs)]
+        judged = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, needs))
+        by_kind = {k: [v for v, n in zip(values, needs) if n.kind == k] for k in KINDS}
+        print(
+            f"{s.name:<44}{mean(values):>8.3f}{judged / max(1, sum(len(t) for t in tops)):>10.2f}"
+            + "".join(f"{mean(by_kind[k]):>9.3f}" for k in KINDS)
+        )
+    print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in needs if n.kind == k)}" for k in KINDS))
+    return scores
+
+
+def print_differences(label: str, scores: dict[str, list[float]], resamples: int) -> None:
+    """Shipped minus each baseline, per query: mean, paired bootstrap 95% CI, wins and losses."""
+    for baseline in BASELINE_NAMES:
+        diffs = [a - b for a, b in zip(scores[SHIPPED], scores[baseline])]
+        lo, hi = bootstrap_ci(diffs, resamples)
+        better = sum(1 for d in diffs if d > 1e-9)
+        worse = sum(1 for d in diffs if d < -1e-9)
+        print(
+            f"{label}shipped - {baseline}: {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}], "
+            f"better on {better}, worse on {worse}"
+        )
 
 
 def mean(values: list[float]) -> float:
