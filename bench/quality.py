@@ -497,7 +497,7 @@ def system_table(systems: list[System], needs: list[Need], judgments: dict) -> d
     print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
     scores = {}
     for s in systems:
-        tops = [s.rank(n, 10) for n in needs]
+        tops = [s.rank(n, 10)[:10] for n in needs]  # folded copies listed under a hit may run past 10
         values = scores[s.name] = [ndcg_at_10(t, judgments[n.qid]) for t, n in zip(tops, needs)]
         judged = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, needs))
         by_kind = {k: [v for v, n in zip(values, needs) if n.kind == k] for k in KINDS}
