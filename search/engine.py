@@ -202,24 +202,35 @@ class SearchEngine:
         with self.manager.acquire() as snap:
             if request.generation is not None and request.generation != snap.generation:
                 raise StaleCursor("the index has changed since this cursor was made: search again")
-            compiled = self._compiled(snap, request.q) if request.q.strip() else None
-            ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
+            deadline = Deadline(self.budget_seconds)
+            compiled = self._compiled(snap, request.q, deadline) if request.q.strip() else None
+            ev = Evaluation(snap, self.scorer, deadline)
             result = self._search(snap, ev, request, compiled)
             generation = result.generation = snap.generation
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         self.cache.put(generation, request, result)
         return result
 
-    def _compiled(self, snap: Snapshot, q: str) -> CompiledQuery:
+    def _compiled(self, snap: Snapshot, q: str, deadline: Deadline) -> CompiledQuery:
         """The query's plan without the terms this snapshot lacks, remembered
-        for the snapshot's life (its postings do not change)."""
+        for the snapshot's life (its postings do not change). A compound
+        written apart is read from positions the first time it is asked for;
+        past the deadline it counts as absent (and the plan is not kept)."""
         memo = snap.memo("plans")
         key = (self.compiler, q)
         found = memo.get(key)
         if found is None:
-            if len(memo) > PLAN_MEMO:
-                memo.clear()
-            found = memo[key] = self.compiler.compile(q).pruned(lambda t: snap.postings(t.field, t.text).ids.size > 0)
+
+            def holds(term: plan.Term) -> bool:
+                if " " in term.text and deadline.passed():
+                    return False
+                return snap.postings(term.field, term.text).ids.size > 0
+
+            found = self.compiler.compile(q).pruned(holds)
+            if not deadline.timed_out:
+                if len(memo) > PLAN_MEMO:
+                    memo.clear()
+                memo[key] = found
         return found
 
     def _search(
@@ -247,8 +258,7 @@ class SearchEngine:
             start += docs.size
         ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
         first = request.start
-        terms = compiled.highlight_in(lambda text: _attested(snap, text)) if compiled else set()
-        marker = Highlighter.for_snapshot(snap, terms)
+        marker = Highlighter.for_snapshot(snap, compiled.highlight_terms if compiled else set())
         hits = [
             self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
             for docnum, score, dups in ranked[first : first + request.size]
@@ -486,11 +496,6 @@ class SearchEngine:
                     "results_max": self.cache.max_entries,
                 },
             }
-
-
-def _attested(snap: Snapshot, text: str) -> bool:
-    """Does the index hold ``text``, a compound written apart, anywhere?"""
-    return any(snap.postings(f, text).ids.size for f in ("title", "body"))
 
 
 def partial_groups(

@@ -182,26 +182,25 @@ class CompiledQuery:
     highlight_terms: set[str]
     is_empty: bool
     relaxations: tuple[tuple[str, plan.Node], ...] = ()  # (left-out word, the query without it)
-    # Each "first second" a word may be written apart as, with the stems to
-    # highlight where the index attests it (see Snapshot.postings).
+    # Each "first second" a word may be written apart as, with the stems of
+    # its parts: highlighted once an index is known to hold it (see pruned).
     apart: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def pruned(self, holds: Callable[[plan.Term], bool]) -> CompiledQuery:
-        """This query with the terms no document holds left out (see
-        :func:`plan.without_empty_terms`)."""
+        """This query with the terms ``holds`` says no document holds left out
+        (see :func:`plan.without_empty_terms`); the parts of the compounds
+        written apart that remain are highlighted too."""
         if self.query is None:
             return self
+        query = plan.without_empty_terms(self.query, holds)
+        kept = _texts_apart(query)
         return replace(
             self,
-            query=plan.without_empty_terms(self.query, holds),
+            query=query,
             relaxations=tuple((word, plan.without_empty_terms(q, holds)) for word, q in self.relaxations),
+            highlight_terms=self.highlight_terms | {stem for text in kept for stem in self.apart[text]},
+            apart={text: self.apart[text] for text in kept},
         )
-
-    def highlight_in(self, attested: Callable[[str], bool]) -> set[str]:
-        """The terms to highlight, with the parts of compounds written apart
-        that ``attested`` says the index holds."""
-        extra = {stem for text, stems in self.apart.items() if attested(text) for stem in stems}
-        return self.highlight_terms | extra if extra else self.highlight_terms
 
     def nonempty_query(self) -> plan.Node:
         """``query``, for callers that have ruled out an empty query

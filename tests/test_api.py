@@ -565,3 +565,28 @@ def test_compounds_match_written_together_or_apart(tmp_path):
     assert "<mark>Bulu</mark> <mark>Tangkis</mark>" in found["split"]["title_html"]
     place = client.simulate_get("/api/search", params={"q": "kalimantan"}).json
     assert [r["id"] for r in place["results"]] == ["place"]
+
+
+def test_compounds_written_apart_are_not_read_past_the_budget(tmp_path):
+    """Reading a compound written apart takes positions, the first time; past
+    the request's budget it counts as absent (flagged timed_out) and the plan
+    is not kept, so the next request with time to spare finds it."""
+    from conftest import index_records, record
+
+    from search.engine import SearchEngine, SearchRequest
+
+    records = [
+        record(id="joined", title="Turnamen Bulutangkis", body="Turnamen bulutangkis dibuka."),
+        record(id="split-1", title="Final Bulu Tangkis", body="Final bulu tangkis ramai."),
+        record(id="split-2", title="Juara Bulu Tangkis", body="Juara bulu tangkis pulang."),
+    ]
+    index_records(tmp_path / "ix", records)
+    engine = SearchEngine.open(tmp_path / "ix", background=False, budget_seconds=0.0)
+    try:
+        result = engine.search(SearchRequest(q="bulutangkis", collapse=False))
+        assert [h.id for h in result.hits] == ["joined"] and result.timed_out
+        engine.budget_seconds = None  # the same snapshot, time to spare
+        result = engine.search(SearchRequest(q="bulutangkis", collapse=False))
+        assert sorted(h.id for h in result.hits) == ["joined", "split-1", "split-2"] and not result.timed_out
+    finally:
+        engine.close()
