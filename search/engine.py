@@ -407,8 +407,9 @@ class SearchEngine:
             if docnum is None or not snap.live[docnum]:
                 return None
             ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
+            body_analyzer = snap.analysis("body")[0]  # the index's own: its terms are what postings hold
             found = related_articles(
-                ev, self.compiler.stemmed, self.compiler.weights, docnum, snap.stored(docnum), size, within_days
+                ev, body_analyzer, self.compiler.weights, docnum, snap.stored(docnum), size, within_days
             )
             marker = Highlighter.for_snapshot(snap, set(found.terms))
             hits = [self._hit(snap, d, s, marker, [], None) for d, s in found.related]
