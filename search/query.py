@@ -267,7 +267,8 @@ class QueryCompiler:
             return ()
         out: list[tuple[str, plan.Node]] = []
         for i, word in plain:
-            rest = self._node(Group("and", [c for j, c in enumerate(tree.children) if j != i]), set(), [])
+            kept = Group("and", [c for j, c in enumerate(tree.children) if j != i])
+            rest = self._node(kept, set(), [], neighbours=self._joined_neighbours(tree.children, dropped=i))
             if rest is not None and not isinstance(rest, _Negated):
                 out.append((word.text, rest))
         return tuple(out)
@@ -303,7 +304,14 @@ class QueryCompiler:
             found = self._analysed[key] = [t.text for t in analyzer(text, mode="query")]
         return found
 
-    def _node(self, node: Node, highlight: set[str], positive: list[str], joined: tuple[str, ...] = ()):
+    def _node(
+        self,
+        node: Node,
+        highlight: set[str],
+        positive: list[str],
+        joined: tuple[str, ...] = (),
+        neighbours: dict[int, tuple[str, ...]] | None = None,
+    ):
         if isinstance(node, Word):
             if node.field is None and not node.phrase:
                 positive.append(node.text)
@@ -311,7 +319,8 @@ class QueryCompiler:
         if isinstance(node, Not):
             inner = self._node(node.node, set(), [])
             return _Negated(inner) if inner is not None else None
-        neighbours = self._joined_neighbours(node.children) if node.op == "and" and self.weights.compounds else {}
+        if neighbours is None:
+            neighbours = self._joined_neighbours(node.children) if node.op == "and" else {}
         children = [
             self._node(c, highlight, positive if node.op == "and" else [], neighbours.get(i, ()))
             for i, c in enumerate(node.children)
@@ -332,11 +341,16 @@ class QueryCompiler:
             q = plan.Excluding(q, neg)
         return q
 
-    def _joined_neighbours(self, children: list[Node]) -> dict[int, tuple[str, ...]]:
+    def _joined_neighbours(self, children: list[Node], dropped: int | None = None) -> dict[int, tuple[str, ...]]:
         """For each plain word next to another plain word, the two written as one
         (``bulu tangkis`` / ``bulutangkis``, ``ibu kota`` / ``ibukota``, a hashtag's
         ``#reformasidikorupsi``): Indonesian writes many compounds both ways. Only
-        words that analyse to one term each are joined."""
+        words that analyse to one term each are joined. With ``dropped`` (a
+        relaxed query), pairs with that child are left out and the keys count
+        the children without it: the words it stood between were never
+        neighbours."""
+        if not self.weights.compounds:
+            return {}
         single = [
             isinstance(c, Word)
             and c.field is None
@@ -347,13 +361,14 @@ class QueryCompiler:
         ]
         out: dict[int, tuple[str, ...]] = {}
         for i in range(len(children) - 1):
-            if single[i] and single[i + 1]:
+            if single[i] and single[i + 1] and dropped not in (i, i + 1):
                 text = (
                     self._terms(self.exact, cast(Word, children[i]).text)[0]
                     + self._terms(self.exact, cast(Word, children[i + 1]).text)[0]
                 )
-                out[i] = out.get(i, ()) + (text,)
-                out[i + 1] = out.get(i + 1, ()) + (text,)
+                for j in (i, i + 1):
+                    key = j - 1 if dropped is not None and j > dropped else j
+                    out[key] = out.get(key, ()) + (text,)
         return out
 
     def _word(self, word: Word, highlight: set[str], joined: tuple[str, ...] = ()) -> plan.Node | None:

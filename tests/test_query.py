@@ -83,3 +83,19 @@ def test_any_text_compiles_to_a_plan_or_nothing(text):
     if not compiled.is_empty:
         assert compiled.whoosh() is not None  # every plan node converts
     assert all(t == t.lower() for t in compiled.highlight_terms)
+
+
+def test_neighbours_are_joined_as_written_not_across_a_relaxed_word():
+    """ibu kota baru: ibu+kota and kota+baru may be one word (ibukota,
+    kotabaru); the query without kota does not read ibu+baru as ibubaru."""
+
+    def stems(node) -> set[str]:
+        if isinstance(node, plan.Token):
+            return {t.text for t in node.terms if t.field == "body"}
+        return set().union(*(stems(c) for c in getattr(node, "children", ())))
+
+    compiled = QueryCompiler().compile("ibu kota baru")
+    assert {"ibukota", "kotabaru"} <= stems(compiled.query)
+    relaxed = dict(compiled.relaxations)
+    assert stems(relaxed["kota"]) == {"ibu", "baru"}
+    assert "kotabaru" in stems(relaxed["ibu"]) and "ibukota" in stems(relaxed["baru"])
