@@ -281,7 +281,7 @@ class QueryCompiler:
         # The words, and the words with two neighbours written as one (see
         # _joined_neighbours): either stands together.
         forms = [exact_words]
-        if len(exact_words) == len(positive_words):
+        if w.compounds and len(exact_words) == len(positive_words):
             forms += [
                 (*exact_words[:i], exact_words[i] + exact_words[i + 1], *exact_words[i + 2 :])
                 for i in range(len(exact_words) - 1)

@@ -99,3 +99,16 @@ def test_neighbours_are_joined_as_written_not_across_a_relaxed_word():
     relaxed = dict(compiled.relaxations)
     assert stems(relaxed["kota"]) == {"ibu", "baru"}
     assert "kotabaru" in stems(relaxed["ibu"]) and "ibukota" in stems(relaxed["baru"])
+
+
+def test_compounds_off_leaves_no_written_form_in_the_plan_or_the_proximity_phrases():
+    from dataclasses import replace
+
+    from search.query import DEFAULT_WEIGHTS
+
+    on = QueryCompiler().compile("ibu kota")
+    off = QueryCompiler(replace(DEFAULT_WEIGHTS, compounds=False)).compile("ibu kota")
+    assert any(p.words == ("ibukota",) for p in on.proximity)
+    assert all(p.words == ("ibu", "kota") for p in off.proximity) and len(off.proximity) == 2
+    terms = [t.text for token in off.query.children for t in token.terms]
+    assert "ibukota" not in terms and not any(" " in t for t in terms)
