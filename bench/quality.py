@@ -270,7 +270,7 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
     """The baselines and Berita as shipped, plus a factory for tuning variants."""
     indexes = {s: ensure_index(workdir, s, records) for s in ("none", "snowball", "protected")}
     managers = {s: SearcherManager(path, background=False) for s, path in indexes.items()}
-    plain = replace(DEFAULT_WEIGHTS, exact_twins=False, proximity=False)
+    plain = replace(DEFAULT_WEIGHTS, exact_twins=False, proximity=False, compounds=False)
     fts = Fts(records)
 
     def engine(stemming: str, **options) -> SearchEngine:
