@@ -1,6 +1,6 @@
 """Pools articles for judging the evaluation queries (bench/eval-queries.tsv).
 
-    .venv/bin/python bench/pool.py [--depth 10] [--out var/eval-pool.jsonl] [--queries heldout]
+    .venv/bin/python bench/pool.py [--depth 10] [--out var/eval-pool.jsonl] [--queries heldout|confirm]
 
 For each query, the union of the top ``depth`` of several different systems:
 SQLite FTS5 with the words ORed and ANDed, BM25F without and with Snowball
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, corpus_path, judging_line, load_records  # noqa: E402
-from quality import BEFORE, SHIPPED, build_systems, eval_needs  # noqa: E402
+from quality import BEFORE, QUERY_SETS, SHIPPED, build_systems, eval_needs  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--workdir", default=str(REPO / "var" / "quality"))
     parser.add_argument("--depth", type=int, default=10)
     parser.add_argument("--out", default=str(REPO / "var" / "eval-pool.jsonl"))
-    parser.add_argument("--queries", choices=("eval", "heldout"), default="eval", help="which query set to pool")
+    parser.add_argument("--queries", choices=tuple(QUERY_SETS), default="eval", help="which query set to pool")
     args = parser.parse_args()
     records = load_records(corpus_path(args.corpus))
     by_id = {r["id"]: r for r in records}

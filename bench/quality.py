@@ -19,6 +19,9 @@
    ranking mechanism was fixed, pooled from the same systems and judged the
    same way): nDCG@10 per system and kind, with the paired bootstrap CI of
    the difference to each baseline. No choice was made on them.
+5. Confirmation queries (bench/confirm-queries.tsv, 48 written after the
+   held-out set had been read, before any search for them; same pooling and
+   judging), reported the same way, then both later sets together.
 
 Every system answers the same queries in one process; the indexes for the
 three analyses are built once into --workdir and reused. Known items are never
@@ -183,12 +186,17 @@ class Need:
     need: str = ""  # what makes an article relevant (for the judges)
 
 
-QUERY_SETS = {"eval": HERE / "eval-queries.tsv", "heldout": HERE / "heldout-queries.tsv"}
+QUERY_SETS = {
+    "eval": HERE / "eval-queries.tsv",
+    "heldout": HERE / "heldout-queries.tsv",
+    "confirm": HERE / "confirm-queries.tsv",
+}
 
 
 def eval_needs(query_set: str = "eval") -> list[Need]:
-    """The judged queries of one set: "eval" (73, some studied while the
-    mechanisms were built) or "heldout" (40, written after, studied never)."""
+    """The judged queries of one set: "eval" (73, studied while the mechanisms
+    were built), "heldout" (40, written after them and read once) or "confirm"
+    (48, written before the last ranking changes and reporting on them)."""
     lines = [
         ln
         for ln in QUERY_SETS[query_set].read_text(encoding="utf-8").splitlines()
@@ -440,13 +448,22 @@ def main() -> None:
     print_differences(f"all {len(judged)} queries: ", per_query, args.bootstrap)
     del shipped
 
-    heldout = [n for n in eval_needs("heldout") if any(g > 0 for g in judgments.get(n.qid, {}).values())]
-    if heldout:
-        print(
-            f"\nheld-out queries (bench/heldout-queries.tsv: {len(heldout)} with a relevant article, written after "
-            "the mechanisms were fixed, used for no choice)"
-        )
-        print_differences("held out: ", system_table(systems, heldout, judgments), args.bootstrap)
+    unseen: list[Need] = []  # the later sets' judged queries
+    for query_set, label, about in (
+        ("heldout", "held out", "written after the mechanisms were fixed, read once"),
+        ("confirm", "confirm", "written after the held-out set was read, before any search for them"),
+    ):
+        later = [n for n in eval_needs(query_set) if any(g > 0 for g in judgments.get(n.qid, {}).values())]
+        if later:
+            print(
+                f"\n{label} queries (bench/{QUERY_SETS[query_set].name}: {len(later)} with a relevant article, "
+                f"{about}; used for no choice)"
+            )
+            print_differences(f"{label}: ", system_table(systems, later, judgments), args.bootstrap)
+            unseen += later
+    if unseen:
+        print(f"\nthe two later sets together ({len(unseen)} queries that no weight or mechanism was chosen on)")
+        print_differences("later sets: ", system_table(systems, unseen, judgments), args.bootstrap)
 
     old_set = old_judgments()
     print(
@@ -478,7 +495,7 @@ def main() -> None:
     if args.unjudged:
         by_id = {r["id"]: r for r in records}
         with open(args.unjudged, "w", encoding="utf-8") as out:
-            for n in judged + [n for n in needs if n not in judged] + eval_needs("heldout"):
+            for n in judged + [n for n in needs if n not in judged] + eval_needs("heldout") + eval_needs("confirm"):
                 seen = set()
                 for s in systems + grid:
                     for d in s.rank(n, 10):

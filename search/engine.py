@@ -34,7 +34,7 @@ from .highlight import Highlighter
 from .histogram import Bucket
 from .histogram import histogram as date_histogram
 from .manager import SearcherManager
-from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
+from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights, without_quotes
 from .related import MAX_WITHIN_DAYS, related_articles
 from .request import (
     DEFAULT_BUDGET_SECONDS,
@@ -61,6 +61,7 @@ FACET_LIMIT = 20
 EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
 PARTIAL_BELOW = 20  # fewer full matches than this: add articles lacking one word (3+ words: always)
 SUGGEST_BELOW = 5  # fewer results than this: look for a spelling correction
+UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its phrases loose
 PLAN_MEMO = 10_000  # query plans each snapshot remembers (pruned to the terms it holds)
 
 
@@ -97,6 +98,7 @@ class SearchResult:
     relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
     histogram: tuple[str, list[Bucket]] | None = None  # (interval, buckets) when facets has "date"
     suggestion: str | None = None  # "did you mean": the query with typos corrected
+    unquoted: str | None = None  # the query with its phrases loose, when they match few articles
     generation: int = 0  # of the snapshot that answered
     start: int = 0  # results before this page
 
@@ -271,6 +273,7 @@ class SearchEngine:
             total=total,
             total_is_estimate=False,
             suggestion=suggestion,
+            unquoted=without_quotes(request.q) if total < UNQUOTE_BELOW else None,
             start=request.start,
             page=request.page,
             size=request.size,

@@ -26,6 +26,7 @@ from index.model import normalise_key
 from . import plan
 
 SCOPES = ("title", "body", "category", "source", "author")
+KEYWORD_SCOPES = ("category", "source", "author")  # matched as whole values or names, never loosened
 TOKEN = re.compile(
     r"(?P<lparen>\()|(?P<rparen>\))"
     r'|(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?"(?P<phrase>[^"]*)"'
@@ -110,6 +111,28 @@ def _lex(text: str) -> list[tuple[str, Word | None]]:
 def word_count(text: str) -> int:
     """How many words a query asks for (phrase words each count; operators do not)."""
     return sum(len(w.text.split()) for _, w in _lex(text) if w is not None)
+
+
+def without_quotes(text: str) -> str | None:
+    """The query with its quoted phrases' words loose (``title:"a b"`` becomes
+    ``title:a title:b``), or None if it has no phrase to loosen: what to offer
+    when exact phrases match few articles, as a search engine does. Excluded
+    phrases stay quoted (loosening them would exclude more), as do phrases in
+    the keyword fields (category, source, author), matched as whole values or names."""
+    changed = False
+
+    def loosen(m: re.Match[str]) -> str:
+        nonlocal changed
+        scope = (m["field"] or "").lower()
+        if m["phrase"] is None or m["neg"] or scope in KEYWORD_SCOPES or not m["phrase"].split():
+            return m[0]
+        changed = True
+        if scope in SCOPES:
+            return " ".join(f"{m['field']}:{word}" for word in m["phrase"].split())
+        return " ".join([m["field"]] * bool(m["field"]) + m["phrase"].split())  # an unknown field is a word
+
+    loose = TOKEN.sub(loosen, CONTROL.sub(" ", text))
+    return loose if changed else None
 
 
 MAX_DEPTH = 16  # deeper parentheses are read as plain grouping-free text

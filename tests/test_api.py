@@ -238,6 +238,29 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
     assert "Menampilkan juga hasil tanpa kata" in page.text and "Tidak memuat" in page.text
 
 
+def test_a_phrase_that_matches_few_articles_offers_its_words_loose(tmp_path):
+    """Strict phrases stay strict; under a page of results the answer (and the
+    page, as a link) offers the same query without the quotes, which finds the
+    articles holding the words apart."""
+    from conftest import index_records, record
+
+    records = [
+        record(id="phrase", title="Hari Batik Nasional", body="Peringatan hari batik nasional di Solo."),
+        record(id="apart", title="Batik di Hari Kemerdekaan", body="Batik tampil pada hari nasional."),
+        record(id="other", title="Harga Bawang", body="Bawang putih naik."),
+    ]
+    index_records(tmp_path / "ix", records)
+    client = testing.TestClient(create_app(tmp_path / "ix"))
+    strict = client.simulate_get("/api/search", params={"q": '"hari batik nasional" -bawang'}).json
+    assert [r["id"] for r in strict["results"]] == ["phrase"]
+    assert strict["unquoted_query"] == "hari batik nasional -bawang"
+    check_envelope(strict)
+    loose = client.simulate_get("/api/search", params={"q": strict["unquoted_query"]}).json
+    assert sorted(r["id"] for r in loose["results"]) == ["apart", "phrase"] and loose["unquoted_query"] is None
+    page = client.simulate_get("/cari", params={"q": '"hari batik nasional"'})
+    assert 'id="tanpa-kutip" href="/cari?q=hari+batik+nasional"' in page.text, page.text
+
+
 def test_facets_show_the_outlets_labels_not_keys(client):
     facets = client.simulate_get("/api/search", params={"facets": "true"}).json["facets"]
     labels = {f["key"]: f["label"] for f in facets["category"]}

@@ -2,7 +2,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from search import plan
-from search.query import Group, Not, QueryCompiler, Word, parse_user_query
+from search.query import Group, Not, QueryCompiler, Word, parse_user_query, without_quotes
 
 
 def words(node):
@@ -112,3 +112,19 @@ def test_compounds_off_leaves_no_written_form_in_the_plan_or_the_proximity_phras
     assert all(p.words == ("ibu", "kota") for p in off.proximity) and len(off.proximity) == 2
     terms = [t.text for token in off.query.children for t in token.terms]
     assert "ibukota" not in terms and not any(" " in t for t in terms)
+
+
+def test_without_quotes_loosens_phrases_but_not_exclusions_or_keyword_fields():
+    assert without_quotes('"hari batik" nasional') == "hari batik nasional"
+    assert without_quotes('title:"ibu kota" -"kota baru"') == 'title:ibu title:kota -"kota baru"'
+    assert without_quotes('source:"Tempo.co" banjir') is None
+    assert without_quotes('kabar:"ibu kota"') == "kabar ibu kota"  # not a field: read as words, as the parser does
+    assert without_quotes("banjir jakarta") is None and without_quotes('banjir ""') is None
+
+
+@given(st.text(max_size=40))
+def test_a_loosened_query_has_no_phrase_left_to_loosen(text):
+    loose = without_quotes(text)
+    assert loose is None or without_quotes(loose) is None
+    phrases = [w for w in words(parse_user_query(loose or "")) if w[0] != "-" and w[2]]
+    assert all(field in ("category", "source", "author") for _, field, _ in phrases), phrases

@@ -336,6 +336,13 @@ class SearchResponse(Model):
             'Fewer than 5 results: the query with likely typos corrected (the page\'s "Apakah maksud Anda"), or null.'
         )
     )
+    unquoted_query: str | None = Field(
+        None,
+        description=(
+            "Fewer than 10 results for a query with quoted phrases: the same query with the phrases' words loose "
+            '(title:"a b" as title:a title:b; excluded phrases stay quoted), to offer as a wider search; else null.'
+        ),
+    )
     results: list[Hit]
     cursor: str | None = Field(
         None,
@@ -362,6 +369,7 @@ class SearchResponse(Model):
             took_ms=result.took_ms,
             timed_out=result.timed_out,
             suggestion=result.suggestion,
+            unquoted_query=result.unquoted,
             partial_matches=dict(total=result.partial_total, missing_words=result.relaxed_words),
             results=[Hit.fields(h) for h in result.hits],
             **more,
