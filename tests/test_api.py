@@ -259,6 +259,9 @@ def test_a_phrase_that_matches_few_articles_offers_its_words_loose(tmp_path):
     assert sorted(r["id"] for r in loose["results"]) == ["apart", "phrase"] and loose["unquoted_query"] is None
     page = client.simulate_get("/cari", params={"q": '"hari batik nasional"'})
     assert 'id="tanpa-kutip" href="/cari?q=hari+batik+nasional"' in page.text, page.text
+    assert "Hanya 1 berita memuat frasa persis" in page.text
+    none = client.simulate_get("/cari", params={"q": '"nasional batik"'})
+    assert "Tidak ada berita yang memuat frasa persis" in none.text and "q=nasional+batik" in none.text
 
 
 def test_facets_show_the_outlets_labels_not_keys(client):
