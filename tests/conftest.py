@@ -45,6 +45,15 @@ def index_records(directory: Path, records: list) -> Path:
     return directory
 
 
+def client_over(directory: Path, records: list):
+    """A falcon test client for the app over a new index of ``records``."""
+    from falcon import testing
+
+    from search.http.app import create_app
+
+    return testing.TestClient(create_app(index_records(directory, records)))
+
+
 def api_search(client, **params) -> dict:
     """GET /api/search through a falcon test client; the envelope of a 200."""
     r = client.simulate_get("/api/search", params=params)

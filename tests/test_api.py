@@ -207,7 +207,7 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
     """Three words, two articles with all of them, two lacking one: the full
     matches come first, the others after, each naming the missing word; a
     quoted phrase stays required."""
-    from conftest import index_records, record
+    from conftest import client_over, record
 
     records = [
         record(id="full-1", title="Harga Cabai Rawit Naik", body="Harga cabai rawit naik di pasar."),
@@ -216,8 +216,7 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
         record(id="no-harga", title="Menanam Cabai Rawit", body="Cara menanam cabai rawit di pot."),
         record(id="other", title="Harga Bawang", body="Bawang putih."),
     ]
-    index_records(tmp_path / "ix", records)
-    client = testing.TestClient(create_app(tmp_path / "ix"))
+    client = client_over(tmp_path / "ix", records)
     body = client.simulate_get("/api/search", params={"q": "harga cabai rawit", "collapse": "false"}).json
     ids = [r["id"] for r in body["results"]]
     assert sorted(ids[:2]) == ["full-1", "full-2"] and sorted(ids[2:]) == ["no-harga", "no-rawit"]
@@ -242,15 +241,14 @@ def test_a_phrase_that_matches_few_articles_offers_its_words_loose(tmp_path):
     """Strict phrases stay strict; under a page of results the answer (and the
     page, as a link) offers the same query without the quotes, which finds the
     articles holding the words apart."""
-    from conftest import index_records, record
+    from conftest import client_over, record
 
     records = [
         record(id="phrase", title="Hari Batik Nasional", body="Peringatan hari batik nasional di Solo."),
         record(id="apart", title="Batik di Hari Kemerdekaan", body="Batik tampil pada hari nasional."),
         record(id="other", title="Harga Bawang", body="Bawang putih naik."),
     ]
-    index_records(tmp_path / "ix", records)
-    client = testing.TestClient(create_app(tmp_path / "ix"))
+    client = client_over(tmp_path / "ix", records)
     strict = client.simulate_get("/api/search", params={"q": '"hari batik nasional" -bawang'}).json
     assert [r["id"] for r in strict["results"]] == ["phrase"]
     assert strict["unquoted_query"] == "hari batik nasional -bawang"
@@ -272,15 +270,14 @@ def test_facets_show_the_outlets_labels_not_keys(client):
 
 
 def test_sources_match_forgivingly_and_unknown_ones_are_named(tmp_path):
-    from conftest import index_records, record
+    from conftest import client_over, record
 
     records = [
         record(id="k", source="Kompas.com", title="Gempa Ambon"),
         record(id="t", source="Tempo.co", title="Gempa Ambon"),
         record(id="d", source="detikSport", title="Gempa Ambon"),
     ]
-    index_records(tmp_path / "ix", records)
-    client = testing.TestClient(create_app(tmp_path / "ix"))
+    client = client_over(tmp_path / "ix", records)
     for name in ("kompas", "Kompas.com", "KOMPAS", "kompas.com "):
         body = client.simulate_get("/api/search", params={"q": "gempa", "source": name, "collapse": "false"}).json
         assert [r["id"] for r in body["results"]] == ["k"], name
@@ -560,7 +557,7 @@ def test_compounds_match_written_together_or_apart(tmp_path):
     a query of the two words finds the joined form as a full match, scored
     like the words standing together, and marks it in the snippet; a word
     alone is still only a partial match. A quoted phrase stays as written."""
-    from conftest import index_records, record
+    from conftest import client_over, index_records, record
 
     filler = "Atlet muda berlatih setiap pagi di gedung olahraga kota."
     records = [
@@ -568,8 +565,7 @@ def test_compounds_match_written_together_or_apart(tmp_path):
         record(id="joined", title="Turnamen Bulutangkis Dibuka", body=f"Turnamen bulutangkis dibuka. {filler}"),
         record(id="feather", title="Bulu Ayam untuk Kerajinan", body=f"Bulu ayam dijual murah. {filler}"),
     ]
-    index_records(tmp_path / "ix", records)
-    client = testing.TestClient(create_app(tmp_path / "ix"))
+    client = client_over(tmp_path / "ix", records)
     body = client.simulate_get("/api/search", params={"q": "bulu tangkis", "collapse": "false"}).json
     hits = {r["id"]: r for r in body["results"]}
     assert [r["id"] for r in body["results"]][:2] in (["split", "joined"], ["joined", "split"])

@@ -1,7 +1,7 @@
 """sort=recent: relevance blended with freshness (and collapsing near-duplicates)."""
 
 import pytest
-from conftest import api_search, index_records, record
+from conftest import api_search, client_over, index_records, record
 from falcon import testing
 
 from search.engine import SearchEngine
@@ -123,8 +123,7 @@ def test_near_duplicates_from_other_outlets_collapse(tmp_path):
             published="2019-09-10T09:00:00+07:00",
         ),
     ]
-    index_records(tmp_path / "ix", records)
-    client = testing.TestClient(create_app(tmp_path / "ix"))
+    client = client_over(tmp_path / "ix", records)
     # Two distinct stories fill a page of two: the other outlet's copy is folded.
     body = api_search(client, q="gempa maluku utara", size=2)
     got = {x["id"]: x["duplicates"] for x in body["results"]}

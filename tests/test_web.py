@@ -95,7 +95,7 @@ def test_the_page_shows_the_author_and_the_api_a_plain_snippet(client):
 
 
 def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exactly(tmp_path):
-    from conftest import index_records, record
+    from conftest import client_over, record
 
     records = [
         record(id="a", category="nasional", title="Gempa A"),
@@ -103,8 +103,7 @@ def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exac
         record(id="c", category="Nasional", title="Gempa C"),
         record(id="d", category="Olahraga", title="Gempa D"),
     ]
-    index_records(tmp_path / "ix", records)
-    client = testing.TestClient(create_app(tmp_path / "ix"))
+    client = client_over(tmp_path / "ix", records)
     page = client.simulate_get("/cari", params={"q": "gempa"}).text
     entry = page.split('data-facet="category:')[1].split("</a>")[0]
     assert entry.startswith("nasional,news/nasional") and '>Nasional <span class="count">3</span>' in entry
@@ -118,7 +117,7 @@ def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exac
 
 
 def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indonesian(tmp_path):
-    from conftest import index_records, record
+    from conftest import client_over, record
 
     body = "Gempa magnitudo 6,5 mengguncang Ambon pagi ini.\n\nWarga mengungsi ke lapangan terbuka."
     records = [
@@ -129,8 +128,7 @@ def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indones
         record(id="d1", source="Detik", title="Korban Gempa Ambon Butuh Tenda", body="Korban gempa Ambon mengungsi."),
         record(id="x1", source="Detik", title="Harga Cabai Naik", body="Harga cabai naik di pasar."),
     ]
-    index_records(tmp_path / "ix", records)
-    client = testing.TestClient(create_app(tmp_path / "ix"))
+    client = client_over(tmp_path / "ix", records)
     api = client.simulate_get("/api/articles/k%2F1/related", params={"size": 5}).json
     assert [h["id"] for h in api["same_story"]] == ["t1"]
     assert [h["id"] for h in api["results"]] == ["d1"]  # itself and unrelated x1 are not listed
