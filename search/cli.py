@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import shlex
 import sys
 
 import click
@@ -108,6 +109,8 @@ def search_command(
         click.echo(f"(the last {result.partial_total:,} lack one of the words: {', '.join(result.relaxed_words)})")
     if result.suggestion:
         click.echo(f"Maksud Anda: {result.suggestion}")
+    if result.unquoted:
+        click.echo(f"(few hold the exact phrases; the words anywhere: berita search {shlex.quote(result.unquoted)})")
     if result.histogram is not None:
         click.echo(text_histogram(*result.histogram))
     if result.page > max(result.pages, 1):

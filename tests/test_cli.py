@@ -238,3 +238,13 @@ def test_search_histogram_is_a_text_chart(sample_index):
     lines = [ln for ln in result.output.splitlines() if ln.startswith("  20")]
     assert [ln.split()[0] for ln in lines] == ["2019", "2020", "2021", "2022", "2023"]
     assert sum(int(ln.split()[-1]) for ln in lines) == 25 and any("█" in ln for ln in lines)
+
+
+def test_search_offers_a_rare_phrase_as_loose_words(sample_index):
+    from search.cli import cli
+
+    result = CliRunner().invoke(cli, ["search", '"banjir jakarta"', "--index", str(sample_index)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("0 results") and "berita search 'banjir jakarta'" in result.output
+    loose = CliRunner().invoke(cli, ["search", "banjir jakarta", "--index", str(sample_index)])
+    assert "berita search" not in loose.output and not loose.output.startswith("0 results"), loose.output
