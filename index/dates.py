@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 WIB = timezone(timedelta(hours=7), "WIB")
+USEC_PER_DAY = 86_400 * 1_000_000  # Whoosh's datetime longs count microseconds
 ZONES = {
     "WIB": WIB,
     "WITA": timezone(timedelta(hours=8), "WITA"),

@@ -495,7 +495,7 @@ class SearchEngine:
                 "warnings": [w for w in (stale_analysis(snap.searcher.schema),) if w],
                 "caches": {
                     "postings_bytes": self.manager.store.postings.bytes + snap.cached_bytes,
-                    "postings_max_bytes": self.manager.store.postings.max_bytes * 5 // 4,
+                    "postings_max_bytes": self.manager.store.postings.max_bytes + snap.cached_max_bytes,
                     "results": len(self.cache),
                     "results_max": self.cache.max_entries,
                 },

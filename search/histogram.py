@@ -12,10 +12,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from index.dates import USEC_PER_DAY, WIB
+
 INTERVALS = ("day", "week", "month", "year", "auto")
 MAX_BARS = 60  # "auto" picks the finest interval with at most this many buckets
-WIB_OFFSET_US = 7 * 3600 * 1_000_000
-US_PER_DAY = 86_400 * 1_000_000
+WIB_OFFSET_US = WIB.utcoffset(None) // timedelta(microseconds=1)
 EPOCH = date(1970, 1, 1)
 WHOOSH_EPOCH_DAYS = (EPOCH - date(1, 1, 1)).days  # Whoosh's datetime longs count from year 1
 
@@ -30,7 +31,7 @@ class Bucket:
 def jakarta_days(published_us: np.ndarray) -> np.ndarray:
     """Days since 1970-01-01 in Asia/Jakarta (UTC+7) of Whoosh datetime longs
     (UTC microseconds since 0001-01-01)."""
-    return (published_us.astype(np.int64) + WIB_OFFSET_US) // US_PER_DAY - WHOOSH_EPOCH_DAYS
+    return (published_us.astype(np.int64) + WIB_OFFSET_US) // USEC_PER_DAY - WHOOSH_EPOCH_DAYS
 
 
 def _bucket_keys(days: np.ndarray, interval: str) -> np.ndarray:

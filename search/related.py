@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.analysis import TALA_STOPWORDS
+from index.dates import USEC_PER_DAY
 
 from . import plan
 from .query import Weights
@@ -25,7 +26,6 @@ from .snapshot import Snapshot
 
 DISTINCTIVE_WORDS = 12
 MAX_WITHIN_DAYS = 3650
-USEC_PER_DAY = 86_400 * 1_000_000
 
 
 @dataclass(frozen=True)

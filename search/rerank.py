@@ -13,7 +13,8 @@ from collections.abc import Callable
 import numpy as np
 from whoosh.analysis import Analyzer
 
-USEC_PER_DAY = 86_400 * 1_000_000
+from index.dates import USEC_PER_DAY
+
 RECENCY_WEIGHT = 0.5  # share of the score that decays; the rest never does (BM25F saturates: ratios are smaller)
 NEAR_DUPLICATE = 0.6  # Jaccard similarity of title words
 

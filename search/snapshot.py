@@ -326,6 +326,11 @@ class Snapshot:
         return self._terms.bytes
 
     @property
+    def cached_max_bytes(self) -> int:
+        """The bound on :attr:`cached_bytes`."""
+        return self._terms.max_bytes
+
+    @property
     def segment_readers(self) -> list:
         """The Whoosh reader of each segment (read them under ``io_lock``)."""
         return [leaf for leaf, _, _ in self._leaves]
