@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,14 @@ def sample_index(tmp_path_factory) -> Path:
     report = Indexer(directory).ingest(read_paths([sample_path()]))
     assert not report.problems
     return directory
+
+
+@pytest.fixture
+def index_copy(tmp_path, sample_index) -> Path:
+    """A copy of the sample index a test may change (``tmp_path / "ix"``)."""
+    target = tmp_path / "ix"
+    shutil.copytree(sample_index, target)
+    return target
 
 
 @pytest.fixture(scope="session")

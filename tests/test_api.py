@@ -26,11 +26,12 @@ def ids(response):
     return [r["id"] for r in response.json["results"]]
 
 
-def check_envelope(body):
+def check_envelope(body, name="SearchResponse"):
+    """``body`` is what /openapi.json says schema ``name`` is."""
     schema = openapi_document()
     defs = schema["components"]["schemas"]
     resolved = json.loads(json.dumps(defs).replace("#/components/schemas/", "#/$defs/"))
-    Draft202012Validator({**resolved["SearchResponse"], "$defs": resolved}).validate(body)
+    Draft202012Validator({**resolved[name], "$defs": resolved}).validate(body)
 
 
 def test_search_ranks_highlights_and_filters_by_date(client):
@@ -101,7 +102,7 @@ def test_phrase_exclusion_or_and_scopes(client):
 def test_exact_matches_rank_above_stem_only_matches(tmp_path):
     """Two articles alike but for the word's form: the one with the query's own
     form ranks first, and the other form is still found (by its stem)."""
-    from conftest import index_records, record
+    from conftest import client_over, record
 
     records = [
         record(
@@ -113,8 +114,7 @@ def test_exact_matches_rank_above_stem_only_matches(tmp_path):
             id="exact", title="Rencana Pemindahan Kantor Kementerian", body="Pemerintah merencanakan pemindahan kantor."
         ),
     ]
-    index_records(tmp_path / "ix", records)
-    found = ids(get(testing.TestClient(create_app(tmp_path / "ix")), "/api/search", q="pemindahan", collapse="false"))
+    found = ids(get(client_over(tmp_path / "ix", records), "/api/search", q="pemindahan", collapse="false"))
     assert found == ["exact", "stem-only"]
 
 
@@ -223,12 +223,7 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
     missing = {r["id"]: r["missing_word"] for r in body["results"]}
     assert missing["full-1"] is None and missing["no-rawit"] == "rawit" and missing["no-harga"] == "harga"
     assert body["total"] == 4 and body["partial_matches"] == {"total": 2, "missing_words": ["harga", "rawit"]}
-    Draft202012Validator(
-        {
-            **openapi_document()["components"]["schemas"]["SearchResponse"],
-            "components": openapi_document()["components"],
-        }
-    ).validate(body)
+    check_envelope(body)
     strict = client.simulate_get("/api/search", params={"q": '"cabai rawit" harga'}).json
     assert (
         sorted(r["id"] for r in strict["results"]) == ["full-1", "full-2"] and strict["partial_matches"]["total"] == 0
@@ -340,12 +335,7 @@ def test_date_histogram_adds_up_to_the_total_and_honours_the_filters(client):
     )
     auto = client.simulate_get("/api/search", params={"facets": "date"}).json
     assert len(auto["facets"]["date"]) <= 60 and auto["date_interval"] in ("day", "week", "month", "year")
-    Draft202012Validator(
-        {
-            **openapi_document()["components"]["schemas"]["SearchResponse"],
-            "components": openapi_document()["components"],
-        }
-    ).validate(json.loads(json.dumps(body)))
+    check_envelope(body)
     bad = client.simulate_get("/api/search", params={"facets": "date,colour"})
     assert bad.status_code == 400 and bad.json["param"] == "facets"
     assert client.simulate_get("/api/search", params={"facets": "date", "interval": "fortnight"}).status_code == 400
@@ -358,11 +348,8 @@ def test_date_histogram_adds_up_to_the_total_and_honours_the_filters(client):
 
 def test_related_answers_follow_the_openapi_document(client):
     body = client.simulate_get("/api/articles/berita-2019-0001/related").json
-    doc = openapi_document()
-    Draft202012Validator({**doc["components"]["schemas"]["RelatedResponse"], "components": doc["components"]}).validate(
-        json.loads(json.dumps(body))
-    )
-    assert "/api/articles/{id}/related" in doc["paths"] and body["results"]
+    check_envelope(body, "RelatedResponse")
+    assert "/api/articles/{id}/related" in openapi_document()["paths"] and body["results"]
 
 
 def test_did_you_mean_in_the_api_and_the_cli(client, sample_index):
@@ -390,16 +377,15 @@ def test_suggest_completes_the_last_word_from_headlines(client):
     assert client.simulate_get("/api/suggest", params={"q": "kes", "x": 1}).status_code == 400
 
 
-def test_cursor_paging_lists_every_result_once_and_expires_with_its_index(tmp_path):
+def test_cursor_paging_lists_every_result_once_and_expires_with_its_index(tmp_path, index_copy):
     import time
 
     from conftest import record, write_jsonl
 
-    from index.readers import read_paths, sample_path
+    from index.readers import read_paths
     from index.writer import Indexer
 
-    Indexer(tmp_path / "ix").ingest(read_paths([sample_path()]))
-    client = testing.TestClient(create_app(tmp_path / "ix"))
+    client = testing.TestClient(create_app(index_copy))
     params = {"size": 7, "collapse": "false"}
     body = client.simulate_get("/api/search", params=params).json
     seen, cursor = [h["id"] for h in body["results"]], body["cursor"]
@@ -417,7 +403,7 @@ def test_cursor_paging_lists_every_result_once_and_expires_with_its_index(tmp_pa
     assert other.status_code == 400 and "another search" in other.json["detail"]
     assert client.simulate_get("/api/search", params={"cursor": "!!"}).status_code == 400
     assert client.simulate_get("/api/search", params={"size": 7}).json["cursor"] is None  # folded pages: no cursor
-    Indexer(tmp_path / "ix").ingest(
+    Indexer(index_copy).ingest(
         read_paths([write_jsonl(tmp_path / "n.jsonl", [record(id="baru", title="Zebrakuda Langka Lahir")])])
     )
     deadline = time.monotonic() + 10
@@ -442,10 +428,9 @@ def test_a_cursor_reaches_past_the_page_window(corpus_index):
     assert reached == 1100 and body["cursor"] and body["total"] > 1100
 
 
-def test_overlong_query_strings_are_414_and_rates_are_limited_per_client(sample_index):
+def test_overlong_query_strings_are_414_and_rates_are_limited_per_client(client, sample_index):
     from search.http.limits import RateLimiter, parse_rate
 
-    client = testing.TestClient(create_app(sample_index))
     long_q = client.simulate_get("/api/search", query_string="q=" + "a" * 5000)
     assert long_q.status_code == 414 and long_q.headers["content-type"] == "application/problem+json"
     now = [0.0]
@@ -557,7 +542,7 @@ def test_compounds_match_written_together_or_apart(tmp_path):
     a query of the two words finds the joined form as a full match, scored
     like the words standing together, and marks it in the snippet; a word
     alone is still only a partial match. A quoted phrase stays as written."""
-    from conftest import client_over, index_records, record
+    from conftest import client_over, record
 
     filler = "Atlet muda berlatih setiap pagi di gedung olahraga kota."
     records = [
@@ -579,8 +564,7 @@ def test_compounds_match_written_together_or_apart(tmp_path):
     records.append(record(id="split-2", title="Final Bulu Tangkis", body=f"Final bulu tangkis ramai. {filler}"))
     records.append(record(id="chance", title="Kali Mantan Juara", body=f"Dua kali mantan juara hadir. {filler}"))
     records.append(record(id="place", title="Kalimantan Barat", body=f"Hujan di Kalimantan. {filler}"))
-    index_records(tmp_path / "ix2", records)
-    client = testing.TestClient(create_app(tmp_path / "ix2"))
+    client = client_over(tmp_path / "ix2", records)
     one = client.simulate_get("/api/search", params={"q": "bulutangkis", "collapse": "false"}).json
     found = {r["id"]: r for r in one["results"]}
     assert sorted(found) == ["joined", "split", "split-2"]

@@ -198,14 +198,17 @@ def test_leaving_out_terms_the_index_lacks_changes_no_match_or_score(sample_inde
     engine = SearchEngine.open(sample_index, background=False)
     try:
         with engine.manager.acquire() as snap:
-            holds = lambda t: snap.postings(t.field, t.text).ids.size > 0  # noqa: E731
+
+            def holds(t):
+                return snap.postings(t.field, t.text).ids.size > 0
+
             changed = 0
+            ev = Evaluation(snap, engine.scorer)
+            everything = np.flatnonzero(snap.live)
             for q in ("iuran bpjs kesehatan", "ibu kota", "banjir -bpjs", "kpk OR gempa", "title:bpjs zzzqx"):
                 compiled = engine.compiler.compile(q)
                 pruned = compiled.pruned(holds)
                 changed += pruned.query != compiled.query
-                ev = Evaluation(snap, engine.scorer)
-                everything = np.flatnonzero(snap.live)
                 full_mask, full_scores = ev.evaluate(compiled.nonempty_query(), everything)
                 mask, scores = ev.evaluate(pruned.nonempty_query(), everything)
                 assert np.array_equal(mask, full_mask) and np.allclose(scores, full_scores), q

@@ -6,13 +6,12 @@ import urllib.parse
 from conftest import record, write_jsonl
 from server import get_json, running_server
 
-from index.readers import read_paths, sample_path
+from index.readers import read_paths
 from index.writer import Indexer
 
 
-def test_search_over_http_and_new_commits_become_visible(tmp_path):
-    ixdir = tmp_path / "ix"
-    Indexer(ixdir).ingest(read_paths([sample_path()]))
+def test_search_over_http_and_new_commits_become_visible(tmp_path, index_copy):
+    ixdir = index_copy
     with running_server(ixdir, workers=2) as base:
         status, ctype, body = get_json(
             base
