@@ -26,6 +26,12 @@ MIN_YEAR, MAX_YEAR = 1900, 2100  # publication dates outside are input errors
 LINK_SCHEMES = ("http://", "https://")
 
 
+def web_link(url: str | None) -> str | None:
+    """``url`` if it is an http(s) link, else None: nothing else (javascript:,
+    data:) is ever accepted as an article's URL or shown as a link."""
+    return url if url and url.lower().startswith(LINK_SCHEMES) else None
+
+
 @dataclass(frozen=True)
 class Problem:
     """Bad input: where it is and what is wrong with it."""
@@ -102,7 +108,7 @@ def article_from_record(record: object) -> Article:
     published, has_time = parse_published(record.get("published"))
     check_year(published)
     url = _text_field(record, "url", False)
-    if url is not None and not url.lower().startswith(LINK_SCHEMES):
+    if url is not None and web_link(url) is None:
         raise ValueError(f"url must start with http:// or https://, not {url[:40]!r}")
     article_id = _text_field(record, "id", False)
     if article_id is None and url is None:

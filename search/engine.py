@@ -29,6 +29,7 @@ from index.dates import from_utc_naive
 from index.schema import stale_analysis, stem_rules_of
 
 from . import plan
+from .export import COLUMNS as EXPORT_COLUMNS
 from .filters import KEYED_FILTERS, Filters, combine, time_key
 from .highlight import Highlighter
 from .histogram import Bucket
@@ -442,15 +443,16 @@ class SearchEngine:
             ev = Evaluation(snap, self.scorer, Deadline(None))
             if compiled is not None and compiled.is_empty:
                 return
-            docs = ev.docs(compiled.nonempty_query()) if compiled else np.flatnonzero(snap.live)
+            query = compiled.nonempty_query() if compiled else None
+            docs = ev.docs(query) if query is not None else np.flatnonzero(snap.live)
             docs = docs[snap.live[docs]]
             docs = docs[combine(list(Filters.from_request(request).masks(snap, docs).values()), docs.size)]
             count = min(int(docs.size), limit)
             ranked: Sequence[tuple[int, float | None]]  # scores are None in date order
-            if sort in ("newest", "oldest") or compiled is None:
+            if sort in ("newest", "oldest") or compiled is None or query is None:  # (one is None if the other is)
                 ranked = [(d, None) for d in by_date(snap, docs, count, newest=sort != "oldest")]
             else:
-                found, scores = top_scored(ev, compiled.nonempty_query(), compiled.proximity, docs, count)
+                found, scores = top_scored(ev, query, compiled.proximity, docs, count)
                 scored = list(zip(found.tolist(), scores.tolist()))
                 if sort == "recent":
                     scored = self._by_recency(snap, scored, request.now, request.half_life_days)
@@ -458,13 +460,7 @@ class SearchEngine:
             for docnum, score in ranked:
                 article = article_fields(snap.stored(docnum))
                 yield {
-                    "id": article["id"],
-                    "published": article["published"],
-                    "source": article["source"],
-                    "category": article["category"],
-                    "author": article["author"],
-                    "title": article["title"],
-                    "url": article["url"],
+                    **{column: article[column] for column in EXPORT_COLUMNS if column != "score"},
                     "score": round(score, 4) if score is not None else None,
                 }
 

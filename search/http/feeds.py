@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
 
+from index.readers import web_link
+
 from ..engine import SearchResult
 from ..highlight import plain_text
+from .links import article_page
 
 FEED_SIZE = 50
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -44,14 +46,10 @@ def atom_feed(result: SearchResult, self_url: str, base_url: str, description: s
     feed.updated(newest)
     for hit in reversed(result.hits):  # feedgen prepends: add oldest first so the newest comes first
         entry = feed.add_entry()
-        link = (
-            hit.url
-            if hit.url and hit.url.lower().startswith(("http://", "https://"))
-            else f"{base_url}/artikel/{quote(hit.id, safe='')}"
-        )
-        entry.id(f"{base_url}/artikel/{quote(hit.id, safe='')}")
+        own_page = base_url + article_page(hit.id)
+        entry.id(own_page)
         entry.title(xml_text(hit.title))
-        entry.link(href=link, rel="alternate")
+        entry.link(href=web_link(hit.url) or own_page, rel="alternate")
         entry.published(hit.published)
         entry.updated(hit.published)
         entry.summary(xml_text(plain_text(hit.snippet)))

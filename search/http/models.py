@@ -333,14 +333,16 @@ class SearchResponse(Model):
     partial_matches: PartialMatches
     suggestion: str | None = Field(
         description=(
-            'Fewer than 5 results: the query with likely typos corrected (the page\'s "Apakah maksud Anda"), or null.'
+            f"Fewer than {engine.SUGGEST_BELOW} results: the query with likely typos corrected (the page's "
+            '"Apakah maksud Anda"), or null.'
         )
     )
     unquoted_query: str | None = Field(
         None,
         description=(
-            "Fewer than 10 results for a query with quoted phrases: the same query with the phrases' words loose "
-            '(title:"a b" as title:a title:b; excluded phrases stay quoted), to offer as a wider search; else null.'
+            f"Fewer than {engine.UNQUOTE_BELOW} results for a query with quoted phrases: the same query with the "
+            'phrases\' words loose (title:"a b" as title:a title:b; excluded phrases stay quoted), to offer as a '
+            "wider search; else null."
         ),
     )
     results: list[Hit]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import falcon
 from babel.dates import format_date
@@ -21,9 +21,11 @@ from markupsafe import Markup
 
 from index.dates import WIB
 from index.model import normalise_key
+from index.readers import web_link
 
 from ..engine import SearchEngine
 from ..request import FACET_KINDS, InvalidRequest, SearchRequest
+from .links import article_page
 from .models import FilterParams, SearchParams
 from .openapi import openapi_document
 
@@ -82,7 +84,7 @@ def relative_id(moment: datetime, now: datetime) -> str | None:
 
 def make_environment() -> Environment:
     env = Environment(loader=PackageLoader("search", "templates"), autoescape=select_autoescape(["html"]))
-    env.filters.update(number_id=number_id, date_id=date_id)
+    env.filters.update(number_id=number_id, date_id=date_id, article_page=article_page)
     return env
 
 
@@ -181,9 +183,7 @@ def feed_url(params: dict) -> str:
 def article_link(hit) -> str:
     """Where a result links: its original http(s) URL, else its article page.
     Any other scheme (javascript:, data:, vbscript:) never becomes a link."""
-    if hit.url and hit.url.lower().startswith(("http://", "https://")):
-        return hit.url
-    return "/artikel/" + quote(hit.id, safe="")
+    return web_link(hit.url) or article_page(hit.id)
 
 
 @dataclass(frozen=True)
@@ -293,11 +293,10 @@ class ArticlePage:
             return
         found = self.engine.related(article_id, RELATED_ON_PAGE)
         related, same = found if found else (None, [])
-        url = article["url"]
         resp.text = self.template.render(
             article=article,
             paragraphs=[p.strip() for p in article["body"].split("\n\n") if p.strip()],
-            original=url if url and url.lower().startswith(("http://", "https://")) else None,
+            original=web_link(article["url"]),
             related=related.hits if related else [],
             same_story=same,
         )
