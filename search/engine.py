@@ -219,7 +219,7 @@ class SearchEngine:
         for the snapshot's life (its postings do not change). A compound
         written apart is read from positions the first time it is asked for;
         past the deadline it counts as absent (and the plan is not kept)."""
-        memo = snap.memo("plans")
+        memo = snap.memo("plans", PLAN_MEMO)
         key = (self.compiler, q)
         found = memo.get(key)
         if found is None:
@@ -231,9 +231,7 @@ class SearchEngine:
 
             found = self.compiler.compile(q).pruned(holds)
             if not deadline.timed_out:
-                if len(memo) > PLAN_MEMO:
-                    memo.clear()
-                memo[key] = found
+                memo.remember(key, found)
         return found
 
     def _search(

@@ -24,6 +24,7 @@ from index.analysis import SHIPPED, Analysis
 from index.model import normalise_key
 
 from . import plan
+from .memo import BoundedMemo
 
 SCOPES = ("title", "body", "category", "source", "author")
 KEYWORD_SCOPES = ("category", "source", "author")  # matched as whole values or names, never loosened
@@ -249,19 +250,15 @@ class QueryCompiler:
         self.weights = weights
         self.stemmed = analysis.stemmed()
         self.exact = analysis.exact()
-        self._analysed: dict[tuple[int, str], list[str]] = {}
-        self._compiled: dict[str, CompiledQuery] = {}
+        self._analysed = BoundedMemo(ANALYSED_MEMO)  # (analyzer id, text) -> its terms
+        self._compiled = BoundedMemo(COMPILED_MEMO)  # query text -> its plan
 
     def compile(self, text: str) -> CompiledQuery:
         """The plan for a query text, remembered: readers repeat queries, and a
         plan (with every form a word may be written in) takes a while to build.
         The plan is shared, so nobody may change it."""
         found = self._compiled.get(text)
-        if found is None:
-            if len(self._compiled) > COMPILED_MEMO:
-                self._compiled.clear()
-            found = self._compiled[text] = self._compile(text)
-        return found
+        return found if found is not None else self._compiled.remember(text, self._compile(text))
 
     def _compile(self, text: str) -> CompiledQuery:
         tree = parse_user_query(text)
@@ -322,9 +319,7 @@ class QueryCompiler:
         key = (id(analyzer), text)
         found = self._analysed.get(key)
         if found is None:
-            if len(self._analysed) > 50_000:
-                self._analysed.clear()
-            found = self._analysed[key] = [t.text for t in analyzer(text, mode="query")]
+            found = self._analysed.remember(key, [t.text for t in analyzer(text, mode="query")])
         return found
 
     def _node(
@@ -470,6 +465,7 @@ def _texts_apart(node: plan.Node) -> set[str]:
 
 
 COMPILED_MEMO = 20_000  # query texts whose plans the compiler remembers
+ANALYSED_MEMO = 50_000  # (analyzer, word) pairs whose terms the compiler remembers
 APART_MIN_CHARS = 3  # each part of a compound written apart (ibu kota, pra kerja)
 
 

@@ -26,6 +26,7 @@ from whoosh.searching import Searcher
 from index.dates import from_utc_naive
 from index.stats import leaf_readers, segment_column
 
+from .memo import BoundedMemo
 from .segments import ByteLRU, SegmentPostings, read_lengths, read_postings
 
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
@@ -180,7 +181,7 @@ class Snapshot:
         # Global (offset, concatenated) postings of this snapshot, bounded too.
         self._terms = ByteLRU(store.postings.max_bytes // 4)
         self._headings: dict[int, tuple[str, str]] = {}
-        self._memos: dict[str, dict] = {}
+        self._memos: dict[str, BoundedMemo] = {}
         self._analysis: dict[str, tuple[Analyzer, dict]] = {}
         self._users = 0
         self._retired = False
@@ -286,9 +287,10 @@ class Snapshot:
             found = self._analysis[fieldname] = self._store.analysis(fieldname, analyzer)
         return found
 
-    def memo(self, name: str) -> dict:
-        """A dict that lives as long as this snapshot (derived per-document values)."""
-        return self._memos.setdefault(name, {})
+    def memo(self, name: str, limit: int | None = None) -> BoundedMemo:
+        """A memo that lives as long as this snapshot (derived per-document or
+        per-query values); ``limit`` bounds it (see :class:`BoundedMemo`)."""
+        return self._memos.setdefault(name, BoundedMemo(limit))  # one memo per name, whichever thread asks first
 
     def docnum_of(self, article_id: str) -> int | None:
         with self.io_lock:
