@@ -26,7 +26,7 @@ from common import REPO, corpus_path, load_records  # noqa: E402
 
 from index.analysis import SHIPPED  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
-from search.rerank import NEAR_DUPLICATE, title_fingerprint  # noqa: E402
+from search.rerank import near_duplicate, title_fingerprint  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SAMPLE, JUDGED = 40, 30
@@ -51,9 +51,7 @@ def covered_stories(records: list[dict], count: int, seed: int = 40) -> list[tup
         twins = [
             records[j]["id"]
             for j in candidates
-            if j != i
-            and records[j]["source"] != records[i]["source"]
-            and len(fp & prints[j]) / len(fp | prints[j]) >= NEAR_DUPLICATE
+            if j != i and records[j]["source"] != records[i]["source"] and near_duplicate(fp, prints[j])
         ]
         if twins:
             out.append((records[i], twins))

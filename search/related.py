@@ -20,7 +20,7 @@ from index.dates import USEC_PER_DAY
 
 from . import plan
 from .query import Weights
-from .rerank import NEAR_DUPLICATE, fingerprint_of, title_fingerprint
+from .rerank import fingerprint_of, near_duplicate, title_fingerprint
 from .scoring import Evaluation, top_scored
 from .snapshot import Snapshot
 
@@ -74,9 +74,7 @@ def related_articles(
     related: list[tuple[int, float]] = []
     same: list[tuple[int, float]] = []
     for d, s in zip(docs.tolist(), scores.tolist()):
-        theirs = fingerprint_of(snap, d)
-        shared = len(own_print & theirs) / max(1, len(own_print | theirs))
-        if shared >= NEAR_DUPLICATE and snap.codes["source"][d] != own_source:
+        if near_duplicate(own_print, fingerprint_of(snap, d)) and snap.codes["source"][d] != own_source:
             same.append((d, s))
         elif len(related) < size:
             related.append((d, s))

@@ -46,6 +46,11 @@ def title_fingerprint(title: str, exact: Analyzer) -> frozenset[str]:
     return frozenset(t.text for t in exact(title, mode="query"))
 
 
+def near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Are two title fingerprints alike enough to be one story (Jaccard)?"""
+    return len(a & b) / max(1, len(a | b)) >= NEAR_DUPLICATE
+
+
 def fingerprint_of(snap, docnum: int) -> frozenset[str]:
     """A document's title fingerprint, computed once per snapshot."""
     memo = snap.memo("title_fingerprint")
