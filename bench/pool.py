@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, corpus_path, judging_line, load_records  # noqa: E402
-from quality import BEFORE, QUERY_SETS, SHIPPED, build_systems, eval_needs  # noqa: E402
+from quality import POOLED_NAMES, QUERY_SETS, build_systems, eval_needs  # noqa: E402
 
 
 def main() -> None:
@@ -34,12 +34,12 @@ def main() -> None:
     records = load_records(corpus_path(args.corpus))
     by_id = {r["id"]: r for r in records}
     systems, _ = build_systems(Path(args.workdir), records)
-    pooled_systems = [s for s in systems if s.name != BEFORE and not s.name.startswith(SHIPPED + ",")]
+    pooled_systems = [s for s in systems if s.name in POOLED_NAMES]
     with open(args.out, "w", encoding="utf-8") as out:
         for need in eval_needs(args.queries):
             pooled: dict[str, list[str]] = {}
             for system in pooled_systems:
-                for d in system.rank(need, args.depth)[: args.depth]:
+                for d in system.rank(need, args.depth):
                     pooled.setdefault(d, []).append(system.name)
             for d, found_by in pooled.items():
                 out.write(judging_line(need.qid, need.q, by_id[d], need=need.need, found_by=found_by))

@@ -31,6 +31,7 @@ used to choose weights.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import math
 import random
@@ -209,6 +210,11 @@ def eval_needs(query_set: str = "eval") -> list[Need]:
     return out
 
 
+def with_relevant(needs: list[Need], judgments: dict[str, dict[str, int]]) -> list[Need]:
+    """The needs with at least one relevant article judged (the others have no nDCG)."""
+    return [n for n in needs if any(g > 0 for g in judgments.get(n.qid, {}).values())]
+
+
 def eval_judgments() -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = defaultdict(dict)
     for line in (HERE / "eval-judgments.tsv").read_text(encoding="utf-8").splitlines():
@@ -265,13 +271,19 @@ def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) 
     for hit in engine.search(request).hits:
         out.append(hit.id)
         out += [d for d in hit.duplicates if collapse]
-    return out
+    return out[:limit]  # folded copies listed under a hit may run past it
 
 
 @dataclass
 class System:
+    """A ranking to compare; each (need, limit) is ranked once per run,
+    however many tables ask for it."""
+
     name: str
     rank: Callable[[Need, int], list[str]]
+
+    def __post_init__(self) -> None:
+        self.rank = functools.cache(self.rank)
 
 
 def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Callable[..., System]]:
@@ -317,6 +329,7 @@ BM25_PLAIN, BM25_STEMMED = "BM25F, no stemming", "BM25F, Snowball stemming"
 BEFORE = "Berita before (summed per-field BM25)"
 SHIPPED = "Berita as shipped"
 BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED)
+POOLED_NAMES = (FTS_OR, FTS_AND, BM25_PLAIN, BM25_STEMMED, SHIPPED)  # the systems bench/pool.py pools
 
 
 # -- metrics -----------------------------------------------------------------------
@@ -416,7 +429,7 @@ def main() -> None:
     systems, variant = build_systems(Path(args.workdir), records)
     needs = eval_needs()
     judgments = eval_judgments()
-    judged = [n for n in needs if any(g > 0 for g in judgments.get(n.qid, {}).values())]
+    judged = with_relevant(needs, judgments)
     halves = {h: [n for i, n in enumerate(judged) if i % 2 == (0 if h == "odd" else 1)] for h in HALVES}
 
     def ndcgs(system: System, subset: list[Need]) -> list[float]:
@@ -453,7 +466,7 @@ def main() -> None:
         ("heldout", "held out", "written after the mechanisms were fixed, read once"),
         ("confirm", "confirm", "written after the held-out set was read, before any search for them"),
     ):
-        later = [n for n in eval_needs(query_set) if any(g > 0 for g in judgments.get(n.qid, {}).values())]
+        later = with_relevant(eval_needs(query_set), judgments)
         if later:
             print(
                 f"\n{label} queries (bench/{QUERY_SETS[query_set].name}: {len(later)} with a relevant article, "
@@ -514,7 +527,7 @@ def system_table(systems: list[System], needs: list[Need], judgments: dict) -> d
     print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
     scores = {}
     for s in systems:
-        tops = [s.rank(n, 10)[:10] for n in needs]  # folded copies listed under a hit may run past 10
+        tops = [s.rank(n, 10) for n in needs]
         values = scores[s.name] = [ndcg_at_10(t, judgments[n.qid]) for t, n in zip(tops, needs)]
         judged = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, needs))
         by_kind = {k: [v for v, n in zip(values, needs) if n.kind == k] for k in KINDS}
