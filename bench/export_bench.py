@@ -11,8 +11,6 @@ memory settles (each of waitress's threads grows its allocator arena once).
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -20,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO  # noqa: E402
+from search_bench import serving  # noqa: E402
 
 
 def main() -> None:
@@ -29,23 +28,7 @@ def main() -> None:
     parser.add_argument("--index", default=str(REPO / "var" / "corpus"))
     parser.add_argument("--runs", type=int, default=8)
     args = parser.parse_args()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "search", "serve", "--index", args.index, "--port", str(port), "--cache", "0"],
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    sys.exit("server did not start")
-                time.sleep(0.2)
+    with serving(Path(args.index), workers=1, threads=4, cache=0) as (port, server):
         process = psutil.Process(server.pid)
 
         def memory() -> str:
@@ -63,9 +46,6 @@ def main() -> None:
                 f"export {run}: {rows - 1:,} rows, {size / 1e6:.1f} MB in {time.time() - started:.1f} s; "
                 f"after: {memory()}"
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":
