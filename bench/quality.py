@@ -258,7 +258,7 @@ def _bound(day: str | None, end: bool, default: float) -> float:
 
 def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) -> list[str]:
     """What a reader sees: the first ``limit`` hits; a story folded under a
-    kept hit counts at the kept hit's rank (it is listed there)."""
+    kept hit counts at the kept hit's rank (it is linked there)."""
     request = SearchRequest(
         q=need.q,
         date_from=parse_date_bound(need.date_from),
@@ -270,7 +270,7 @@ def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) 
     out: list[str] = []
     for hit in engine.search(request).hits:
         out.append(hit.id)
-        out += [d for d in hit.duplicates if collapse]
+        out += [d.id for d in hit.duplicates if collapse]
     return out[:limit]  # folded copies listed under a hit may run past it
 
 
@@ -318,8 +318,8 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
         System(BM25_PLAIN, lambda need, limit: engine_ranked(bm25_none, need, limit, False)),
         System(BM25_STEMMED, lambda need, limit: engine_ranked(bm25_stem, need, limit, False)),
         berita(BEFORE, scorer=WhooshBM25F(), partial_matches=False),
-        berita(SHIPPED + ", collapse off", collapse=False),
-        berita(SHIPPED),
+        berita(SHIPPED, collapse=False),
+        berita(PAGE, collapse=True),
     ]
     return systems, variant
 
@@ -327,7 +327,8 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
 FTS_OR, FTS_AND = "SQLite FTS5, words ORed", "SQLite FTS5, words ANDed"
 BM25_PLAIN, BM25_STEMMED = "BM25F, no stemming", "BM25F, Snowball stemming"
 BEFORE = "Berita before (summed per-field BM25)"
-SHIPPED = "Berita as shipped"
+SHIPPED = "Berita as shipped"  # the API's default: every matching article is a result
+PAGE = "Berita's page (copies folded, linked)"  # collapse=true: a folded copy counts at its hit's rank
 BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED)
 POOLED_NAMES = (FTS_OR, FTS_AND, BM25_PLAIN, BM25_STEMMED, SHIPPED)  # the systems bench/pool.py pools
 
@@ -406,6 +407,29 @@ def body_known_items(records: list[dict], count: int, seed: int = 23) -> list[Kn
         items.append(KnownItem(r["id"], " ".join(picked), length, varied))
         if len(items) == count:
             break
+    return items
+
+
+SUMMARY_ITEMS = HERE / "summary-known-items.tsv"
+
+
+def summary_known_items(records: list[dict], path: Path = SUMMARY_ITEMS) -> list[KnownItem]:
+    """Known items as a reader remembers a story from its summary: helpers who
+    saw only the article wrote a one-sentence summary, then a 2-4 word query
+    from it with at most one title word, before any search was run. ``varied``:
+    a query word that is not in the article in that form."""
+    by_id = {r["id"]: r for r in records}
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        article_id, _summary, query = line.split("\t")
+        if article_id not in by_id:
+            raise SystemExit(f"{path}:{number}: no article {article_id} in the corpus")
+        record = by_id[article_id]
+        text = set(words_of(record["title"] + " " + record["body"]))
+        words = words_of(query)
+        items.append(KnownItem(article_id, query, len(words), any(w not in text for w in words)))
     return items
 
 
@@ -490,12 +514,14 @@ def main() -> None:
     for label, items in (
         ("body words", body_known_items(records, args.sample)),
         ("title words", known_items(records, args.sample)),
+        ("summaries (bench/summary-known-items.tsv)", summary_known_items(records)),
     ):
         print(
             f"\nknown items from {label}: {len(items)} queries "
             f"({sum(1 for i in items if i.varied)} with a swapped form)"
         )
         print(f"{'system':<44}{'MRR@10':>8}{'S@1':>7}{'S@10':>7}{'varied':>8}")
+        reciprocal: dict[str, list[float]] = {}
         for s in systems:
             ranks = []
             for item in items:
@@ -504,6 +530,11 @@ def main() -> None:
             m = known_item_metrics(ranks)
             varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
             print(f"{s.name:<44}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{varied:>8.3f}")
+            reciprocal[s.name] = [1 / r if r else 0.0 for r in ranks]
+        for baseline in BASELINE_NAMES:
+            diffs = [a - b for a, b in zip(reciprocal[SHIPPED], reciprocal[baseline])]
+            lo, hi = bootstrap_ci(diffs, args.bootstrap)
+            print(f"  shipped - {baseline}: MRR@10 {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}]")
 
     if args.unjudged:
         by_id = {r["id"]: r for r in records}

@@ -66,6 +66,17 @@ UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its
 PLAN_MEMO = 10_000  # query plans each snapshot remembers (pruned to the terms it holds)
 
 
+@dataclass(frozen=True)
+class Folded:
+    """Another outlet's copy of a hit's story, folded under it (``collapse``):
+    enough to list it beside the hit without a second request."""
+
+    id: str
+    url: str | None
+    title: str
+    source: str | None
+
+
 @dataclass
 class Hit:
     id: str
@@ -79,7 +90,7 @@ class Hit:
     source: str | None
     author: str | None
     score: float | None
-    duplicates: list[str] = field(default_factory=list)
+    duplicates: list[Folded] = field(default_factory=list)
     missing_word: str | None = None  # a partial match: the query word this article lacks
 
 
@@ -382,9 +393,14 @@ class SearchEngine:
             source=article["source"],
             author=article["author"],
             score=round(score, 4) if score is not None else None,
-            duplicates=[snap.article_id(d) for d in dups],
+            duplicates=[self._folded(snap, d) for d in dups],
             missing_word=missing_word,
         )
+
+    @staticmethod
+    def _folded(snap: Snapshot, docnum: int) -> Folded:
+        article = article_fields(snap.stored(docnum))
+        return Folded(id=article["id"], url=article["url"], title=article["title"], source=article["source"])
 
     # -- articles, spelling, health ---------------------------------------------
 

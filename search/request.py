@@ -55,7 +55,7 @@ class SearchRequest:
     size: int = 10
     now: datetime | None = None  # "recent": decay reference (default: newest article)
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
-    collapse: bool = True  # fold near-identical stories from other outlets
+    collapse: bool = False  # fold near-identical stories from other outlets (the search page asks for it)
     facets: frozenset[str] = frozenset()  # of FACET_KINDS
     interval: str = "auto"  # of the date facet: day, week, month, year, auto
     offset: int | None = None  # from a cursor: results to skip (instead of page)

@@ -124,18 +124,22 @@ def test_near_duplicates_from_other_outlets_collapse(tmp_path):
         ),
     ]
     client = client_over(tmp_path / "ix", records)
-    # Two distinct stories fill a page of two: the other outlet's copy is folded.
-    body = api_search(client, q="gempa maluku utara", size=2)
+    # Two distinct stories fill a page of two: the other outlet's copy is folded, with what a client shows of it.
+    body = api_search(client, q="gempa maluku utara", size=2, collapse="true")
     got = {x["id"]: x["duplicates"] for x in body["results"]}
     assert len(got) == 2 and "k2" in got
     folded = [d for dups in got.values() for d in dups]
-    assert len(folded) == 1 and folded[0] in ("k1", "t1")
+    assert len(folded) == 1 and folded[0]["id"] in ("k1", "t1")
+    copy = next(r for r in records if r["id"] == folded[0]["id"])
+    assert (folded[0]["title"], folded[0]["source"], folded[0]["url"]) == (copy["title"], copy["source"], copy["url"])
     # A page of ten that the distinct stories cannot fill keeps every copy (no recall lost).
-    roomy = api_search(client, q="gempa maluku utara", size=10)
+    roomy = api_search(client, q="gempa maluku utara", size=10, collapse="true")
     assert sorted(x["id"] for x in roomy["results"]) == ["k1", "k2", "t1"]
     assert all(not x["duplicates"] for x in roomy["results"])
-    expanded = api_search(client, q="gempa maluku utara", collapse="false")
-    assert len(expanded["results"]) == 3
+    # The API folds only when asked: by default every matching article is its own result.
+    plain = api_search(client, q="gempa maluku utara", size=2)
+    assert len(plain["results"]) == 2 and all(not x["duplicates"] for x in plain["results"])
+    assert plain["total"] == 3
 
 
 @pytest.mark.parametrize("sort", ["relevance", "recent"])
@@ -147,3 +151,36 @@ def test_the_evaluation_ranking_is_the_api_ranking(client, ixdir, sort):
         assert engine.ranked_ids("", 10) == []
     finally:
         engine.close()
+
+
+def test_the_search_page_folds_copies_and_links_each_one(tmp_path):
+    """Readers see a story once, with the other outlets' copies linked under it;
+    the API lists every article unless asked to fold."""
+    places = ["Bali", "Lombok", "Palu", "Ambon", "Manado", "Padang", "Bengkulu", "Kupang", "Sorong", "Jayapura"]
+    records = [
+        record(id=f"g{i}", source="Kompas.com", title=f"Gempa Guncang {p}", body=f"Gempa guncang {p}.", url=None)
+        for i, p in enumerate(places)
+    ]
+    records += [
+        record(id="mk", source="Kompas.com", title="Gempa Guncang Maluku Utara Pagi Ini", body="Gempa guncang."),
+        record(
+            id="mt",
+            source="Tempo.co",
+            title="Gempa Guncang Maluku Utara",
+            body="Gempa guncang.",
+            url="https://t.test/m",
+        ),
+    ]
+    client = client_over(tmp_path / "ix", records)
+    page = client.simulate_get("/cari", params={"q": "gempa guncang"})
+    assert page.status_code == 200
+    folded = page.text.split("Juga diberitakan:")
+    assert len(folded) == 2, "exactly one hit has a folded copy"
+    copy_link = folded[1].split("</p>")[0]
+    assert ('href="https://t.test/m"' in copy_link and ">Tempo.co<" in copy_link) or (
+        'href="https://example.test/1"' in copy_link and ">Kompas.com<" in copy_link
+    )
+    unfolded = client.simulate_get("/cari", params={"q": "gempa guncang", "collapse": "false"})
+    assert "Juga diberitakan" not in unfolded.text
+    assert api_search(client, q="gempa guncang", size=12)["total"] == 12
+    assert all(not x["duplicates"] for x in api_search(client, q="gempa guncang", size=12)["results"])

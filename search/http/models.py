@@ -201,7 +201,13 @@ class SearchParams(OrderParams):
         ),
     )
     size: int = Field(10, ge=1, le=MAX_SIZE, description="Results per page.")
-    collapse: bool = Field(True, description="Fold near-identical stories from other outlets into one hit.")
+    collapse: bool = Field(
+        False,
+        description=(
+            "Fold near-identical stories from other outlets into the better-ranked hit's duplicates (only when the "
+            "distinct stories still fill the page). Off by default, so every matching article is a result."
+        ),
+    )
     facets: FacetKinds = Field(
         default_factory=frozenset,
         description=(
@@ -259,6 +265,15 @@ class Model(BaseModel):
         return self.model_dump_json(by_alias=True, exclude_unset=True, indent=indent).encode("utf-8")
 
 
+class Folded(Model):
+    """Another outlet's copy of the hit's story (collapse=true)."""
+
+    id: str
+    url: str | None
+    title: str
+    source: str | None
+
+
 class Hit(Model):
     id: str
     url: str | None
@@ -276,14 +291,14 @@ class Hit(Model):
     source: str | None
     author: str | None
     score: float | None = Field(description="null when sorted by date.")
-    duplicates: list[str] = Field(description="Ids of near-identical stories folded into this hit.")
+    duplicates: list[Folded] = Field(description="With collapse=true: near-identical stories folded into this hit.")
     missing_word: str | None = Field(description="A partial match: the query word this article lacks.")
 
     @staticmethod
     def fields(hit: engine.Hit) -> dict[str, Any]:
         """The engine's hit in this shape (validated by the answer holding it):
         its fields, and the snippet as plain text besides."""
-        return {**vars(hit), "snippet_text": plain_text(hit.snippet)}
+        return {**vars(hit), "snippet_text": plain_text(hit.snippet), "duplicates": [vars(d) for d in hit.duplicates]}
 
 
 class Facet(Model):

@@ -105,6 +105,7 @@ class PageResource:
         result = suggestion = None
         try:
             chosen = {k: v for k, v in req.params.items() if k not in ("size", "facets")}  # the page decides those
+            chosen.setdefault("collapse", "true")  # readers see one story once, its other outlets linked under it
             request = SearchParams.parse(chosen, strict=False).to_request()
             span = PRESETS[preset][1]
             if span and not (request.date_from or request.date_to):
