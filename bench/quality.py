@@ -21,7 +21,14 @@
    the difference to each baseline. No choice was made on them.
 5. Confirmation queries (bench/confirm-queries.tsv, 48 written after the
    held-out set had been read, before any search for them; same pooling and
-   judging), reported the same way, then both later sets together.
+   judging), reported the same way; then the fourth set (bench/fourth-queries.tsv,
+   42, written once the confirmation set had been read), and the later sets together.
+
+6. Known items from summaries (bench/summary-known-items.tsv): 180 articles
+   drawn at random; helpers who saw only the article wrote a one-sentence
+   summary and a 2-4 word query from it (at most one title word), before any
+   search. MRR@10 with the paired bootstrap CI of the difference to each baseline
+   (printed for every known-item kind).
 
 Every system answers the same queries in one process; the indexes for the
 three analyses are built once into --workdir and reused. Known items are never
@@ -191,13 +198,16 @@ QUERY_SETS = {
     "eval": HERE / "eval-queries.tsv",
     "heldout": HERE / "heldout-queries.tsv",
     "confirm": HERE / "confirm-queries.tsv",
+    "fourth": HERE / "fourth-queries.tsv",
 }
+LATER_SETS = ("heldout", "confirm", "fourth")  # written after the first set's mechanisms were fixed
 
 
 def eval_needs(query_set: str = "eval") -> list[Need]:
     """The judged queries of one set: "eval" (73, studied while the mechanisms
-    were built), "heldout" (40, written after them and read once) or "confirm"
-    (48, written before the last ranking changes and reporting on them)."""
+    were built), "heldout" (40, written after them and read once), "confirm"
+    (48, written after the held-out set was read) or "fourth" (42, written
+    after that; no ranking change followed either)."""
     lines = [
         ln
         for ln in QUERY_SETS[query_set].read_text(encoding="utf-8").splitlines()
@@ -489,6 +499,7 @@ def main() -> None:
     for query_set, label, about in (
         ("heldout", "held out", "written after the mechanisms were fixed, read once"),
         ("confirm", "confirm", "written after the held-out set was read, before any search for them"),
+        ("fourth", "fourth", "written after the confirmation set was read, before any search for them"),
     ):
         later = with_relevant(eval_needs(query_set), judgments)
         if later:
@@ -499,7 +510,7 @@ def main() -> None:
             print_differences(f"{label}: ", system_table(systems, later, judgments), args.bootstrap)
             unseen += later
     if unseen:
-        print(f"\nthe two later sets together ({len(unseen)} queries that no weight or mechanism was chosen on)")
+        print(f"\nthe later sets together ({len(unseen)} queries that no weight or mechanism was chosen on)")
         print_differences("later sets: ", system_table(systems, unseen, judgments), args.bootstrap)
 
     old_set = old_judgments()
@@ -539,7 +550,7 @@ def main() -> None:
     if args.unjudged:
         by_id = {r["id"]: r for r in records}
         with open(args.unjudged, "w", encoding="utf-8") as out:
-            for n in judged + [n for n in needs if n not in judged] + eval_needs("heldout") + eval_needs("confirm"):
+            for n in judged + [n for n in needs if n not in judged] + [n for s in LATER_SETS for n in eval_needs(s)]:
                 seen = set()
                 for s in systems + grid:
                     for d in s.rank(n, 10):
