@@ -20,7 +20,7 @@ from index.dates import USEC_PER_DAY
 
 from . import plan
 from .query import Weights
-from .rerank import fingerprint_of, near_duplicate, title_fingerprint
+from .rerank import fingerprint_of, near_duplicate
 from .scoring import Evaluation, top_scored
 from .snapshot import Snapshot
 
@@ -69,7 +69,7 @@ def related_articles(
         gap = np.abs(snap.published[cand] - snap.published[docnum])
         cand = cand[gap <= within_days * USEC_PER_DAY]
     docs, scores = top_scored(ev, query, (), cand, 4 * size + 20)
-    own_print = title_fingerprint(stored["title"], snap.analysis("title_exact")[0])
+    own_print = fingerprint_of(snap, docnum)
     own_source = snap.codes["source"][docnum]
     related: list[tuple[int, float]] = []
     same: list[tuple[int, float]] = []

@@ -48,7 +48,13 @@ def title_fingerprint(title: str, exact: Analyzer) -> frozenset[str]:
 
 def near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:
     """Are two title fingerprints alike enough to be one story (Jaccard)?"""
-    return len(a & b) / max(1, len(a | b)) >= NEAR_DUPLICATE
+    return alike(len(a & b), len(a), len(b))
+
+
+def alike(shared: int, size_a: int, size_b: int) -> bool:
+    """:func:`near_duplicate` from counts: ``shared`` words of two fingerprints
+    of ``size_a`` and ``size_b`` words (folding counts them without sets)."""
+    return shared / max(1, size_a + size_b - shared) >= NEAR_DUPLICATE
 
 
 def fingerprint_of(snap, docnum: int) -> frozenset[str]:
@@ -91,7 +97,7 @@ def collapse_near_duplicates(
                 shared[i] = shared.get(i, 0) + 1
         for i in sorted(shared):
             overlap = shared[i]
-            if source[kept[i][0]] != source[docnum] and overlap / (len(fp) + sizes[i] - overlap) >= NEAR_DUPLICATE:
+            if source[kept[i][0]] != source[docnum] and alike(overlap, len(fp), sizes[i]):
                 kept[i][2].append(docnum)
                 break
         else:
