@@ -45,6 +45,12 @@ from .request import (
 @click.option(
     "--interval", type=click.Choice(INTERVALS), default="auto", show_default=True, help="Bars of the --histogram."
 )
+@click.option(
+    "--spellcheck/--no-spellcheck",
+    default=True,
+    show_default=True,
+    help="Search the corrected query when no article holds every word as typed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON envelope.")
 @click.option("--all", "export_all", is_flag=True, help=f"Write every match (up to {EXPORT_LIMIT:,}) to stdout.")
 @click.option(
@@ -64,6 +70,7 @@ def search_command(
     size,
     histogram,
     interval,
+    spellcheck,
     as_json,
     export_all,
     export_format,
@@ -84,6 +91,7 @@ def search_command(
                 "size": str(size),
                 "facets": "date" if histogram else "",
                 "interval": interval,
+                "spellcheck": str(spellcheck).lower(),
             }
         ).to_request()
         engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
@@ -107,6 +115,8 @@ def search_command(
     click.echo(f"{more}{result.total:,} {noun} ({result.took_ms:.0f} ms), {where}sorted by {result.sort}")
     if result.partial_total:
         click.echo(f"(the last {result.partial_total:,} lack one of the words: {', '.join(result.relaxed_words)})")
+    if result.corrected_query:
+        click.echo(corrected_note(result.corrected_query, result.query))
     if result.suggestion:
         click.echo(f"Maksud Anda: {result.suggestion}")
     if result.unquoted:
@@ -129,7 +139,10 @@ def search_command(
 
 def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
     """Every match to stdout; a progress bar on stderr when it is a terminal."""
-    rows = engine.export(request)
+    searched = engine.spellchecked(request)
+    if searched.q != request.q:
+        click.echo(corrected_note(searched.q, request.q), err=True)
+    rows = engine.export(searched)
     with tqdm(unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
 
         def counted():
@@ -139,6 +152,12 @@ def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
 
         for chunk in export_lines(counted(), fmt):
             click.echo(chunk, nl=False)
+
+
+def corrected_note(corrected: str, typed: str) -> str:
+    """What the CLI says when it searched a corrected query (the page's
+    "Menampilkan hasil untuk ... Cari ... saja")."""
+    return f"Menampilkan hasil untuk: {corrected} (cari {shlex.quote(typed)} saja: --no-spellcheck)"
 
 
 def text_histogram(interval: str, buckets: list, width: int = 40) -> str:

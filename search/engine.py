@@ -53,15 +53,15 @@ from .request import (
 from .rerank import collapse_near_duplicates, fingerprint_of, recency_rerank
 from .scoring import BM25F, SCORE_DECIMALS, Deadline, Evaluation, Scorer, lookup, top_scored
 from .snapshot import Snapshot
-from .spelling import suggest_spelling
-from .suggest import MAX_SUGGESTIONS, complete
+from .spelling import CorrectionIndex, correct, has_unknown_word
+from .suggest import MAX_SUGGESTIONS, complete, headline_words
 
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
 FACET_LIMIT = 20
 EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
 PARTIAL_BELOW = 20  # fewer full matches than this: add articles lacking one word (3+ words: always)
-SUGGEST_BELOW = 5  # fewer results than this: look for a spelling correction
+SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
 UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its phrases loose
 PLAN_MEMO = 10_000  # query plans each snapshot remembers (pruned to the terms it holds)
 
@@ -110,6 +110,7 @@ class SearchResult:
     relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
     histogram: tuple[str, list[Bucket]] | None = None  # (interval, buckets) when facets has "date"
     suggestion: str | None = None  # "did you mean": the query with typos corrected
+    corrected_query: str | None = None  # no article held every word of ``query``: the results are for this
     unquoted: str | None = None  # the query with its phrases loose, when they match few articles
     generation: int = 0  # of the snapshot that answered
     start: int = 0  # results before this page
@@ -196,6 +197,7 @@ class SearchEngine:
         self.cache = ResultCache(cache_entries)
         self.budget_seconds = budget_seconds
         self.partial_matches = partial_matches
+        manager.add_warmer(warm)  # what autocomplete and spelling read is never built on a request
 
     @classmethod
     def open(cls, index_dir: str | Path, background: bool = True, **kwargs) -> SearchEngine:
@@ -219,11 +221,60 @@ class SearchEngine:
             deadline = Deadline(self.budget_seconds)
             compiled = self._compiled(snap, request.q, deadline) if request.q.strip() else None
             ev = Evaluation(snap, self.scorer, deadline)
-            result = self._search(snap, ev, request, compiled)
+            result, full_matches = self._search(snap, ev, request, compiled)
+            if (
+                request.spellcheck
+                and compiled is not None
+                and (full_matches < SUGGEST_BELOW or has_unknown_word(snap, request.q))
+            ):
+                result = self._spellchecked(snap, ev, request, result, full_matches)
             generation = result.generation = snap.generation
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         self.cache.put(generation, request, result)
         return result
+
+    def _spellchecked(
+        self, snap: Snapshot, ev: Evaluation, request: SearchRequest, result: SearchResult, full_matches: int
+    ) -> SearchResult:
+        """The result with a correction of the query's typos: the corrected
+        query's results when no article holds every word as typed (and the
+        correction's do), else the correction offered as a suggestion."""
+        corrected = correct(
+            snap, corrections(snap), partial(self._word_docs, snap), request.q, full_matches, ev.deadline
+        )
+        if corrected is None:
+            return result
+        if not full_matches:
+            fixed = replace(request, q=corrected, spellcheck=False)
+            found, found_full = self._search(snap, ev, fixed, self._compiled(snap, corrected, ev.deadline))
+            if found_full:
+                return replace(found, query=request.q, corrected_query=corrected)
+        return replace(result, suggestion=corrected)
+
+    def spellchecked(self, request: SearchRequest) -> SearchRequest:
+        """The request as search answers it: with the corrected query when no
+        article holds every word as typed and the correction's words are found
+        together (see :meth:`_spellchecked`); export follows it, so it lists
+        what search lists."""
+        if not request.spellcheck or not request.q.strip():
+            return request
+        with self.manager.acquire() as snap:
+            ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
+            if full_matches(ev, self._compiled(snap, request.q, ev.deadline)).size:
+                return replace(request, spellcheck=False)
+            corrected = correct(snap, corrections(snap), partial(self._word_docs, snap), request.q, 0, ev.deadline)
+            if corrected and full_matches(ev, self._compiled(snap, corrected, ev.deadline)).size:
+                return replace(request, q=corrected, spellcheck=False)
+        return replace(request, spellcheck=False)
+
+    def _word_docs(self, snap: Snapshot, word: str) -> np.ndarray | None:
+        """The live articles a plain query word matches (by its stems, as search
+        matches it); None for a word search ignores (a stopword)."""
+        stems = self.compiler.stems(word)
+        if not stems:
+            return None
+        docs = np.unique(np.concatenate([snap.postings(f, t).ids for t in stems for f in ("title", "body")]))
+        return docs[snap.live[docs]]
 
     def _compiled(self, snap: Snapshot, q: str, deadline: Deadline) -> CompiledQuery:
         """The query's plan without the terms this snapshot lacks, remembered
@@ -247,13 +298,10 @@ class SearchEngine:
 
     def _search(
         self, snap: Snapshot, ev: Evaluation, request: SearchRequest, compiled: CompiledQuery | None
-    ) -> SearchResult:
+    ) -> tuple[SearchResult, int]:
+        """The result and how many live articles match every word (filters aside)."""
         sort = request.effective_sort
-        if compiled is not None and compiled.is_empty:
-            full = np.zeros(0, dtype=np.int64)
-        else:
-            full = ev.docs(compiled.nonempty_query()) if compiled else np.flatnonzero(snap.live)
-            full = full[snap.live[full]]
+        full = full_matches(ev, compiled) if compiled else np.flatnonzero(snap.live)
         filters = Filters.from_request(request)
         groups: list[tuple[str, plan.Node | None, np.ndarray]] = [("", compiled.query if compiled else None, full)]
         if compiled is not None and sort in ("relevance", "recent") and self.partial_matches:
@@ -277,12 +325,10 @@ class SearchEngine:
         ]
         partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
         total = int(sum(d.size for _, _, d in matched))
-        suggestion = suggest_spelling(snap, request.q) if request.q.strip() and total < SUGGEST_BELOW else None
-        return SearchResult(
+        result = SearchResult(
             query=request.q,
             total=total,
             total_is_estimate=False,
-            suggestion=suggestion,
             unquoted=without_quotes(request.q) if total < UNQUOTE_BELOW else None,
             start=request.start,
             page=request.page,
@@ -296,6 +342,7 @@ class SearchEngine:
             relaxed_words=[word for word, _ in partial],
             histogram=histogram,
         )
+        return result, int(full.size)
 
     @staticmethod
     def _facets(snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray], kinds: frozenset[str]) -> dict:
@@ -451,6 +498,7 @@ class SearchEngine:
         iterates, and only the rows in hand are in memory. Partial matches and
         folding are left out: an export is the exact result set."""
         validate(replace(request, page=1))
+        request = self.spellchecked(request)
         compiled = self.compiler.compile(request.q) if request.q.strip() else None
         sort = request.effective_sort
         with self.manager.acquire() as snap:
@@ -512,6 +560,14 @@ class SearchEngine:
             }
 
 
+def full_matches(ev: Evaluation, compiled: CompiledQuery) -> np.ndarray:
+    """The live articles that match every word of the query."""
+    if compiled.is_empty:
+        return np.zeros(0, dtype=np.int64)
+    docs = ev.docs(compiled.nonempty_query())
+    return docs[ev.snap.live[docs]]
+
+
 def partial_groups(
     ev: Evaluation, compiled: CompiledQuery, full: np.ndarray, shown: int
 ) -> list[tuple[str, plan.Node, np.ndarray]]:
@@ -564,3 +620,18 @@ def by_date(snap: Snapshot, docs: np.ndarray, window: int, newest: bool = True) 
         docs, published = docs[keep], published[keep]
     order = np.lexsort((docs, -published if newest else published))[:window]
     return docs[order].tolist()
+
+
+def corrections(snap: Snapshot) -> CorrectionIndex:
+    """The snapshot's correction index (built by :func:`warm`, or here for a
+    snapshot no warmer saw)."""
+    memo = snap.memo("spelling")
+    found = memo.get("index")
+    return found if found is not None else memo.setdefault("index", CorrectionIndex.of_snapshot(snap))
+
+
+def warm(snap: Snapshot) -> None:
+    """Build what requests read of a new snapshot before they see it: the
+    autocomplete and spelling vocabularies."""
+    headline_words(snap)
+    corrections(snap)

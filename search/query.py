@@ -313,6 +313,10 @@ class QueryCompiler:
             for form in forms
         )
 
+    def stems(self, word: str) -> list[str]:
+        """The stemmed terms one plain word searches the title and body for."""
+        return self._terms(self.stemmed, word)
+
     def _terms(self, analyzer, text: str) -> list[str]:
         """The terms ``text`` analyses to, remembered (queries repeat words, and
         relaxed queries analyse each word again)."""

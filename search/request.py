@@ -60,6 +60,7 @@ class SearchRequest:
     interval: str = "auto"  # of the date facet: day, week, month, year, auto
     offset: int | None = None  # from a cursor: results to skip (instead of page)
     generation: int | None = None  # from a cursor: the index generation its ranking came from
+    spellcheck: bool = True  # correct typos: a query no article matches in full is searched as corrected
 
     @property
     def start(self) -> int:

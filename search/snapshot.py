@@ -92,6 +92,14 @@ class SegmentColumns:
     lengths: dict[str, np.ndarray]  # field -> float64 lengths as Whoosh scores them
 
 
+@dataclass(frozen=True)
+class SegmentVocabulary:
+    """One segment's words (alphabetic, two letters or more) in one field."""
+
+    terms: list[str]  # sorted, as the term list holds them
+    docs: np.ndarray  # documents per term (deleted included: a ranking, not a count)
+
+
 class SegmentStore:
     """Per-segment caches owned by one manager: columns for every segment in
     use, a byte-bounded LRU of term postings, and the fields' analyzers."""
@@ -100,6 +108,7 @@ class SegmentStore:
         self.postings = ByteLRU(postings_cache_bytes)
         self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS}
         self._columns: dict[str, SegmentColumns] = {}
+        self._vocabularies: dict[tuple[str, str], SegmentVocabulary] = {}
         self._analysis: dict[str, tuple[Analyzer, dict]] = {}
 
     def analysis(self, fieldname: str, analyzer: Analyzer) -> tuple[Analyzer, dict]:
@@ -118,11 +127,28 @@ class SegmentStore:
             self._columns[segment_id] = found
         return found
 
+    def vocabulary(self, segment_id: str, reader, fieldname: str) -> SegmentVocabulary:
+        """A segment's words in a field with their document counts, read once
+        (the term list is walked in Python: seconds for a large segment)."""
+        key = (segment_id, fieldname)
+        found = self._vocabularies.get(key)
+        if found is None:
+            terms, docs = [], []
+            for term, info in reader.iter_field(fieldname):
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                if word.isalpha() and len(word) > 1:
+                    terms.append(word)
+                    docs.append(info.doc_frequency())
+            found = self._vocabularies[key] = SegmentVocabulary(terms, np.array(docs, dtype=np.int64))
+        return found
+
     def keep_only(self, segment_ids: Iterable[str]) -> None:
-        """Forget columns of segments that merges have retired."""
+        """Forget what was read of segments that merges have retired."""
         alive = set(segment_ids)
         for sid in [s for s in self._columns if s not in alive]:
             del self._columns[sid]
+        for key in [k for k in self._vocabularies if k[0] not in alive]:
+            del self._vocabularies[key]
 
     def _read_columns(self, reader) -> SegmentColumns:
         published = np.array([v or 0 for v in segment_column(reader, "published", translate=False)], dtype=np.int64)
@@ -321,6 +347,11 @@ class Snapshot:
             close = self._users == 0
         if close:
             self.searcher.close()
+
+    def segment_vocabularies(self, fieldname: str) -> list[SegmentVocabulary]:
+        """Each segment's words in ``fieldname`` (see :meth:`SegmentStore.vocabulary`)."""
+        with self.io_lock:
+            return [self._store.vocabulary(sid, leaf, fieldname) for leaf, _, sid in self._leaves]
 
     @property
     def cached_bytes(self) -> int:

@@ -1,28 +1,128 @@
-""" "Apakah maksud Anda": corrections for query words the index barely knows.
+"""Did-you-mean: corrections for query words, chosen in their query's context.
 
-A query word found in fewer than ``RARE_WORD_DOCS`` documents may be a typo;
-it is replaced by the most frequent indexed word within edit distance 1 (else
-2) that is ``COMMON_FACTOR`` times more frequent (Whoosh's term automata over
-the exact-form vocabulary). Work is bounded: at most ``MAX_CHECKED_WORDS``
-words of a query are looked at.
+Two parts, as Lucene's ``DirectSpellChecker`` and Elasticsearch's phrase
+suggester divide the work:
+
+- :class:`CorrectionIndex`, built once per snapshot off the request path (an
+  engine warmer): the exact-form vocabulary of titles and bodies with document
+  counts (read per segment and kept while the segment lives), and of it the
+  words common enough to be a correction, by length. A request only compares
+  strings in memory (rapidfuzz's optimal-string-alignment distance, in C++):
+  no term-list walk, no index lock.
+- :func:`correct`, for a query with few full matches: each plain word may stay
+  or become a close, far more common word (or two words, for a missing space);
+  each combination is scored by how many articles hold its words together (a
+  document co-occurrence language model over the index's own stems) less a
+  cost per edit (the noisy channel). The query is changed only when a
+  combination beats the query as typed: a correct rare word that its
+  neighbours find stays.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from index.analysis import TALA_STOPWORDS, fold
 
 from .query import Word, parse_user_query
+from .scoring import Deadline, lookup
 from .snapshot import Snapshot
 
-RARE_WORD_DOCS = 3  # a query word in fewer documents than this may be a typo
-COMMON_FACTOR = 5  # ... and a correction must be in this many times more
-MAX_CHECKED_WORDS = 8  # suggestion work per query is bounded
+SPELLING_FIELDS = ("title_exact", "body_exact")  # the forms readers type
+MIN_CORRECTION_DOCS = 2  # a correction is a word found twice (titles and bodies) or more...
+COMMON_FACTOR = 5  # ...and this many times more than the word it replaces
+MIN_CHECKED_LENGTH = 4  # shorter words are too ambiguous to correct
+RARE_WORD_DOCS = 20  # a word found this often (titles and bodies) is taken as meant
+MAX_CHECKED_WORDS = 8  # correction work per query is bounded
+ALTERNATIVES = 3  # corrections considered per word (the most likely first)
+MAX_COMBINATIONS = 64  # combinations of corrections scored per query
+EDIT_COST = math.log(20)  # an edit must be backed by 20x the co-occurring articles
+
+
+def max_distance(word: str) -> int:
+    """Edits a word of this length may have suffered (one for short words,
+    where two would reach too many other words)."""
+    return 1 if len(word) <= 5 else 2
+
+
+class CorrectionIndex:
+    """One snapshot's vocabulary for corrections (see the module docstring)."""
+
+    def __init__(self, counts: Mapping[str, int]):
+        self.docs = {t: n for t, n in counts.items() if n >= MIN_CORRECTION_DOCS}
+        by_length: dict[int, list[str]] = {}
+        for term in sorted(self.docs, key=lambda t: -self.docs[t]):
+            by_length.setdefault(len(term), []).append(term)
+        self.by_length = by_length
+
+    @classmethod
+    def of_snapshot(cls, snap: Snapshot) -> CorrectionIndex:
+        """Built from the per-segment vocabularies the snapshot shares with
+        earlier ones (a commit reads only its new segments' terms)."""
+        counts: dict[str, int] = {}
+        for fieldname in SPELLING_FIELDS:
+            for part in snap.segment_vocabularies(fieldname):
+                for term, n in zip(part.terms, part.docs.tolist()):
+                    counts[term] = counts.get(term, 0) + n
+        return cls(counts)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def near(self, word: str, at_least: int) -> list[tuple[str, int]]:
+        """(term, distance) of the words within :func:`max_distance` of
+        ``word`` that are in ``at_least`` documents, the likeliest first
+        (fewest edits weighed against frequency)."""
+        limit = max_distance(word)
+        found: list[tuple[float, str, int]] = []
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            choices = self.by_length.get(length)
+            if not choices:
+                continue
+            for term, distance, _ in process.extract(
+                word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
+            ):
+                n = self.docs[term]
+                if distance and n >= at_least:
+                    found.append((math.log(n) - EDIT_COST * distance, term, int(distance)))
+        found.sort(key=lambda f: (-f[0], f[1]))
+        return [(term, distance) for _, term, distance in found[:ALTERNATIVES]]
+
+    def splits(self, word: str, at_least: int) -> list[tuple[str, str]]:
+        """Two known words that ``word`` runs together (a missing space), the
+        most common pair first."""
+        pairs = [
+            (min(self.docs[word[:i]], self.docs[word[i:]]), word[:i], word[i:])
+            for i in range(2, len(word) - 1)
+            if self.docs.get(word[:i], 0) >= at_least and self.docs.get(word[i:], 0) >= at_least
+        ]
+        pairs.sort(reverse=True)
+        return [(a, b) for _, a, b in pairs[:ALTERNATIVES]]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What may stand for one query word: itself, or a correction at a cost."""
+
+    text: str
+    cost: float
+    docs: np.ndarray | None  # live articles holding it (all its parts, for a split); None: any (a stopword)
+    joins_next: bool = False  # the word and the next one were one word split apart
+
+
+JOINED = Choice("", 0.0, None)  # the word was joined to the one before it
 
 
 def _plain_words(q: str) -> list[str]:
-    """The query's unscoped, unquoted words (what a typo can be in)."""
+    """The query's unscoped, unquoted, not excluded words (what a typo can be in)."""
     out: list[str] = []
     stack = [parse_user_query(q)]
     while stack:
@@ -35,30 +135,113 @@ def _plain_words(q: str) -> list[str]:
     return out
 
 
-def suggest_spelling(snap: Snapshot, q: str) -> str | None:
-    corrected, changed = q, False
-    with snap.io_lock:
-        reader = snap.searcher.reader()
-        checked = 0
-        for word in _plain_words(q):
-            folded = fold(word)
-            if not folded.isalpha() or len(folded) < 4 or folded in TALA_STOPWORDS:
-                continue
-            checked += 1
-            if checked > MAX_CHECKED_WORDS:
-                break
-            seen = reader.doc_frequency("body_exact", folded) + reader.doc_frequency("title_exact", folded)
-            if seen >= RARE_WORD_DOCS:
-                continue
-            best = None
-            for distance in (1, 2):
-                candidates = [t for t in reader.terms_within("body_exact", folded, distance, prefix=1) if t != folded]
-                scored = [(reader.doc_frequency("body_exact", t), t) for t in candidates if t.isalpha()]
-                scored = [s for s in scored if s[0] >= max(1, COMMON_FACTOR * seen)]
-                if scored:
-                    best = max(scored)[1]
-                    break
-            if best:
-                corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", best, corrected, count=1)
-                changed = True
-    return corrected if changed else None
+def _together(arrays: Iterable[np.ndarray | None]) -> np.ndarray:
+    """The articles in every one of ``arrays`` (sorted docnums; None stands
+    for every article)."""
+    ordered = sorted((a for a in arrays if a is not None), key=len)
+    if not ordered:
+        return np.zeros(0, dtype=np.int64)
+    docs = ordered[0]
+    for other in ordered[1:]:
+        if not docs.size:
+            break
+        docs = docs[lookup(other, docs)[0]]
+    return docs
+
+
+def _checkable(folded: str) -> bool:
+    return folded.isalpha() and len(folded) >= MIN_CHECKED_LENGTH and folded not in TALA_STOPWORDS
+
+
+def _seen(snap: Snapshot, folded: str) -> int:
+    """Documents holding the form as typed, in titles and bodies counted apart
+    (the search has read these postings already)."""
+    return sum(snap.postings(f, folded).ids.size for f in SPELLING_FIELDS)
+
+
+def _written(snap: Snapshot, folded: str) -> np.ndarray:
+    """The live articles that write the form as typed."""
+    docs = np.union1d(*(snap.postings(f, folded).ids for f in SPELLING_FIELDS))
+    return docs[snap.live[docs]]
+
+
+def has_unknown_word(snap: Snapshot, q: str) -> bool:
+    """Whether a plain word of ``q`` is written as no article writes it (found,
+    if at all, only through its stem or as two words): the one case where a
+    query with many full matches is still checked."""
+    return any(_checkable(f) and not _seen(snap, f) for f in map(fold, _plain_words(q)[:MAX_CHECKED_WORDS]))
+
+
+def correct(
+    snap: Snapshot,
+    index: CorrectionIndex,
+    word_docs: Callable[[str], np.ndarray | None],
+    q: str,
+    full_matches: int,
+    deadline: Deadline,
+) -> str | None:
+    """``q`` with its likely typos corrected, or None when no correction
+    finds more articles than the query as typed does (``full_matches``) by
+    the margin its edits cost; a query with a word no article writes that way
+    gives way to any correction whose words are found together. Words found
+    in :data:`RARE_WORD_DOCS` documents stay. ``word_docs`` gives the live
+    articles a word matches as search matches it (its stems)."""
+    words = _plain_words(q)[:MAX_CHECKED_WORDS]
+    options: list[list[Choice]] = []
+    all_seen = True
+    for word in words:
+        if deadline.passed():
+            return None
+        folded = fold(word)
+        seen = _seen(snap, folded) if _checkable(folded) else RARE_WORD_DOCS
+        if seen >= RARE_WORD_DOCS:
+            options.append([Choice(word, 0.0, word_docs(word))])
+            continue
+        all_seen = all_seen and seen > 0
+        # A rare form counts where it is written as typed, not through its stem
+        # (korupsii stems to korupsi): the typo must not win on its correction's articles.
+        typed = Choice(word, 0.0, _written(snap, folded))
+        at_least = max(MIN_CORRECTION_DOCS, COMMON_FACTOR * seen)
+        choices = [typed]
+        choices += [Choice(t, EDIT_COST * d, word_docs(t)) for t, d in index.near(folded, at_least)]
+        if not seen:  # an unknown word may be two run together
+            choices += [
+                Choice(f"{a} {b}", EDIT_COST, _together([word_docs(a), word_docs(b)]))
+                for a, b in index.splits(folded, at_least)
+            ]
+        options.append(choices)
+    for i in range(len(options) - 1):  # a word split apart (kecela kaan)
+        first, second = fold(words[i]), fold(words[i + 1])
+        parts_seen = [_seen(snap, w) for w in (first, second)]
+        joined, at_least = first + second, max(MIN_CORRECTION_DOCS, COMMON_FACTOR * max(parts_seen))
+        if joined.isalpha() and min(parts_seen) == 0 and index.docs.get(joined, 0) >= at_least:
+            options[i].append(Choice(joined, EDIT_COST, word_docs(joined), joins_next=True))
+            options[i + 1].append(JOINED)
+    if all(len(o) == 1 for o in options):
+        return None
+    # The most promising choices of the words that have any, within the bound.
+    while math.prod(len(o) for o in options) > MAX_COMBINATIONS:
+        widest = max(options, key=len)
+        widest.pop()
+    best_score, best = math.log1p(full_matches) if full_matches and all_seen else -math.inf, None
+    for combination in itertools.product(*options):
+        if deadline.passed():
+            break
+        if all(c.cost == 0 for c in combination) or any(
+            a.joins_next != (b is JOINED) for a, b in zip(combination, combination[1:] + (Choice("", 0.0, None),))
+        ):
+            continue
+        together = _together(c.docs for c in combination).size
+        if not together:
+            continue
+        score = math.log1p(together) - sum(c.cost for c in combination)
+        if score > best_score:
+            best_score, best = score, combination
+    if best is None:
+        return None
+    corrected = q
+    for i, choice in enumerate(best):
+        if choice.cost:  # (corrections are letters and spaces: nothing re.sub reads as an escape)
+            as_typed = r"\s+".join(map(re.escape, words[i : i + 2] if choice.joins_next else words[i : i + 1]))
+            corrected = re.sub(rf"(?<!\w){as_typed}(?!\w)", choice.text, corrected, count=1)
+    return corrected

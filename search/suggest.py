@@ -25,25 +25,23 @@ CANDIDATES = 50  # most frequent completions considered when earlier words rank 
 
 
 @dataclass(frozen=True)
-class Vocabulary:
+class HeadlineWords:
     terms: list[str]  # sorted
     df: np.ndarray  # documents per term (deleted included: a ranking, not a count)
 
 
-def vocabulary(snap: Snapshot) -> Vocabulary:
-    """The snapshot's headline vocabulary (built once, on its refresher thread)."""
+def headline_words(snap: Snapshot) -> HeadlineWords:
+    """The snapshot's headline vocabulary, merged from its segments' (an
+    engine warmer builds it before requests see the snapshot)."""
     memo = snap.memo("suggest")
     found = memo.get("vocabulary")
     if found is None:
         counts: dict[str, int] = {}
-        with snap.io_lock:
-            for leaf in snap.segment_readers:
-                for term, info in leaf.iter_field(SUGGEST_FIELD):
-                    word = term.decode("utf-8") if isinstance(term, bytes) else term
-                    if word.isalpha() and len(word) > 1:
-                        counts[word] = counts.get(word, 0) + info.doc_frequency()
+        for part in snap.segment_vocabularies(SUGGEST_FIELD):
+            for word, n in zip(part.terms, part.docs.tolist()):
+                counts[word] = counts.get(word, 0) + n
         terms = sorted(counts)
-        found = memo["vocabulary"] = Vocabulary(terms, np.array([counts[t] for t in terms], dtype=np.int64))
+        found = memo["vocabulary"] = HeadlineWords(terms, np.array([counts[t] for t in terms], dtype=np.int64))
     return found
 
 
@@ -56,7 +54,7 @@ def complete(snap: Snapshot, text: str, limit: int = MAX_SUGGESTIONS) -> list[st
     before, prefix = (words, "") if ends_with_space else (words[:-1], fold_token(words[-1]))
     if not prefix:
         return []
-    vocab = vocabulary(snap)
+    vocab = headline_words(snap)
     lo = bisect.bisect_left(vocab.terms, prefix)
     hi = bisect.bisect_left(vocab.terms, prefix + "\uffff", lo)
     if lo == hi:

@@ -352,17 +352,20 @@ def test_related_answers_follow_the_openapi_document(client):
     assert "/api/articles/{id}/related" in openapi_document()["paths"] and body["results"]
 
 
-def test_did_you_mean_in_the_api_and_the_cli(client, sample_index):
+def test_a_typo_is_searched_corrected_in_the_api_and_the_cli(client, sample_index):
     from click.testing import CliRunner
 
     from search.cli import cli
 
     typo = client.simulate_get("/api/search", params={"q": "kesehatn"}).json
-    assert typo["total"] == 0 and typo["suggestion"] == "kesehatan"
     fine = client.simulate_get("/api/search", params={"q": "kesehatan"}).json
-    assert fine["suggestion"] is None and fine["total"] > 0
+    assert fine["suggestion"] is None and fine["corrected_query"] is None and fine["total"] > 0
+    assert typo["corrected_query"] == "kesehatan" and typo["query"] == "kesehatn"
+    assert [h["id"] for h in typo["results"]] == [h["id"] for h in fine["results"]]
+    typed = client.simulate_get("/api/search", params={"q": "kesehatn", "spellcheck": "false"}).json
+    assert typed["total"] == 0 and typed["corrected_query"] is None
     out = CliRunner().invoke(cli, ["search", "kesehatn", "--index", str(sample_index)])
-    assert out.exit_code == 0 and "Maksud Anda: kesehatan" in out.output
+    assert out.exit_code == 0 and "Menampilkan hasil untuk: kesehatan" in out.output
 
 
 def test_suggest_completes_the_last_word_from_headlines(client):
@@ -506,6 +509,7 @@ def test_each_operation_documents_exactly_the_parameters_its_model_takes(client)
                 "half_life": "2",
                 "within_days": "30",
                 "source": "berita",
+                "spellcheck": "false",
             }.get(name, "1" if name in ("page", "size", "limit") else "x")
             if name == "cursor":
                 continue

@@ -184,18 +184,20 @@ def test_go_to_page_two(driver, base_url):
     assert second and not set(first) & set(second)
 
 
-def test_follow_a_spelling_suggestion(driver, base_url):
+def test_a_typo_shows_the_corrected_results_and_the_way_back(driver, base_url):
     from selenium.webdriver.common.by import By
 
-    assert search_for(driver, base_url, "banjr") == []
-    link = driver.find_element(By.ID, "saran")
-    assert link.text == "banjir"
-    link.click()
-    wait_for(driver, "li.hit")
-    titles = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "li.hit h2")]
-    assert any("Banjir" in t for t in titles)
+    hits = search_for(driver, base_url, "kebakran hutan")
+    notice = driver.find_element(By.CSS_SELECTOR, "p.corrected")
+    assert notice.text.startswith("Menampilkan hasil untuk kebakaran hutan.")
+    assert hits and "kebakaran" in hits[0].find_element(By.CSS_SELECTOR, "h2").text.lower()
     for width in (1280, 375):
-        screenshot(driver, "suggestion", width)
+        screenshot(driver, "corrected", width)
+    driver.find_element(By.ID, "tanpa-koreksi").click()
+    wait_for_url(driver, "spellcheck=false")
+    wait_for(driver, "p.partial")
+    assert not driver.find_elements(By.CSS_SELECTOR, "p.corrected")
+    assert "kebakran" in driver.find_element(By.CSS_SELECTOR, "p.partial").text
 
 
 def test_markup_in_queries_and_titles_is_shown_as_text(driver, base_url):

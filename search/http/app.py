@@ -12,7 +12,6 @@ import falcon.media
 
 from ..engine import SearchEngine
 from ..request import InvalidRequest, StaleCursor
-from ..suggest import vocabulary as suggestion_vocabulary
 from .limits import RateLimiter, RequestLimits
 from .pages import add_pages
 from .problems import handle_invalid_request, handle_stale_cursor, handle_unexpected, serialize_problem
@@ -118,7 +117,6 @@ def create_app(
     """The WSGI app over one index (all state lives in the app and its engine).
     ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
-    engine.manager.add_warmer(suggestion_vocabulary)  # autocomplete never builds it on a request
     guard = WriteGuard(engine.manager.index_dir)
     first: list = [RequestLimits(), rate_limit] if rate_limit else [RequestLimits()]
     if require_read_key:

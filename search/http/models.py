@@ -163,6 +163,13 @@ class FilterParams(Params):
     )
     sources: tuple[str, ...] = Field((), alias="source", description="Outlet (kompas matches Kompas.com).")
     authors: tuple[str, ...] = Field((), alias="author", description="Author.")
+    spellcheck: bool = Field(
+        True,
+        description=(
+            "Correct likely typos: when no article holds every word of q as typed and a corrected query finds some, "
+            "the answer is for the corrected query (corrected_query says which); false searches q as typed."
+        ),
+    )
 
     def to_request(self, **fixed: Any) -> SearchRequest:
         """The engine's request; ``fixed`` overrides what this operation decides itself."""
@@ -348,9 +355,16 @@ class SearchResponse(Model):
     partial_matches: PartialMatches
     suggestion: str | None = Field(
         description=(
-            f"Fewer than {engine.SUGGEST_BELOW} results: the query with likely typos corrected (the page's "
-            '"Apakah maksud Anda"), or null.'
+            f"Fewer than {engine.SUGGEST_BELOW} articles hold every word (filters aside): the query with likely typos "
+            'corrected, where that finds more (the page\'s "Apakah maksud Anda"), or null.'
         )
+    )
+    corrected_query: str | None = Field(
+        None,
+        description=(
+            "No article holds every word of query: the results are for this corrected query instead (the page's "
+            '"Menampilkan hasil untuk"); spellcheck=false searches query as typed. Else null.'
+        ),
     )
     unquoted_query: str | None = Field(
         None,
@@ -386,6 +400,7 @@ class SearchResponse(Model):
             took_ms=result.took_ms,
             timed_out=result.timed_out,
             suggestion=result.suggestion,
+            corrected_query=result.corrected_query,
             unquoted_query=result.unquoted,
             partial_matches=dict(total=result.partial_total, missing_words=result.relaxed_words),
             results=[Hit.fields(h) for h in result.hits],

@@ -98,7 +98,9 @@ class ExportResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = ExportParams.parse(req.params)
-        request = params.to_request()
+        request = self.engine.spellchecked(params.to_request())
+        if request.q != params.q:
+            resp.set_header("X-Corrected-Query", request.q)  # the rows are for the corrected query
         rows = self.engine.export(request, params.limit)
         first = next(rows, None)  # validation errors surface here, before the 200 is sent
         resp.content_type = MEDIA_TYPES[params.format]
@@ -129,7 +131,7 @@ class FeedResource:
         request = FilterParams.parse(req.params).to_request(sort="newest", size=FEED_SIZE)
         result = self.engine.search(request)
         base = f"{req.scheme}://{req.netloc}"
-        described = request.q.strip() or "semua berita"
+        described = (result.corrected_query or request.q).strip() or "semua berita"
         resp.content_type = "application/atom+xml; charset=utf-8"
         resp.data = atom_feed(result, base + req.relative_uri, base, f"“{described}”")
 
