@@ -32,6 +32,7 @@ from rapidfuzz.distance import OSA
 
 from index.analysis import TALA_STOPWORDS, fold
 
+from .memo import BoundedMemo
 from .query import Word, parse_user_query
 from .scoring import Deadline, lookup
 from .snapshot import Snapshot
@@ -44,6 +45,7 @@ RARE_WORD_DOCS = 20  # a word found this often (titles and bodies) is taken as m
 MAX_CHECKED_WORDS = 8  # correction work per query is bounded
 ALTERNATIVES = 3  # corrections considered per word (the most likely first)
 MAX_COMBINATIONS = 64  # combinations of corrections scored per query
+NEAR_MEMO = 20_000  # words whose corrections a snapshot remembers
 EDIT_COST = math.log(20)  # an edit must be backed by 20x the co-occurring articles
 
 
@@ -58,10 +60,15 @@ class CorrectionIndex:
 
     def __init__(self, counts: Mapping[str, int]):
         self.docs = {t: n for t, n in counts.items() if n >= MIN_CORRECTION_DOCS}
-        by_length: dict[int, list[str]] = {}
-        for term in sorted(self.docs, key=lambda t: -self.docs[t]):
-            by_length.setdefault(len(term), []).append(term)
-        self.by_length = by_length
+        # Words one edit away may differ anywhere; two edits away, not in the
+        # first letter (as Lucene's DirectSpellChecker's minPrefix): a fifth of
+        # the comparisons, and few typos change the first letter and another.
+        self.by_length: dict[int, list[str]] = {}
+        self.by_initial: dict[tuple[int, str], list[str]] = {}
+        for term in self.docs:
+            self.by_length.setdefault(len(term), []).append(term)
+            self.by_initial.setdefault((len(term), term[0]), []).append(term)
+        self._near = BoundedMemo(NEAR_MEMO)  # popular typos come back
 
     @classmethod
     def of_snapshot(cls, snap: Snapshot) -> CorrectionIndex:
@@ -81,20 +88,20 @@ class CorrectionIndex:
         """(term, distance) of the words within :func:`max_distance` of
         ``word`` that are in ``at_least`` documents, the likeliest first
         (fewest edits weighed against frequency)."""
-        limit = max_distance(word)
-        found: list[tuple[float, str, int]] = []
-        for length in range(len(word) - limit, len(word) + limit + 1):
-            choices = self.by_length.get(length)
-            if not choices:
-                continue
-            for term, distance, _ in process.extract(
-                word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None
-            ):
-                n = self.docs[term]
-                if distance and n >= at_least:
-                    found.append((math.log(n) - EDIT_COST * distance, term, int(distance)))
-        found.sort(key=lambda f: (-f[0], f[1]))
-        return [(term, distance) for _, term, distance in found[:ALTERNATIVES]]
+        key = (word, at_least)
+        known = self._near.get(key)
+        if known is not None:
+            return known
+        bands = [self.by_length.get(n, ()) for n in range(len(word) - 1, len(word) + 2)]
+        if max_distance(word) == 2:
+            bands += [self.by_initial.get((n, word[0]), ()) for n in range(len(word) - 2, len(word) + 3)]
+        found: dict[str, int] = {}
+        for band, limit in zip(bands, (1, 1, 1, 2, 2, 2, 2, 2)):
+            for term, distance, _ in process.extract(word, band, scorer=OSA.distance, score_cutoff=limit, limit=None):
+                if distance and self.docs[term] >= at_least:
+                    found[term] = int(distance)
+        ranked = sorted(found.items(), key=lambda f: (EDIT_COST * f[1] - math.log(self.docs[f[0]]), f[0]))
+        return self._near.remember(key, ranked[:ALTERNATIVES])
 
     def splits(self, word: str, at_least: int) -> list[tuple[str, str]]:
         """Two known words that ``word`` runs together (a missing space), the
@@ -223,7 +230,9 @@ def correct(
     while math.prod(len(o) for o in options) > MAX_COMBINATIONS:
         widest = max(options, key=len)
         widest.pop()
-    best_score, best = math.log1p(full_matches) if full_matches and all_seen else -math.inf, None
+    # The query as typed: found together in full_matches articles, or (a word no
+    # article writes so) nowhere, when any correction found together beats it.
+    best_score, best = math.log1p(full_matches) if all_seen else -math.inf, None
     for combination in itertools.product(*options):
         if deadline.passed():
             break
