@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -75,6 +76,13 @@ class Folded:
     url: str | None
     title: str
     source: str | None
+
+
+class Correction(NamedTuple):
+    """A query's typos corrected; ``plan`` when search answers for it instead."""
+
+    text: str
+    plan: CompiledQuery | None
 
 
 @dataclass
@@ -221,51 +229,45 @@ class SearchEngine:
             deadline = Deadline(self.budget_seconds)
             compiled = self._compiled(snap, request.q, deadline) if request.q.strip() else None
             ev = Evaluation(snap, self.scorer, deadline)
-            result, full_matches = self._search(snap, ev, request, compiled)
-            if (
-                request.spellcheck
-                and compiled is not None
-                and (full_matches < SUGGEST_BELOW or has_unknown_word(snap, request.q))
-            ):
-                result = self._spellchecked(snap, ev, request, result, full_matches)
+            full = full_matches(ev, compiled) if compiled else np.flatnonzero(snap.live)
+            correction = self._correction(snap, ev, request.q, full.size) if request.spellcheck and compiled else None
+            if correction and correction.plan:  # nothing as typed: only the correction is searched
+                fixed = replace(request, q=correction.text, spellcheck=False)
+                result = self._search(snap, ev, fixed, correction.plan, full_matches(ev, correction.plan))
+                result = replace(result, query=request.q, corrected_query=correction.text)
+            else:
+                result = self._search(snap, ev, request, compiled, full)
+                result.suggestion = correction.text if correction else None
             generation = result.generation = snap.generation
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         self.cache.put(generation, request, result)
         return result
 
-    def _spellchecked(
-        self, snap: Snapshot, ev: Evaluation, request: SearchRequest, result: SearchResult, full_matches: int
-    ) -> SearchResult:
-        """The result with a correction of the query's typos: the corrected
-        query's results when no article holds every word as typed (and the
-        correction's do), else the correction offered as a suggestion."""
-        corrected = correct(
-            snap, corrections(snap), partial(self._word_docs, snap), request.q, full_matches, ev.deadline
-        )
-        if corrected is None:
-            return result
-        if not full_matches:
-            fixed = replace(request, q=corrected, spellcheck=False)
-            found, found_full = self._search(snap, ev, fixed, self._compiled(snap, corrected, ev.deadline))
-            if found_full:
-                return replace(found, query=request.q, corrected_query=corrected)
-        return replace(result, suggestion=corrected)
+    def _correction(self, snap: Snapshot, ev: Evaluation, q: str, full: int) -> Correction | None:
+        """The query with its likely typos corrected, with its plan when search
+        answers for it instead: when no article holds every word as typed
+        (``full``) and some hold the correction's. Asked only of queries with
+        few full matches or a word written as no article writes it."""
+        if full >= SUGGEST_BELOW and not has_unknown_word(snap, q):
+            return None
+        corrected = correct(snap, corrections(snap), partial(self._word_docs, snap), q, full, ev.deadline)
+        if corrected is None or full:
+            return Correction(corrected, None) if corrected else None
+        corrected_plan = self._compiled(snap, corrected, ev.deadline)
+        return Correction(corrected, corrected_plan if full_matches(ev, corrected_plan).size else None)
 
     def spellchecked(self, request: SearchRequest) -> SearchRequest:
-        """The request as search answers it: with the corrected query when no
-        article holds every word as typed and the correction's words are found
-        together (see :meth:`_spellchecked`); export follows it, so it lists
-        what search lists."""
+        """The request as search answers it: with the corrected query where
+        :meth:`_correction` says so (and spellcheck then off); export follows
+        it, so it lists what search lists."""
         if not request.spellcheck or not request.q.strip():
             return request
         with self.manager.acquire() as snap:
             ev = Evaluation(snap, self.scorer, Deadline(self.budget_seconds))
-            if full_matches(ev, self._compiled(snap, request.q, ev.deadline)).size:
-                return replace(request, spellcheck=False)
-            corrected = correct(snap, corrections(snap), partial(self._word_docs, snap), request.q, 0, ev.deadline)
-            if corrected and full_matches(ev, self._compiled(snap, corrected, ev.deadline)).size:
-                return replace(request, q=corrected, spellcheck=False)
-        return replace(request, spellcheck=False)
+            full = full_matches(ev, self._compiled(snap, request.q, ev.deadline)).size
+            correction = self._correction(snap, ev, request.q, full)
+        searched = correction.text if correction and correction.plan else request.q
+        return replace(request, q=searched, spellcheck=False)
 
     def _word_docs(self, snap: Snapshot, word: str) -> np.ndarray | None:
         """The live articles a plain query word matches (by its stems, as search
@@ -297,11 +299,15 @@ class SearchEngine:
         return found
 
     def _search(
-        self, snap: Snapshot, ev: Evaluation, request: SearchRequest, compiled: CompiledQuery | None
-    ) -> tuple[SearchResult, int]:
-        """The result and how many live articles match every word (filters aside)."""
+        self,
+        snap: Snapshot,
+        ev: Evaluation,
+        request: SearchRequest,
+        compiled: CompiledQuery | None,
+        full: np.ndarray,
+    ) -> SearchResult:
+        """The result, from the live articles that match every word (``full``)."""
         sort = request.effective_sort
-        full = full_matches(ev, compiled) if compiled else np.flatnonzero(snap.live)
         filters = Filters.from_request(request)
         groups: list[tuple[str, plan.Node | None, np.ndarray]] = [("", compiled.query if compiled else None, full)]
         if compiled is not None and sort in ("relevance", "recent") and self.partial_matches:
@@ -342,7 +348,7 @@ class SearchEngine:
             relaxed_words=[word for word, _ in partial],
             histogram=histogram,
         )
-        return result, int(full.size)
+        return result
 
     @staticmethod
     def _facets(snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray], kinds: frozenset[str]) -> dict:

@@ -55,19 +55,46 @@ def max_distance(word: str) -> int:
     return 1 if len(word) <= 5 else 2
 
 
+def letter_mask(word: str) -> int:
+    """The letters a word holds, one bit each: an edit changes at most two
+    bits, so words ``d`` edits apart differ in at most ``2 d`` bits."""
+    mask = 0
+    for ch in word:
+        mask |= 1 << (ord(ch) & 31)
+    return mask
+
+
+class Band:
+    """The candidate words of one length, with what rules most of them out
+    before a string is compared: their letter masks and document counts."""
+
+    def __init__(self, terms: list[str], docs: Mapping[str, int]):
+        self.terms = terms
+        self.masks = np.array([letter_mask(t) for t in terms], dtype=np.uint32)
+        self.docs = np.array([docs[t] for t in terms], dtype=np.int64)
+
+    def near(self, word: str, mask: int, limit: int, at_least: int) -> list[tuple[str, int]]:
+        """(term, distance) of the terms within ``limit`` edits of ``word``."""
+        close = np.flatnonzero((np.bitwise_count(self.masks ^ np.uint32(mask)) <= 2 * limit) & (self.docs >= at_least))
+        if not close.size:
+            return []
+        choices = [self.terms[i] for i in close.tolist()]
+        return [
+            (term, int(distance))
+            for term, distance, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+            if distance
+        ]
+
+
 class CorrectionIndex:
     """One snapshot's vocabulary for corrections (see the module docstring)."""
 
     def __init__(self, counts: Mapping[str, int]):
         self.docs = {t: n for t, n in counts.items() if n >= MIN_CORRECTION_DOCS}
-        # Words one edit away may differ anywhere; two edits away, not in the
-        # first letter (as Lucene's DirectSpellChecker's minPrefix): a fifth of
-        # the comparisons, and few typos change the first letter and another.
-        self.by_length: dict[int, list[str]] = {}
-        self.by_initial: dict[tuple[int, str], list[str]] = {}
+        by_length: dict[int, list[str]] = {}
         for term in self.docs:
-            self.by_length.setdefault(len(term), []).append(term)
-            self.by_initial.setdefault((len(term), term[0]), []).append(term)
+            by_length.setdefault(len(term), []).append(term)
+        self.bands = {length: Band(terms, self.docs) for length, terms in by_length.items()}
         self._near = BoundedMemo(NEAR_MEMO)  # popular typos come back
 
     @classmethod
@@ -92,14 +119,12 @@ class CorrectionIndex:
         known = self._near.get(key)
         if known is not None:
             return known
-        bands = [self.by_length.get(n, ()) for n in range(len(word) - 1, len(word) + 2)]
-        if max_distance(word) == 2:
-            bands += [self.by_initial.get((n, word[0]), ()) for n in range(len(word) - 2, len(word) + 3)]
+        limit, mask = max_distance(word), letter_mask(word)
         found: dict[str, int] = {}
-        for band, limit in zip(bands, (1, 1, 1, 2, 2, 2, 2, 2)):
-            for term, distance, _ in process.extract(word, band, scorer=OSA.distance, score_cutoff=limit, limit=None):
-                if distance and self.docs[term] >= at_least:
-                    found[term] = int(distance)
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            band = self.bands.get(length)
+            if band is not None:
+                found.update(band.near(word, mask, limit, at_least))
         ranked = sorted(found.items(), key=lambda f: (EDIT_COST * f[1] - math.log(self.docs[f[0]]), f[0]))
         return self._near.remember(key, ranked[:ALTERNATIVES])
 
