@@ -233,6 +233,8 @@ class Snapshot:
         nothing."""
         positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
         first, second = text.split(" ", 1)
+        if not (self._has_term(positional, first) and self._has_term(positional, second)):
+            return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())  # (most pairs tried)
         both = np.intersect1d(self.postings(positional, first).ids, self.postings(positional, second).ids)
         starts = self.positions(positional, first, both)
         follows = self.positions(positional, second, both)
@@ -245,6 +247,12 @@ class Snapshot:
         if found.sum() < max(APART_MIN_DOCS, APART_MIN_SHARE * joined):
             found[:] = False
         return Postings(both[found].astype(np.int32), counts[found], ())
+
+    def _has_term(self, fieldname: str, text: str) -> bool:
+        """Whether any segment holds the term: a term-dictionary probe, where
+        reading postings with positions would decode them."""
+        with self.io_lock:
+            return any((fieldname, text) in leaf for leaf, _, _ in self._leaves)
 
     def _assemble(self, fieldname: str, text: str) -> Postings:
         """A term's global postings from its per-segment parts (cached per segment)."""
