@@ -53,3 +53,50 @@ def test_a_costly_request_is_cut_at_the_budget_and_says_so(corpus_index):
         assert status == 200 and body["timed_out"] is True
         status, _, body = get_json(base + "/api/search?q=banjir")
         assert status == 200 and body["timed_out"] is False and body["total"] > 0
+
+
+def test_costly_requests_take_a_few_slots_and_never_the_cheap_ones_threads(index_copy):
+    """While an export streams in the one costly slot, a second export waits
+    its bounded time and gets 503 + Retry-After; a plain search is answered at
+    once; when the first export ends its slot is free again."""
+    import threading
+
+    from falcon import testing
+
+    from search.engine import SearchEngine
+    from search.export import COLUMNS
+    from search.http.admission import Admission
+    from search.http.app import create_app
+
+    engine = SearchEngine.open(index_copy)
+    released, started = threading.Event(), threading.Event()
+
+    def slow_export(request, limit):  # the first row at once, then the stream waits
+        row = {column: "x" for column in COLUMNS} | {"published": None, "score": None}
+        yield row
+        started.set()
+        released.wait(10)
+        yield row
+
+    engine.export = slow_export  # type: ignore[method-assign]
+    client = testing.TestClient(create_app(index_copy, engine=engine, admission=Admission(slots=1, queue=1, wait=0.2)))
+    first: list = []
+    holder = threading.Thread(
+        target=lambda: first.append(client.simulate_get("/api/search/export", params={"format": "jsonl"}))
+    )
+    holder.start()
+    try:
+        assert started.wait(10)
+        busy = client.simulate_get("/api/search/export", params={"format": "jsonl"})
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "2"
+        assert busy.headers["content-type"].startswith("application/problem+json")
+        assert client.simulate_get("/api/search", params={"q": "banjir"}).status_code == 200
+        long_query = " ".join(["banjir", "jakarta", "hujan", "deras", "warga", "rumah", "air", "kota", "bekasi"])
+        assert client.simulate_get("/api/search", params={"q": long_query}).status_code == 503
+    finally:
+        released.set()
+        holder.join(10)
+    assert first and first[0].status_code == 200
+    again = client.simulate_get("/api/search/export", params={"format": "jsonl"})
+    assert again.status_code == 200
+    engine.close()

@@ -12,6 +12,7 @@ import falcon.media
 
 from ..engine import SearchEngine
 from ..request import InvalidRequest, StaleCursor
+from .admission import Admission
 from .limits import RateLimiter, RequestLimits
 from .pages import add_pages
 from .problems import handle_invalid_request, handle_stale_cursor, handle_unexpected, serialize_problem
@@ -112,6 +113,7 @@ def create_app(
     engine: SearchEngine | None = None,
     rate_limit: RateLimiter | None = None,
     require_read_key: bool = False,
+    admission: Admission | None = None,
     **engine_options,
 ) -> falcon.App:
     """The WSGI app over one index (all state lives in the app and its engine).
@@ -122,7 +124,15 @@ def create_app(
     if require_read_key:
         first.append(ReadKeys(guard))
     app = falcon.App(
-        cors_enable=False, middleware=[*first, RelatedPath(), SecurityHeaders(), ConditionalGet(engine), HeadAsGet()]
+        cors_enable=False,
+        middleware=[
+            *first,
+            RelatedPath(),
+            SecurityHeaders(),
+            ConditionalGet(engine),
+            admission or Admission(),  # after the 304s, which cost nothing
+            HeadAsGet(),
+        ],
     )
     app.req_options.keep_blank_qs_values = True
     app.set_error_serializer(serialize_problem)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import signal
 import socket
 import sys
@@ -22,6 +23,15 @@ from waitress import serve
 
 from .app import create_app
 from .limits import RateLimiter
+
+# How many connections one process holds and how long an idle one lives. Open
+# connections cost a file descriptor and a few KiB each, not a thread: a client
+# that dribbles a request out byte by byte holds a connection, never a thread,
+# so the limit is set far above the threads (waitress's default, 100, let ~190
+# slow sockets take two workers off the air). poll(), since select() stops at
+# 1,024 descriptors. Waitress has no deadline for a whole request's headers:
+# in front of the open internet, put a proxy that has one (README: nginx).
+CONNECTIONS = {"connection_limit": 4000, "channel_timeout": 30, "asyncore_use_poll": True}
 
 
 def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.socket:
@@ -39,6 +49,7 @@ def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.sock
 def _serve(index_dir: str, sock: socket.socket, threads: int, engine_options: dict) -> None:
     """Serve one process. ``engine_options`` may hold ``rate_limit``: (requests
     a second, burst, trusted proxies), for a limiter made in this process."""
+    _enough_descriptors(CONNECTIONS["connection_limit"] + 100)
     options = dict(engine_options)
     limit = options.pop("rate_limit", None)
     limiter = RateLimiter(limit[0], limit[1], frozenset(limit[2])) if limit else None
@@ -48,7 +59,17 @@ def _serve(index_dir: str, sock: socket.socket, threads: int, engine_options: di
         threads=threads,
         ident="berita",
         _quiet=True,
+        **CONNECTIONS,
     )
+
+
+def _enough_descriptors(wanted: int) -> None:
+    """Raise this process's open-file limit towards ``wanted`` (as far as the
+    hard limit allows): every connection is a descriptor."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _exit_with_parent(parent: int) -> None:
