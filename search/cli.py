@@ -15,6 +15,7 @@ from index.store import IndexMissing, resolve_index_dir
 from .engine import EXPORT_LIMIT, SearchEngine
 from .export import EXPORT_FORMATS, export_lines
 from .highlight import plain_text
+from .http.admission import DEFAULT_SLOTS
 from .http.limits import parse_rate
 from .http.models import SearchParams, SearchResponse
 from .keys import KeyError_, add_key, list_keys, revoke_key
@@ -212,6 +213,13 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
     help="A proxy whose X-Forwarded-For names the client (repeatable).",
 )
 @click.option("--require-read-key", is_flag=True, help="Reads need a key too (berita keys add NAME).")
+@click.option(
+    "--costly-slots",
+    type=click.IntRange(1, 64),
+    default=DEFAULT_SLOTS,
+    show_default=True,
+    help="Exports and long queries (9+ words) answered at once per process; more wait briefly, then 503.",
+)
 def serve_command(
     index_dir,
     host,
@@ -224,6 +232,7 @@ def serve_command(
     burst,
     trusted_proxy,
     require_read_key,
+    costly_slots,
 ):
     """Serve the search API and page with waitress."""
     from .http.server import run_server
@@ -233,6 +242,7 @@ def serve_command(
         "cache_entries": cache_entries,
         "budget_seconds": budget_seconds,
         "require_read_key": require_read_key,
+        "costly_slots": costly_slots,
     }
     if rate_limit:
         try:

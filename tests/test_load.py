@@ -26,7 +26,7 @@ def test_concurrent_or_queries_on_threads_never_fail(corpus_index):
     on Whoosh's shared file positions gave 8 of 80 failures."""
     rng = random.Random(16)
     queries = [" OR ".join(rng.sample(COMMON_WORDS, 12)) for _ in range(80)]
-    with running_server(corpus_index, 1, "--threads", "4", "--cache", "0") as base:
+    with running_server(corpus_index, 1, "--threads", "4", "--cache", "0", "--costly-slots", "8") as base:
 
         def ask(q: str) -> int:
             return get_json(base + "/api/search?" + urllib.parse.urlencode({"q": q, "facets": "true"}))[0]

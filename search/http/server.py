@@ -21,6 +21,7 @@ from pathlib import Path
 
 from waitress import serve
 
+from .admission import DEFAULT_SLOTS, Admission
 from .app import create_app
 from .limits import RateLimiter
 
@@ -53,8 +54,9 @@ def _serve(index_dir: str, sock: socket.socket, threads: int, engine_options: di
     options = dict(engine_options)
     limit = options.pop("rate_limit", None)
     limiter = RateLimiter(limit[0], limit[1], frozenset(limit[2])) if limit else None
+    admission = Admission(slots=options.pop("costly_slots", DEFAULT_SLOTS))
     serve(
-        create_app(index_dir, rate_limit=limiter, **options),
+        create_app(index_dir, rate_limit=limiter, admission=admission, **options),
         sockets=[sock],
         threads=threads,
         ident="berita",
