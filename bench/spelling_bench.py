@@ -43,16 +43,15 @@ from common import REPO, corpus_path, load_records, percentiles  # noqa: E402
 from queries import BenchQuery, query_set  # noqa: E402
 from search_bench import build_fts, fts_query, serving  # noqa: E402
 
-from search.engine import corrections  # noqa: E402
 from search.manager import SearcherManager  # noqa: E402
-from search.spelling import SPELLING_FIELDS, CorrectionIndex  # noqa: E402
+from search.spelling import SPELLING_FIELDS, CorrectionIndex, SegmentWords  # noqa: E402
 
 HEAPS_BETA = 0.55  # vocabulary ~ articles ** beta (news text: 0.5-0.6)
 
 
 def rare_queries(index: CorrectionIndex, count: int, seed: int = 23) -> list[str]:
     rng = random.Random(seed)
-    rare = sorted(t for t, n in index.docs.items() if 2 <= n <= 30 and len(t) >= 4)
+    rare = sorted(t for t, n in index.counts().items() if 2 <= n <= 30 and len(t) >= 4)
     return [" ".join(rng.sample(rare, rng.randint(2, 4))) for _ in range(count)]
 
 
@@ -78,42 +77,41 @@ def grown_counts(counts: dict[str, int], factor: float, seed: int = 7) -> dict[s
     return grown
 
 
-def index_figures(index_dir: Path) -> tuple[CorrectionIndex, dict[str, int]]:
+def index_figures(index_dir: Path) -> CorrectionIndex:
     manager = SearcherManager(index_dir, background=False)
     with manager.acquire() as snap:
         tracemalloc.start()
         started = time.perf_counter()
-        parts = [snap.segment_vocabularies(f) for f in SPELLING_FIELDS]
+        for fieldname in SPELLING_FIELDS:
+            snap.segment_vocabularies(fieldname)
         read = time.perf_counter() - started
         started = time.perf_counter()
         built = CorrectionIndex.of_snapshot(snap)
-        merged = time.perf_counter() - started
+        made = time.perf_counter() - started
         memory = tracemalloc.get_traced_memory()[0] / 1e6
         tracemalloc.stop()
-        counts: dict[str, int] = {}
-        for fieldparts in parts:
-            for part in fieldparts:
-                for t, n in zip(part.terms, part.docs.tolist()):
-                    counts[t] = counts.get(t, 0) + n
+        started = time.perf_counter()
+        CorrectionIndex.of_snapshot(snap)  # what a commit costs for the segments it keeps
+        again = time.perf_counter() - started
+        counts = built.counts()
         segments = len(snap.segment_ids)
-        assert corrections(snap) is not None
     manager.close()
     print(
-        f"correction index at {len(counts):,} words ({segments} segments): vocabularies read {read:.2f} s "
-        f"(once per segment), merged and bucketed {merged:.2f} s, {len(built):,} candidate words, {memory:.0f} MB "
-        "(the segments' vocabularies and the index)"
+        f"correction index at {len(counts):,} words ({segments} segments), built once per segment: vocabularies "
+        f"read {read:.2f} s, letter masks and bands {made:.2f} s, {memory:.0f} MB (vocabularies and index); "
+        f"a new snapshot over the same segments {1000 * again:.2f} ms"
     )
     factor = 10**HEAPS_BETA
     grown = grown_counts(counts, factor)
     tracemalloc.start()
     started = time.perf_counter()
-    big = CorrectionIndex(grown)
+    big = CorrectionIndex([SegmentWords(grown)])
     took = time.perf_counter() - started
     memory = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()
     print(
-        f"  grown as for 10x the articles ({len(grown):,} words): built {took:.2f} s, {len(big):,} candidates, "
-        f"{memory:.0f} MB; reading that vocabulary from segments would take about {read * factor:.1f} s once"
+        f"  grown as for 10x the articles ({len(grown):,} words, one segment): built {took:.2f} s, {memory:.0f} MB "
+        f"beyond its counts; reading that vocabulary from segments would take about {read * factor:.1f} s once"
     )
     words = [w for w in rare_queries(built, 200) for w in w.split()][:400]
     for name, index in (("this corpus", built), ("grown", big)):
@@ -121,7 +119,7 @@ def index_figures(index_dir: Path) -> tuple[CorrectionIndex, dict[str, int]]:
         for w in words:
             index.near(w, 2)
         print(f"  lookup ({name}): {1000 * (time.perf_counter() - started) / len(words):.2f} ms a word")
-    return built, counts
+    return built
 
 
 def ask_all(port: int, queries: list[str], **extra: str) -> list[dict]:
@@ -197,7 +195,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interference: passes over the plain queries")
     args = parser.parse_args()
     index_dir = Path(args.index)
-    built, _ = index_figures(index_dir)
+    built = index_figures(index_dir)
     queries = rare_queries(built, args.queries) + typo_queries(REPO / "bench" / "spelling-queries.tsv")
     queries = list(dict.fromkeys(queries))
 

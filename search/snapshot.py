@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import pickle
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 import numpy as np
 from whoosh.analysis import Analyzer
@@ -34,6 +35,7 @@ POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
 APART_MIN_DOCS = 2  # a compound written apart counts where this many documents write it so...
 APART_MIN_SHARE = 0.01  # ...and at least this share of the count of those writing it joined
 KEYED_COLUMNS = ("category", "source", "author_key")
+T = TypeVar("T")
 
 
 class Vocabulary:
@@ -109,6 +111,8 @@ class SegmentStore:
         self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS}
         self._columns: dict[str, SegmentColumns] = {}
         self._vocabularies: dict[tuple[str, str], SegmentVocabulary] = {}
+        self._derived: dict[tuple[str, str], object] = {}
+        self.memos: dict[str, dict] = {}  # what snapshots derive from one another (see Snapshot.shared_memo)
         self._analysis: dict[str, tuple[Analyzer, dict]] = {}
 
     def analysis(self, fieldname: str, analyzer: Analyzer) -> tuple[Analyzer, dict]:
@@ -149,6 +153,16 @@ class SegmentStore:
             del self._columns[sid]
         for key in [k for k in self._vocabularies if k[0] not in alive]:
             del self._vocabularies[key]
+        for key in [k for k in self._derived if k[0] not in alive]:
+            del self._derived[key]
+
+    def derived(self, segment_id: str, name: str, build: Callable[[], T]) -> T:
+        """What ``build`` makes of a segment, made once for the segment's life."""
+        key = (segment_id, name)
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = build()
+        return found  # type: ignore[return-value]  # one name, one type: the caller's
 
     def _read_columns(self, reader) -> SegmentColumns:
         published = np.array([v or 0 for v in segment_column(reader, "published", translate=False)], dtype=np.int64)
@@ -360,6 +374,20 @@ class Snapshot:
         """Each segment's words in ``fieldname`` (see :meth:`SegmentStore.vocabulary`)."""
         with self.io_lock:
             return [self._store.vocabulary(sid, leaf, fieldname) for leaf, _, sid in self._leaves]
+
+    def shared_memo(self, name: str) -> dict:
+        """A memo every snapshot of this manager shares (what a new snapshot
+        may reuse of an earlier one's work)."""
+        return self._store.memos.setdefault(name, {})
+
+    def per_segment(self, name: str, build: Callable[[Callable[[str], SegmentVocabulary]], T]) -> list[T]:
+        """``build(vocabulary)`` per segment, made once for the segment's life;
+        ``vocabulary(fieldname)`` is that segment's words in a field."""
+        with self.io_lock:
+            return [
+                self._store.derived(sid, name, partial(build, partial(self._store.vocabulary, sid, leaf)))
+                for leaf, _, sid in self._leaves
+            ]
 
     @property
     def cached_bytes(self) -> int:

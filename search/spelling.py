@@ -35,7 +35,7 @@ from index.analysis import TALA_STOPWORDS, fold
 from .memo import BoundedMemo
 from .query import Word, parse_user_query
 from .scoring import Deadline, lookup
-from .snapshot import Snapshot
+from .snapshot import SegmentVocabulary, Snapshot
 
 SPELLING_FIELDS = ("title_exact", "body_exact")  # the forms readers type
 MIN_CORRECTION_DOCS = 2  # a correction is a word found twice (titles and bodies) or more...
@@ -45,6 +45,7 @@ RARE_WORD_DOCS = 20  # a word found this often (titles and bodies) is taken as m
 MAX_CHECKED_WORDS = 8  # correction work per query is bounded
 ALTERNATIVES = 3  # corrections considered per word (the most likely first)
 MAX_COMBINATIONS = 64  # combinations of corrections scored per query
+MAX_LOOSE_SEGMENTS = 4  # segments a snapshot's corrections hold beside their merged base
 NEAR_MEMO = 20_000  # words whose corrections a snapshot remembers
 EDIT_COST = math.log(20)  # an edit must be backed by 20x the co-occurring articles
 
@@ -65,77 +66,122 @@ def letter_mask(word: str) -> int:
 
 
 class Band:
-    """The candidate words of one length, with what rules most of them out
-    before a string is compared: their letter masks and document counts."""
+    """The words of one length in one segment, with their letter masks: what
+    rules most of them out before a string is compared."""
 
-    def __init__(self, terms: list[str], docs: Mapping[str, int]):
+    def __init__(self, terms: list[str]):
         self.terms = terms
-        self.masks = np.array([letter_mask(t) for t in terms], dtype=np.uint32)
-        self.docs = np.array([docs[t] for t in terms], dtype=np.int64)
+        codes = np.array(terms).view(np.uint32).reshape(len(terms), -1)  # one length: no padding
+        self.masks = np.bitwise_or.reduce(np.left_shift(np.uint32(1), codes & 31), axis=1).astype(np.uint32)
 
-    def near(self, word: str, mask: int, limit: int, at_least: int) -> list[tuple[str, int]]:
-        """(term, distance) of the terms within ``limit`` edits of ``word``."""
-        close = np.flatnonzero((np.bitwise_count(self.masks ^ np.uint32(mask)) <= 2 * limit) & (self.docs >= at_least))
-        if not close.size:
-            return []
-        choices = [self.terms[i] for i in close.tolist()]
-        return [
-            (term, int(distance))
-            for term, distance, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
-            if distance
-        ]
+    def close(self, mask: int, limit: int) -> list[str]:
+        """The terms whose letters allow them to be ``limit`` edits from a word
+        with letter mask ``mask``."""
+        return [self.terms[i] for i in np.flatnonzero(np.bitwise_count(self.masks ^ np.uint32(mask)) <= 2 * limit)]
+
+
+class SegmentWords:
+    """Exact-form words of titles and bodies with their document counts, and
+    by length those found often enough to be a correction: of one segment, or
+    merged over several (see :meth:`CorrectionIndex.of_snapshot`)."""
+
+    def __init__(self, docs: Mapping[str, int]):
+        self.docs = dict(docs)
+        by_length: dict[int, list[str]] = {}
+        for term, n in self.docs.items():
+            if n >= MIN_CORRECTION_DOCS:  # (a word once in each of two segments is left out until they merge)
+                by_length.setdefault(len(term), []).append(term)
+        self.bands = {length: Band(terms) for length, terms in by_length.items()}
+        self.segments: frozenset[str] = frozenset()  # of a merged base: the segments it holds
+
+    @classmethod
+    def of(cls, vocabulary: Callable[[str], SegmentVocabulary]) -> SegmentWords:
+        docs: dict[str, int] = {}
+        for fieldname in SPELLING_FIELDS:
+            part = vocabulary(fieldname)
+            for term, n in zip(part.terms, part.docs.tolist()):
+                docs[term] = docs.get(term, 0) + n
+        return cls(docs)
 
 
 class CorrectionIndex:
-    """One snapshot's vocabulary for corrections (see the module docstring)."""
+    """One snapshot's words for corrections: its segments' (see the module
+    docstring), counted together at lookup."""
 
-    def __init__(self, counts: Mapping[str, int]):
-        self.docs = {t: n for t, n in counts.items() if n >= MIN_CORRECTION_DOCS}
-        by_length: dict[int, list[str]] = {}
-        for term in self.docs:
-            by_length.setdefault(len(term), []).append(term)
-        self.bands = {length: Band(terms, self.docs) for length, terms in by_length.items()}
+    def __init__(self, parts: list[SegmentWords]):
+        self.parts = parts
         self._near = BoundedMemo(NEAR_MEMO)  # popular typos come back
 
     @classmethod
     def of_snapshot(cls, snap: Snapshot) -> CorrectionIndex:
-        """Built from the per-segment vocabularies the snapshot shares with
-        earlier ones (a commit reads only its new segments' terms)."""
-        counts: dict[str, int] = {}
-        for fieldname in SPELLING_FIELDS:
-            for part in snap.segment_vocabularies(fieldname):
-                for term, n in zip(part.terms, part.docs.tolist()):
-                    counts[term] = counts.get(term, 0) + n
-        return cls(counts)
+        """A merged base of the segments an earlier snapshot held, plus the
+        few segments commits have added since, each on its own: a commit
+        costs its new segments only. The base is merged again (once) when a
+        merge retires one of its segments or more than
+        :data:`MAX_LOOSE_SEGMENTS` have come."""
+        memo = snap.shared_memo("spelling")
+        ids = set(snap.segment_ids)
+        base: SegmentWords | None = memo.get("base")
+        if base is None or not base.segments <= ids or len(ids - base.segments) > MAX_LOOSE_SEGMENTS:
+            merged: dict[str, int] = {}
+            for words in snap.per_segment("spelling", SegmentWords.of):
+                for term, n in words.docs.items():
+                    merged[term] = merged.get(term, 0) + n
+            base = SegmentWords(merged)
+            base.segments = frozenset(ids)
+            memo["base"] = base
+        loose = [
+            w
+            for sid, w in zip(snap.segment_ids, snap.per_segment("spelling", SegmentWords.of))
+            if sid not in base.segments
+        ]
+        return cls([base, *loose])
 
-    def __len__(self) -> int:
-        return len(self.docs)
+    def count(self, term: str) -> int:
+        """Documents holding the word (titles and bodies counted apart)."""
+        return sum(part.docs.get(term, 0) for part in self.parts)
+
+    def counts(self) -> dict[str, int]:
+        """Every word with its count (for tools: requests never merge them)."""
+        merged: dict[str, int] = {}
+        for part in self.parts:
+            for term, n in part.docs.items():
+                merged[term] = merged.get(term, 0) + n
+        return merged
 
     def near(self, word: str, at_least: int) -> list[tuple[str, int]]:
         """(term, distance) of the words within :func:`max_distance` of
-        ``word`` that are in ``at_least`` documents, the likeliest first
-        (fewest edits weighed against frequency)."""
+        ``word`` that are in ``at_least`` documents (and at least
+        :data:`MIN_CORRECTION_DOCS`), the likeliest first (fewest edits
+        weighed against frequency)."""
         key = (word, at_least)
         known = self._near.get(key)
         if known is not None:
             return known
         limit, mask = max_distance(word), letter_mask(word)
-        found: dict[str, int] = {}
-        for length in range(len(word) - limit, len(word) + limit + 1):
-            band = self.bands.get(length)
-            if band is not None:
-                found.update(band.near(word, mask, limit, at_least))
-        ranked = sorted(found.items(), key=lambda f: (EDIT_COST * f[1] - math.log(self.docs[f[0]]), f[0]))
-        return self._near.remember(key, ranked[:ALTERNATIVES])
+        choices = {
+            term
+            for part in self.parts
+            for length in range(len(word) - limit, len(word) + limit + 1)
+            if (band := part.bands.get(length)) is not None
+            for term in band.close(mask, limit)
+        }
+        found = {
+            term: int(distance)
+            for term, distance, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+            if distance
+        }
+        floor = max(at_least, MIN_CORRECTION_DOCS)
+        counted = [(term, distance, n) for term, distance in found.items() if (n := self.count(term)) >= floor]
+        counted.sort(key=lambda f: (EDIT_COST * f[1] - math.log(f[2]), f[0]))
+        return self._near.remember(key, [(term, distance) for term, distance, _ in counted[:ALTERNATIVES]])
 
     def splits(self, word: str, at_least: int) -> list[tuple[str, str]]:
         """Two known words that ``word`` runs together (a missing space), the
         most common pair first."""
-        pairs = [
-            (min(self.docs[word[:i]], self.docs[word[i:]]), word[:i], word[i:])
-            for i in range(2, len(word) - 1)
-            if self.docs.get(word[:i], 0) >= at_least and self.docs.get(word[i:], 0) >= at_least
-        ]
+        floor = max(at_least, MIN_CORRECTION_DOCS)
+        counted = ((self.count(word[:i]), self.count(word[i:]), i) for i in range(2, len(word) - 1))
+        pairs = [(min(a, b), word[:i], word[i:]) for a, b, i in counted if a >= floor and b >= floor]
         pairs.sort(reverse=True)
         return [(a, b) for _, a, b in pairs[:ALTERNATIVES]]
 
@@ -246,7 +292,7 @@ def correct(
         first, second = fold(words[i]), fold(words[i + 1])
         parts_seen = [_seen(snap, w) for w in (first, second)]
         joined, at_least = first + second, max(MIN_CORRECTION_DOCS, COMMON_FACTOR * max(parts_seen))
-        if joined.isalpha() and min(parts_seen) == 0 and index.docs.get(joined, 0) >= at_least:
+        if joined.isalpha() and min(parts_seen) == 0 and index.count(joined) >= at_least:
             options[i].append(Choice(joined, EDIT_COST, word_docs(joined), joins_next=True))
             options[i + 1].append(JOINED)
     if all(len(o) == 1 for o in options):
