@@ -193,6 +193,7 @@ def test_export_streams_the_whole_result_set_as_csv_or_json_lines(client, sample
         "title",
         "url",
         "score",
+        "missing_word",
     }
     assert any("," in row["title"] for row in rows)  # quoted, RFC 4180, and read back whole
     every = client.simulate_get("/api/search/export", params={"format": "jsonl", "sort": "oldest"})
