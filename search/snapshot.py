@@ -213,9 +213,7 @@ class Snapshot:
         self.live_count = int(live_ids.size)
         self.published = _concat([c.published for c in columns], np.int64)
         self.codes = {name: _concat([c.codes[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
-        self._spelling_codes = {
-            name: _concat([c.spellings[name] for c in columns], np.int32) for name in KEYED_COLUMNS
-        }
+        self._spelling_codes = {name: _concat([c.spellings[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
         self.lengths = {f: _concat([c.lengths[f] for c in columns], np.float64) for f in SCORED_FIELDS}
         self.avg_length = {f: (reader.field_length(f) / (self.doc_count_all or 1)) or 1 for f in SCORED_FIELDS}
         self.newest_published = int(self.published[self.live].max()) if self.live_count else None

@@ -330,7 +330,8 @@ class FacetCounts(Model):
     author: list[Facet] = []
     date: list[DateBucket] = []
     more: dict[str, int] = Field(
-        default_factory=dict, description="Per kind: values with a count that facet_size left out (absent when none were)."
+        default_factory=dict,
+        description="Per kind: values with a count that facet_size left out (absent when none were).",
     )
 
 
