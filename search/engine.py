@@ -34,7 +34,7 @@ from .filters import KEYED_FILTERS, Filters, combine, time_key
 from .highlight import Highlighter
 from .histogram import Bucket
 from .histogram import histogram as date_histogram
-from .manager import SearcherManager
+from .manager import SearcherManager, give_back_memory
 from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights, without_quotes
 from .related import MAX_WITHIN_DAYS, related_articles
 from .request import (
@@ -498,13 +498,17 @@ class SearchEngine:
             if not count:
                 return
             ranked, missing = self._rank(snap, ev, replace(request, size=count), sort, matched, compiled)
-            for docnum, score, _ in ranked[:count]:
-                article = article_fields(snap.stored(docnum))
-                yield {
-                    **{column: article[column] for column in EXPORT_COLUMNS if column in article},
-                    "score": round(score, 4) if score is not None else None,
-                    "missing_word": missing.get(docnum),
-                }
+            try:
+                for docnum, score, _ in ranked[:count]:
+                    article = article_fields(snap.stored(docnum))
+                    yield {
+                        **{column: article[column] for column in EXPORT_COLUMNS if column in article},
+                        "score": round(score, 4) if score is not None else None,
+                        "missing_word": missing.get(docnum),
+                    }
+            finally:
+                del ranked, missing
+                give_back_memory()  # an export's rows were this thread's arena's: hand the pages back
 
     def complete(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
         """Autocomplete for a search box: the query with its last word completed."""

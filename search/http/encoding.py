@@ -82,6 +82,7 @@ class Gzip:
             body = resp.render_body()
             if body is None or len(body) < MIN_BYTES:
                 return
+            resp.text = None  # text outranks data when Falcon renders the body
             resp.data = gzip.compress(body, LEVEL)
         resp.set_header("Content-Encoding", "gzip")
 
