@@ -34,6 +34,7 @@ POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
 APART_MIN_DOCS = 2  # a compound written apart counts where this many documents write it so...
 APART_MIN_SHARE = 0.01  # ...and at least this share of the count of those writing it joined
 KEYED_COLUMNS = ("category", "source", "author_key")
+SPELLED_COLUMNS = ("category", "source")  # shown as the outlets spell them
 
 
 class Vocabulary:
@@ -331,6 +332,8 @@ class Snapshot:
         """How a key is shown: the spelling most of this snapshot's articles
         give it ("Selebriti" 1,562 over "SELEBRITI" 873; a section counts the
         spellings of the paths under it), an all-lowercase one capitalised."""
+        if column not in SPELLED_COLUMNS:  # authors are shown by their key, as before
+            return self.vocabularies[column].label(code)
         memo = self.memo("labels")
         table = memo.get(column)
         if table is None:

@@ -295,3 +295,10 @@ def test_the_pager_names_the_last_page_and_the_window(corpus_index):
     assert "Hanya 1.000 hasil pertama" in page
     beyond = client.simulate_get("/cari", params={"q": "banjir jakarta", "page": "99999"})
     assert beyond.status_code == 200 and "melewati hasil terakhir" in beyond.text
+
+
+def test_a_form_sent_without_javascript_is_redirected_to_its_clean_address(client):
+    r = client.simulate_get("/cari", query_string="q=bpjs&rentang=&from=&to=&sort=&category=ekonomi")
+    assert r.status_code == 303 and r.headers["location"].endswith("/cari?q=bpjs&category=ekonomi")
+    assert client.simulate_get("/cari", query_string="q=").headers["location"].endswith("/cari")
+    assert client.simulate_get("/cari", query_string="q=bpjs&category=ekonomi").status_code == 200

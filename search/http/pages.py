@@ -104,6 +104,11 @@ class PageResource:
         self.template = env.get_template("search.html")
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        given = [(k, v) for k, vs in req.params.items() for v in (vs if isinstance(vs, list) else [vs])]
+        kept = [(k, v) for k, v in given if v != ""]
+        if len(kept) < len(given):
+            # A form sent without JavaScript leaves "&rentang=&from=&to=&sort=": the same page, clean.
+            raise falcon.HTTPSeeOther(req.path + ("?" + urlencode(kept) if kept else ""))
         params = {k: v for k, v in req.params.items()}
         preset = req.get_param("rentang") or ""
         if preset not in PRESETS:
