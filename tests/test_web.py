@@ -302,3 +302,20 @@ def test_a_form_sent_without_javascript_is_redirected_to_its_clean_address(clien
     assert r.status_code == 303 and r.headers["location"].endswith("/cari?q=bpjs&category=ekonomi")
     assert client.simulate_get("/cari", query_string="q=").headers["location"].endswith("/cari")
     assert client.simulate_get("/cari", query_string="q=bpjs&category=ekonomi").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept-Encoding": "gzip;q=abc"},
+        {"Accept-Encoding": "gzip; q=0"},
+        {"Accept": "text/html;q=x, */*;;"},
+        {"Accept": ";;;"},
+        {"Accept": "text/html;level"},
+    ],
+)
+def test_odd_accept_headers_never_reach_a_500(client, headers):
+    for path in ("/search", "/cari", "/api/search", "/api/nothing"):
+        r = client.simulate_get(path, query_string="q=bpjs", headers=headers)
+        assert r.status_code in (200, 404), (path, r.status_code)
+        assert "Content-Encoding" not in r.headers or r.headers["Content-Encoding"] == "gzip"

@@ -59,8 +59,13 @@ def accepts_gzip(header: str | None) -> bool:
     for part in (header or "").lower().split(","):
         name, _, params = part.strip().partition(";")
         if name.strip() in ("gzip", "*"):
-            q = params.strip()
-            return not (q.startswith("q=") and float(q[2:] or 0) == 0)
+            q = params.strip().replace(" ", "")
+            if not q.startswith("q="):
+                return True
+            try:
+                return float(q[2:]) > 0
+            except ValueError:  # a malformed weight: as if gzip were not named
+                return False
     return False
 
 
