@@ -303,6 +303,9 @@ def test_at_375_px_the_results_come_before_the_facet_lists(driver, base_url):
         first = wait_for(driver, "li.hit")
         ARTIFACTS.mkdir(exist_ok=True)
         driver.save_screenshot(str(ARTIFACTS / "narrow-375.png"))
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(375, min(max(height, 600), 4000))  # as loaded at 375 px: the facets folded
+        driver.save_screenshot(str(ARTIFACTS / "loaded-375.png"))
         facets = driver.find_elements(By.CSS_SELECTOR, "details.facet")
         assert facets and not any(d.get_attribute("open") for d in facets)  # folded: a heading each
         assert first.location["y"] < 520, first.location
