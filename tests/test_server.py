@@ -141,6 +141,7 @@ def test_cors_for_configured_origins_and_gzip_when_accepted(sample_index):
         assert "authorization" in headers["Access-Control-Allow-Headers"].lower()
         status, headers, _ = call(base + "/api/search?q=bpjs", Origin=portal)
         assert status == 401 and headers["Access-Control-Allow-Origin"] == portal  # the browser may read why
+        assert "Origin" in headers["Vary"]
         status, headers, _ = call(base + "/api/search?q=bpjs", "OPTIONS", Origin="https://evil.example")
         assert "Access-Control-Allow-Origin" not in headers
     with running_server(sample_index, 1) as base:

@@ -36,22 +36,31 @@ def cors_middleware(origins: Iterable[str]) -> list:
     allowed = list(origins)
     if not allowed:
         return []
+    anyone = "*" in allowed
     return [
-        Preflight(),
-        falcon.CORSMiddleware(allow_origins="*" if "*" in allowed else allowed, expose_headers=list(EXPOSED)),
+        Preflight(vary=not anyone),
+        falcon.CORSMiddleware(allow_origins="*" if anyone else allowed, expose_headers=list(EXPOSED)),
     ]
 
 
 class Preflight:
     """Answers a CORS preflight (OPTIONS with Access-Control-Request-Method)
     at once: the CORS middleware then adds its headers, or none for an origin
-    it does not allow."""
+    it does not allow. With a list of origins the answer depends on the
+    request's Origin, so caches are told (``Vary: Origin``)."""
+
+    def __init__(self, vary: bool):
+        self.vary = vary
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if req.method == "OPTIONS" and req.get_header("Access-Control-Request-Method"):
             resp.status = falcon.HTTP_204
             resp.set_header("Allow", PREFLIGHT_METHODS)
             resp.complete = True
+
+    def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
+        if self.vary:
+            resp.append_header("Vary", "Origin")
 
 
 def accepts_gzip(header: str | None) -> bool:
