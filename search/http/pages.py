@@ -178,7 +178,7 @@ ERRORS_ID = {
 }
 ERROR_ID = ("Terjadi kesalahan", "Server tidak dapat menjawab permintaan ini. Coba lagi nanti.")
 # Reader URLs people guess: where the page they meant lives.
-MEANT = {"/search": "/cari", "/cari/": "/cari", "/artikel": "/", "/articles": "/", "/index.html": "/"}
+MEANT = {"/search": "/cari", "/pencarian": "/cari", "/find": "/cari"}
 NOT_PAGES = ("/api/", "/api", "/health", "/openapi.json", "/feed.atom", "/static/", "/favicon.ico", "/robots.txt")
 ROBOTS_TXT = "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /feed.atom\n"
 
@@ -198,7 +198,7 @@ def error_page(req: falcon.Request, status: int, retry_after: str | None = None)
         message += f" Coba lagi dalam {retry_after} detik."
     instead = MEANT.get(req.path)
     q = req.get_param("q") or ""
-    if instead and instead != "/" and req.query_string:
+    if instead and req.query_string:
         instead += "?" + req.query_string
     return _error_template().render(title=title, message=message, instead=instead, q=q)
 
