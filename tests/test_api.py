@@ -675,6 +675,7 @@ def test_a_page_past_the_last_is_an_empty_200_with_the_real_page_count(tmp_path)
     assert second["page"] == 2 and second["pages"] == 3 and len(second["results"]) == 50
 
 
+@pytest.mark.corpus
 def test_pages_count_the_whole_set_and_max_page_says_how_far_page_numbers_reach(corpus_index):
     client = testing.TestClient(create_app(corpus_index))
     body = client.simulate_get("/api/search", params={"q": "jakarta", "size": "10"}).json

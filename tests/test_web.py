@@ -286,6 +286,7 @@ def test_the_feed_title_names_the_filters(client):
     assert feed.feed.title == "Berita: “bpjs” · kategori ekonomi · 1 September 2019 – 30 September 2019"
 
 
+@pytest.mark.corpus
 def test_the_pager_names_the_last_page_and_the_window(corpus_index):
     client = testing.TestClient(create_app(corpus_index))
     api = client.simulate_get("/api/search", params={"q": "jakarta"}).json
