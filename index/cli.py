@@ -113,11 +113,17 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
             err=True,
         )
     if report.problems:
-        skipped = len(report.problems)
-        click.echo(
-            f"{skipped:,} record{'' if skipped == 1 else 's'} skipped because of errors (listed above)", err=True
-        )
+        click.echo(f"{skipped_summary(report.problems)} because of errors (listed above)", err=True)
         sys.exit(1)
+
+
+def skipped_summary(problems) -> str:
+    """ "1 file and 2 records skipped": a whole-file problem (a missing path,
+    a binary file; line 0) is no record."""
+    files = sum(1 for p in problems if not p.line)
+    records = len(problems) - files
+    said = [f"{n:,} {noun}{'' if n == 1 else 's'}" for n, noun in ((files, "file"), (records, "record")) if n]
+    return " and ".join(said) + " skipped"
 
 
 def _locked(directory) -> None:

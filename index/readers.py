@@ -137,6 +137,10 @@ def read_jsonl(path: Path) -> Iterator[Item]:
     except OSError as exc:
         yield Problem(str(path), 0, f"cannot open: {exc.strerror or exc}")
         return
+    if path.name.lower().endswith(".gz") and not _is_gzip(path):
+        handle.close()
+        yield Problem(str(path), 0, "not gzip: the name ends in .gz but the file is not gzip-compressed")
+        return
     if _is_binary(path):
         yield Problem(str(path), 0, "a binary file, not JSON Lines text")
         return
@@ -191,6 +195,9 @@ def read_page(path: Path, source: str | None = None, in_directory: bool = False)
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         yield Problem(str(path), 0, f"cannot read: {exc}")
         return
+    if not text.strip():
+        yield Note(str(path), 0, "empty page (nothing to index)")
+        return
     try:
         page = parse_page(text)
         published, has_time = parse_indonesian(page.published_text)
@@ -214,6 +221,11 @@ def read_page(path: Path, source: str | None = None, in_directory: bool = False)
         author=page.reporter,
         source=source,
     )
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as probe:
+        return probe.read(2) == GZIP_MAGIC
 
 
 def _is_binary(path: Path) -> bool:

@@ -24,6 +24,7 @@ from .request import (
     DEFAULT_CACHE_ENTRIES,
     INTERVALS,
     MAX_SIZE,
+    MAX_WINDOW,
     SORTS,
     InvalidRequest,
     SearchRequest,
@@ -77,6 +78,11 @@ def search_command(
     export_format,
 ):
     """Search the index from the terminal."""
+    given = click.get_current_context().get_parameter_source
+    if given("export_format") is not click.core.ParameterSource.DEFAULT and not export_all:
+        raise click.UsageError("--format chooses the format of --all; without --all results are text (or --json)")
+    if now and sort != "recent":
+        raise click.UsageError("--now is where --sort recent measures ages from; give --sort recent too")
     try:
         request = SearchParams.parse(
             {
@@ -104,7 +110,7 @@ def search_command(
         finally:
             engine.close()
     except InvalidRequest as exc:
-        raise click.BadParameter(exc.detail, param_hint=f"--{exc.param}") from None
+        raise click.BadParameter(cli_detail(exc), param_hint=f"--{exc.param}") from None
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -126,7 +132,7 @@ def search_command(
         click.echo(text_histogram(*result.histogram))
     if result.page > max(result.pages, 1):
         click.echo(
-            f"page {result.page} is past the last page ({result.pages}); use --page {result.pages or 1}", err=True
+            f"page {result.page} is past the last page ({result.pages}); use --page {result.max_page or 1}", err=True
         )
     for rank, hit in enumerate(result.hits, (result.page - 1) * result.size + 1):
         when = hit.published.strftime("%Y-%m-%d %H:%M WIB" if hit.published_has_time else "%Y-%m-%d")
@@ -136,6 +142,21 @@ def search_command(
         click.echo(f"     {meta}")
         click.echo(f"     {plain_text(hit.snippet)}")
         click.echo(f"     {hit.url or 'id: ' + hit.id}")
+
+
+def cli_detail(exc: InvalidRequest) -> str:
+    """The engine's message as the CLI says it: without the parameter's name
+    in front (click names the option), and with the CLI's way past the page window."""
+    if exc.reason == "window":
+        return (
+            f"only the first {MAX_WINDOW:,} results can be reached with --page; "
+            "--all writes every match (--format csv or jsonl), or narrow the query"
+        )
+    detail = exc.detail
+    for prefix in (f"{exc.param}: ", f"{exc.param} "):
+        if detail.startswith(prefix):
+            return detail[len(prefix) :]
+    return detail
 
 
 def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
@@ -220,6 +241,13 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
     show_default=True,
     help="Exports and long queries (9+ words) answered at once per process; more wait briefly, then 503.",
 )
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="A web origin whose pages may call the API (repeatable; * for any), e.g. https://portal.example.",
+)
 def serve_command(
     index_dir,
     host,
@@ -233,6 +261,7 @@ def serve_command(
     trusted_proxy,
     require_read_key,
     costly_slots,
+    cors_origins,
 ):
     """Serve the search API and page with waitress."""
     from .http.server import run_server
@@ -243,6 +272,7 @@ def serve_command(
         "budget_seconds": budget_seconds,
         "require_read_key": require_read_key,
         "costly_slots": costly_slots,
+        "cors_origins": tuple(cors_origins),
     }
     if rate_limit:
         try:
@@ -260,8 +290,11 @@ def serve_command(
 
     def ready(h, p):
         shown = f"[{h}]" if ":" in h else h
+        processes = f"{workers} process{'' if workers == 1 else 'es'}"
         click.echo(
-            f"Berita serving {directory} on http://{shown}:{p}/ ({workers} process(es) x {threads} threads)", err=True
+            f"Berita serving {directory} on http://{shown}:{p}/ ({processes} x {threads} "
+            f"thread{'' if threads == 1 else 's'})",
+            err=True,
         )
         sys.stderr.flush()
 

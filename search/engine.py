@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -35,7 +35,7 @@ from .filters import KEYED_FILTERS, Filters, combine, time_key
 from .highlight import Highlighter
 from .histogram import Bucket
 from .histogram import histogram as date_histogram
-from .manager import SearcherManager
+from .manager import SearcherManager, give_back_memory
 from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights, without_quotes
 from .related import MAX_WITHIN_DAYS, related_articles
 from .request import (
@@ -59,7 +59,6 @@ from .suggest import MAX_SUGGESTIONS, complete, headline_words
 
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
-FACET_LIMIT = 20
 EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
 PARTIAL_BELOW = 20  # fewer full matches than this: add articles lacking one word (3+ words: always)
 SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
@@ -113,6 +112,7 @@ class SearchResult:
     took_ms: float
     hits: list[Hit]
     facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    facets_more: dict[str, int] = field(default_factory=dict)  # per kind: values with a count not listed
     timed_out: bool = False
     partial_total: int = 0  # of ``total``, articles lacking one query word
     relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
@@ -131,8 +131,14 @@ class SearchResult:
 
     @property
     def pages(self) -> int:
-        reachable = min(self.total, MAX_WINDOW)
-        return max(1, math.ceil(reachable / self.size)) if reachable else 0
+        """How many pages the whole result set fills (0 without results or with size 0)."""
+        return math.ceil(self.total / self.size) if self.total and self.size else 0
+
+    @property
+    def max_page(self) -> int:
+        """The last page ``page`` reaches (the first ``MAX_WINDOW`` results);
+        past it, a cursor or the export."""
+        return min(self.pages, math.ceil(MAX_WINDOW / self.size)) if self.size else 0
 
 
 def article_fields(stored: dict) -> dict:
@@ -309,40 +315,40 @@ class SearchEngine:
         """The result, from the live articles that match every word (``full``)."""
         sort = request.effective_sort
         filters = Filters.from_request(request)
-        groups: list[tuple[str, plan.Node | None, np.ndarray]] = [("", compiled.query if compiled else None, full)]
-        if compiled is not None and sort in ("relevance", "recent") and self.partial_matches:
-            shown = int(combine(list(filters.masks(snap, full).values()), full.size).sum())
-            groups += partial_groups(ev, compiled, full, shown)
-        pool = np.concatenate([docs for _, _, docs in groups]) if len(groups) > 1 else full
-        masks = filters.masks(snap, pool)
-        accept = combine(list(masks.values()), pool.size)
-        facets = self._facets(snap, pool, masks, request.facets)
+        matched, pool, masks, accept = self._matched(snap, ev, request, compiled, sort, filters, full)
+        facets, facets_more = self._facets(snap, pool, masks, request.facets, request.facet_size)
         histogram = date_histogram(snap.published[pool[accept]], request.interval) if "date" in request.facets else None
-        matched, start = [], 0
-        for word, query, docs in groups:
-            matched.append((word, query, docs[accept[start : start + docs.size]]))
-            start += docs.size
-        ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
-        first = request.start
-        marker = Highlighter.for_snapshot(snap, compiled.highlight_terms if compiled else set())
-        hits = [
-            self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
-            for docnum, score, dups in ranked[first : first + request.size]
-        ]
-        partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
         total = int(sum(d.size for _, _, d in matched))
+        first = request.start
+        if request.offset is None and first >= MAX_WINDOW and first < total:
+            raise InvalidRequest(
+                "page",
+                f"only the first {MAX_WINDOW} results can be reached by page number; "
+                "follow the cursor of the previous page, export the whole set, or narrow the query",
+                reason="window",
+            )
+        hits: list[Hit] = []
+        if first < total and request.size:  # past the last page (or size=0): counts and facets only
+            ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
+            marker = Highlighter.for_snapshot(snap, compiled.highlight_terms if compiled else set())
+            hits = [
+                self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
+                for docnum, score, dups in ranked[first : first + request.size]
+            ]
+        partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
         result = SearchResult(
             query=request.q,
             total=total,
             total_is_estimate=False,
             unquoted=without_quotes(request.q) if total < UNQUOTE_BELOW else None,
-            start=request.start,
-            page=request.page,
+            start=first,
+            page=first // request.size + 1 if request.size else request.page,
             size=request.size,
             sort=sort,
             took_ms=0.0,
             hits=hits,
             facets=facets,
+            facets_more=facets_more,
             timed_out=ev.deadline.timed_out,
             partial_total=sum(n for _, n in partial),
             relaxed_words=[word for word, _ in partial],
@@ -350,11 +356,45 @@ class SearchEngine:
         )
         return result
 
+    def _matched(
+        self,
+        snap: Snapshot,
+        ev: Evaluation,
+        request: SearchRequest,
+        compiled: CompiledQuery | None,
+        sort: str,
+        filters: Filters,
+        full: np.ndarray | None = None,
+    ) -> tuple[list[tuple[str, plan.Node | None, np.ndarray]], np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """What a request matches, as search and export both list it: groups of
+        (the word they lack, the query they match, live docs passing the
+        filters), full matches first; and the pool of all candidates, each
+        filter's mask over it and their conjunction (for the facets). ``full``:
+        the live full matches, when the caller has them already."""
+        if full is None:
+            full = full_matches(ev, compiled) if compiled else np.flatnonzero(snap.live)
+        groups: list[tuple[str, plan.Node | None, np.ndarray]] = [("", compiled.query if compiled else None, full)]
+        if compiled is not None and sort in ("relevance", "recent") and self.partial_matches:
+            shown = int(combine(list(filters.masks(snap, full).values()), full.size).sum())
+            groups += partial_groups(ev, compiled, full, shown)
+        pool = np.concatenate([docs for _, _, docs in groups]) if len(groups) > 1 else full
+        masks = filters.masks(snap, pool)
+        accept = combine(list(masks.values()), pool.size)
+        matched, start = [], 0
+        for word, query, docs in groups:
+            matched.append((word, query, docs[accept[start : start + docs.size]]))
+            start += docs.size
+        return matched, pool, masks, accept
+
     @staticmethod
-    def _facets(snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray], kinds: frozenset[str]) -> dict:
-        """(key, label, count) per kind, most common first; each kind's counts
-        apply every filter but its own (multi-select facets)."""
-        out = {}
+    def _facets(
+        snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray], kinds: frozenset[str], limit: int
+    ) -> tuple[dict, dict[str, int]]:
+        """(key, label, count) per kind, most common first, at most ``limit``;
+        each kind's counts apply every filter but its own (multi-select
+        facets). Also, per kind, how many more values have a count."""
+        out: dict[str, list[tuple[str, str, int]]] = {}
+        more: dict[str, int] = {}
         for kind in ("category", "source", "author"):
             if kind not in kinds:
                 continue
@@ -363,9 +403,10 @@ class SearchEngine:
             vocab = snap.vocabularies[column]
             counts = np.bincount(snap.codes[column][docs[others]], minlength=len(vocab.keys))
             counts[0] = 0  # no value
-            top = [c for c in np.argsort(-counts, kind="stable")[:FACET_LIMIT] if counts[c]]
-            out[kind] = [(vocab.keys[c], vocab.label(c), int(counts[c])) for c in top]
-        return out
+            ordered = [c for c in np.argsort(-counts, kind="stable") if counts[c]]
+            out[kind] = [(vocab.keys[c], snap.label(column, c), int(counts[c])) for c in ordered[:limit]]
+            more[kind] = max(0, len(ordered) - limit)
+        return out, more
 
     def _rank(
         self,
@@ -499,38 +540,35 @@ class SearchEngine:
         return result, same
 
     def export(self, request: SearchRequest, limit: int = EXPORT_LIMIT) -> Iterator[dict]:
-        """Every matching article (up to ``limit``) in the request's order, one
-        dict of its fields at a time: the snapshot is held while the caller
-        iterates, and only the rows in hand are in memory. Partial matches and
-        folding are left out: an export is the exact result set."""
-        validate(replace(request, page=1))
+        """Every result (up to ``limit``) in the order paging lists them, partial
+        matches included (with the word each lacks), one dict of its fields at
+        a time: the snapshot is held while the caller iterates, and only the
+        rows in hand are in memory. Nothing is folded (``collapse`` is ignored).
+        A query no article matches as typed is exported as search answers it
+        (see :meth:`spellchecked`)."""
+        request = replace(request, page=1, offset=None, collapse=False)
+        validate(request)
         request = self.spellchecked(request)
-        compiled = self.compiler.compile(request.q) if request.q.strip() else None
         sort = request.effective_sort
         with self.manager.acquire() as snap:
             ev = Evaluation(snap, self.scorer, Deadline(None))
-            if compiled is not None and compiled.is_empty:
+            compiled = self._compiled(snap, request.q, ev.deadline) if request.q.strip() else None
+            matched, *_ = self._matched(snap, ev, request, compiled, sort, Filters.from_request(request))
+            count = min(int(sum(d.size for _, _, d in matched)), limit)
+            if not count:
                 return
-            query = compiled.nonempty_query() if compiled else None
-            docs = ev.docs(query) if query is not None else np.flatnonzero(snap.live)
-            docs = docs[snap.live[docs]]
-            docs = docs[combine(list(Filters.from_request(request).masks(snap, docs).values()), docs.size)]
-            count = min(int(docs.size), limit)
-            ranked: Sequence[tuple[int, float | None]]  # scores are None in date order
-            if sort in ("newest", "oldest") or compiled is None or query is None:  # (one is None if the other is)
-                ranked = [(d, None) for d in by_date(snap, docs, count, newest=sort != "oldest")]
-            else:
-                found, scores = top_scored(ev, query, compiled.proximity, docs, count)
-                scored = list(zip(found.tolist(), scores.tolist()))
-                if sort == "recent":
-                    scored = self._by_recency(snap, scored, request.now, request.half_life_days)
-                ranked = scored
-            for docnum, score in ranked:
-                article = article_fields(snap.stored(docnum))
-                yield {
-                    **{column: article[column] for column in EXPORT_COLUMNS if column != "score"},
-                    "score": round(score, 4) if score is not None else None,
-                }
+            ranked, missing = self._rank(snap, ev, replace(request, size=count), sort, matched, compiled)
+            try:
+                for docnum, score, _ in ranked[:count]:
+                    article = article_fields(snap.stored(docnum))
+                    yield {
+                        **{column: article[column] for column in EXPORT_COLUMNS if column in article},
+                        "score": round(score, 4) if score is not None else None,
+                        "missing_word": missing.get(docnum),
+                    }
+            finally:
+                del ranked, missing
+                give_back_memory()  # an export's rows were this thread's arena's: hand the pages back
 
     def complete(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
         """Autocomplete for a search box: the query with its last word completed."""

@@ -16,7 +16,7 @@ from typing import Literal, get_args
 
 ExportFormat = Literal["csv", "jsonl"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
-COLUMNS = ("id", "published", "source", "category", "author", "title", "url", "score")
+COLUMNS = ("id", "published", "source", "category", "author", "title", "url", "score", "missing_word")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 ROWS_PER_CHUNK = 200
 

@@ -64,6 +64,8 @@ class Filters:
             column = KEYED_FILTERS[kind]
             if kind == "source":
                 wanted = self.known_sources(snap, wanted)
+            else:
+                check_known(snap, kind, wanted)
             # A category section ("news") also passes its subsections ("news/megapolitan").
             table = snap.vocabularies[column].table(wanted, sections=kind == "category")
             out[kind] = table[snap.codes[column][docs]]
@@ -84,6 +86,25 @@ class Filters:
                 )
             found.update(matches)
         return frozenset(found)
+
+
+LISTED_AT_MOST = 30  # known values a 400 lists; beyond that it says where to find them
+
+
+def check_known(snap: Snapshot, kind: str, wanted: frozenset[str]) -> None:
+    """A category or author the index does not hold is an error, as an unknown
+    source is: a silent 0 hits looks like no news."""
+    vocab = snap.vocabularies[KEYED_FILTERS[kind]]
+    unknown = sorted(k for k in wanted if vocab.lookup(k) is None)
+    if not unknown:
+        return
+    known = sorted(k for k in vocab.keys if k)
+    listed = (
+        f"known {kind} keys: {', '.join(known)}"
+        if len(known) <= LISTED_AT_MOST
+        else f"the index holds {len(known):,}; facets={kind}&facet_size=1000 lists them with their counts"
+    )
+    raise InvalidRequest(kind, f"no {kind} {unknown[0]!r} in the index; {listed}")
 
 
 def combine(masks: list[np.ndarray], size: int) -> np.ndarray:

@@ -12,10 +12,12 @@ deleted documents visible after updates, so a refresh always reopens.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +30,22 @@ from .snapshot import SegmentStore, Snapshot
 
 DEFAULT_POSTINGS_CACHE_MB = 256
 log = logging.getLogger("berita.manager")
+_malloc_trim: Callable[[int], int] | None
+try:  # glibc: free heap pages go back to the system only when asked
+    _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+except (OSError, AttributeError):  # another C library: nothing to ask
+    _malloc_trim = None
+
+
+def give_back_memory() -> None:
+    """Return the allocator's free pages to the system. Each commit builds a
+    snapshot (and, on the write path, a segment) in whichever threads run it;
+    glibc keeps what they freed in per-thread arenas, so a worker's memory
+    grew by ~19 MB a commit and never came down (issue 29: 379 MB -> 949 MB
+    after 30 commits). Trimming after a swap (and after an export) keeps it
+    near what is in use; it takes about a millisecond."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 class SearcherManager:
@@ -100,6 +118,7 @@ class SearcherManager:
             with self._swap_lock:
                 old, self._current = self._current, fresh
             old._retire()
+            give_back_memory()
         return True
 
     def last_commit_time(self) -> datetime | None:

@@ -17,6 +17,8 @@ SORTS: tuple[str, ...] = get_args(Sort)
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32  # more words cost more than they add
 MAX_SIZE = 50
+FACET_SIZE = 20  # facet values listed per kind unless asked for more
+MAX_FACET_SIZE = 1000
 MAX_WINDOW = 1000  # deepest result a client may reach by page number
 MAX_DEEP = 100_000  # deepest result a cursor (or an export) may reach
 RERANK_DEPTH = 200  # relevance top-K that "recent" reranks
@@ -34,12 +36,15 @@ class StaleCursor(ValueError):
 
 
 class InvalidRequest(ValueError):
-    """A request the engine cannot answer; ``param`` names the culprit."""
+    """A request the engine cannot answer; ``param`` names the culprit and
+    ``reason`` (when a parameter can be wrong in more than one way) which way,
+    so each face can say it in its own words."""
 
-    def __init__(self, param: str, detail: str):
+    def __init__(self, param: str, detail: str, reason: str | None = None):
         super().__init__(detail)
         self.param = param
         self.detail = detail
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class SearchRequest:
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS
     collapse: bool = False  # fold near-identical stories from other outlets (the search page asks for it)
     facets: frozenset[str] = frozenset()  # of FACET_KINDS
+    facet_size: int = FACET_SIZE  # values listed per facet kind
     interval: str = "auto"  # of the date facet: day, week, month, year, auto
     offset: int | None = None  # from a cursor: results to skip (instead of page)
     generation: int | None = None  # from a cursor: the index generation its ranking came from
@@ -80,20 +86,16 @@ def validate(request: SearchRequest) -> None:
         raise InvalidRequest("q", f"q has {words} words; at most {MAX_QUERY_WORDS} are allowed")
     if request.sort is not None and request.sort not in SORTS:
         raise InvalidRequest("sort", f"unknown sort {request.sort!r}; use one of {', '.join(SORTS)}")
-    if not 1 <= request.size <= MAX_SIZE:
-        raise InvalidRequest("size", f"size must be between 1 and {MAX_SIZE}")
+    if not 0 <= request.size <= MAX_SIZE:
+        raise InvalidRequest("size", f"size must be between 0 (counts and facets only) and {MAX_SIZE}")
     if request.page < 1:
         raise InvalidRequest("page", "page must be 1 or more")
-    if request.offset is None and (request.page - 1) * request.size >= MAX_WINDOW:
-        raise InvalidRequest(
-            "page",
-            f"only the first {MAX_WINDOW} results can be reached by page number; "
-            "follow the cursor of the previous page, or narrow the query",
-        )
+    if not 1 <= request.facet_size <= MAX_FACET_SIZE:
+        raise InvalidRequest("facet_size", f"facet_size must be between 1 and {MAX_FACET_SIZE}")
     if request.offset is not None and not 0 <= request.offset < MAX_DEEP:
         raise InvalidRequest("cursor", f"a cursor reaches at most the first {MAX_DEEP:,} results")
     if request.date_from and request.date_to and request.date_from > request.date_to:
-        raise InvalidRequest("from", "from is after to")
+        raise InvalidRequest("from", "from is after to", reason="after_to")
     if not request.facets <= set(FACET_KINDS):
         unknown = ", ".join(sorted(request.facets - set(FACET_KINDS)))
         raise InvalidRequest(

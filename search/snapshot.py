@@ -36,6 +36,7 @@ APART_MIN_DOCS = 2  # a compound written apart counts where this many documents 
 APART_MIN_SHARE = 0.01  # ...and at least this share of the count of those writing it joined
 KEYED_COLUMNS = ("category", "source", "author_key")
 T = TypeVar("T")
+SPELLED_COLUMNS = ("category", "source")  # shown as the outlets spell them
 
 
 class Vocabulary:
@@ -91,6 +92,7 @@ class SegmentColumns:
 
     published: np.ndarray  # int64 Whoosh datetime longs (UTC µs)
     codes: dict[str, np.ndarray]  # column name -> int32 vocabulary codes
+    spellings: dict[str, np.ndarray]  # column name -> int32 codes of the labels as the outlets wrote them
     lengths: dict[str, np.ndarray]  # field -> float64 lengths as Whoosh scores them
 
 
@@ -109,6 +111,7 @@ class SegmentStore:
     def __init__(self, postings_cache_bytes: int):
         self.postings = ByteLRU(postings_cache_bytes)
         self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS}
+        self.spellings = {name: Spellings() for name in KEYED_COLUMNS}
         self._columns: dict[str, SegmentColumns] = {}
         self._vocabularies: dict[tuple[str, str], SegmentVocabulary] = {}
         self._derived: dict[tuple[str, str], object] = {}
@@ -171,13 +174,50 @@ class SegmentStore:
             "source": segment_column(reader, "source_label"),
             "author_key": segment_column(reader, "author_key"),
         }
-        codes = {}
+        codes, spellings = {}, {}
         for name in KEYED_COLUMNS:
-            vocab = self.vocabularies[name]
+            vocab, spelled = self.vocabularies[name], self.spellings[name]
             keys = segment_column(reader, name)
             codes[name] = np.array([vocab.code(k, lb) for k, lb in zip(keys, labels[name])], dtype=np.int32)
+            sections = name == "category"
+            spellings[name] = np.array(
+                [spelled.code(vocab, k, lb, sections) for k, lb in zip(keys, labels[name])], dtype=np.int32
+            )
         lengths = {f: read_lengths(reader, f) for f in SCORED_FIELDS}
-        return SegmentColumns(published, codes, lengths)
+        return SegmentColumns(published, codes, spellings, lengths)
+
+
+class Spellings:
+    """The labels as outlets wrote them ("Selebriti", "SELEBRITI",
+    "Bola / Liga Inggris"), as codes, each with the (key code, spelling)
+    pairs it attests: its own key's, and with ``sections`` each section's
+    ("Bola" for bola). Only the refreshing thread adds to it."""
+
+    def __init__(self) -> None:
+        self.attests: list[tuple[tuple[int, str], ...]] = [()]
+        self._codes: dict[str, int] = {"": 0}
+
+    def code(self, vocab: Vocabulary, key: str | None, label: str | None, sections: bool) -> int:
+        label = (label or "").strip()
+        if not key or not label:
+            return 0
+        found = self._codes.get(label)
+        if found is None:
+            parts = [p.strip() for p in label.split("/")]
+            key_parts = key.split("/")
+            pairs = [(vocab.code(key), label if not sections else " / ".join(p for p in parts if p))]
+            if sections and len(parts) == len(key_parts):
+                for depth in range(1, len(parts)):
+                    pairs.append((vocab.code("/".join(key_parts[:depth])), " / ".join(parts[:depth])))
+            found = self._codes[label] = len(self.attests)
+            self.attests.append(tuple(pairs))
+        return found
+
+
+def readable_label(label: str) -> str:
+    """An outlet's all-lowercase part ("bola", "Daerah / nusantara") with a
+    capital first letter; any other spelling is kept as written."""
+    return " / ".join(p[:1].upper() + p[1:] if p.islower() else p for p in label.split(" / "))
 
 
 @dataclass(frozen=True)
@@ -214,6 +254,7 @@ class Snapshot:
         self.live_count = int(live_ids.size)
         self.published = _concat([c.published for c in columns], np.int64)
         self.codes = {name: _concat([c.codes[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
+        self._spelling_codes = {name: _concat([c.spellings[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
         self.lengths = {f: _concat([c.lengths[f] for c in columns], np.float64) for f in SCORED_FIELDS}
         self.avg_length = {f: (reader.field_length(f) / (self.doc_count_all or 1)) or 1 for f in SCORED_FIELDS}
         self.newest_published = int(self.published[self.live].max()) if self.live_count else None
@@ -334,6 +375,28 @@ class Snapshot:
             analyzer = self.searcher.schema[fieldname].analyzer
             found = self._analysis[fieldname] = self._store.analysis(fieldname, analyzer)
         return found
+
+    def label(self, column: str, code: int) -> str:
+        """How a key is shown: the spelling most of this snapshot's articles
+        give it ("Selebriti" 1,562 over "SELEBRITI" 873; a section counts the
+        spellings of the paths under it), an all-lowercase one capitalised."""
+        if column not in SPELLED_COLUMNS:  # authors are shown by their key, as before
+            return self.vocabularies[column].label(code)
+        memo = self.memo("labels")
+        table = memo.get(column)
+        if table is None:
+            table = memo[column] = self._labels(column)
+        return table.get(code) or readable_label(self.vocabularies[column].label(code))
+
+    def _labels(self, column: str) -> dict[int, str]:
+        spelled = self._store.spellings[column]
+        found, counts = np.unique(self._spelling_codes[column][self.live], return_counts=True)
+        tally: dict[int, dict[str, int]] = {}
+        for code, n in zip(found.tolist(), counts.tolist()):
+            for key_code, spelling in spelled.attests[code]:
+                votes = tally.setdefault(key_code, {})
+                votes[spelling] = votes.get(spelling, 0) + n
+        return {k: readable_label(max(votes, key=lambda sp: (votes[sp], sp))) for k, votes in tally.items()}
 
     def memo(self, name: str, limit: int | None = None) -> BoundedMemo:
         """A memo that lives as long as this snapshot (derived per-document or

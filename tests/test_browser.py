@@ -256,3 +256,113 @@ def test_the_search_box_suggests_completions_by_keyboard(driver, base_url):
     box.send_keys(Keys.ENTER)
     wait_for_url(driver, "q=harga+beras")
     wait_for(driver, "p.stats")
+
+
+def test_the_form_leaves_empty_fields_out_and_dates_read_as_typed(driver, base_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    search_for(driver, base_url, "harga")
+    assert driver.current_url.endswith("/cari?q=harga"), driver.current_url  # no "&rentang=&from=&to=&sort="
+    box = driver.find_element(By.ID, "from")
+    assert box.get_attribute("type") == "text" and box.get_attribute("placeholder") == "2019-09-01"
+    box.send_keys("2023-06-20")
+    Select(driver.find_element(By.ID, "sort")).select_by_value("oldest")  # the script submits the form
+    wait_for_url(driver, "sort=oldest")
+    wait_for(driver, "p.stats")
+    query = driver.current_url.split("?", 1)[1]
+    assert sorted(query.split("&")) == ["from=2023-06-20", "q=harga", "sort=oldest"], query
+    dates = [e.get_attribute("datetime") for e in driver.find_elements(By.CSS_SELECTOR, "li.hit time")]
+    assert dates and dates == sorted(dates) and dates[0] >= "2023-06-20"
+    assert driver.find_element(By.ID, "from").get_attribute("value") == "2023-06-20"
+
+
+def test_a_preset_says_which_moment_it_counts_back_from(driver, base_url):
+    import json
+    import urllib.request
+    from datetime import datetime
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from search.http.pages import date_id
+
+    newest = json.loads(urllib.request.urlopen(base_url + "/api/search?sort=newest&size=1").read())["results"][0]
+    search_for(driver, base_url, "harga")
+    assert not driver.find_elements(By.ID, "acuan")  # "Kapan saja" counts from nothing
+    Select(driver.find_element(By.ID, "rentang")).select_by_value("7h")
+    wait_for_url(driver, "rentang=7h")
+    note = wait_for(driver, "#acuan").text
+    assert "7 hari terakhir" in note and date_id(datetime.fromisoformat(newest["published"])) in note, note
+
+
+def test_at_375_px_the_results_come_before_the_facet_lists(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    driver.set_window_size(375, 900)
+    try:
+        driver.get(base_url + "/cari?q=harga+pasar")
+        first = wait_for(driver, "li.hit")
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "narrow-375.png"))
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(375, min(max(height, 600), 4000))  # as loaded at 375 px: the facets folded
+        driver.save_screenshot(str(ARTIFACTS / "loaded-375.png"))
+        facets = driver.find_elements(By.CSS_SELECTOR, "details.facet")
+        assert facets and not any(d.get_attribute("open") for d in facets)  # folded: a heading each
+        assert first.location["y"] < 520, first.location
+        assert driver.execute_script("return document.documentElement.scrollWidth") <= 375
+        facets[0].find_element(By.TAG_NAME, "summary").click()
+        assert facets[0].get_attribute("open") and facets[0].find_element(By.CSS_SELECTOR, "li a").is_displayed()
+    finally:
+        driver.set_window_size(1280, 900)
+
+
+def test_a_result_with_an_outlet_link_also_reaches_our_article_page_and_its_related_stories(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    search_for(driver, base_url, "harga beras medan")
+    hit = driver.find_elements(By.CSS_SELECTOR, "li.hit")[0]
+    assert hit.find_element(By.CSS_SELECTOR, "h2 a").get_attribute("href").startswith("https://example.test/")
+    hit.find_element(By.LINK_TEXT, "Berita terkait").click()
+    wait_for_url(driver, "/artikel/")
+    related = wait_for(driver, "section#terkait, section[aria-labelledby=terkait]")
+    assert related.find_elements(By.CSS_SELECTOR, "li a")
+    assert "Harga Beras di Pasar" in driver.find_element(By.TAG_NAME, "h1").text
+    box = driver.find_element(By.ID, "q")
+    assert box.size["width"] > 300 and box.size["height"] >= 30, box.size  # the styled search box
+    screenshot(driver, "article", 1280)
+    box.send_keys("beras\n")
+    wait_for_url(driver, "/cari?q=beras")
+    assert wait_for(driver, "li.hit")
+
+
+def test_pages_say_how_many_and_mistyped_addresses_get_an_indonesian_page(driver, base_url):
+    from selenium.webdriver.common.by import By
+
+    search_for(driver, base_url, "harga pasar")
+    assert driver.find_element(By.ID, "halaman-dari").text == "Halaman 1 dari 2"
+    for path in (
+        "/search?q=harga",
+        "/artikel",
+        "/cari?q=harga&page=abc",
+        "/cari?q=harga&from=2023-07-01&to=2023-06-01",
+    ):
+        driver.get(base_url + path)
+        heading = wait_for(driver, "h1, p.error")
+        text = driver.find_element(By.TAG_NAME, "body").text
+        assert '"type"' not in text and "problem" not in text and heading.text, path
+    driver.get(base_url + "/search?q=harga")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Halaman tidak ditemukan"
+    driver.find_element(By.ID, "alamat-benar").click()
+    wait_for_url(driver, "/cari?q=harga")
+    assert wait_for(driver, "li.hit")
+    driver.get(base_url + "/cari?q=harga&page=abc")
+    assert "Nomor halaman" in driver.find_element(By.CSS_SELECTOR, "p.error").text
+    driver.get(base_url + "/cari?q=harga&from=2023-07-01&to=2023-06-01")
+    assert "setelah tanggal “Sampai”" in driver.find_element(By.CSS_SELECTOR, "p.error").text
+    screenshot(driver, "error", 375)
+    icon = driver.execute_script(
+        "var i = new Image(); i.src = '/favicon.ico'; return i.decode().then(function () { return i.width; });"
+    )
+    assert icon == 32

@@ -249,3 +249,63 @@ def test_search_offers_a_rare_phrase_as_loose_words(sample_index):
     assert result.output.startswith("0 results") and "berita search 'banjir jakarta'" in result.output
     loose = CliRunner().invoke(cli, ["search", "banjir jakarta", "--index", str(sample_index)])
     assert "berita search" not in loose.output and not loose.output.startswith("0 results"), loose.output
+
+
+def test_search_options_that_would_be_ignored_are_refused_and_errors_say_the_way_on(tmp_path):
+    """--format needs --all, --now needs --sort recent; the page window points
+    to --all (the CLI has no cursor); a size error says its reason once."""
+    from test_api import _many
+
+    from index.readers import read_paths
+    from index.writer import Indexer
+
+    Indexer(tmp_path / "ix").ingest(read_paths([write_jsonl(tmp_path / "many.jsonl", _many(1010))]))
+    ix = ["--index", tmp_path / "ix"]
+    fmt = run("search", "banjir", "--format", "jsonl", *ix)
+    assert fmt.exit_code == 2 and "--format" in fmt.output and "--all" in fmt.output
+    now = run("search", "banjir", "--now", "2019-09-30", *ix)
+    assert now.exit_code == 2 and "--sort recent" in now.output
+    assert run("search", "banjir", "--now", "2019-09-30", "--sort", "recent", *ix).exit_code == 0
+    window = run("search", "banjir", "--page", "101", *ix)
+    assert window.exit_code == 2 and "--all" in window.output and "cursor" not in window.output
+    past = run("search", "banjir", "--page", "99999", *ix)
+    assert past.exit_code == 0 and "past the last page (101); use --page 100" in past.output
+    size = run("search", "banjir", "--size", "51", *ix)
+    assert size.exit_code == 2 and "Invalid value for --size: input should be" in size.output, size.output
+    assert "size: " not in size.output.split("--size:", 1)[1]
+
+
+def test_index_says_what_is_wrong_with_a_whole_file_and_counts_files_apart_from_records(tmp_path):
+    import gzip
+
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "empty.jsonl").write_text("")
+    plain = tmp_path / "plain.jsonl.gz"
+    plain.write_text(json.dumps(record(id="p")) + "\n")  # named .gz, not compressed
+    binary = tmp_path / "blob.jsonl"
+    binary.write_bytes(gzip.compress(b"\x00\x01\x02" * 100)[:50] + b"\x00" * 100)
+    good = write_jsonl(tmp_path / "good.jsonl", [record(id="g"), "{not json"])
+    empties = run("index", tmp_path / "empty.txt", tmp_path / "empty.jsonl", "--index", tmp_path / "ix")
+    assert empties.exit_code == 0 and empties.output.count("note:") == 2 and "error" not in empties.output
+    result = run("index", plain, binary, tmp_path / "absent.jsonl", good, "--index", tmp_path / "ix")
+    assert result.exit_code == 1
+    assert f"error: {plain}: not gzip" in result.output and "malformed JSON" not in result.output.split(str(binary))[0]
+    assert f"error: {binary}:" in result.output and f"error: {tmp_path / 'absent.jsonl'}: no such file" in result.output
+    assert "3 files and 1 record skipped because of errors" in result.output, result.output
+
+
+def test_serve_says_process_and_threads_in_good_grammar(sample_index):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search", "serve", "--index", str(sample_index), "--port", "0", "--threads", "1"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert "(1 process x 1 thread)" in line and "(es)" not in line, line

@@ -1,5 +1,6 @@
 """The real service: waitress on a free loopback port, spoken to over HTTP."""
 
+import json
 import time
 import urllib.parse
 
@@ -109,3 +110,59 @@ def test_serve_rate_limit_answers_429_with_retry_after(sample_index):
                 codes.append(err.code)
                 retry = err.headers.get("Retry-After")
         assert codes == [200, 200, 429] and 1 <= int(retry) <= 60
+
+
+def test_cors_for_configured_origins_and_gzip_when_accepted(sample_index):
+    """A portal's front end on another origin may call the API (preflight
+    answered, even with read keys required); other origins get no CORS
+    headers. JSON, CSV exports and pages are gzip when the client accepts it."""
+    import gzip
+    import urllib.request
+
+    portal = "https://portal.example"
+
+    def call(url, method="GET", **headers):
+        request = urllib.request.Request(url, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers, err.read()
+
+    with running_server(sample_index, 1, "--cors-origin", portal, "--require-read-key") as base:
+        status, headers, _ = call(
+            base + "/api/search?q=bpjs",
+            "OPTIONS",
+            Origin=portal,
+            **{"Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "authorization"},
+        )
+        assert status in (200, 204) and headers["Access-Control-Allow-Origin"] == portal
+        assert "GET" in headers["Access-Control-Allow-Methods"]
+        assert "authorization" in headers["Access-Control-Allow-Headers"].lower()
+        status, headers, _ = call(base + "/api/search?q=bpjs", Origin=portal)
+        assert status == 401 and headers["Access-Control-Allow-Origin"] == portal  # the browser may read why
+        assert "Origin" in headers["Vary"]
+        status, headers, _ = call(base + "/api/search?q=bpjs", "OPTIONS", Origin="https://evil.example")
+        assert "Access-Control-Allow-Origin" not in headers
+    with running_server(sample_index, 1) as base:
+        status, headers, _ = call(base + "/api/search?q=bpjs", Origin=portal)
+        assert status == 200 and "Access-Control-Allow-Origin" not in headers  # off unless configured
+        for path, kind in (
+            ("/api/search?q=bpjs&size=20", "application/json"),
+            ("/api/search/export?format=csv", "text/csv"),
+            ("/cari?q=bpjs", "text/html"),
+            ("/api/search?q=bpjs&page=abc", "application/problem+json"),
+        ):
+            status, plain_headers, plain = call(base + path)
+            status2, headers, packed = call(base + path, **{"Accept-Encoding": "gzip"})
+            assert status == status2 and headers["Content-Type"].startswith(kind), path
+            assert "Accept-Encoding" in headers["Vary"] and "Content-Encoding" not in plain_headers
+            if len(plain) >= 512:
+                assert headers["Content-Encoding"] == "gzip" and len(packed) < len(plain), path
+                unpacked = gzip.decompress(packed)
+                if kind == "application/json":  # took_ms differs from answer to answer
+                    assert json.loads(unpacked)["results"] == json.loads(plain)["results"]
+                else:
+                    assert unpacked.replace(b"0,01 detik", b"0,00 detik") == plain.replace(b"0,01 detik", b"0,00 detik")
+        status, headers, packed = call(base + "/api/search?q=bpjs", **{"Accept-Encoding": "gzip;q=0, br"})
+        assert "Content-Encoding" not in headers and json.loads(packed)["query"] == "bpjs"

@@ -193,6 +193,7 @@ def test_export_streams_the_whole_result_set_as_csv_or_json_lines(client, sample
         "title",
         "url",
         "score",
+        "missing_word",
     }
     assert any("," in row["title"] for row in rows)  # quoted, RFC 4180, and read back whole
     every = client.simulate_get("/api/search/export", params={"format": "jsonl", "sort": "oldest"})
@@ -204,3 +205,118 @@ def test_export_streams_the_whole_result_set_as_csv_or_json_lines(client, sample
     assert client.simulate_get("/api/search/export", params={"cursor": "x"}).status_code == 400  # not silently ignored
     out = CliRunner().invoke(cli, ["search", "bpjs", "--all", "--format", "jsonl", "--index", str(sample_index)])
     assert out.exit_code == 0 and len(out.output.strip().splitlines()) == total
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize(
+    "params,message",
+    [
+        ({"from": "2019-09-10", "to": "2019-09-01"}, "Tanggal “Dari” jatuh setelah tanggal “Sampai”"),
+        ({"page": "abc"}, "Nomor halaman harus berupa angka bulat"),
+        ({"page": "0"}, "Nomor halaman harus berupa angka bulat"),
+        ({"page": "-1"}, "Nomor halaman harus berupa angka bulat"),
+        ({"category": "tidak-ada"}, "Kategori itu tidak ada di indeks"),
+    ],
+)
+def test_the_page_says_what_is_wrong_with_each_parameter(client, params, message):
+    r = client.simulate_get("/cari", params={"q": "bpjs", **params})
+    assert r.status_code == 400 and message in r.text and "1.000 hasil pertama" not in r.text
+
+
+def test_reader_urls_answer_errors_as_indonesian_pages_and_the_api_as_problem_json(sample_index):
+    from search.http.limits import RateLimiter
+
+    client = testing.TestClient(create_app(sample_index, rate_limit=RateLimiter(0.001, 5)))
+    assert client.simulate_get("/cari/", params={"q": "bpjs"}, headers=BROWSER).status_code == 200
+    for path in ("/artikel", "/search", "/beranda"):
+        r = client.simulate_get(path, params={"q": "bpjs"}, headers=BROWSER)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
+        assert "Halaman tidak ditemukan" in r.text and 'lang="id"' in r.text and 'name="q" type="search"' in r.text
+    assert 'href="/cari?q=bpjs"' in client.simulate_get("/search", params={"q": "bpjs"}, headers=BROWSER).text
+    limited = client.simulate_get("/cari", params={"q": "bpjs"}, headers=BROWSER)
+    assert limited.status_code == 429 and "Terlalu banyak permintaan" in limited.text
+    assert f"Coba lagi dalam {limited.headers['retry-after']} detik" in limited.text
+    # The API, a client that asks for JSON, and one that states no preference get problem+json.
+    plain = testing.TestClient(create_app(sample_index))
+    for path, headers in (
+        ("/api/nothing", BROWSER),
+        ("/search", {"Accept": "application/json"}),
+        ("/search", {}),
+        ("/artikel", {"Accept": "application/json, text/html;q=0.5"}),
+    ):
+        r = plain.simulate_get(path, headers=headers)
+        assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json", (path, headers)
+    assert plain.simulate_get("/favicon.ico").headers["content-type"] == "image/x-icon"
+    assert plain.simulate_get("/favicon.ico").content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    robots = plain.simulate_get("/robots.txt")
+    assert robots.status_code == 200 and "Disallow: /api/" in robots.text and "User-agent: *" in robots.text
+
+
+def test_facets_show_whole_paths_where_a_last_part_alone_would_mislead_and_grow_on_request(tmp_path):
+    from conftest import client_over, record
+
+    records = [
+        record(id="a", category="Properti / Berita", title="Rumah A"),
+        record(id="b", category="Otomotif / Berita", title="Rumah B"),
+        record(id="c", category="Nasional", title="Rumah C"),
+        record(id="d", category="News / Nasional", title="Rumah D"),
+    ] + [record(id=f"x{i}", category=f"Rubrik {i:02d}", title=f"Rumah X{i}") for i in range(24)]
+    client = client_over(tmp_path / "ix", records)
+    page = client.simulate_get("/cari", params={"q": "rumah"}).text
+    entries = [e.split("</a>")[0] for e in page.split('data-facet="category:')[1:]]
+    labels = [e.split('">', 1)[1].split(" <span")[0] if '">' in e else "" for e in entries]
+    assert "Properti / Berita" in labels and "Otomotif / Berita" in labels and "Berita" not in labels
+    assert "Nasional" in labels and "News / Nasional" not in labels
+    more = page.split('id="lainnya-category" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert "facet_size=" in more and "Lainnya (" in page
+    grown = client.simulate_get("/cari", query_string=more.split("?", 1)[1]).text
+    assert grown.count('data-facet="category:') == 27 and 'id="lainnya-category"' not in grown  # 28, two merged
+
+
+def test_the_feed_title_names_the_filters(client):
+    import feedparser
+
+    feed = feedparser.parse(
+        client.simulate_get(
+            "/feed.atom", params={"q": "bpjs", "category": "ekonomi", "from": "2019-09-01", "to": "2019-09-30"}
+        ).text
+    )
+    assert feed.feed.title == "Berita: “bpjs” · kategori ekonomi · 1 September 2019 – 30 September 2019"
+
+
+@pytest.mark.corpus
+def test_the_pager_names_the_last_page_and_the_window(corpus_index):
+    client = testing.TestClient(create_app(corpus_index))
+    api = client.simulate_get("/api/search", params={"q": "jakarta"}).json
+    page = client.simulate_get("/cari", params={"q": "jakarta", "collapse": "false", "page": "3"}).text
+    assert f"Halaman 3 dari {api['pages']:,}".replace(",", ".") in page
+    assert 'id="halaman-akhir" href="/cari?q=jakarta&amp;collapse=false&amp;page=100"' in page
+    assert "Hanya 1.000 hasil pertama" in page
+    beyond = client.simulate_get("/cari", params={"q": "banjir jakarta", "page": "99999"})
+    assert beyond.status_code == 200 and "melewati hasil terakhir" in beyond.text
+
+
+def test_a_form_sent_without_javascript_is_redirected_to_its_clean_address(client):
+    r = client.simulate_get("/cari", query_string="q=bpjs&rentang=&from=&to=&sort=&category=ekonomi")
+    assert r.status_code == 303 and r.headers["location"].endswith("/cari?q=bpjs&category=ekonomi")
+    assert client.simulate_get("/cari", query_string="q=").headers["location"].endswith("/cari")
+    assert client.simulate_get("/cari", query_string="q=bpjs&category=ekonomi").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept-Encoding": "gzip;q=abc"},
+        {"Accept-Encoding": "gzip; q=0"},
+        {"Accept": "text/html;q=x, */*;;"},
+        {"Accept": ";;;"},
+        {"Accept": "text/html;level"},
+    ],
+)
+def test_odd_accept_headers_never_reach_a_500(client, headers):
+    for path in ("/search", "/cari", "/api/search", "/api/nothing"):
+        r = client.simulate_get(path, query_string="q=bpjs", headers=headers)
+        assert r.status_code in (200, 404), (path, r.status_code)
+        assert "Content-Encoding" not in r.headers or r.headers["Content-Encoding"] == "gzip"

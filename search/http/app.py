@@ -13,9 +13,10 @@ import falcon.media
 from ..engine import SearchEngine
 from ..request import InvalidRequest, StaleCursor
 from .admission import Admission
+from .encoding import Gzip, cors_middleware
 from .limits import RateLimiter, RequestLimits
-from .pages import add_pages
-from .problems import handle_invalid_request, handle_stale_cursor, handle_unexpected, serialize_problem
+from .pages import add_pages, serialize_error
+from .problems import handle_invalid_request, handle_stale_cursor, handle_unexpected
 from .resources import (
     ArticleResource,
     ExportResource,
@@ -114,13 +115,17 @@ def create_app(
     rate_limit: RateLimiter | None = None,
     require_read_key: bool = False,
     admission: Admission | None = None,
+    cors_origins: tuple[str, ...] = (),
     **engine_options,
 ) -> falcon.App:
     """The WSGI app over one index (all state lives in the app and its engine).
-    ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
+    ``cors_origins`` may call the API from a browser on another origin (``*``:
+    any); ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
     guard = WriteGuard(engine.manager.index_dir)
-    first: list = [RequestLimits(), rate_limit] if rate_limit else [RequestLimits()]
+    first: list = [Gzip(), *cors_middleware(cors_origins), RequestLimits()]
+    if rate_limit:
+        first.append(rate_limit)
     if require_read_key:
         first.append(ReadKeys(guard))
     app = falcon.App(
@@ -135,7 +140,8 @@ def create_app(
         ],
     )
     app.req_options.keep_blank_qs_values = True
-    app.set_error_serializer(serialize_problem)
+    app.req_options.strip_url_path_trailing_slash = True  # /cari/ is /cari
+    app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(InvalidRequest, handle_invalid_request)
     app.add_error_handler(StaleCursor, handle_stale_cursor)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from babel.dates import format_date
 from feedgen.feed import FeedGenerator
 
+from index.dates import WIB
 from index.readers import web_link
 
 from ..engine import SearchResult
 from ..highlight import plain_text
+from ..request import SearchRequest
 from .links import article_page
 
 FEED_SIZE = 50
@@ -26,6 +29,22 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def xml_text(text: str) -> str:
     """Text without the characters XML 1.0 cannot carry (control characters)."""
     return NOT_XML.sub("", text)
+
+
+def describe_search(request: SearchRequest) -> str:
+    """What a saved search holds, in Indonesian: “banjir” · kategori nasional ·
+    sumber kompas.com · 1 September 2019 – 30 September 2019."""
+    parts = [f"“{request.q.strip() or 'semua berita'}”"]
+    for name, values in (("kategori", request.categories), ("sumber", request.sources), ("penulis", request.authors)):
+        if values:
+            parts.append(f"{name} {', '.join(values)}")
+    first, last = (
+        format_date(moment.astimezone(WIB).date(), "d MMMM y", locale="id") if moment else None
+        for moment in (request.date_from, request.date_to)
+    )
+    if first or last:
+        parts.append(f"{first} – {last}" if first and last else f"sejak {first}" if first else f"sampai {last}")
+    return " · ".join(parts)
 
 
 def atom_feed(result: SearchResult, self_url: str, base_url: str, description: str) -> bytes:

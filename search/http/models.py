@@ -31,7 +31,9 @@ from ..highlight import plain_text
 from ..related import MAX_WITHIN_DAYS
 from ..request import (
     DEFAULT_HALF_LIFE_DAYS,
+    FACET_SIZE,
     MAX_DEEP,
+    MAX_FACET_SIZE,
     MAX_QUERY_CHARS,
     MAX_SIZE,
     MAX_WINDOW,
@@ -41,7 +43,7 @@ from ..request import (
     Sort,
 )
 from ..suggest import MAX_SUGGESTIONS
-from .params import FOREIGN_NAMES, parse_date_bound, parse_facets
+from .params import ELSEWHERE, FOREIGN_NAMES, parse_date_bound, parse_facets
 
 DATE_SCHEMA = {
     "type": "string",
@@ -127,6 +129,8 @@ class Params(BaseModel):
 
 
 def _refuse_unknown(name: str, known: tuple[str, ...]) -> None:
+    if name in ELSEWHERE:
+        raise InvalidRequest(name, f"unknown parameter {name!r}; {ELSEWHERE[name]}")
     if name in FOREIGN_NAMES:
         raise InvalidRequest(name, f"unknown parameter {name!r}; Berita calls it {FOREIGN_NAMES[name]!r}")
     raise InvalidRequest(name, f"unknown parameter {name!r}; known parameters: {', '.join(known)}")
@@ -203,11 +207,12 @@ class SearchParams(OrderParams):
         1,
         ge=1,
         description=(
-            f"1-based page; only the first {MAX_WINDOW} results can be reached (use from/to to narrow a larger set, "
-            "or the cursor). A page past the last one answers 200 with no results; pages says how many there are."
+            f"1-based page; only the first {MAX_WINDOW} results can be reached (max_page; past it use the cursor, the "
+            "export, or from/to to narrow the set). A page past the last one answers 200 with no results; pages says "
+            "how many there are."
         ),
     )
-    size: int = Field(10, ge=1, le=MAX_SIZE, description="Results per page.")
+    size: int = Field(10, ge=0, le=MAX_SIZE, description="Results per page; 0 for the counts and facets only.")
     collapse: bool = Field(
         False,
         description=(
@@ -221,6 +226,12 @@ class SearchParams(OrderParams):
             "Counts over the whole matching set: true (category, source, author), false, or a comma-separated list "
             "of category, source, author, date. date is a histogram (facets.date) whose counts add up to total."
         ),
+    )
+    facet_size: int = Field(
+        FACET_SIZE,
+        ge=1,
+        le=MAX_FACET_SIZE,
+        description="Values listed per facet kind, most common first (facets.more says how many are left out).",
     )
     interval: Interval = Field(
         "auto",
@@ -325,6 +336,10 @@ class FacetCounts(Model):
     source: list[Facet] = []
     author: list[Facet] = []
     date: list[DateBucket] = []
+    more: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per kind: values with a count that facet_size left out (absent when none were).",
+    )
 
 
 class PartialMatches(Model):
@@ -341,9 +356,12 @@ class SearchResponse(Model):
     query: str
     total: int
     total_is_estimate: bool = Field(description="False: totals are exact counts.")
-    page: int
+    page: int = Field(description="This page's number (on a cursor page too: where its results start).")
     size: int
-    pages: int
+    pages: int = Field(description="Pages the whole result set fills.")
+    max_page: int = Field(
+        description=f"The last page that page= reaches (the first {MAX_WINDOW} results); past it, cursor or export."
+    )
     sort: Sort
     took_ms: float
     timed_out: bool = Field(
@@ -396,6 +414,7 @@ class SearchResponse(Model):
             page=result.page,
             size=result.size,
             pages=result.pages,
+            max_page=result.max_page,
             sort=result.sort,
             took_ms=result.took_ms,
             timed_out=result.timed_out,
@@ -407,10 +426,13 @@ class SearchResponse(Model):
             **more,
         )
         if result.facets or result.histogram:
-            counts: dict[str, list[dict[str, Any]]] = {
+            counts: dict[str, Any] = {
                 kind: [dict(key=k, label=label, count=n) for k, label, n in values]
                 for kind, values in result.facets.items()
             }
+            more = {kind: n for kind, n in result.facets_more.items() if n}
+            if more:
+                counts["more"] = more
             if result.histogram is not None:
                 interval, buckets = result.histogram
                 counts["date"] = [{"from": b.start, "to": b.end, "count": b.count} for b in buckets]

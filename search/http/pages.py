@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -28,17 +29,24 @@ from ..request import FACET_KINDS, InvalidRequest, SearchRequest
 from .links import article_page
 from .models import FilterParams, SearchParams
 from .openapi import openapi_document
+from .problems import serialize_problem
 
 PAGE_SIZE = 10
 FACET_KINDS_SET = frozenset(FACET_KINDS)  # the page shows every facet and the timeline
 # The page speaks Indonesian; the API keeps its precise English problem details.
+# Keyed by the InvalidRequest's reason where a parameter can be wrong in several ways, else its param.
 MESSAGES_ID = {
     "from": "Tanggal “Dari” tidak dikenali. Gunakan tanggal seperti 2019-09-01.",
     "to": "Tanggal “Sampai” tidak dikenali. Gunakan tanggal seperti 2019-09-30.",
     "now": "Waktu acuan tidak dikenali. Gunakan tanggal seperti 2019-09-30.",
     "q": "Kata kunci terlalu panjang: paling banyak 500 huruf dan 32 kata.",
-    "page": "Halaman itu tidak dapat dibuka: hanya 1.000 hasil pertama yang dapat dijelajahi. Persempit pencarian.",
+    "page": "Nomor halaman harus berupa angka bulat, 1 atau lebih.",
+    "window": "Halaman itu tidak dapat dibuka: hanya 1.000 hasil pertama yang dapat dijelajahi. Persempit pencarian.",
+    "after_to": "Tanggal “Dari” jatuh setelah tanggal “Sampai”: tukar keduanya atau pilih rentang lain.",
     "size": "Jumlah hasil per halaman tidak valid.",
+    "category": "Kategori itu tidak ada di indeks.",
+    "author": "Penulis itu tidak ada di indeks.",
+    "facet_size": "Jumlah nilai saringan harus antara 1 dan 1.000.",
     "sort": "Urutan tidak dikenal.",
     "source": "Sumber berita itu tidak ada di indeks.",
     "half_life": "Waktu paruh harus berupa angka hari lebih dari nol.",
@@ -96,6 +104,11 @@ class PageResource:
         self.template = env.get_template("search.html")
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        given = [(k, v) for k, vs in req.params.items() for v in (vs if isinstance(vs, list) else [vs])]
+        kept = [(k, v) for k, v in given if v != ""]
+        if len(kept) < len(given):
+            # A form sent without JavaScript leaves "&rentang=&from=&to=&sort=": the same page, clean.
+            raise falcon.HTTPSeeOther(req.path + ("?" + urlencode(kept) if kept else ""))
         params = {k: v for k, v in req.params.items()}
         preset = req.get_param("rentang") or ""
         if preset not in PRESETS:
@@ -114,7 +127,9 @@ class PageResource:
             result = self.engine.search(request)
             suggestion = result.suggestion
         except InvalidRequest as exc:
-            error = MESSAGES_ID.get(exc.param, "Permintaan tidak valid: periksa kata kunci dan saringan.")
+            error = MESSAGES_ID.get(exc.reason or exc.param) or MESSAGES_ID.get(
+                exc.param, "Permintaan tidak valid: periksa kata kunci dan saringan."
+            )
             resp.status = falcon.HTTP_400
             request = SearchRequest(q=req.get_param("q") or "")
         resp.content_type = falcon.MEDIA_HTML
@@ -126,6 +141,7 @@ class PageResource:
             suggestion=suggestion,
             presets=PRESETS,
             preset=preset,
+            reference=reference,
             sort_labels=SORT_LABELS,
             sort=req.get_param("sort") or "",
             date_from=req.get_param("from") or "",
@@ -138,6 +154,7 @@ class PageResource:
             relative=relative_id,
             page_numbers=_page_numbers,
             link=article_link,
+            outlet=lambda hit: web_link(hit.url),
             merged=merged_facets,
             feed_url=feed_url(params),
             timeline=timeline(result.histogram, lambda **kw: _url(params, **kw)) if result else None,
@@ -146,6 +163,80 @@ class PageResource:
     def _reference_now(self) -> datetime:
         """The newest article's time: presets stay meaningful over an archive."""
         return self.engine.newest_published() or datetime.now(WIB)
+
+
+# Error pages for readers, by status: (title, what to tell them).
+ERRORS_ID = {
+    400: ("Permintaan tidak valid", "Alamat ini memuat nilai yang tidak dikenali. Periksa kata kunci dan saringan."),
+    401: ("Perlu kunci akses", "Halaman ini hanya dapat dibuka dengan kunci akses."),
+    404: ("Halaman tidak ditemukan", "Alamat itu tidak ada di Berita. Mungkin tautannya keliru."),
+    405: ("Tidak dapat dibuka dengan cara ini", "Halaman ini hanya dapat dibuka dengan cara biasa (GET)."),
+    413: ("Permintaan terlalu besar", "Permintaan ini terlalu besar untuk dijawab."),
+    414: ("Alamat terlalu panjang", "Alamat ini terlalu panjang. Persingkat kata kunci atau saringannya."),
+    429: ("Terlalu banyak permintaan", "Anda mengirim terlalu banyak permintaan dalam waktu singkat."),
+    503: ("Indeks sedang sibuk", "Indeks sedang diperbarui. Coba lagi sebentar lagi."),
+}
+ERROR_ID = ("Terjadi kesalahan", "Server tidak dapat menjawab permintaan ini. Coba lagi nanti.")
+# Reader URLs people guess: where the page they meant lives.
+MEANT = {"/search": "/cari", "/pencarian": "/cari", "/find": "/cari"}
+NOT_PAGES = ("/api/", "/api", "/health", "/openapi.json", "/feed.atom", "/static/", "/favicon.ico", "/robots.txt")
+ROBOTS_TXT = "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /feed.atom\n"
+
+
+def wants_page(req: falcon.Request) -> bool:
+    """A reader's browser asking for a page (not the API, and HTML preferred
+    over JSON): its errors are Indonesian HTML pages, everything else's problem+json."""
+    if req.path.startswith(NOT_PAGES) or "text/html" not in (req.accept or ""):
+        return False
+    return req.client_prefers(("application/json", "application/problem+json", "text/html")) == "text/html"
+
+
+def error_page(req: falcon.Request, status: int, retry_after: str | None = None) -> str:
+    """An Indonesian HTML error page for a reader, with a search box."""
+    title, message = ERRORS_ID.get(status, ERROR_ID)
+    if retry_after:
+        message += f" Coba lagi dalam {retry_after} detik."
+    instead = MEANT.get(req.path)
+    q = req.get_param("q") or ""
+    if instead and req.query_string:
+        instead += "?" + req.query_string
+    return _error_template().render(title=title, message=message, instead=instead, q=q)
+
+
+def serialize_error(req: falcon.Request, resp: falcon.Response, exc: falcon.HTTPError) -> None:
+    """Every error's body: problem+json, or for a reader's browser on a page
+    URL an Indonesian HTML page (same status and headers)."""
+    if not wants_page(req):
+        serialize_problem(req, resp, exc)
+        return
+    resp.content_type = falcon.MEDIA_HTML
+    resp.text = error_page(req, exc.status_code, dict(exc.headers or ()).get("Retry-After"))
+
+
+@cache
+def _error_template():
+    return make_environment().get_template("error.html")
+
+
+class RobotsResource:
+    """GET /robots.txt: pages may be crawled, the API and feeds not."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = "text/plain; charset=utf-8"
+        resp.text = ROBOTS_TXT
+
+
+class FaviconResource:
+    """GET /favicon.ico: browsers ask for it on every site."""
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = "image/x-icon"
+        resp.data = FAVICON.read_bytes()
+        resp.cache_control = ["max-age=86400"]
+
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+FAVICON = STATIC / "favicon.ico"
 
 
 def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:
@@ -263,11 +354,16 @@ class FacetGroup:
 
 
 def merged_facets(values: list[tuple[str, str, int]]) -> list[FacetGroup]:
-    """Group (key, label, count) by the label's last part, largest first."""
+    """Group (key, label, count), largest first. A path joins the top-level
+    value its last part names ("News / Nasional" with "Nasional"); with no
+    such value its last part alone would be ambiguous ("Properti / Berita"
+    is not the site "Berita"), so it stays a whole path."""
+    top = {normalise_key(label) for key, label, _ in values if "/" not in key}
     groups: dict[str, FacetGroup] = {}
     for key, label, count in values:
         leaf = label.split("/")[-1].strip()
-        group = groups.setdefault(normalise_key(leaf), FacetGroup(leaf[:1].upper() + leaf[1:], [], 0))
+        shown = leaf if normalise_key(leaf) in top else label
+        group = groups.setdefault(normalise_key(shown), FacetGroup(shown[:1].upper() + shown[1:], [], 0))
         group.keys.append(key)
         group.count += count
     return sorted(groups.values(), key=lambda g: -g.count)
@@ -345,4 +441,6 @@ def add_pages(app: falcon.App, engine: SearchEngine) -> None:
     app.add_route("/cari", page)
     app.add_route("/docs", DocsResource(env))
     app.add_route("/artikel/{article_id:path}", ArticlePage(engine, env))
-    app.add_static_route("/static", str(Path(__file__).resolve().parent.parent / "static"))
+    app.add_route("/robots.txt", RobotsResource())
+    app.add_route("/favicon.ico", FaviconResource())
+    app.add_static_route("/static", str(STATIC))

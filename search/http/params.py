@@ -33,7 +33,12 @@ def parse_date_bound(text: str | datetime | None, end: bool = False) -> datetime
             return datetime.combine(day, time.max if end else time.min, WIB)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"must be a date (YYYY-MM-DD) or an ISO 8601 datetime, not {value!r}") from None
+        hint = (
+            "; to skip results use page and size, or the cursor (from is not an offset here)"
+            if value.isdigit() and not end
+            else ""
+        )
+        raise ValueError(f"must be a date (YYYY-MM-DD) or an ISO 8601 datetime, not {value!r}{hint}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=WIB)
 
 
@@ -59,6 +64,14 @@ FOREIGN_NAMES = {
     "tag": "category",
     "fq": "q",
     "rows": "size",
+}
+
+
+# Parameters an operation does not take but another one does: where to go instead.
+ELSEWHERE = {
+    "format": "CSV and JSON Lines are the export's: /api/search/export?format=csv (or jsonl) with the same "
+    "search parameters",
+    "bom": "the byte-order mark is the export's: /api/search/export?format=csv&bom=true",
 }
 
 

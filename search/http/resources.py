@@ -14,7 +14,7 @@ import falcon
 from ..engine import SearchEngine
 from ..export import MEDIA_TYPES, export_filename, export_lines
 from ..request import InvalidRequest
-from .feeds import FEED_SIZE, atom_feed
+from .feeds import FEED_SIZE, atom_feed, describe_search
 from .models import (
     Article,
     ExportParams,
@@ -131,9 +131,9 @@ class FeedResource:
         request = FilterParams.parse(req.params).to_request(sort="newest", size=FEED_SIZE)
         result = self.engine.search(request)
         base = f"{req.scheme}://{req.netloc}"
-        described = (result.corrected_query or request.q).strip() or "semua berita"
         resp.content_type = "application/atom+xml; charset=utf-8"
-        resp.data = atom_feed(result, base + req.relative_uri, base, f"“{described}”")
+        searched = replace(request, q=result.corrected_query) if result.corrected_query else request
+        resp.data = atom_feed(result, base + req.relative_uri, base, describe_search(searched))
 
 
 class HealthResource:

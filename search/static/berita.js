@@ -6,9 +6,30 @@ document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       document.getElementById("from").value = "";
       document.getElementById("to").value = "";
     }
-    select.form.submit();
+    if (select.form.requestSubmit) { select.form.requestSubmit(); } else { select.form.submit(); }
   });
 });
+
+// Fields left empty stay out of the address (no "&from=&to=&sort="): a
+// disabled field is not submitted. Re-enabled when the page is shown again.
+document.querySelectorAll("form[role=search]").forEach(function (form) {
+  form.addEventListener("submit", function () {
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.name && field.value === "") { field.disabled = true; }
+    });
+  });
+});
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[role=search] [disabled]").forEach(function (f) { f.disabled = false; });
+});
+
+// On a narrow screen the facet lists start folded (their headings open them),
+// so the results come first; a list with a chosen value stays open.
+if (window.matchMedia && window.matchMedia("(max-width: 600px)").matches) {
+  document.querySelectorAll("details.facet").forEach(function (d) {
+    if (!d.querySelector("a.on")) { d.open = false; }
+  });
+}
 
 // Autocomplete for the search box (an ARIA combobox): suggestions from
 // /api/suggest as the reader types; arrow keys move, Enter picks, Escape closes.
