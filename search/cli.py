@@ -11,13 +11,14 @@ from tqdm import tqdm
 
 from index.cli import cli, index_option
 from index.store import IndexMissing, resolve_index_dir
+from index.writer import DISK_FULL
 
 from .engine import EXPORT_LIMIT, SearchEngine
 from .export import EXPORT_FORMATS, export_lines
 from .highlight import plain_text
 from .http.limits import parse_rate
 from .http.models import SearchParams, SearchResponse
-from .keys import KeyError_, add_key, list_keys, revoke_key
+from .keys import KEYS_FILE, KeyError_, add_key, list_keys, revoke_key
 from .request import (
     DEFAULT_BUDGET_SECONDS,
     DEFAULT_CACHE_ENTRIES,
@@ -193,6 +194,11 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
     help="A proxy whose X-Forwarded-For names the client (repeatable).",
 )
 @click.option("--require-read-key", is_flag=True, help="Reads need a key too (berita keys add NAME).")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where readers reach this service, for the links in feeds [default: http://HOST:PORT].",
+)
 def serve_command(
     index_dir,
     host,
@@ -205,6 +211,7 @@ def serve_command(
     burst,
     trusted_proxy,
     require_read_key,
+    base_url,
 ):
     """Serve the search API and page with waitress."""
     from .http.server import run_server
@@ -214,7 +221,14 @@ def serve_command(
         "cache_entries": cache_entries,
         "budget_seconds": budget_seconds,
         "require_read_key": require_read_key,
+        "trusted_proxies": frozenset(trusted_proxy),
     }
+    if base_url:
+        if not base_url.lower().startswith(("http://", "https://")):
+            raise click.BadParameter(
+                f"a base URL starts with http:// or https://, not {base_url!r}", param_hint="--base-url"
+            )
+        options["base_url"] = base_url.rstrip("/")
     if rate_limit:
         try:
             rate = parse_rate(rate_limit)
@@ -264,6 +278,8 @@ def keys_add(name, index_dir) -> None:
         secret = add_key(directory, name)
     except KeyError_ as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(_cannot_write_keys(directory, exc)) from None
     click.echo(f"key {name!r} made for {directory}; it is shown only now", err=True)
     click.echo(secret)
 
@@ -272,8 +288,8 @@ def keys_add(name, index_dir) -> None:
 @index_option
 def keys_list(index_dir) -> None:
     """Names and creation times of the keys."""
-    for name, created in list_keys(resolve_index_dir(index_dir)):
-        click.echo(f"{name}\t{created}")
+    for name, created, old in list_keys(resolve_index_dir(index_dir)):
+        click.echo(f"{name}\t{created}" + ("\told format: make a new key and revoke this one" if old else ""))
 
 
 @keys_group.command("revoke")
@@ -281,11 +297,19 @@ def keys_list(index_dir) -> None:
 @index_option
 def keys_revoke(name, index_dir) -> None:
     """Remove a key: requests made with it are refused from now on."""
+    directory = resolve_index_dir(index_dir)
     try:
-        revoke_key(resolve_index_dir(index_dir), name)
+        revoke_key(directory, name)
     except KeyError_ as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(_cannot_write_keys(directory, exc)) from None
     click.echo(f"revoked {name!r}", err=True)
+
+
+def _cannot_write_keys(directory, exc: OSError) -> str:
+    full = " (disk full)" if exc.errno in DISK_FULL else ""
+    return f"cannot write {directory / KEYS_FILE}: {exc.strerror or exc}{full}; the keys are as they were"
 
 
 def main() -> None:
