@@ -255,7 +255,7 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
     deleted: list[str] = []
     missing: list[str] = []
     try:
-        writer = open_writer(ix, index_dir)
+        writer = open_writer(ix, index_dir, codec=BeritaCodec())  # a merge while deleting writes our segments
         try:
             for article_id in ids:
                 (deleted if writer.delete_by_term("id", article_id) else missing).append(article_id)

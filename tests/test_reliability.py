@@ -499,6 +499,7 @@ def test_a_write_is_read_back_at_once_and_wait_for_waits_for_every_worker(index_
         for n in range(3):  # the same connection, so the same worker
             assert on_conn("PUT", f"/api/articles/segera-{n}", record(title=f"Segera {n}"))[0] == 201
             assert on_conn("GET", f"/api/articles/segera-{n}")[0] == 200
+            # a 204 closes the connection, so the next GET may reach the other worker: gone there too
             assert on_conn("DELETE", f"/api/articles/segera-{n}")[0] == 204
             assert on_conn("GET", f"/api/articles/segera-{n}")[0] == 404
         conn.close()

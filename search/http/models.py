@@ -463,7 +463,8 @@ class WriteParams(Params):
         description=(
             "wait_for: answer once every worker process answers from this write's commit (Elasticsearch's word; "
             "the answer's visible says whether it did within 10 s). The worker that wrote answers from it before "
-            "replying either way, so a client reads its own write on the same connection."
+            "replying either way, so a client reads its own write on the same connection. DELETE always waits "
+            "(its 204 closes the connection; Berita-Visible: false when the wait ran out)."
         ),
     )
 

@@ -338,13 +338,15 @@ class ArticleWrites:
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
         self.writes.guard.require(req)
-        params = WriteParams.parse(req.params)
+        WriteParams.parse(req.params)  # refresh is accepted, and is always wait_for here
         _check_path_id(article_id)
         committed = self.writes.committer.delete(article_id)
         if not committed.outcomes:
             raise falcon.HTTPNotFound(title="Article not found", description=f"no article with id {article_id!r}")
-        visible = self.writes.visibility.settle(committed.generation, params.refresh == "wait_for")
-        if visible is False:
+        # Always as refresh=wait_for: a 204 closes the connection (waitress
+        # keeps none open without a Content-Length, which a 204 must not
+        # have), so the client's next request may reach any worker.
+        if not self.writes.visibility.settle(committed.generation, wait_for=True):
             resp.set_header("Berita-Visible", "false")
         resp.status = falcon.HTTP_204
 
