@@ -92,7 +92,8 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
         _busy(exc)
     except DiskFull as exc:
         bar.close()
-        raise click.ClickException(str(exc)) from None
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         bar.close()
         click.echo("interrupted: the index keeps its last commit; run the same command again to finish", err=True)

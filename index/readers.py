@@ -93,13 +93,16 @@ def record_size(record: object) -> int:
 def load_json(text: str | bytes) -> object:
     """JSON text as a value; malformed JSON and nesting too deep for the
     parser (a RecursionError) are both a :class:`RecordError`."""
+    if isinstance(text, bytes):  # UTF-8 only (json.loads would guess UTF-16 and -32 from the bytes)
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RecordError(f"not UTF-8: byte 0x{text[exc.start]:02x} at byte {exc.start + 1}") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}" if exc.lineno > 1 else f"column {exc.colno}"
         raise RecordError(f"malformed JSON: {exc.msg} ({where})") from None
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8: {exc.reason} at byte {exc.start + 1}") from None
     except RecursionError:
         raise RecordError("JSON nested too deeply") from None
 

@@ -184,7 +184,12 @@ class Indexer:
             if on_problem:
                 on_problem(p)
 
-        ix = open_or_create(self.index_dir, self.analysis)
+        try:
+            ix = open_or_create(self.index_dir, self.analysis)
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise DiskFull(self.index_dir, exc) from exc
+            raise
         try:
             for batch in _batches(items, self.batch_size, problem, report.duplicates):
                 self._write_batch(ix, batch, report, problem)
