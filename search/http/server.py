@@ -73,8 +73,9 @@ def _worker(
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     generations.serve_as(slot)
+    sock = _socket(host, port, reuse_port=True, listen=True)  # listening before the parent may say "serving"
     app = _app(index_dir, engine_options, generations)  # publishes its generation: the parent sees it ready
-    _serve(app, _socket(host, port, reuse_port=True, listen=True), threads)
+    _serve(app, sock, threads)
 
 
 def run_server(
