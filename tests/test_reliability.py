@@ -513,3 +513,38 @@ def test_a_write_is_read_back_at_once_and_wait_for_waits_for_every_worker(index_
         status, _, body = call(base, "POST", "/api/articles?refresh=wait_for", [record(id="massal")], key=key)
         assert body["visible"] is True and all(get_json(base + "/api/articles/massal")[0] == 200 for _ in range(6))
         assert call(base, "PUT", "/api/articles/x?refresh=now", record(), key=key)[0] == 400
+
+
+# ---- item 10: "serving" means answering ----
+
+
+def test_serve_says_it_serves_only_once_every_worker_answers(sample_index):
+    """Before: "Berita serving" was printed once the port was bound, before
+    the workers had opened the index and built their apps, so a first request
+    waited on a loaded machine past a client's timeout. Asserted as an order,
+    not a speed: each worker's searcher was opened before the line was said."""
+    from datetime import datetime
+
+    from server import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search", "serve", "--index", str(sample_index), "--port", str(port), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        said = datetime.now().astimezone()
+        assert "serving" in line, line
+        opened = {}
+        for _ in range(12):  # no retry: a worker answers the moment it is said
+            status, _, body = get_json(f"http://127.0.0.1:{port}/health")
+            assert status == 200
+            opened[body["pid"]] = datetime.fromisoformat(body["searcher_opened"])
+        assert opened and all(moment <= said for moment in opened.values()), (said, opened)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
