@@ -124,9 +124,15 @@ def parse_line(raw: bytes) -> object:
     return load_json(line)
 
 
+def shown(text: str) -> str:
+    """``text`` fit to be said back in an answer: a lone surrogate (which no
+    UTF-8 answer can carry) as its escape."""
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
 def unknown_fields(record: object) -> list[str]:
     """The keys of a record that are no article field (they are not stored)."""
-    return sorted(k for k in record if k not in RECORD_FIELDS) if isinstance(record, dict) else []
+    return sorted(shown(k) for k in record if k not in RECORD_FIELDS) if isinstance(record, dict) else []
 
 
 def _required_text(record: dict, key: str) -> str:

@@ -477,6 +477,8 @@ def test_writes_say_what_they_refuse_and_what_they_ignore(index_copy):
         assert status == 400 and "None" not in body["detail"] and "missing 'published'" in body["detail"]
         status, _, body = call(base, "PUT", "/api/articles/bertag", {**record(), "tags": ["a"], "foto": 1}, key=key)
         assert status == 201 and body["ignored_fields"] == ["foto", "tags"]
+        status, _, body = call(base, "PUT", "/api/articles/kunci-aneh", {**record(), "\ud800": 1}, key=key)
+        assert status == 201 and body["ignored_fields"] == ["\\ud800"]  # said back escaped, never a 500
         status, _, body = call(base, "POST", "/api/articles", [{**record(id="bt-2"), "tags": []}], key=key)
         assert body["errors"] is False and body["results"][0]["ignored_fields"] == ["tags"]
 

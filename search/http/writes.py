@@ -36,6 +36,7 @@ from index.readers import (
     load_json,
     parse_line,
     record_size,
+    shown,
     too_large,
     unknown_fields,
 )
@@ -302,7 +303,7 @@ def _article(record: object, line: int | None = None):
 def _given_id(record: object) -> str | None:
     """The id a refused record gave, if it gave one as text (``{"id": 42}`` did not)."""
     found = record.get("id") if isinstance(record, dict) else None
-    return found if isinstance(found, str) else None
+    return shown(found) if isinstance(found, str) else None
 
 
 class ArticleWrites:
