@@ -122,12 +122,12 @@ def run_server(
     ]
     for proc in procs:
         proc.start()
-    started = generations.wait_until_all_see(
-        NOT_SERVING + 1, START_TIMEOUT, alive=lambda: all(p.is_alive() for p in procs)
-    )
-    if ready and started:
-        ready(host, port)
-    try:
+    try:  # from here on the workers are stopped with the parent, however it ends
+        started = generations.wait_until_all_see(
+            NOT_SERVING + 1, START_TIMEOUT, alive=lambda: all(p.is_alive() for p in procs)
+        )
+        if ready and started:
+            ready(host, port)
         for proc in procs:
             proc.join()
     except KeyboardInterrupt:
