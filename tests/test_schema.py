@@ -5,6 +5,7 @@ a second run sends one, so generated articles reach the write path itself."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -29,6 +30,13 @@ def test_every_operation_answers_as_documented(case):
     # Berita reads an empty parameter as absent (the page's form sends them), so
     # accepting such "negative" data is its documented leniency, not a violation.
     case.call_and_validate(excluded_checks=[negative_data_rejection, positive_data_acceptance])
+
+
+@schemathesis.serializer("application/x-ndjson")
+def json_lines(ctx, value) -> bytes:
+    """The documented array's items, one per line (as a CMS would send them)."""
+    items = value if isinstance(value, list) else [value]
+    return b"\n".join(json.dumps(item).encode("utf-8", errors="surrogatepass") for item in items)
 
 
 # The write path with a key, over an index of its own (these cases change it).

@@ -275,7 +275,14 @@ def _document() -> dict:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/x-ndjson": {"schema": {"type": "string", "minLength": 1}},
+                            "application/x-ndjson": {  # one record per line: the array's items
+                                "schema": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": MAX_BULK_RECORDS,
+                                    "items": {"$ref": REF.format(model="ArticleIn")},
+                                }
+                            },
                             "application/json": {
                                 "schema": {
                                     "type": "array",
