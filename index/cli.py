@@ -11,12 +11,11 @@ from itertools import chain
 
 import click
 from tqdm import tqdm
-from whoosh.index import LockError
 
 from .readers import Note, Problem, count_records, read_paths, sample_path
 from .stats import index_stats
 from .store import IndexMissing, StaleAnalysis, resolve_index_dir
-from .writer import DEFAULT_BATCH, Indexer, current_writer, delete_articles
+from .writer import DEFAULT_BATCH, DiskFull, IndexBusy, Indexer, delete_articles
 
 index_option = click.option(
     "--index",
@@ -88,9 +87,13 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
     except StaleAnalysis as exc:
         bar.close()
         raise click.ClickException(str(exc)) from None
-    except LockError:
+    except IndexBusy as exc:
         bar.close()
-        _locked(directory)
+        _busy(exc)
+    except DiskFull as exc:
+        bar.close()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         bar.close()
         click.echo("interrupted: the index keeps its last commit; run the same command again to finish", err=True)
@@ -126,12 +129,8 @@ def skipped_summary(problems) -> str:
     return " and ".join(said) + " skipped"
 
 
-def _locked(directory) -> None:
-    pid = current_writer(directory)
-    who = f" (pid {pid})" if pid else ""
-    click.echo(
-        f"error: the index {directory} is being written by another process{who}; try again when it is done", err=True
-    )
+def _busy(exc: IndexBusy) -> None:
+    click.echo(f"error: {exc}", err=True)
     sys.exit(2)
 
 
@@ -160,10 +159,10 @@ def delete_command(ids, index_dir) -> None:
     directory = resolve_index_dir(index_dir)
     try:
         deleted, missing = delete_articles(directory, ids)
-    except IndexMissing as exc:
+    except (IndexMissing, DiskFull) as exc:
         raise click.ClickException(str(exc)) from None
-    except LockError:
-        _locked(directory)
+    except IndexBusy as exc:
+        _busy(exc)
     click.echo(f"deleted {len(deleted)} article{'' if len(deleted) == 1 else 's'}")
     for article_id in missing:
         click.echo(f"error: no article with id {article_id!r}", err=True)

@@ -11,12 +11,19 @@ page. New segments keep them uncompressed in their own column (Lucene's
 BEST_SPEED stored-fields mode against BEST_COMPRESSION): the index grows, a
 hit reads faster. Segments written before are still read from W3's column.
 Whoosh pickles the codec into the table of contents, hence module-level classes.
+
+New segments are named from the operating system's randomness: Whoosh names
+them with the ``random`` module, whose state anything in the process may set
+(a seeded test, a library), and a repeated name would write into a segment
+already committed.
 """
 
 from __future__ import annotations
 
+import secrets
+
 from whoosh import columns
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PerDocWriter, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PerDocWriter, W3Segment, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 PLAIN_STORED = "_stored_plain"  # the column of uncompressed stored fields
@@ -60,7 +67,18 @@ class BeritaPerDocReader(W3PerDocReader):
         return reader[docnum] or {}
 
 
+SEGMENT_ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"  # Whoosh's
+
+
 class BeritaCodec(W3Codec):
+    def new_segment(self, storage, indexname):
+        segment = W3Segment(self, indexname)
+        taken = set(storage.list())
+        while True:
+            segment.segid = "".join(secrets.choice(SEGMENT_ID_CHARS) for _ in range(16))
+            if not any(name.startswith(segment.segment_id()) for name in taken):
+                return segment
+
     def per_document_writer(self, storage, segment):
         return PlainStoredPerDocWriter(self, storage, segment)
 

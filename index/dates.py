@@ -93,8 +93,10 @@ def parse_indonesian(text: str) -> tuple[datetime, bool]:
 def parse_published(value: object) -> tuple[datetime, bool]:
     """Read a ``published`` value: ISO 8601 date or datetime, or an Indonesian
     date line. A datetime without offset is taken as WIB, as the outlets publish."""
-    if not isinstance(value, str) or not value.strip():
-        raise DateError(f"missing or non-text date: {value!r}")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DateError("missing 'published' (a date such as 2019-09-05 or 2019-09-05T07:30:00+07:00)")
+    if not isinstance(value, str):
+        raise DateError(f"'published' must be a string, not {type(value).__name__}")
     text = value.strip()
     if len(text) == 10 and text[4] == "-":
         try:

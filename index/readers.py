@@ -24,6 +24,13 @@ GZIP_MAGIC = b"\x1f\x8b"
 MAX_RECORD_BYTES = 2 * 1024 * 1024  # one article; the corpus's longest is ~60 kB
 MIN_YEAR, MAX_YEAR = 1900, 2100  # publication dates outside are input errors
 LINK_SCHEMES = ("http://", "https://")
+# The keys of a record; anything else is ignored (and said so over HTTP).
+RECORD_FIELDS = ("id", "url", "title", "published", "category", "author", "body", "source")
+
+
+class RecordError(ValueError):
+    """One record refused before it is indexed (its reason is the message):
+    too large, not UTF-8, malformed or too deeply nested JSON, invalid text."""
 
 
 def web_link(url: str | None) -> str | None:
@@ -68,6 +75,66 @@ def _open_binary(path: Path):
     return gzip.open(path, "rb") if magic == GZIP_MAGIC else open(path, "rb")
 
 
+def too_large(size: int) -> str | None:
+    """Why a record of ``size`` bytes is refused, or None: the one size rule
+    of every path (JSON Lines files, PUT, both bulk forms)."""
+    if size > MAX_RECORD_BYTES:
+        return f"record is {size:,} bytes; at most {MAX_RECORD_BYTES:,} are accepted"
+    return None
+
+
+def record_size(record: object) -> int:
+    """A parsed record's size as one compact JSON Lines line (for records that
+    arrived inside a larger JSON document)."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode("utf-8", errors="surrogatepass"))
+
+
+def load_json(text: str | bytes) -> object:
+    """JSON text as a value; malformed JSON and nesting too deep for the
+    parser (a RecursionError) are both a :class:`RecordError`."""
+    if isinstance(text, bytes):  # UTF-8 only (json.loads would guess UTF-16 and -32 from the bytes)
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RecordError(f"not UTF-8: byte 0x{text[exc.start]:02x} at byte {exc.start + 1}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}" if exc.lineno > 1 else f"column {exc.colno}"
+        raise RecordError(f"malformed JSON: {exc.msg} ({where})") from None
+    except RecursionError:
+        raise RecordError("JSON nested too deeply") from None
+
+
+def parse_line(raw: bytes) -> object:
+    """One line of JSON Lines as its JSON value (None for a blank line), each
+    line on its own: its size, its UTF-8 and its JSON."""
+    refused = too_large(len(raw))
+    if refused:
+        raise RecordError(refused)
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}") from None
+    if not line.strip():
+        return None
+    if "\x00" in line:  # raw, not the escape \u0000: this line is no JSON text
+        raise RecordError(f"a NUL byte at column {line.index(chr(0)) + 1}: not JSON text")
+    return load_json(line)
+
+
+def shown(text: str) -> str:
+    """``text`` fit to be said back in an answer: a lone surrogate (which no
+    UTF-8 answer can carry) as its escape."""
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
+def unknown_fields(record: object) -> list[str]:
+    """The keys of a record that are no article field (they are not stored)."""
+    return sorted(shown(k) for k in record if k not in RECORD_FIELDS) if isinstance(record, dict) else []
+
+
 def _required_text(record: dict, key: str) -> str:
     value = _text_field(record, key, True)
     assert value is not None  # required: missing raised
@@ -82,7 +149,20 @@ def _text_field(record: dict, key: str, required: bool) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValueError(f"{key!r} must be a string, not {type(value).__name__}")
+    check_unicode(key, value)
     return value.strip()
+
+
+def check_unicode(key: str, value: str) -> None:
+    """Text must be encodable as UTF-8: a lone surrogate (JSON's "\\ud800")
+    is refused here, as this record's failure, before it reaches the index."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RecordError(
+            f"{key!r} holds a lone surrogate (U+{ord(value[exc.start]):04X}) at character {exc.start + 1}: "
+            "not valid Unicode text"
+        ) from None
 
 
 def check_year(published) -> None:
@@ -105,6 +185,8 @@ def article_from_record(record: object) -> Article:
         raise ValueError(f"a record must be a JSON object, not {type(record).__name__}")
     title = _required_text(record, "title")
     body = _required_text(record, "body")
+    if isinstance(record.get("published"), str):
+        check_unicode("published", record["published"])
     published, has_time = parse_published(record.get("published"))
     check_year(published)
     url = _text_field(record, "url", False)
@@ -141,31 +223,19 @@ def read_jsonl(path: Path) -> Iterator[Item]:
         handle.close()
         yield Problem(str(path), 0, "not gzip: the name ends in .gz but the file is not gzip-compressed")
         return
-    if _is_binary(path):
+    if _is_binary(path, text_starts=b"{"):
         yield Problem(str(path), 0, "a binary file, not JSON Lines text")
         return
     lineno = records = 0
     try:
         with handle:
             for lineno, raw in enumerate(handle, 1):
-                if len(raw) > MAX_RECORD_BYTES:
-                    yield Problem(
-                        str(path), lineno, f"record is {len(raw):,} bytes; at most {MAX_RECORD_BYTES:,} are accepted"
-                    )
-                    continue
                 try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    yield Problem(
-                        str(path), lineno, f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
-                    )
+                    record = parse_line(raw)
+                except RecordError as exc:
+                    yield Problem(str(path), lineno, str(exc))
                     continue
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield Problem(str(path), lineno, f"malformed JSON: {exc.msg} (column {exc.colno})")
+                if record is None:
                     continue
                 records += 1
                 try:
@@ -228,13 +298,19 @@ def _is_gzip(path: Path) -> bool:
         return probe.read(2) == GZIP_MAGIC
 
 
-def _is_binary(path: Path) -> bool:
-    """A NUL byte in the first 8 KiB (after gzip) marks a file as no text."""
+def _is_binary(path: Path, text_starts: bytes | None = None) -> bool:
+    """A NUL byte in the first 8 KiB (after gzip) marks a file as no text,
+    unless the file starts as its kind of text does (``text_starts``: a JSON
+    Lines file whose first line is an object is read line by line, and a NUL
+    costs only its own line)."""
     try:
         with _open_binary(path) as handle:
-            return b"\x00" in handle.read(8192)
+            head = handle.read(8192)
     except (OSError, EOFError, gzip.BadGzipFile):
         return False
+    if text_starts is not None and head.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(text_starts):
+        return False
+    return b"\x00" in head
 
 
 def _looks_like_jsonl(path: Path) -> bool:
@@ -272,12 +348,16 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[Path, boo
                 for name in sorted(files):
                     if name.startswith("."):
                         continue
-                    if name.lower().endswith(ARTICLE_SUFFIXES) or "." not in name:
+                    if not (Path(root) / name).is_file():  # a FIFO would be waited on forever
+                        yield Note(str(Path(root) / name), 0, "skipped: not a regular file (a FIFO, socket or device)")
+                    elif name.lower().endswith(ARTICLE_SUFFIXES) or "." not in name:
                         yield Path(root) / name, True
                     else:
                         yield Note(str(Path(root) / name), 0, "skipped: not an article file (.jsonl, .json, .txt)")
         elif path.is_file():
             yield path, False
+        elif path.exists():
+            yield Problem(str(path), 0, "not a regular file (a FIFO, socket or device)")
         else:
             yield Problem(str(path), 0, "no such file or directory")
 

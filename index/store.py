@@ -53,3 +53,11 @@ def open_existing(index_dir: str | os.PathLike) -> Index:
 
 def index_size_bytes(index_dir: str | os.PathLike) -> int:
     return sum(p.stat().st_size for p in Path(index_dir).iterdir() if p.is_file())
+
+
+def latest_generation(index_dir: str | os.PathLike) -> int:
+    """The generation of the newest commit (-1: none), from the file names alone."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    return TOC._latest_generation(FileStorage(str(index_dir)), "MAIN")

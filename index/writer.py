@@ -9,14 +9,17 @@ an article whose content digest is already in the index is skipped.
 from __future__ import annotations
 
 import ctypes
+import errno
 import multiprocessing.util
 import os
+import re
+import shutil
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh.index import Index
+from whoosh.index import TOC, Index, LockError, clean_files
 
 from .analysis import SHIPPED, Analysis
 from .codec import BeritaCodec
@@ -30,6 +33,47 @@ DEFAULT_BATCH = 10_000
 # Below this many documents a batch is written in-process: starting worker
 # processes costs more than it saves.
 MULTIPROCESS_MIN = 2000
+# The one rule for a writer that finds the index locked, on every path (berita
+# index, berita delete, HTTP writes): wait this long for it, then give up
+# naming the process that holds it.
+LOCK_WAIT = 3.0
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class IndexBusy(RuntimeError):
+    """Another process held the index's write lock for all of ``LOCK_WAIT``."""
+
+    def __init__(self, index_dir: str | os.PathLike, pid: int | None, waited: float):
+        who = f" (pid {pid})" if pid else ""
+        super().__init__(
+            f"the index {index_dir} is being written by another process{who}; waited {waited:g} s, "
+            "try again when it is done"
+        )
+        self.pid = pid
+        self.waited = waited
+
+
+class DiskFull(OSError):
+    """The index's disk (or quota) filled up during a commit. What the commit
+    had written is removed again; the index keeps its last commit."""
+
+    def __init__(self, index_dir: str | os.PathLike, cause: OSError):
+        super().__init__(
+            cause.errno,
+            f"disk full: no space left to write the index {index_dir} ({cause.strerror}); nothing of this commit "
+            "was kept and the index keeps its last commit",
+        )
+
+    def __str__(self) -> str:
+        return self.strerror or ""
+
+
+class RecordFailed(Exception):
+    """Indexing one article raised: that article is left out and the rest committed."""
+
+    def __init__(self, article_id: str, cause: Exception):
+        super().__init__(f"could not be indexed: {type(cause).__name__}: {cause}")
+        self.article_id = article_id
 
 
 @dataclass
@@ -44,6 +88,8 @@ class IngestReport:
     notes: list[Note] = field(default_factory=list)  # said, but nothing lost
     duplicates: list[str] = field(default_factory=list)  # ids met more than once (the later record won)
     outcomes: dict[str, str] = field(default_factory=dict)  # id -> added, updated or unchanged
+    failed: dict[str, str] = field(default_factory=dict)  # id -> why it could not be indexed (also in problems)
+    generation: int | None = None  # of the last commit made
 
     @property
     def seen(self) -> int:
@@ -117,11 +163,8 @@ class Indexer:
             # Whoosh's segment-writing children would outlive a killed parent by
             # the length of their batch: they die with it instead.
             multiprocessing.util.register_after_fork(self, _die_with_parent)
-            writer = ix.writer(procs=self.procs, multisegment=True, batchsize=250, **options)
-        else:
-            writer = ix.writer(**options)
-        record_writer(self.index_dir)
-        return writer
+            options.update(procs=self.procs, multisegment=True, batchsize=250)
+        return open_writer(ix, self.index_dir, **options)
 
     def ingest(
         self,
@@ -141,10 +184,15 @@ class Indexer:
             if on_problem:
                 on_problem(p)
 
-        ix = open_or_create(self.index_dir, self.analysis)
+        try:
+            ix = open_or_create(self.index_dir, self.analysis)
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                raise DiskFull(self.index_dir, exc) from exc
+            raise
         try:
             for batch in _batches(items, self.batch_size, problem, report.duplicates):
-                self._write_batch(ix, batch, report)
+                self._write_batch(ix, batch, report, problem)
                 if on_article:
                     for article in batch.values():
                         on_article(article)
@@ -152,7 +200,9 @@ class Indexer:
             ix.close()
         return report
 
-    def _write_batch(self, ix: Index, batch: dict[str, Article], report: IngestReport) -> None:
+    def _write_batch(
+        self, ix: Index, batch: dict[str, Article], report: IngestReport, problem: Callable[[Problem], None]
+    ) -> None:
         changed: list[tuple[Article, int | None]] = []
         with ix.searcher() as searcher:
             digests = searcher.reader().column_reader("digest") if searcher.doc_count_all() else None
@@ -163,25 +213,45 @@ class Indexer:
                     report.outcomes[article.id] = "unchanged"
                 else:
                     changed.append((article, docnum))
-        if not changed:
+        while changed:
+            try:
+                report.generation = self._commit(ix, changed)
+            except RecordFailed as failed:  # leave that one out, commit the rest
+                changed = [(a, d) for a, d in changed if a.id != failed.article_id]
+                report.failed[failed.article_id] = str(failed)
+                problem(Problem(f"article {failed.article_id!r}", 0, str(failed)))
+                continue
+            for article, docnum in changed:
+                outcome = "updated" if docnum is not None else "added"
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                report.outcomes[article.id] = outcome
+            report.commits += 1
             return
+
+    def _commit(self, ix: Index, changed: list[tuple[Article, int | None]]) -> int:
+        """One commit of ``changed``; its generation. An article whose
+        indexing raises is a :class:`RecordFailed` (nothing is committed)."""
         writer = self._writer(ix, len(changed))
         try:
             for article, docnum in changed:
-                if docnum is not None:
-                    writer.delete_by_term("id", article.id)
-                    report.updated += 1
-                else:
-                    report.added += 1
-                report.outcomes[article.id] = "updated" if docnum is not None else "added"
-                writer.add_document(**document_fields(article))
+                try:
+                    fields = document_fields(article)
+                    if docnum is not None:
+                        writer.delete_by_term("id", article.id)
+                    writer.add_document(**fields)
+                except OSError:
+                    raise
+                except Exception as exc:
+                    raise RecordFailed(article.id, exc) from exc
             writer.commit()
-        except BaseException:
-            writer.cancel()
+        except BaseException as exc:
+            abandon(writer, self.index_dir)
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+                raise DiskFull(self.index_dir, exc) from exc
             raise
         finally:
             forget_writer(self.index_dir)
-        report.commits += 1
+        return ix.latest_generation()
 
 
 def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -190,22 +260,76 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
     deleted: list[str] = []
     missing: list[str] = []
     try:
-        writer = ix.writer()
-    except BaseException:
-        ix.close()
-        raise
-    record_writer(index_dir)
-    try:
-        for article_id in ids:
-            (deleted if writer.delete_by_term("id", article_id) else missing).append(article_id)
-        writer.commit() if deleted else writer.cancel()
-    except BaseException:
-        writer.cancel()
-        raise
+        writer = open_writer(ix, index_dir, codec=BeritaCodec())  # a merge while deleting writes our segments
+        try:
+            for article_id in ids:
+                (deleted if writer.delete_by_term("id", article_id) else missing).append(article_id)
+            writer.commit() if deleted else writer.cancel()
+        except BaseException as exc:
+            abandon(writer, index_dir)
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+                raise DiskFull(index_dir, exc) from exc
+            raise
+        finally:
+            forget_writer(index_dir)
     finally:
-        forget_writer(index_dir)
         ix.close()
     return deleted, missing
+
+
+def open_writer(ix: Index, index_dir: str | os.PathLike, **options):
+    """Whoosh's writer, waiting up to ``LOCK_WAIT`` for the lock; past that an
+    :class:`IndexBusy` naming the holder."""
+    try:
+        writer = ix.writer(timeout=LOCK_WAIT, delay=0.05, **options)
+    except LockError:
+        raise IndexBusy(index_dir, current_writer(index_dir), LOCK_WAIT) from None
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise DiskFull(index_dir, exc) from exc
+        raise
+    record_writer(index_dir)
+    return writer
+
+
+def abandon(writer, index_dir: str | os.PathLike) -> None:
+    """After a failed commit: close the writer, remove every file it wrote
+    (segments, a half-written table of contents, its temporary directory)
+    while still holding the lock, then release the lock. Closing may fail
+    again on a full disk; the lock is released all the same."""
+    lock, writer.writelock = writer.writelock, None  # cancel() must not release it before the clean-up
+    try:
+        try:
+            writer.cancel()
+        except Exception:  # closing files on a full disk raises ENOSPC again
+            pass
+        remove_orphans(index_dir)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def remove_orphans(index_dir: str | os.PathLike) -> None:
+    """Delete files that no commit refers to. Only ever with the write lock
+    held: another writer's segments in progress are orphans too until it commits."""
+    from whoosh.filedb.filestore import FileStorage
+
+    storage = FileStorage(str(index_dir))
+    try:
+        toc = TOC.read(storage, "MAIN")
+    except Exception:  # no commit at all yet: nothing is known to keep
+        return
+    clean_files(storage, "MAIN", toc.generation, toc.segments)
+    half_written = re.compile(r"^_MAIN_[0-9]+\.toc\..+$")  # TOC.write's temporary name
+    for name in os.listdir(index_dir):
+        path = Path(index_dir) / name
+        try:
+            if half_written.match(name):
+                path.unlink()
+            elif name == "MAIN.tmp":  # the writer's temporary directory
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def record_writer(index_dir: str | os.PathLike) -> None:

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from index.cli import cli, index_option
 from index.store import IndexMissing, resolve_index_dir
+from index.writer import DISK_FULL
 
 from .engine import EXPORT_LIMIT, SearchEngine
 from .export import EXPORT_FORMATS, export_lines
@@ -18,7 +19,7 @@ from .highlight import plain_text
 from .http.admission import DEFAULT_SLOTS
 from .http.limits import parse_rate
 from .http.models import SearchParams, SearchResponse
-from .keys import KeyError_, add_key, list_keys, revoke_key
+from .keys import KEYS_FILE, KeyError_, add_key, list_keys, revoke_key
 from .request import (
     DEFAULT_BUDGET_SECONDS,
     DEFAULT_CACHE_ENTRIES,
@@ -248,6 +249,11 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
     metavar="ORIGIN",
     help="A web origin whose pages may call the API (repeatable; * for any), e.g. https://portal.example.",
 )
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where readers reach this service, for the links in feeds [default: http://HOST:PORT].",
+)
 def serve_command(
     index_dir,
     host,
@@ -262,6 +268,7 @@ def serve_command(
     require_read_key,
     costly_slots,
     cors_origins,
+    base_url,
 ):
     """Serve the search API and page with waitress."""
     from .http.server import run_server
@@ -273,7 +280,14 @@ def serve_command(
         "require_read_key": require_read_key,
         "costly_slots": costly_slots,
         "cors_origins": tuple(cors_origins),
+        "trusted_proxies": frozenset(trusted_proxy),
     }
+    if base_url:
+        if not base_url.lower().startswith(("http://", "https://")):
+            raise click.BadParameter(
+                f"a base URL starts with http:// or https://, not {base_url!r}", param_hint="--base-url"
+            )
+        options["base_url"] = base_url.rstrip("/")
     if rate_limit:
         try:
             rate = parse_rate(rate_limit)
@@ -326,6 +340,8 @@ def keys_add(name, index_dir) -> None:
         secret = add_key(directory, name)
     except KeyError_ as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(_cannot_write_keys(directory, exc)) from None
     click.echo(f"key {name!r} made for {directory}; it is shown only now", err=True)
     click.echo(secret)
 
@@ -334,8 +350,8 @@ def keys_add(name, index_dir) -> None:
 @index_option
 def keys_list(index_dir) -> None:
     """Names and creation times of the keys."""
-    for name, created in list_keys(resolve_index_dir(index_dir)):
-        click.echo(f"{name}\t{created}")
+    for name, created, old in list_keys(resolve_index_dir(index_dir)):
+        click.echo(f"{name}\t{created}" + ("\told format: make a new key and revoke this one" if old else ""))
 
 
 @keys_group.command("revoke")
@@ -343,11 +359,19 @@ def keys_list(index_dir) -> None:
 @index_option
 def keys_revoke(name, index_dir) -> None:
     """Remove a key: requests made with it are refused from now on."""
+    directory = resolve_index_dir(index_dir)
     try:
-        revoke_key(resolve_index_dir(index_dir), name)
+        revoke_key(directory, name)
     except KeyError_ as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(_cannot_write_keys(directory, exc)) from None
     click.echo(f"revoked {name!r}", err=True)
+
+
+def _cannot_write_keys(directory, exc: OSError) -> str:
+    full = " (disk full)" if exc.errno in DISK_FULL else ""
+    return f"cannot write {directory / KEYS_FILE}: {exc.strerror or exc}{full}; the keys are as they were"
 
 
 def main() -> None:

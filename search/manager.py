@@ -65,6 +65,7 @@ class SearcherManager:
         self._swap_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self._warmers: list = []
+        self._listeners: list = []
         self._current = self._open()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -85,6 +86,29 @@ class SearcherManager:
         on the current one now): per-snapshot structures built off the request path."""
         self._warmers.append(warm)
         warm(self._current)
+
+    def add_listener(self, listen) -> None:
+        """Call ``listen(generation)`` each time a snapshot is swapped in (and
+        now): who must know which commit this process answers from."""
+        self._listeners.append(listen)
+        listen(self._current.generation)
+
+    def refresh_to(self, generation: int, timeout: float) -> bool:
+        """Make this process answer from ``generation`` or later now, not at
+        the next tick (a writer reading its own write); False if it could not
+        within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.generation < generation:
+            try:
+                self.maybe_refresh()
+            except Exception:  # as in the refresh loop: try again until the deadline
+                log.exception("could not open the new index generation")
+            if self.generation >= generation:
+                break
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     @property
     def generation(self) -> int:
@@ -119,6 +143,8 @@ class SearcherManager:
                 old, self._current = self._current, fresh
             old._retire()
             give_back_memory()
+            for listen in self._listeners:
+                listen(fresh.generation)
         return True
 
     def last_commit_time(self) -> datetime | None:

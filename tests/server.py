@@ -6,10 +6,14 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+
+START_TIMEOUT = 120  # seconds: opening the corpus index on a loaded 2-core machine
+ANSWER_TIMEOUT = 120  # seconds one request may take there: tests assert what is answered, not how fast
 
 
 def free_port() -> int:
@@ -22,6 +26,9 @@ def free_port() -> int:
 def running_server(index_dir, workers: int = 1, *options: str):
     """``berita serve`` in a subprocess (``options`` are more of its flags); yields its base URL."""
     port = free_port()
+    # stderr to a file, never a pipe nobody reads: a server that logs more than
+    # a pipe holds would block on its next write.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -36,19 +43,25 @@ def running_server(index_dir, workers: int = 1, *options: str):
             str(workers),
             *options,
         ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 30
+        # The server says it serves once every worker has built its app; until
+        # then a probe is refused, or (on a loaded machine) times out: both
+        # are OSErrors (URLError, ConnectionError, TimeoutError), and retried.
+        deadline = time.time() + START_TIMEOUT
         while True:
             try:
-                urllib.request.urlopen(base + "/health", timeout=2).read()
+                urllib.request.urlopen(base + "/health", timeout=5).read()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}") from None
+                    proc.kill()
+                    proc.wait()
+                    log.seek(0)
+                    raise RuntimeError(f"server did not start: {log.read().decode()}") from None
                 time.sleep(0.1)
         yield base
     finally:
@@ -57,11 +70,30 @@ def running_server(index_dir, workers: int = 1, *options: str):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        log.close()
 
 
 def get_json(url: str):
     try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
+        with urllib.request.urlopen(url, timeout=ANSWER_TIMEOUT) as resp:
             return resp.status, resp.headers.get("content-type"), json.loads(resp.read())
     except urllib.error.HTTPError as err:
         return err.code, err.headers.get("content-type"), json.loads(err.read())
+
+
+def call(base, method, path, body=None, key=None, content_type="application/json", timeout=ANSWER_TIMEOUT):
+    """One request (a JSON body from a value, or bytes as they are): (status, headers, JSON body or None)."""
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode("utf-8")
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None and content_type:
+        req.add_header("Content-Type", content_type)
+    if key:
+        req.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            text = resp.read()
+            return resp.status, resp.headers, json.loads(text) if text else None
+    except urllib.error.HTTPError as err:
+        text = err.read()
+        return err.code, err.headers, json.loads(text) if text else None

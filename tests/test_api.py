@@ -466,15 +466,24 @@ def test_overlong_query_strings_are_414_and_rates_are_limited_per_client(client,
         parse_rate("fast")
 
 
-def test_a_request_with_a_key_counts_against_its_key_not_its_address(sample_index):
+def test_a_request_counts_against_its_key_only_once_the_key_is_verified(index_copy):
+    """A made-up Bearer token is limited like no token (issue 28, item 4); a
+    verified key has a bucket of its own."""
     from search.http.limits import RateLimiter
+    from search.keys import add_key
 
-    limited = testing.TestClient(create_app(sample_index, rate_limit=RateLimiter(1.0, 1, clock=lambda: 0.0)))
-    assert limited.simulate_get("/health").status_code == 200
-    assert limited.simulate_get("/health").status_code == 429  # the address's bucket is empty
-    keyed = [limited.simulate_get("/health", headers={"Authorization": "Bearer brt_a"}).status_code for _ in range(2)]
-    assert keyed == [200, 429]  # the key has its own
-    assert limited.simulate_get("/health", headers={"Authorization": "Bearer brt_b"}).status_code == 200
+    key = add_key(index_copy, "cms")
+    limited = testing.TestClient(create_app(index_copy, rate_limit=RateLimiter(1.0, 2, clock=lambda: 0.0)))
+    verified = limited.simulate_delete("/api/articles/tidak-ada", headers={"Authorization": f"Bearer {key}"})
+    assert verified.status_code == 404  # the key is verified (this request still counted against the address)
+    made_up = [
+        limited.simulate_get("/health", headers={"Authorization": f"Bearer brt_random{i}"}).status_code
+        for i in range(2)
+    ]
+    assert made_up == [200, 429]  # the address's bucket, whatever the token
+    assert limited.simulate_get("/health").status_code == 429
+    keyed = [limited.simulate_get("/health", headers={"Authorization": f"Bearer {key}"}).status_code for _ in range(3)]
+    assert keyed == [200, 200, 429]  # the key's own
 
 
 def test_each_operation_documents_exactly_the_parameters_its_model_takes(client):

@@ -10,31 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 
 from click.testing import CliRunner
 from conftest import record
-from server import get_json, running_server
+from server import call, get_json, running_server
 
 from search.cli import cli
 from search.keys import add_key
-
-
-def call(base, method, path, body=None, key=None, content_type="application/json"):
-    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode("utf-8")
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", content_type)
-    if key:
-        req.add_header("Authorization", f"Bearer {key}")
-    try:
-        with urllib.request.urlopen(req, timeout=20) as resp:
-            text = resp.read()
-            return resp.status, resp.headers, json.loads(text) if text else None
-    except urllib.error.HTTPError as err:
-        text = err.read()
-        return err.code, err.headers, json.loads(text) if text else None
 
 
 def test_keys_are_made_listed_and_revoked_and_writes_need_one(index_copy):

@@ -10,13 +10,21 @@ from pathlib import Path
 import falcon
 import falcon.media
 
+from index.writer import DiskFull, IndexBusy
+
 from ..engine import SearchEngine
 from ..request import InvalidRequest, StaleCursor
 from .admission import Admission
 from .encoding import Gzip, cors_middleware
 from .limits import RateLimiter, RequestLimits
 from .pages import add_pages, serialize_error
-from .problems import handle_invalid_request, handle_stale_cursor, handle_unexpected
+from .problems import (
+    handle_disk_full,
+    handle_index_busy,
+    handle_invalid_request,
+    handle_stale_cursor,
+    handle_unexpected,
+)
 from .resources import (
     ArticleResource,
     ExportResource,
@@ -27,7 +35,8 @@ from .resources import (
     SearchResource,
     SuggestResource,
 )
-from .writes import BulkResource, Committer, ReadKeys, WriteGuard
+from .visibility import WorkerGenerations
+from .writes import BulkResource, Committer, ReadKeys, Visibility, WriteGuard, Writes
 
 try:
     BERITA_VERSION = version("berita")
@@ -36,12 +45,22 @@ except PackageNotFoundError:  # running from a checkout that was never installed
 
 
 class RelatedPath:
-    """Routes /api/articles/{id}/related to the related resource: one path
-    template with a slash-friendly id cannot have a suffix in Falcon."""
+    """Routes GET /api/articles/{id}/related to the related resource: one path
+    template with a slash-friendly id cannot have a suffix in Falcon. An
+    article whose own id ends in /related is read, written and deleted as
+    itself: only a GET for an id that is no article is taken as related."""
+
+    PREFIX, SUFFIX = "/api/articles/", "/related"
+
+    def __init__(self, engine: SearchEngine):
+        self.engine = engine
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        if req.path.startswith("/api/articles/") and req.path.endswith("/related"):
-            req.path = "/api/related/" + req.path[len("/api/articles/") : -len("/related")]
+        path = req.path
+        if req.method not in ("GET", "HEAD") or not (path.startswith(self.PREFIX) and path.endswith(self.SUFFIX)):
+            return
+        if self.engine.article(path[len(self.PREFIX) :]) is None:
+            req.path = "/api/related/" + path[len(self.PREFIX) : -len(self.SUFFIX)]
 
 
 CONTENT_SECURITY_POLICY = (
@@ -109,6 +128,9 @@ class ConditionalGet:
         resp.etag = req.context.get("etag") or self._etag(req)
 
 
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+
 def create_app(
     index_dir: str | Path,
     engine: SearchEngine | None = None,
@@ -116,15 +138,22 @@ def create_app(
     require_read_key: bool = False,
     admission: Admission | None = None,
     cors_origins: tuple[str, ...] = (),
+    base_url: str = DEFAULT_BASE_URL,
+    trusted_proxies: frozenset[str] = frozenset(),
+    generations: WorkerGenerations | None = None,
     **engine_options,
 ) -> falcon.App:
     """The WSGI app over one index (all state lives in the app and its engine).
     ``cors_origins`` may call the API from a browser on another origin (``*``:
-    any); ``engine_options`` (``cache_entries``, ``budget_seconds``) configure the engine."""
+    any); ``base_url`` is where readers reach this service (feeds link there,
+    never to a request's Host header); ``generations`` is shared by the worker
+    processes (see :mod:`search.http.visibility`). ``engine_options``
+    (``cache_entries``, ``budget_seconds``) configure the engine."""
     engine = engine or SearchEngine.open(index_dir, **engine_options)
-    guard = WriteGuard(engine.manager.index_dir)
+    guard = WriteGuard(engine.manager.index_dir, trusted_proxies)
     first: list = [Gzip(), *cors_middleware(cors_origins), RequestLimits()]
     if rate_limit:
+        rate_limit.verified_key = guard.verified_owner  # a key counts as itself once verified
         first.append(rate_limit)
     if require_read_key:
         first.append(ReadKeys(guard))
@@ -132,7 +161,7 @@ def create_app(
         cors_enable=False,
         middleware=[
             *first,
-            RelatedPath(),
+            RelatedPath(engine),
             SecurityHeaders(),
             ConditionalGet(engine),
             admission or Admission(),  # after the 304s, which cost nothing
@@ -145,13 +174,17 @@ def create_app(
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(InvalidRequest, handle_invalid_request)
     app.add_error_handler(StaleCursor, handle_stale_cursor)
+    app.add_error_handler(IndexBusy, handle_index_busy)
+    app.add_error_handler(DiskFull, handle_disk_full)
     app.add_route("/api/search", SearchResource(engine))
-    committer = Committer(engine.manager.index_dir)
-    app.add_route("/api/articles", BulkResource(committer, guard))
-    app.add_route("/api/articles/{article_id:path}", ArticleResource(engine, committer, guard))
+    generations = generations or WorkerGenerations(1)
+    engine.manager.add_listener(generations.publish)  # after the warmers: this worker now answers
+    writes = Writes(Committer(engine.manager.index_dir), guard, Visibility(engine.manager, generations))
+    app.add_route("/api/articles", BulkResource(writes))
+    app.add_route("/api/articles/{article_id:path}", ArticleResource(engine, writes))
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
     app.add_route("/health", HealthResource(engine))
-    app.add_route("/feed.atom", FeedResource(engine))
+    app.add_route("/feed.atom", FeedResource(engine, base_url.rstrip("/")))
     app.add_route("/api/suggest", SuggestResource(engine))
     app.add_route("/api/search/export", ExportResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())

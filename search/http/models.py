@@ -488,7 +488,43 @@ class Health(Model):
     caches: Caches
 
 
-Outcome = Literal["added", "updated", "unchanged", "failed"]
+Outcome = Literal["added", "updated", "unchanged", "superseded", "failed"]
+Refresh = Literal["false", "wait_for"]
+
+
+class WriteParams(Params):
+    """A write's query parameters."""
+
+    refresh: Refresh = Field(
+        "false",
+        description=(
+            "wait_for: answer once every worker process answers from this write's commit (Elasticsearch's word; "
+            "the answer's visible says whether it did within 10 s). The worker that wrote answers from it before "
+            "replying either way, so a client reads its own write on the same connection. DELETE always waits "
+            "(its 204 closes the connection; Berita-Visible: false when the wait ran out)."
+        ),
+    )
+
+
+class ArticleIn(BaseModel):
+    """The body of PUT /api/articles/{id}, and each record of a bulk POST: a
+    berita JSON Lines record (the corpus's keys). Other keys are not stored;
+    the answer lists them as ignored_fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str | None = Field(None, description="Required in a bulk POST (else made from url); PUT takes the path's.")
+    url: str | None = Field(None, description="http:// or https://", pattern="^https?://")
+    title: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+    published: str = Field(
+        description="ISO 8601 date or datetime (a datetime without offset is WIB), or an Indonesian date line; "
+        "years 1900..2100.",
+        examples=["2019-09-05", "2019-09-05T07:30:00+07:00", "Kamis, 05 September 2019 07:30 WIB"],
+    )
+    category: str | None = None
+    author: str | None = None
+    source: str | None = None
 
 
 class Record(Model):
@@ -508,6 +544,8 @@ class Written(Record):
     """PUT's answer: the record as stored, and what happened to it."""
 
     result: Outcome
+    ignored_fields: list[str] | None = Field(None, description="Keys of the body that are no article field.")
+    visible: bool | None = Field(None, description="With refresh=wait_for: every worker answers from this write.")
 
 
 class RecordOutcome(Model):
@@ -515,16 +553,23 @@ class RecordOutcome(Model):
     id: str | None
     result: Outcome
     error: str | None = Field(None, description="Why a failed record was refused.")
+    superseded_by: int | None = Field(
+        None, description="A superseded record: the later line with the same id, which was stored instead."
+    )
+    ignored_fields: list[str] | None = Field(None, description="Keys of the record that are no article field.")
 
 
 class BulkOutcome(Model):
     """Bulk POST's answer, record by record, with the counts of each outcome."""
 
+    errors: bool = Field(description="True: at least one record failed (Elasticsearch's errors).")
     added: int
     updated: int
     unchanged: int
+    superseded: int = Field(description="Records replaced by a later record with the same id in this request.")
     failed: int
     results: list[RecordOutcome]
+    visible: bool | None = Field(None, description="With refresh=wait_for: every worker answers from this write.")
 
 
 class Problem(Model):

@@ -11,20 +11,24 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from index.readers import MAX_RECORD_BYTES
+
 from ..engine import EXPORT_LIMIT
 from ..export import COLUMNS
 from .feeds import FEED_SIZE
 from .limits import MAX_BODY
 from .models import (
     ANSWERS,
+    ArticleIn,
     ExportParams,
     FilterParams,
     Params,
     RelatedParams,
     SearchParams,
     SuggestParams,
+    WriteParams,
 )
-from .writes import MAX_BULK_RECORDS
+from .writes import JSON_LINES_TYPES, MAX_BULK_RECORDS
 
 REF = "#/components/schemas/{model}"
 
@@ -58,7 +62,7 @@ def parameters(model: type[Params]) -> list[dict[str, Any]]:
 def answer_schemas() -> dict[str, Any]:
     """Every answer's JSON Schema (and the shapes they hold), by name."""
     _, top = models_json_schema([(m, "serialization") for m in ANSWERS], ref_template=REF)
-    return top["$defs"]
+    return {**top["$defs"], "ArticleIn": ArticleIn.model_json_schema(ref_template=REF)}
 
 
 @cache
@@ -67,6 +71,15 @@ def openapi_document() -> dict:
     Made once (it takes ~5 ms and never changes while the process runs):
     callers share it and must not modify it."""
     doc = _document()
+    # An article's own id may end in /related: writing it uses the related
+    # path's URL, so that path takes the article's PUT and DELETE as well.
+    article, related = doc["paths"]["/api/articles/{id}"], doc["paths"]["/api/articles/{id}/related"]
+    for method in ("put", "delete"):
+        related[method] = {
+            **article[method],
+            "operationId": article[method]["operationId"] + "EndingInRelated",
+            "summary": article[method]["summary"] + ", for an id that ends in /related",
+        }
     for item in doc["paths"].values():
         for operation in item.values():
             for status in ("414", "429"):
@@ -166,7 +179,8 @@ def _document() -> dict:
                     "summary": "More like this article",
                     "description": "The article's distinctive words (tf-idf over title and body) searched for; "
                     "the article itself is left out; other outlets' near-identical stories are "
-                    "listed apart in same_story. An id ending in /related cannot be asked for here.",
+                    "listed apart in same_story. When an article's own id ends in /related, this path reads "
+                    "that article instead.",
                     "parameters": [
                         {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
                         *parameters(RelatedParams),
@@ -197,11 +211,20 @@ def _document() -> dict:
                 "put": {
                     "operationId": "putArticle",
                     "summary": "Publish or correct one article (the path id wins)",
-                    "description": "The fields of a berita index JSON Lines record. Answered after the commit: "
-                    "201 when added, 200 when updated or unchanged; searchable within a second.",
+                    "description": "The fields of a berita index JSON Lines record (at most "
+                    f"{MAX_RECORD_BYTES // 2**20} MiB). Answered after the commit: 201 when added, 200 when "
+                    "updated or unchanged; this worker answers from the commit at once, every worker within a "
+                    "second (refresh=wait_for: before the answer). Keys that are no article field are not stored "
+                    "and listed as ignored_fields.",
                     "security": [{"writeKey": []}],
-                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}},
+                        *parameters(WriteParams),
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": REF.format(model="ArticleIn")}}},
+                    },
                     "responses": {
                         "200": {
                             "description": "Updated or unchanged",
@@ -214,15 +237,27 @@ def _document() -> dict:
                         "400": problem,
                         "401": problem,
                         "413": problem,
+                        "415": problem,
                         "503": problem,
+                        "507": problem,
                     },
                 },
                 "delete": {
                     "operationId": "deleteArticle",
                     "summary": "Take one article down",
                     "security": [{"writeKey": []}],
-                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                    "responses": {"204": {"description": "Deleted"}, "401": problem, "404": problem, "503": problem},
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}},
+                        *parameters(WriteParams),
+                    ],
+                    "responses": {
+                        "204": {"description": "Deleted"},
+                        "400": problem,
+                        "401": problem,
+                        "404": problem,
+                        "503": problem,
+                        "507": problem,
+                    },
                 },
             },
             "/api/articles": {
@@ -230,14 +265,32 @@ def _document() -> dict:
                     "operationId": "bulkArticles",
                     "summary": "Publish many articles (JSON Lines or a JSON array, "
                     f"up to {MAX_BULK_RECORDS:,} articles and {MAX_BODY // 2**20} MiB)",
-                    "description": "Answered record by record after one commit: added, updated, unchanged, or failed "
-                    "with the reason and line; one bad record never blocks the others.",
+                    "description": "Answered record by record after one commit: added, updated, unchanged, "
+                    "superseded (a later record of this request has the same id), or failed with the reason and "
+                    "line; one bad record never blocks the others, and errors says whether any failed. Each "
+                    f"record is at most {MAX_RECORD_BYTES // 2**20} MiB. JSON Lines as "
+                    f"{', '.join(JSON_LINES_TYPES)}.",
                     "security": [{"writeKey": []}],
+                    "parameters": parameters(WriteParams),
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/x-ndjson": {"schema": {"type": "string"}},
-                            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+                            "application/x-ndjson": {  # one record per line: the array's items
+                                "schema": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": MAX_BULK_RECORDS,
+                                    "items": {"$ref": REF.format(model="ArticleIn")},
+                                }
+                            },
+                            "application/json": {
+                                "schema": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": MAX_BULK_RECORDS,
+                                    "items": {"$ref": REF.format(model="ArticleIn")},
+                                }
+                            },
                         },
                     },
                     "responses": {
@@ -248,7 +301,9 @@ def _document() -> dict:
                         "400": problem,
                         "401": problem,
                         "413": problem,
+                        "415": problem,
                         "503": problem,
+                        "507": problem,
                     },
                 }
             },

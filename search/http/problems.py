@@ -7,6 +7,8 @@ import logging
 
 import falcon
 
+from index.writer import DiskFull, IndexBusy
+
 from ..request import InvalidRequest, StaleCursor
 from .models import Problem
 
@@ -30,8 +32,10 @@ def problem_type(status: int) -> str:
         401: "/problems/write-key-required",
         413: "/problems/body-too-large",
         414: "/problems/query-too-long",
+        415: "/problems/unsupported-media-type",
         429: "/problems/rate-limited",
         503: "/problems/index-busy",
+        507: "/problems/disk-full",
     }.get(status, "about:blank")
 
 
@@ -54,6 +58,26 @@ def handle_invalid_request(req: falcon.Request, resp: falcon.Response, exc: Inva
 def handle_stale_cursor(req: falcon.Request, resp: falcon.Response, exc: StaleCursor, params: dict) -> None:
     """A cursor from before the last commit: gone, search again."""
     raise falcon.HTTPGone(title="Cursor expired", description=str(exc))
+
+
+def handle_index_busy(req: falcon.Request, resp: falcon.Response, exc: IndexBusy, params: dict) -> None:
+    """Another process held the write lock for the whole bounded wait."""
+    who = f" (pid {exc.pid})" if exc.pid else ""
+    raise falcon.HTTPServiceUnavailable(
+        title="Index busy",
+        description=f"another writer{who} holds the index; waited {exc.waited:g} s, try again",
+        retry_after=2,
+    )
+
+
+def handle_disk_full(req: falcon.Request, resp: falcon.Response, exc: DiskFull, params: dict) -> None:
+    """The index's disk is full: nothing of this write was kept (507, WebDAV's Insufficient Storage)."""
+    raise falcon.HTTPError(
+        falcon.HTTP_507,
+        title="Disk full",
+        description="disk full: no space left to write the index; nothing of this write was kept, and the index "
+        "keeps its last commit",
+    )
 
 
 def handle_unexpected(req: falcon.Request, resp: falcon.Response, exc: Exception, params: dict) -> None:

@@ -32,7 +32,7 @@ from .models import (
 )
 from .openapi import openapi_document
 from .params import decode_cursor, encode_cursor, request_digest
-from .writes import ArticleWrites, Committer, WriteGuard
+from .writes import ArticleWrites, Writes
 
 
 def send(resp: falcon.Response, answer: Model) -> None:
@@ -63,8 +63,8 @@ class SearchResource:
 class ArticleResource(ArticleWrites):
     """GET (and, with a write key, PUT and DELETE) one article."""
 
-    def __init__(self, engine: SearchEngine, committer: Committer, guard: WriteGuard):
-        super().__init__(committer, guard)
+    def __init__(self, engine: SearchEngine, writes: Writes):
+        super().__init__(writes)
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
@@ -122,15 +122,18 @@ class SuggestResource:
 
 
 class FeedResource:
-    """GET /feed.atom: a saved search as an Atom feed, newest first."""
+    """GET /feed.atom: a saved search as an Atom feed, newest first. Its links
+    start with the configured ``base_url`` (``serve --base-url``): a request's
+    Host header is the client's to set, and a feed is read by others."""
 
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: SearchEngine, base_url: str):
         self.engine = engine
+        self.base_url = base_url
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         request = FilterParams.parse(req.params).to_request(sort="newest", size=FEED_SIZE)
         result = self.engine.search(request)
-        base = f"{req.scheme}://{req.netloc}"
+        base = self.base_url
         resp.content_type = "application/atom+xml; charset=utf-8"
         searched = replace(request, q=result.corrected_query) if result.corrected_query else request
         resp.data = atom_feed(result, base + req.relative_uri, base, describe_search(searched))

@@ -5,6 +5,7 @@ With several workers each one binds its own listening socket on the same port
 with SO_REUSEPORT, so the kernel spreads connections evenly over them (a
 single shared socket let one busy worker take nearly all of them). Each worker
 builds its own app and searcher. Workers exit when the parent goes away.
+``ready`` is called once every worker has built its app and is answering.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from waitress import serve
 from .admission import DEFAULT_SLOTS, Admission
 from .app import create_app
 from .limits import RateLimiter
+from .visibility import NOT_SERVING, WorkerGenerations
+
+START_TIMEOUT = 600.0  # seconds a worker may take to open its index and build its app
 
 # How many connections one process holds and how long an idle one lives. Open
 # connections cost a file descriptor and a few KiB each, not a thread: a client
@@ -47,22 +51,19 @@ def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.sock
     return sock
 
 
-def _serve(index_dir: str, sock: socket.socket, threads: int, engine_options: dict) -> None:
-    """Serve one process. ``engine_options`` may hold ``rate_limit``: (requests
+def _app(index_dir: str, engine_options: dict, generations: WorkerGenerations):
+    """One process's app. ``engine_options`` may hold ``rate_limit``: (requests
     a second, burst, trusted proxies), for a limiter made in this process."""
     _enough_descriptors(CONNECTIONS["connection_limit"] + 100)
     options = dict(engine_options)
     limit = options.pop("rate_limit", None)
     limiter = RateLimiter(limit[0], limit[1], frozenset(limit[2])) if limit else None
     admission = Admission(slots=options.pop("costly_slots", DEFAULT_SLOTS))
-    serve(
-        create_app(index_dir, rate_limit=limiter, admission=admission, **options),
-        sockets=[sock],
-        threads=threads,
-        ident="berita",
-        _quiet=True,
-        **CONNECTIONS,
-    )
+    return create_app(index_dir, rate_limit=limiter, generations=generations, admission=admission, **options)
+
+
+def _serve(app, sock: socket.socket, threads: int) -> None:
+    serve(app, sockets=[sock], threads=threads, ident="berita", _quiet=True, **CONNECTIONS)
 
 
 def _enough_descriptors(wanted: int) -> None:
@@ -80,11 +81,23 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _worker(index_dir: str, host: str, port: int, threads: int, parent: int, engine_options: dict) -> None:
+def _worker(
+    index_dir: str,
+    host: str,
+    port: int,
+    threads: int,
+    parent: int,
+    engine_options: dict,
+    generations: WorkerGenerations,
+    slot: int,
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    _serve(index_dir, _socket(host, port, reuse_port=True, listen=True), threads, engine_options)
+    generations.serve_as(slot)
+    sock = _socket(host, port, reuse_port=True, listen=True)  # listening before the parent may say "serving"
+    app = _app(index_dir, engine_options, generations)  # publishes its generation: the parent sees it ready
+    _serve(app, sock, threads)
 
 
 def run_server(
@@ -97,14 +110,18 @@ def run_server(
     engine_options: dict | None = None,
 ) -> None:
     """Serve until interrupted or terminated. ``ready(host, port)`` is called
-    once the port is bound; ``engine_options`` go to each worker's engine."""
-    engine_options = engine_options or {}
+    once every worker answers; ``engine_options`` go to each worker's app
+    (with ``base_url`` made from the address when it is not given)."""
+    engine_options = dict(engine_options or {})
+    generations = WorkerGenerations(workers)
     if workers <= 1:
-        sock = _socket(host, port, reuse_port=False, listen=True)
-        if ready:
-            ready(host, sock.getsockname()[1])
+        sock = _socket(host, port, reuse_port=False, listen=True)  # the port is taken first: fail fast
         try:
-            _serve(str(index_dir), sock, threads, engine_options)
+            engine_options.setdefault("base_url", _own_url(host, sock.getsockname()[1]))
+            app = _app(str(index_dir), engine_options, generations)
+            if ready:
+                ready(host, sock.getsockname()[1])
+            _serve(app, sock, threads)
         finally:
             sock.close()
         return
@@ -115,17 +132,24 @@ def run_server(
         _socket(host, port, reuse_port=False, listen=False).close()
     holder = _socket(host, port, reuse_port=True, listen=False)
     port = holder.getsockname()[1]
+    engine_options.setdefault("base_url", _own_url(host, port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     context = multiprocessing.get_context("fork")
     procs = [
-        context.Process(target=_worker, args=(str(index_dir), host, port, threads, os.getpid(), engine_options))
-        for _ in range(workers)
+        context.Process(
+            target=_worker,
+            args=(str(index_dir), host, port, threads, os.getpid(), engine_options, generations, slot),
+        )
+        for slot in range(workers)
     ]
     for proc in procs:
         proc.start()
-    if ready:
-        ready(host, port)
-    try:
+    try:  # from here on the workers are stopped with the parent, however it ends
+        started = generations.wait_until_all_see(
+            NOT_SERVING + 1, START_TIMEOUT, alive=lambda: all(p.is_alive() for p in procs)
+        )
+        if ready and started:
+            ready(host, port)
         for proc in procs:
             proc.join()
     except KeyboardInterrupt:
@@ -137,3 +161,9 @@ def run_server(
         for proc in procs:
             proc.join(timeout=5)
         holder.close()
+
+
+def _own_url(host: str, port: int) -> str:
+    """This server's address as a base URL (feeds link to it unless ``--base-url`` says otherwise)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
