@@ -256,7 +256,15 @@ class SearchEngine:
         few full matches or a word written as no article writes it."""
         if full >= SUGGEST_BELOW and not has_unknown_word(snap, q):
             return None
-        corrected = correct(snap, corrections(snap), partial(self._word_docs, snap), q, full, ev.deadline)
+        corrected = correct(
+            snap,
+            corrections(snap),
+            partial(self._word_docs, snap),
+            partial(self._word_bound, snap),
+            q,
+            full,
+            ev.deadline,
+        )
         if corrected is None or full:
             return Correction(corrected, None) if corrected else None
         corrected_plan = self._compiled(snap, corrected, ev.deadline)
@@ -283,6 +291,12 @@ class SearchEngine:
             return None
         docs = np.unique(np.concatenate([snap.postings(f, t).ids for t in stems for f in ("title", "body")]))
         return docs[snap.live[docs]]
+
+    def _word_bound(self, snap: Snapshot, word: str) -> float:
+        """At least as many as :meth:`_word_docs` finds, from document
+        frequencies alone (no postings read)."""
+        stems = self.compiler.stems(word)
+        return sum(snap.doc_frequency(f, t) for t in stems for f in ("title", "body")) if stems else math.inf
 
     def _compiled(self, snap: Snapshot, q: str, deadline: Deadline) -> CompiledQuery:
         """The query's plan without the terms this snapshot lacks, remembered

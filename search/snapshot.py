@@ -303,6 +303,12 @@ class Snapshot:
             found[:] = False
         return Postings(both[found].astype(np.int32), counts[found], ())
 
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """Documents holding the term (deleted ones included), from the term
+        dictionaries: no postings are read."""
+        with self.io_lock:
+            return int(self.searcher.reader().doc_frequency(fieldname, text))
+
     def _has_term(self, fieldname: str, text: str) -> bool:
         """Whether any segment holds the term: a term-dictionary probe, where
         reading postings with positions would decode them."""

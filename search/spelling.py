@@ -24,7 +24,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from rapidfuzz import process
@@ -70,14 +70,14 @@ class Band:
     rules most of them out before a string is compared."""
 
     def __init__(self, terms: list[str]):
-        self.terms = terms
+        self.terms = np.array(terms, dtype=object)  # picked by index arrays, in C
         codes = np.array(terms).view(np.uint32).reshape(len(terms), -1)  # one length: no padding
         self.masks = np.bitwise_or.reduce(np.left_shift(np.uint32(1), codes & 31), axis=1).astype(np.uint32)
 
     def close(self, mask: int, limit: int) -> list[str]:
         """The terms whose letters allow them to be ``limit`` edits from a word
         with letter mask ``mask``."""
-        return [self.terms[i] for i in np.flatnonzero(np.bitwise_count(self.masks ^ np.uint32(mask)) <= 2 * limit)]
+        return self.terms[np.bitwise_count(self.masks ^ np.uint32(mask)) <= 2 * limit].tolist()
 
 
 class SegmentWords:
@@ -186,17 +186,31 @@ class CorrectionIndex:
         return [(a, b) for _, a, b in pairs[:ALTERNATIVES]]
 
 
-@dataclass(frozen=True)
 class Choice:
-    """What may stand for one query word: itself, or a correction at a cost."""
+    """What may stand for one query word: itself, or a correction at a cost.
+    Its articles are read only when a combination that holds it could win:
+    ``bound`` (at least as many as it has) says whether one could."""
 
-    text: str
-    cost: float
-    docs: np.ndarray | None  # live articles holding it (all its parts, for a split); None: any (a stopword)
-    joins_next: bool = False  # the word and the next one were one word split apart
+    def __init__(self, text: str, cost: float, load: Callable[[], np.ndarray | None], bound: float, joins_next=False):
+        self.text = text
+        self.cost = cost
+        self.bound = bound
+        self.joins_next = joins_next  # the word and the next one were one word split apart
+        self._load = load
+
+    @cached_property
+    def docs(self) -> np.ndarray | None:
+        """Live articles holding it (all its parts, for a split); None: any (a stopword)."""
+        return self._load()
 
 
-JOINED = Choice("", 0.0, None)  # the word was joined to the one before it
+def _known(text: str, docs: np.ndarray | None) -> Choice:
+    """A choice whose articles are known already."""
+    return Choice(text, 0.0, lambda: docs, math.inf if docs is None else docs.size)
+
+
+JOINED = _known("", None)  # the word was joined to the one before it
+END = _known("", None)  # after the last word: nothing to join
 
 
 def _plain_words(q: str) -> list[str]:
@@ -254,6 +268,7 @@ def correct(
     snap: Snapshot,
     index: CorrectionIndex,
     word_docs: Callable[[str], np.ndarray | None],
+    word_bound: Callable[[str], float],
     q: str,
     full_matches: int,
     deadline: Deadline,
@@ -263,7 +278,15 @@ def correct(
     the margin its edits cost; a query with a word no article writes that way
     gives way to any correction whose words are found together. Words found
     in :data:`RARE_WORD_DOCS` documents stay. ``word_docs`` gives the live
-    articles a word matches as search matches it (its stems)."""
+    articles a word matches as search matches it (its stems), ``word_bound``
+    at least as many as that, cheaply (document frequencies)."""
+
+    def alternative(text: str, cost: float, joins_next: bool = False) -> Choice:
+        return Choice(text, cost, lambda: word_docs(text), word_bound(text), joins_next)
+
+    def split(a: str, b: str) -> Choice:
+        return Choice(f"{a} {b}", EDIT_COST, lambda: _together([word_docs(a), word_docs(b)]), word_bound(a))
+
     words = _plain_words(q)[:MAX_CHECKED_WORDS]
     options: list[list[Choice]] = []
     all_seen = True
@@ -273,27 +296,24 @@ def correct(
         folded = fold(word)
         seen = _seen(snap, folded) if _checkable(folded) else RARE_WORD_DOCS
         if seen >= RARE_WORD_DOCS:
-            options.append([Choice(word, 0.0, word_docs(word))])
+            options.append([alternative(word, 0.0)])
             continue
         all_seen = all_seen and seen > 0
         # A rare form counts where it is written as typed, not through its stem
         # (korupsii stems to korupsi): the typo must not win on its correction's articles.
-        typed = Choice(word, 0.0, _written(snap, folded))
+        typed = _known(word, _written(snap, folded))
         at_least = max(MIN_CORRECTION_DOCS, COMMON_FACTOR * seen)
         choices = [typed]
-        choices += [Choice(t, EDIT_COST * d, word_docs(t)) for t, d in index.near(folded, at_least)]
+        choices += [alternative(t, EDIT_COST * d) for t, d in index.near(folded, at_least)]
         if not seen:  # an unknown word may be two run together
-            choices += [
-                Choice(f"{a} {b}", EDIT_COST, _together([word_docs(a), word_docs(b)]))
-                for a, b in index.splits(folded, at_least)
-            ]
+            choices += [split(a, b) for a, b in index.splits(folded, at_least)]
         options.append(choices)
     for i in range(len(options) - 1):  # a word split apart (kecela kaan)
         first, second = fold(words[i]), fold(words[i + 1])
         parts_seen = [_seen(snap, w) for w in (first, second)]
         joined, at_least = first + second, max(MIN_CORRECTION_DOCS, COMMON_FACTOR * max(parts_seen))
         if joined.isalpha() and min(parts_seen) == 0 and index.count(joined) >= at_least:
-            options[i].append(Choice(joined, EDIT_COST, word_docs(joined), joins_next=True))
+            options[i].append(alternative(joined, EDIT_COST, joins_next=True))
             options[i + 1].append(JOINED)
     if all(len(o) == 1 for o in options):
         return None
@@ -304,13 +324,16 @@ def correct(
     # The query as typed: found together in full_matches articles, or (a word no
     # article writes so) nowhere, when any correction found together beats it.
     best_score, best = math.log1p(full_matches) if all_seen else -math.inf, None
-    for combination in itertools.product(*options):
-        if deadline.passed():
+    combinations = [
+        (math.log1p(min(c.bound for c in combination)) - sum(c.cost for c in combination), combination)
+        for combination in itertools.product(*options)
+        if any(c.cost for c in combination)
+        and all(a.joins_next == (b is JOINED) for a, b in zip(combination, combination[1:] + (END,)))
+    ]
+    combinations.sort(key=lambda c: -c[0])  # the likeliest first: the rest often need no reading
+    for bound, combination in combinations:
+        if deadline.passed() or bound <= best_score:
             break
-        if all(c.cost == 0 for c in combination) or any(
-            a.joins_next != (b is JOINED) for a, b in zip(combination, combination[1:] + (Choice("", 0.0, None),))
-        ):
-            continue
         together = _together(c.docs for c in combination).size
         if not together:
             continue
