@@ -248,10 +248,14 @@ class Snapshot:
         self._leaves = [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in leaf_readers(reader)]
         self.doc_count_all = reader.doc_count_all()
         columns = [store.columns(sid, leaf) for leaf, _, sid in self._leaves]
-        self.live = np.zeros(self.doc_count_all, dtype=bool)
-        live_ids = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
-        self.live[live_ids] = True
-        self.live_count = int(live_ids.size)
+        # Every document but each segment's deleted ones (walking all_doc_ids()
+        # asked Python for each of 25k documents, 55 ms of every reopen).
+        self.live = np.ones(self.doc_count_all, dtype=bool)
+        for leaf, offset, _ in self._leaves:
+            segment = leaf.segment()
+            if segment.has_deletions():
+                self.live[offset + np.fromiter(segment.deleted_docs(), dtype=np.int64)] = False
+        self.live_count = int(self.live.sum())
         self.published = _concat([c.published for c in columns], np.int64)
         self.codes = {name: _concat([c.codes[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
         self._spelling_codes = {name: _concat([c.spellings[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
