@@ -67,3 +67,20 @@ def judging_line(qid: str, query: str, record: dict, **more: object) -> str:
         "body": record["body"][:1500],
     }
     return json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def writable_copy(index_dir: Path, work: Path, key_name: str) -> tuple[Path, str]:
+    """A copy of an index under ``work`` (benchmarks that write change it) and
+    a write key made for it."""
+    import shutil
+    import subprocess
+
+    copy = Path(work) / "ix"
+    shutil.copytree(index_dir, copy)
+    key = subprocess.run(
+        [sys.executable, "-m", "search", "keys", "add", key_name, "--index", str(copy)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return copy, key

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO  # noqa: E402
+from common import REPO, writable_copy  # noqa: E402
 from search_bench import serving  # noqa: E402
 
 
@@ -34,14 +32,7 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=30)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="berita-memory-") as tmp:
-        index = Path(tmp) / "ix"
-        shutil.copytree(args.index, index)
-        key = subprocess.run(
-            [sys.executable, "-m", "search", "keys", "add", "bench", "--index", str(index)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        index, key = writable_copy(Path(args.index), Path(tmp), "bench")
         with serving(index, workers=1, threads=4, cache=1024) as (port, server):
             base = f"http://127.0.0.1:{port}"
             process = psutil.Process(server.pid)

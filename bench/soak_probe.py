@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, corpus_path, load_records, percentiles  # noqa: E402
+from common import REPO, corpus_path, load_records, percentiles, writable_copy  # noqa: E402
 from queries import query_set  # noqa: E402
 from search_bench import serving, worker_memory  # noqa: E402
 
@@ -99,15 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     paths = ["/api/search?" + urllib.parse.urlencode({"q": q.q}) for q in query_set(load_records(corpus_path()))]
     with tempfile.TemporaryDirectory() as work:
-        index = Path(work) / "ix"
-        shutil.copytree(args.index, index)
-        made = subprocess.run(
-            [sys.executable, "-m", "search", "keys", "add", "soak", "--index", str(index)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        key = made.stdout.strip()
+        index, key = writable_copy(Path(args.index), Path(work), "soak")
         with serving(index, 2, 4, 0) as (port, server):
             until = time.time() + 60 * args.minutes
             latencies: list[float] = []
