@@ -37,7 +37,7 @@ from common import REPO  # noqa: E402
 from index.analysis import TALA_STOPWORDS, fold  # noqa: E402
 from search.engine import SUGGEST_BELOW, SearchEngine  # noqa: E402
 from search.request import SearchRequest  # noqa: E402
-from search.spelling import _plain_words  # noqa: E402
+from search.spelling import plain_words  # noqa: E402
 
 
 def normal(text: str | None) -> str | None:
@@ -58,7 +58,7 @@ def previous(engine: SearchEngine, q: str) -> str | None:
     corrected, changed = q, False
     with engine.manager.acquire() as snap:
         reader = snap.searcher.reader()
-        for word in _plain_words(q)[:8]:
+        for word in plain_words(q)[:8]:
             folded = fold(word)
             if not folded.isalpha() or len(folded) < 4 or folded in TALA_STOPWORDS:
                 continue

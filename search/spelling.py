@@ -3,12 +3,13 @@
 Two parts, as Lucene's ``DirectSpellChecker`` and Elasticsearch's phrase
 suggester divide the work:
 
-- :class:`CorrectionIndex`, built once per snapshot off the request path (an
-  engine warmer): the exact-form vocabulary of titles and bodies with document
-  counts (read per segment and kept while the segment lives), and of it the
-  words common enough to be a correction, by length. A request only compares
-  strings in memory (rapidfuzz's optimal-string-alignment distance, in C++):
-  no term-list walk, no index lock.
+- :class:`CorrectionIndex`, made off the request path (an engine warmer) from
+  the exact-form vocabulary of titles and bodies with document counts, read
+  per segment and kept while the segment lives: a merged base plus the few
+  segments commits added since, and of them the words common enough to be a
+  correction, by length, with letter masks. A request only compares strings
+  in memory (numpy, then rapidfuzz's optimal-string-alignment distance in
+  C++): no term-list walk, no lock held across the work.
 - :func:`correct`, for a query with few full matches: each plain word may stay
   or become a close, far more common word (or two words, for a missing space);
   each combination is scored by how many articles hold its words together (a
@@ -213,7 +214,7 @@ JOINED = _known("", None)  # the word was joined to the one before it
 END = _known("", None)  # after the last word: nothing to join
 
 
-def _plain_words(q: str) -> list[str]:
+def plain_words(q: str) -> list[str]:
     """The query's unscoped, unquoted, not excluded words (what a typo can be in)."""
     out: list[str] = []
     stack = [parse_user_query(q)]
@@ -261,7 +262,7 @@ def has_unknown_word(snap: Snapshot, q: str) -> bool:
     """Whether a plain word of ``q`` is written as no article writes it (found,
     if at all, only through its stem or as two words): the one case where a
     query with many full matches is still checked."""
-    return any(_checkable(f) and not _seen(snap, f) for f in map(fold, _plain_words(q)[:MAX_CHECKED_WORDS]))
+    return any(_checkable(f) and not _seen(snap, f) for f in map(fold, plain_words(q)[:MAX_CHECKED_WORDS]))
 
 
 def correct(
@@ -287,7 +288,7 @@ def correct(
     def split(a: str, b: str) -> Choice:
         return Choice(f"{a} {b}", EDIT_COST, lambda: _together([word_docs(a), word_docs(b)]), word_bound(a))
 
-    words = _plain_words(q)[:MAX_CHECKED_WORDS]
+    words = plain_words(q)[:MAX_CHECKED_WORDS]
     options: list[list[Choice]] = []
     all_seen = True
     for word in words:
