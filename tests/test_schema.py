@@ -6,6 +6,7 @@ a second run sends one, so generated articles reach the write path itself."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -22,10 +23,12 @@ from search.keys import add_key
 INDEX = Path(tempfile.mkdtemp(prefix="berita-schema-")) / "ix"
 Indexer(INDEX).ingest(read_paths([sample_path()]))
 schema = schemathesis.openapi.from_wsgi("/openapi.json", create_app(INDEX))
+# Cases per operation; a long run: BERITA_SCHEMA_EXAMPLES=800 (the writes get two thirds).
+EXAMPLES = int(os.environ.get("BERITA_SCHEMA_EXAMPLES", "60"))
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case):
     # Berita reads an empty parameter as absent (the page's form sends them), so
     # accepting such "negative" data is its documented leniency, not a violation.
@@ -52,7 +55,7 @@ writes = schemathesis.openapi.from_wsgi("/openapi.json", create_app(WRITE_INDEX)
 
 
 @writes.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES * 2 // 3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_write_with_a_key_answers_as_documented(case):
     # ignored_auth sends wrong keys, many from one address: after ten of them
     # the answer is the documented 429, not the 401 it expects (the key-less
