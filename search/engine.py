@@ -253,22 +253,31 @@ class SearchEngine:
         """The query with its likely typos corrected, with its plan when search
         answers for it instead: when no article holds every word as typed
         (``full``) and some hold the correction's. Asked only of queries with
-        few full matches or a word written as no article writes it."""
-        if full >= SUGGEST_BELOW and not has_unknown_word(snap, q):
-            return None
-        corrected = correct(
-            snap,
-            corrections(snap),
-            partial(self._word_docs, snap),
-            partial(self._word_bound, snap),
-            q,
-            full,
-            ev.deadline,
-        )
-        if corrected is None or full:
-            return Correction(corrected, None) if corrected else None
-        corrected_plan = self._compiled(snap, corrected, ev.deadline)
-        return Correction(corrected, corrected_plan if full_matches(ev, corrected_plan).size else None)
+        few full matches or a word written as no article writes it; remembered
+        for the snapshot's life (a query's full matches and their correction
+        do not change within it), unless the budget cut it short."""
+        memo = snap.memo("corrections", PLAN_MEMO)
+        if q in memo:
+            return memo[q]
+        found = None
+        if full < SUGGEST_BELOW or has_unknown_word(snap, q):
+            corrected = correct(
+                snap,
+                corrections(snap),
+                partial(self._word_docs, snap),
+                partial(self._word_bound, snap),
+                q,
+                full,
+                ev.deadline,
+            )
+            if corrected is not None and full:
+                found = Correction(corrected, None)
+            elif corrected is not None:
+                corrected_plan = self._compiled(snap, corrected, ev.deadline)
+                found = Correction(corrected, corrected_plan if full_matches(ev, corrected_plan).size else None)
+        if not ev.deadline.timed_out:
+            memo.remember(q, found)
+        return found
 
     def spellchecked(self, request: SearchRequest) -> SearchRequest:
         """The request as search answers it: with the corrected query where
