@@ -54,7 +54,7 @@ from .request import (
 from .rerank import collapse_near_duplicates, fingerprint_of, recency_rerank
 from .scoring import BM25F, SCORE_DECIMALS, Deadline, Evaluation, Scorer, lookup, top_scored
 from .snapshot import Snapshot
-from .spelling import CorrectionIndex, correct, has_unknown_word
+from .spelling import correct, corrections, has_unknown_word
 from .suggest import MAX_SUGGESTIONS, complete, headline_words
 
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
@@ -63,6 +63,7 @@ EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
 PARTIAL_BELOW = 20  # fewer full matches than this: add articles lacking one word (3+ words: always)
 SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
 UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its phrases loose
+STEMMED_FIELDS = ("title", "body")  # where a plain word is sought by its stems
 PLAN_MEMO = 10_000  # query plans each snapshot remembers (pruned to the terms it holds)
 
 
@@ -235,7 +236,7 @@ class SearchEngine:
             deadline = Deadline(self.budget_seconds)
             compiled = self._compiled(snap, request.q, deadline) if request.q.strip() else None
             ev = Evaluation(snap, self.scorer, deadline)
-            full = full_matches(ev, compiled) if compiled else np.flatnonzero(snap.live)
+            full = full_matches(ev, compiled)
             correction = self._correction(snap, ev, request.q, full.size) if request.spellcheck and compiled else None
             if correction and correction.plan:  # nothing as typed: only the correction is searched
                 fixed = replace(request, q=correction.text, spellcheck=False)
@@ -298,14 +299,14 @@ class SearchEngine:
         stems = self.compiler.stems(word)
         if not stems:
             return None
-        docs = np.unique(np.concatenate([snap.postings(f, t).ids for t in stems for f in ("title", "body")]))
+        docs = np.unique(np.concatenate([snap.postings(f, t).ids for t in stems for f in STEMMED_FIELDS]))
         return docs[snap.live[docs]]
 
     def _word_bound(self, snap: Snapshot, word: str) -> float:
         """At least as many as :meth:`_word_docs` finds, from document
         frequencies alone (no postings read)."""
         stems = self.compiler.stems(word)
-        return sum(snap.doc_frequency(f, t) for t in stems for f in ("title", "body")) if stems else math.inf
+        return sum(snap.doc_frequency(f, t) for t in stems for f in STEMMED_FIELDS) if stems else math.inf
 
     def _compiled(self, snap: Snapshot, q: str, deadline: Deadline) -> CompiledQuery:
         """The query's plan without the terms this snapshot lacks, remembered
@@ -359,7 +360,7 @@ class SearchEngine:
                 for docnum, score, dups in ranked[first : first + request.size]
             ]
         partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
-        result = SearchResult(
+        return SearchResult(
             query=request.q,
             total=total,
             total_is_estimate=False,
@@ -377,7 +378,6 @@ class SearchEngine:
             relaxed_words=[word for word, _ in partial],
             histogram=histogram,
         )
-        return result
 
     def _matched(
         self,
@@ -387,15 +387,13 @@ class SearchEngine:
         compiled: CompiledQuery | None,
         sort: str,
         filters: Filters,
-        full: np.ndarray | None = None,
+        full: np.ndarray,
     ) -> tuple[list[tuple[str, plan.Node | None, np.ndarray]], np.ndarray, dict[str, np.ndarray], np.ndarray]:
         """What a request matches, as search and export both list it: groups of
         (the word they lack, the query they match, live docs passing the
         filters), full matches first; and the pool of all candidates, each
-        filter's mask over it and their conjunction (for the facets). ``full``:
-        the live full matches, when the caller has them already."""
-        if full is None:
-            full = full_matches(ev, compiled) if compiled else np.flatnonzero(snap.live)
+        filter's mask over it and their conjunction (for the facets), from
+        the live full matches (``full``)."""
         groups: list[tuple[str, plan.Node | None, np.ndarray]] = [("", compiled.query if compiled else None, full)]
         if compiled is not None and sort in ("relevance", "recent") and self.partial_matches:
             shown = int(combine(list(filters.masks(snap, full).values()), full.size).sum())
@@ -576,7 +574,8 @@ class SearchEngine:
         with self.manager.acquire() as snap:
             ev = Evaluation(snap, self.scorer, Deadline(None))
             compiled = self._compiled(snap, request.q, ev.deadline) if request.q.strip() else None
-            matched, *_ = self._matched(snap, ev, request, compiled, sort, Filters.from_request(request))
+            filters = Filters.from_request(request)
+            matched, *_ = self._matched(snap, ev, request, compiled, sort, filters, full_matches(ev, compiled))
             count = min(int(sum(d.size for _, _, d in matched)), limit)
             if not count:
                 return
@@ -627,8 +626,11 @@ class SearchEngine:
             }
 
 
-def full_matches(ev: Evaluation, compiled: CompiledQuery) -> np.ndarray:
-    """The live articles that match every word of the query."""
+def full_matches(ev: Evaluation, compiled: CompiledQuery | None) -> np.ndarray:
+    """The live articles that match every word of the query (without a query:
+    every live article)."""
+    if compiled is None:
+        return np.flatnonzero(ev.snap.live)
     if compiled.is_empty:
         return np.zeros(0, dtype=np.int64)
     docs = ev.docs(compiled.nonempty_query())
@@ -687,14 +689,6 @@ def by_date(snap: Snapshot, docs: np.ndarray, window: int, newest: bool = True) 
         docs, published = docs[keep], published[keep]
     order = np.lexsort((docs, -published if newest else published))[:window]
     return docs[order].tolist()
-
-
-def corrections(snap: Snapshot) -> CorrectionIndex:
-    """The snapshot's correction index (built by :func:`warm`, or here for a
-    snapshot no warmer saw)."""
-    memo = snap.memo("spelling")
-    found = memo.get("index")
-    return found if found is not None else memo.setdefault("index", CorrectionIndex.of_snapshot(snap))
 
 
 def warm(snap: Snapshot) -> None:

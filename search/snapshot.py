@@ -113,7 +113,6 @@ class SegmentStore:
         self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS}
         self.spellings = {name: Spellings() for name in KEYED_COLUMNS}
         self._columns: dict[str, SegmentColumns] = {}
-        self._vocabularies: dict[tuple[str, str], SegmentVocabulary] = {}
         self._derived: dict[tuple[str, str], object] = {}
         self.memos: dict[str, dict] = {}  # what snapshots derive from one another (see Snapshot.shared_memo)
         self._analysis: dict[str, tuple[Analyzer, dict]] = {}
@@ -137,25 +136,13 @@ class SegmentStore:
     def vocabulary(self, segment_id: str, reader, fieldname: str) -> SegmentVocabulary:
         """A segment's words in a field with their document counts, read once
         (the term list is walked in Python: seconds for a large segment)."""
-        key = (segment_id, fieldname)
-        found = self._vocabularies.get(key)
-        if found is None:
-            terms, docs = [], []
-            for term, info in reader.iter_field(fieldname):
-                word = term.decode("utf-8") if isinstance(term, bytes) else term
-                if word.isalpha() and len(word) > 1:
-                    terms.append(word)
-                    docs.append(info.doc_frequency())
-            found = self._vocabularies[key] = SegmentVocabulary(terms, np.array(docs, dtype=np.int64))
-        return found
+        return self.derived(segment_id, f"vocabulary:{fieldname}", partial(_read_vocabulary, reader, fieldname))
 
     def keep_only(self, segment_ids: Iterable[str]) -> None:
         """Forget what was read of segments that merges have retired."""
         alive = set(segment_ids)
         for sid in [s for s in self._columns if s not in alive]:
             del self._columns[sid]
-        for key in [k for k in self._vocabularies if k[0] not in alive]:
-            del self._vocabularies[key]
         for key in [k for k in self._derived if k[0] not in alive]:
             del self._derived[key]
 
@@ -480,6 +467,16 @@ class Snapshot:
     @property
     def segment_ids(self) -> list[str]:
         return [sid for _, _, sid in self._leaves]
+
+
+def _read_vocabulary(reader, fieldname: str) -> SegmentVocabulary:
+    terms, docs = [], []
+    for term, info in reader.iter_field(fieldname):
+        word = term.decode("utf-8") if isinstance(term, bytes) else term
+        if word.isalpha() and len(word) > 1:
+            terms.append(word)
+            docs.append(info.doc_frequency())
+    return SegmentVocabulary(terms, np.array(docs, dtype=np.int64))
 
 
 def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:

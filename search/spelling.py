@@ -349,3 +349,11 @@ def correct(
             as_typed = r"\s+".join(map(re.escape, words[i : i + 2] if choice.joins_next else words[i : i + 1]))
             corrected = re.sub(rf"(?<!\w){as_typed}(?!\w)", choice.text, corrected, count=1)
     return corrected
+
+
+def corrections(snap: Snapshot) -> CorrectionIndex:
+    """The snapshot's correction index (an engine warmer builds it before
+    requests see the snapshot; here for one no warmer saw)."""
+    memo = snap.memo("spelling")
+    found = memo.get("index")
+    return found if found is not None else memo.setdefault("index", CorrectionIndex.of_snapshot(snap))

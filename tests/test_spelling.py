@@ -14,8 +14,9 @@ from conftest import api_search, client_over, index_records, record
 from server import get_json, running_server
 
 from search.cli import cli
-from search.engine import SearchEngine, corrections
+from search.engine import SearchEngine
 from search.request import SearchRequest
+from search.spelling import corrections
 
 
 def _records() -> list[dict]:
