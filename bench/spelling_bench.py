@@ -113,7 +113,9 @@ def index_figures(index_dir: Path) -> CorrectionIndex:
     grown = grown_counts(counts, factor)
     tracemalloc.start()
     started = time.perf_counter()
-    big = CorrectionIndex([SegmentWords(grown)])
+    grown_words = SegmentWords(grown)
+    grown_words.bands  # noqa: B018  # built now, as a warmer builds them
+    big = CorrectionIndex([grown_words])
     took = time.perf_counter() - started
     memory = tracemalloc.get_traced_memory()[0] / 1e6
     tracemalloc.stop()

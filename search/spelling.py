@@ -88,12 +88,17 @@ class SegmentWords:
 
     def __init__(self, docs: Mapping[str, int]):
         self.docs = dict(docs)
+        self.segments: frozenset[str] = frozenset()  # of a merged base: the segments it holds
+
+    @cached_property
+    def bands(self) -> dict[int, Band]:
+        """Made only for the words that are looked up (a merged base, the loose
+        segments), not for a segment that only feeds a base."""
         by_length: dict[int, list[str]] = {}
         for term, n in self.docs.items():
             if n >= MIN_CORRECTION_DOCS:  # (a word once in each of two segments is left out until they merge)
                 by_length.setdefault(len(term), []).append(term)
-        self.bands = {length: Band(terms) for length, terms in by_length.items()}
-        self.segments: frozenset[str] = frozenset()  # of a merged base: the segments it holds
+        return {length: Band(terms) for length, terms in by_length.items()}
 
     @classmethod
     def of(cls, vocabulary: Callable[[str], SegmentVocabulary]) -> SegmentWords:
@@ -103,6 +108,15 @@ class SegmentWords:
             for term, n in zip(part.terms, part.docs.tolist()):
                 docs[term] = docs.get(term, 0) + n
         return cls(docs)
+
+
+def _merged(parts: Iterable[SegmentWords]) -> dict[str, int]:
+    """The words of several parts with their counts added up."""
+    merged: dict[str, int] = {}
+    for part in parts:
+        for term, n in part.docs.items():
+            merged[term] = merged.get(term, 0) + n
+    return merged
 
 
 class CorrectionIndex:
@@ -123,19 +137,14 @@ class CorrectionIndex:
         memo = snap.shared_memo("spelling")
         ids = set(snap.segment_ids)
         base: SegmentWords | None = memo.get("base")
+        per_segment = snap.per_segment("spelling", SegmentWords.of)
         if base is None or not base.segments <= ids or len(ids - base.segments) > MAX_LOOSE_SEGMENTS:
-            merged: dict[str, int] = {}
-            for words in snap.per_segment("spelling", SegmentWords.of):
-                for term, n in words.docs.items():
-                    merged[term] = merged.get(term, 0) + n
-            base = SegmentWords(merged)
+            base = SegmentWords(_merged(per_segment))
             base.segments = frozenset(ids)
             memo["base"] = base
-        loose = [
-            w
-            for sid, w in zip(snap.segment_ids, snap.per_segment("spelling", SegmentWords.of))
-            if sid not in base.segments
-        ]
+        loose = [w for sid, w in zip(snap.segment_ids, per_segment) if sid not in base.segments]
+        for words in (base, *loose):
+            words.bands  # noqa: B018  # made here, on the warmer's thread, not by a request
         return cls([base, *loose])
 
     def count(self, term: str) -> int:
@@ -144,11 +153,7 @@ class CorrectionIndex:
 
     def counts(self) -> dict[str, int]:
         """Every word with its count (for tools: requests never merge them)."""
-        merged: dict[str, int] = {}
-        for part in self.parts:
-            for term, n in part.docs.items():
-                merged[term] = merged.get(term, 0) + n
-        return merged
+        return _merged(self.parts)
 
     def near(self, word: str, at_least: int) -> list[tuple[str, int]]:
         """(term, distance) of the words within :func:`max_distance` of
