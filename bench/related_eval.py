@@ -26,7 +26,7 @@ from common import REPO, corpus_path, load_records  # noqa: E402
 
 from index.analysis import SHIPPED  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
-from search.rerank import near_duplicate, title_fingerprint  # noqa: E402
+from search.rank.rerank import near_duplicate, title_fingerprint  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SAMPLE, JUDGED = 40, 30

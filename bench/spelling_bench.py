@@ -43,8 +43,8 @@ from common import REPO, corpus_path, load_records, percentiles  # noqa: E402
 from queries import BenchQuery, query_set  # noqa: E402
 from search_bench import build_fts, fts_query, serving  # noqa: E402
 
-from search.manager import SearcherManager  # noqa: E402
-from search.spelling import SPELLING_FIELDS, CorrectionIndex, SegmentWords  # noqa: E402
+from search.features.spelling import SPELLING_FIELDS, CorrectionIndex, SegmentWords  # noqa: E402
+from search.reader.manager import SearcherManager  # noqa: E402
 
 HEAPS_BETA = 0.55  # vocabulary ~ articles ** beta (news text: 0.5-0.6)
 

@@ -36,8 +36,8 @@ from common import REPO  # noqa: E402
 
 from index.analysis import TALA_STOPWORDS, fold  # noqa: E402
 from search.engine import SUGGEST_BELOW, SearchEngine  # noqa: E402
+from search.features.spelling import plain_words  # noqa: E402
 from search.request import SearchRequest  # noqa: E402
-from search.spelling import plain_words  # noqa: E402
 
 
 def normal(text: str | None) -> str | None:

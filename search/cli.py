@@ -14,8 +14,8 @@ from index.store import IndexMissing, resolve_index_dir
 from index.writer import DISK_FULL
 
 from .engine import EXPORT_LIMIT, SearchEngine
-from .export import EXPORT_FORMATS, export_lines
-from .highlight import plain_text
+from .features.export import EXPORT_FORMATS, export_lines
+from .features.highlight import plain_text
 from .http.admission import DEFAULT_SLOTS
 from .http.limits import parse_rate
 from .http.models import SearchParams, SearchResponse

@@ -29,15 +29,21 @@ from index.analysis import SHIPPED, Analysis
 from index.dates import from_utc_naive
 from index.schema import stale_analysis, stem_rules_of
 
-from . import plan
-from .export import COLUMNS as EXPORT_COLUMNS
-from .filters import KEYED_FILTERS, Filters, combine, time_key
-from .highlight import Highlighter
-from .histogram import Bucket
-from .histogram import histogram as date_histogram
-from .manager import SearcherManager, give_back_memory
-from .query import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights, without_quotes
-from .related import MAX_WITHIN_DAYS, related_articles
+from .features.export import COLUMNS as EXPORT_COLUMNS
+from .features.highlight import Highlighter
+from .features.histogram import Bucket
+from .features.histogram import histogram as date_histogram
+from .features.related import MAX_WITHIN_DAYS, related_articles
+from .features.spelling import correct, corrections, has_unknown_word
+from .features.suggest import MAX_SUGGESTIONS, complete, headline_words
+from .query import plan
+from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
+from .query.syntax import without_quotes
+from .rank.filters import KEYED_FILTERS, Filters, combine, time_key
+from .rank.rerank import collapse_near_duplicates, fingerprint_of, recency_rerank
+from .rank.scoring import BM25F, SCORE_DECIMALS, Deadline, Evaluation, Scorer, lookup, top_scored
+from .reader.manager import SearcherManager, give_back_memory
+from .reader.snapshot import Snapshot
 from .request import (
     DEFAULT_BUDGET_SECONDS,
     DEFAULT_HALF_LIFE_DAYS,
@@ -51,11 +57,6 @@ from .request import (
     StaleCursor,
     validate,
 )
-from .rerank import collapse_near_duplicates, fingerprint_of, recency_rerank
-from .scoring import BM25F, SCORE_DECIMALS, Deadline, Evaluation, Scorer, lookup, top_scored
-from .snapshot import Snapshot
-from .spelling import correct, corrections, has_unknown_word
-from .suggest import MAX_SUGGESTIONS, complete, headline_words
 
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 

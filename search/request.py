@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from .query import word_count
+from .query.syntax import word_count
 
 Sort = Literal["relevance", "recent", "newest", "oldest"]
 SORTS: tuple[str, ...] = get_args(Sort)

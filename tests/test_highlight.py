@@ -11,8 +11,8 @@ from index.analysis import SHIPPED, IndonesianStemFilter, analyze
 from index.readers import article_from_record
 from index.writer import Indexer
 from search.engine import SearchEngine, SearchRequest
-from search.highlight import Highlighter
-from search.rerank import title_fingerprint
+from search.features.highlight import Highlighter
+from search.rank.rerank import title_fingerprint
 
 STEMMED = SHIPPED.stemmed()
 

@@ -65,7 +65,7 @@ def test_costly_requests_take_a_few_slots_and_never_the_cheap_ones_threads(index
     from falcon import testing
 
     from search.engine import SearchEngine
-    from search.export import COLUMNS
+    from search.features.export import COLUMNS
     from search.http.admission import Admission
     from search.http.app import create_app
 
@@ -109,8 +109,8 @@ def test_the_budget_flags_only_what_ran_past_it(corpus_index, monkeypatch):
     the machine: no answer is flagged; with each look at the clock taking a
     second, the costly request is cut and flagged, and still answers."""
     from search.engine import SearchEngine
+    from search.rank.scoring import Deadline
     from search.request import SearchRequest
-    from search.scoring import Deadline
 
     engine = SearchEngine.open(corpus_index, background=False, budget_seconds=0.01, cache_entries=0)
     try:

@@ -8,7 +8,7 @@ from conftest import index_records, record
 
 from index.writer import delete_articles
 from search.engine import SearchEngine, SearchRequest
-from search.manager import SearcherManager
+from search.reader.manager import SearcherManager
 
 
 def wait_for_new_generation(manager: SearcherManager, old: int, seconds: float = 10) -> None:

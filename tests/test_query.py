@@ -1,8 +1,9 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search import plan
-from search.query import Group, Not, QueryCompiler, Word, parse_user_query, without_quotes
+from search.query import plan
+from search.query.compile import QueryCompiler
+from search.query.syntax import Group, Not, Word, parse_user_query, without_quotes
 
 
 def words(node):
@@ -104,7 +105,7 @@ def test_neighbours_are_joined_as_written_not_across_a_relaxed_word():
 def test_compounds_off_leaves_no_written_form_in_the_plan_or_the_proximity_phrases():
     from dataclasses import replace
 
-    from search.query import DEFAULT_WEIGHTS
+    from search.query.compile import DEFAULT_WEIGHTS
 
     on = QueryCompiler().compile("ibu kota")
     off = QueryCompiler(replace(DEFAULT_WEIGHTS, compounds=False)).compile("ibu kota")

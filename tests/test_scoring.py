@@ -24,11 +24,11 @@ from whoosh import query as wq
 from whoosh.util.times import datetime_to_long
 
 from index.dates import to_utc_naive
-from search import plan
 from search.engine import SearchEngine, SearchRequest
 from search.http.params import parse_date_bound
-from search.query import DEFAULT_WEIGHTS
-from search.scoring import Evaluation, WhooshBM25F, in_order_within, top_scored
+from search.query import plan
+from search.query.compile import DEFAULT_WEIGHTS
+from search.rank.scoring import Evaluation, WhooshBM25F, in_order_within, top_scored
 
 K = 10
 # Whoosh knows no compound written apart (a two-word term): compare without compounds.

@@ -15,8 +15,8 @@ from server import get_json, running_server
 
 from search.cli import cli
 from search.engine import SearchEngine
+from search.features.spelling import corrections
 from search.request import SearchRequest
-from search.spelling import corrections
 
 
 def _records() -> list[dict]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 
 import falcon
 
-from ..query import word_count
+from ..query.syntax import word_count
 
 COSTLY_PATHS = frozenset({"/api/search/export"})
 COSTLY_WORDS = 8  # a query of more words than this is costly

@@ -18,7 +18,7 @@ from index.dates import WIB
 from index.readers import web_link
 
 from ..engine import SearchResult
-from ..highlight import plain_text
+from ..features.highlight import plain_text
 from ..request import SearchRequest
 from .links import article_page
 

@@ -26,9 +26,10 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from .. import engine
 from ..engine import EXPORT_LIMIT, SearchResult
-from ..export import ExportFormat
-from ..highlight import plain_text
-from ..related import MAX_WITHIN_DAYS
+from ..features.export import ExportFormat
+from ..features.highlight import plain_text
+from ..features.related import MAX_WITHIN_DAYS
+from ..features.suggest import MAX_SUGGESTIONS
 from ..request import (
     DEFAULT_HALF_LIFE_DAYS,
     FACET_SIZE,
@@ -42,7 +43,6 @@ from ..request import (
     SearchRequest,
     Sort,
 )
-from ..suggest import MAX_SUGGESTIONS
 from .params import ELSEWHERE, FOREIGN_NAMES, parse_date_bound, parse_facets
 
 DATE_SCHEMA = {

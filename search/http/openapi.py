@@ -14,7 +14,7 @@ from pydantic.json_schema import models_json_schema
 from index.readers import MAX_RECORD_BYTES
 
 from ..engine import EXPORT_LIMIT
-from ..export import COLUMNS
+from ..features.export import COLUMNS
 from .feeds import FEED_SIZE
 from .limits import MAX_BODY
 from .models import (

@@ -12,7 +12,7 @@ from itertools import chain
 import falcon
 
 from ..engine import SearchEngine
-from ..export import MEDIA_TYPES, export_filename, export_lines
+from ..features.export import MEDIA_TYPES, export_filename, export_lines
 from ..request import InvalidRequest
 from .feeds import FEED_SIZE, atom_feed, describe_search
 from .models import (

@@ -44,7 +44,7 @@ from index.store import latest_generation
 from index.writer import LOCK_WAIT, DiskFull, IndexBusy, Indexer, delete_articles
 
 from ..keys import KEYS_FILE, has_keys, key_owner
-from ..manager import SearcherManager
+from ..reader.manager import SearcherManager
 from .limits import MAX_BODY, TokenBuckets, client_address
 from .models import BulkOutcome, Outcome, WriteParams, Written
 from .problems import InvalidParameter

@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 from index.dates import from_utc_naive
 from index.stats import leaf_readers, segment_column
 
-from .memo import BoundedMemo
+from ..memo import BoundedMemo
 from .segments import ByteLRU, SegmentPostings, read_lengths, read_postings
 
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")

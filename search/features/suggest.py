@@ -16,8 +16,8 @@ import numpy as np
 
 from index.analysis import TOKEN_PATTERN, fold_token
 
-from .scoring import lookup
-from .snapshot import Snapshot
+from ..rank.scoring import lookup
+from ..reader.snapshot import Snapshot
 
 SUGGEST_FIELD = "title_exact"
 MAX_SUGGESTIONS = 10

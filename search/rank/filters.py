@@ -17,8 +17,8 @@ from whoosh.util.times import datetime_to_long
 from index.dates import to_utc_naive
 from index.model import normalise_key
 
-from .request import InvalidRequest, SearchRequest
-from .snapshot import Snapshot
+from ..reader.snapshot import Snapshot
+from ..request import InvalidRequest, SearchRequest
 
 # Filter kind -> the snapshot's keyed column it reads.
 KEYED_FILTERS = {"category": "category", "source": "source", "author": "author_key"}

@@ -18,11 +18,11 @@ import numpy as np
 from index.analysis import TALA_STOPWORDS
 from index.dates import USEC_PER_DAY
 
-from . import plan
-from .query import Weights
-from .rerank import fingerprint_of, near_duplicate
-from .scoring import Evaluation, top_scored
-from .snapshot import Snapshot
+from ..query import plan
+from ..query.compile import Weights
+from ..rank.rerank import fingerprint_of, near_duplicate
+from ..rank.scoring import Evaluation, top_scored
+from ..reader.snapshot import Snapshot
 
 DISTINCTIVE_WORDS = 12
 MAX_WITHIN_DAYS = 3650

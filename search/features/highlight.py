@@ -28,7 +28,7 @@ from whoosh.analysis import Analyzer
 from index.analysis import IndonesianStemFilter, fold
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from ..reader.snapshot import Snapshot
 
 SNIPPET_CHARS = 200
 SCAN_CHARS = 6_000  # the best passage is looked for in the first 6,000 characters

@@ -28,8 +28,8 @@ from typing import Protocol
 
 import numpy as np
 
-from . import plan
-from .snapshot import SCORED_FIELDS, Snapshot
+from ..query import plan
+from ..reader.snapshot import SCORED_FIELDS, Snapshot
 
 EMPTY = np.zeros(0, dtype=np.int64)
 CHECK_EVERY = 128  # phrase/proximity documents between two deadline checks

@@ -33,10 +33,10 @@ from rapidfuzz.distance import OSA
 
 from index.analysis import TALA_STOPWORDS, fold
 
-from .memo import BoundedMemo
-from .query import Word, parse_user_query
-from .scoring import Deadline, lookup
-from .snapshot import SegmentVocabulary, Snapshot
+from ..memo import BoundedMemo
+from ..query.syntax import Word, parse_user_query
+from ..rank.scoring import Deadline, lookup
+from ..reader.snapshot import SegmentVocabulary, Snapshot
 
 SPELLING_FIELDS = ("title_exact", "body_exact")  # the forms readers type
 MIN_CORRECTION_DOCS = 2  # a correction is a word found twice (titles and bodies) or more...
