@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
+# What readers filter and facet by -> the sortable column holding its normalised key.
+KEYED_COLUMNS = {"category": "category", "source": "source", "author": "author_key"}
+
 from .analysis import SHIPPED, STEM_RULES, Analysis, IndonesianStemFilter
 
 

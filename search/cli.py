@@ -117,10 +117,9 @@ def search_command(
     if as_json:
         click.echo(SearchResponse.of(result).json_bytes(indent=2).decode("utf-8"))
         return
-    more = "about " if result.total_is_estimate else ""
     noun = "result" if result.total == 1 else "results"
     where = f"page {result.page} of {result.pages}, " if result.pages else ""
-    click.echo(f"{more}{result.total:,} {noun} ({result.took_ms:.0f} ms), {where}sorted by {result.sort}")
+    click.echo(f"{result.total:,} {noun} ({result.took_ms:.0f} ms), {where}sorted by {result.sort}")
     if result.partial_total:
         click.echo(f"(the last {result.partial_total:,} lack one of the words: {', '.join(result.relaxed_words)})")
     if result.corrected_query:

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -26,37 +26,33 @@ from typing import NamedTuple
 import numpy as np
 
 from index.analysis import SHIPPED, Analysis
-from index.dates import from_utc_naive
 from index.schema import stale_analysis, stem_rules_of
 
 from .features.export import COLUMNS as EXPORT_COLUMNS
 from .features.highlight import Highlighter
-from .features.histogram import Bucket
-from .features.histogram import histogram as date_histogram
 from .features.related import MAX_WITHIN_DAYS, related_articles
 from .features.spelling import correct, corrections, has_unknown_word
 from .features.suggest import MAX_SUGGESTIONS, complete, headline_words
 from .query import plan
 from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from .query.syntax import without_quotes
-from .rank.filters import KEYED_FILTERS, Filters, combine, time_key
-from .rank.rerank import collapse_near_duplicates, fingerprint_of, recency_rerank
-from .rank.scoring import BM25F, SCORE_DECIMALS, Deadline, Evaluation, Scorer, lookup, top_scored
+from .rank.filters import Filters
+from .rank.pipeline import Candidates, DateHistogram, Facets, TopDocs, candidates, full_matches
+from .rank.scoring import BM25F, Deadline, Evaluation, Scorer
 from .reader.manager import SearcherManager, give_back_memory
 from .reader.snapshot import Snapshot
 from .request import (
     DEFAULT_BUDGET_SECONDS,
-    DEFAULT_HALF_LIFE_DAYS,
     MAX_DEEP,
     MAX_QUERY_CHARS,
     MAX_SIZE,
     MAX_WINDOW,
-    RERANK_DEPTH,
     InvalidRequest,
     SearchRequest,
     StaleCursor,
     validate,
 )
+from .results import Folded, Hit, SearchResult, article_fields
 
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
@@ -68,94 +64,11 @@ STEMMED_FIELDS = ("title", "body")  # where a plain word is sought by its stems
 PLAN_MEMO = 10_000  # query plans each snapshot remembers (pruned to the terms it holds)
 
 
-@dataclass(frozen=True)
-class Folded:
-    """Another outlet's copy of a hit's story, folded under it (``collapse``):
-    enough to list it beside the hit without a second request."""
-
-    id: str
-    url: str | None
-    title: str
-    source: str | None
-
-
 class Correction(NamedTuple):
     """A query's typos corrected; ``plan`` when search answers for it instead."""
 
     text: str
     plan: CompiledQuery | None
-
-
-@dataclass
-class Hit:
-    id: str
-    url: str | None
-    title: str
-    title_html: str
-    snippet: str
-    published: datetime
-    published_has_time: bool
-    category: str | None
-    source: str | None
-    author: str | None
-    score: float | None
-    duplicates: list[Folded] = field(default_factory=list)
-    missing_word: str | None = None  # a partial match: the query word this article lacks
-
-
-@dataclass
-class SearchResult:
-    query: str
-    total: int
-    total_is_estimate: bool
-    page: int
-    size: int
-    sort: str
-    took_ms: float
-    hits: list[Hit]
-    facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
-    facets_more: dict[str, int] = field(default_factory=dict)  # per kind: values with a count not listed
-    timed_out: bool = False
-    partial_total: int = 0  # of ``total``, articles lacking one query word
-    relaxed_words: list[str] = field(default_factory=list)  # the words those articles lack
-    histogram: tuple[str, list[Bucket]] | None = None  # (interval, buckets) when facets has "date"
-    suggestion: str | None = None  # "did you mean": the query with typos corrected
-    corrected_query: str | None = None  # no article held every word of ``query``: the results are for this
-    unquoted: str | None = None  # the query with its phrases loose, when they match few articles
-    generation: int = 0  # of the snapshot that answered
-    start: int = 0  # results before this page
-
-    @property
-    def next_start(self) -> int | None:
-        """Where the next page starts, if there is one a cursor may reach."""
-        following = self.start + len(self.hits)
-        return following if self.hits and following < min(self.total, MAX_DEEP) else None
-
-    @property
-    def pages(self) -> int:
-        """How many pages the whole result set fills (0 without results or with size 0)."""
-        return math.ceil(self.total / self.size) if self.total and self.size else 0
-
-    @property
-    def max_page(self) -> int:
-        """The last page ``page`` reaches (the first ``MAX_WINDOW`` results);
-        past it, a cursor or the export."""
-        return min(self.pages, math.ceil(MAX_WINDOW / self.size)) if self.size else 0
-
-
-def article_fields(stored: dict) -> dict:
-    """An article as the API shows it, from its stored fields."""
-    return {
-        "id": stored["id"],
-        "url": stored.get("url"),
-        "title": stored["title"],
-        "body": stored.get("body", ""),
-        "published": from_utc_naive(stored["published"]),
-        "published_has_time": bool(stored.get("published_has_time", True)),
-        "category": stored.get("category_label"),
-        "source": stored.get("source_label"),
-        "author": stored.get("author"),
-    }
 
 
 class ResultCache:
@@ -339,11 +252,8 @@ class SearchEngine:
     ) -> SearchResult:
         """The result, from the live articles that match every word (``full``)."""
         sort = request.effective_sort
-        filters = Filters.from_request(request)
-        matched, pool, masks, accept = self._matched(snap, ev, request, compiled, sort, filters, full)
-        facets, facets_more = self._facets(snap, pool, masks, request.facets, request.facet_size)
-        histogram = date_histogram(snap.published[pool[accept]], request.interval) if "date" in request.facets else None
-        total = int(sum(d.size for _, _, d in matched))
+        found = self._candidates(ev, request, compiled, full)
+        total = found.total
         first = request.start
         if request.offset is None and first >= MAX_WINDOW and first < total:
             raise InvalidRequest(
@@ -352,19 +262,20 @@ class SearchEngine:
                 "follow the cursor of the previous page, export the whole set, or narrow the query",
                 reason="window",
             )
+        facets, facets_more = found.collect(Facets(request.facets, request.facet_size))
+        histogram = found.collect(DateHistogram(request.interval)) if "date" in request.facets else None
         hits: list[Hit] = []
         if first < total and request.size:  # past the last page (or size=0): counts and facets only
-            ranked, missing = self._rank(snap, ev, request, sort, matched, compiled)
+            ranked = found.collect(self._top_docs(request, first, request.size))
             marker = Highlighter.for_snapshot(snap, compiled.highlight_terms if compiled else set())
             hits = [
-                self._hit(snap, docnum, score, marker, dups, missing.get(docnum))
-                for docnum, score, dups in ranked[first : first + request.size]
+                self._hit(snap, docnum, score, marker, dups, ranked.missing.get(docnum))
+                for docnum, score, dups in ranked.entries[first : first + request.size]
             ]
-        partial = [(word, docs.size) for word, _, docs in matched[1:] if docs.size]
+        partial = found.partial
         return SearchResult(
             query=request.q,
             total=total,
-            total_is_estimate=False,
             unquoted=without_quotes(request.q) if total < UNQUOTE_BELOW else None,
             start=first,
             page=first // request.size + 1 if request.size else request.page,
@@ -380,112 +291,18 @@ class SearchEngine:
             histogram=histogram,
         )
 
-    def _matched(
-        self,
-        snap: Snapshot,
-        ev: Evaluation,
-        request: SearchRequest,
-        compiled: CompiledQuery | None,
-        sort: str,
-        filters: Filters,
-        full: np.ndarray,
-    ) -> tuple[list[tuple[str, plan.Node | None, np.ndarray]], np.ndarray, dict[str, np.ndarray], np.ndarray]:
-        """What a request matches, as search and export both list it: groups of
-        (the word they lack, the query they match, live docs passing the
-        filters), full matches first; and the pool of all candidates, each
-        filter's mask over it and their conjunction (for the facets), from
-        the live full matches (``full``)."""
-        groups: list[tuple[str, plan.Node | None, np.ndarray]] = [("", compiled.query if compiled else None, full)]
-        if compiled is not None and sort in ("relevance", "recent") and self.partial_matches:
-            shown = int(combine(list(filters.masks(snap, full).values()), full.size).sum())
-            groups += partial_groups(ev, compiled, full, shown)
-        pool = np.concatenate([docs for _, _, docs in groups]) if len(groups) > 1 else full
-        masks = filters.masks(snap, pool)
-        accept = combine(list(masks.values()), pool.size)
-        matched, start = [], 0
-        for word, query, docs in groups:
-            matched.append((word, query, docs[accept[start : start + docs.size]]))
-            start += docs.size
-        return matched, pool, masks, accept
+    def _candidates(
+        self, ev: Evaluation, request: SearchRequest, compiled: CompiledQuery | None, full: np.ndarray
+    ) -> Candidates:
+        """What a request matches, as search and export both list it, from its
+        live full matches (``full``): articles lacking one word join when
+        ranked by relevance."""
+        relax = self.partial_matches and request.effective_sort in ("relevance", "recent")
+        return candidates(ev, compiled, Filters.from_request(request), full, relax)
 
     @staticmethod
-    def _facets(
-        snap: Snapshot, docs: np.ndarray, masks: dict[str, np.ndarray], kinds: frozenset[str], limit: int
-    ) -> tuple[dict, dict[str, int]]:
-        """(key, label, count) per kind, most common first, at most ``limit``;
-        each kind's counts apply every filter but its own (multi-select
-        facets). Also, per kind, how many more values have a count."""
-        out: dict[str, list[tuple[str, str, int]]] = {}
-        more: dict[str, int] = {}
-        for kind in ("category", "source", "author"):
-            if kind not in kinds:
-                continue
-            column = KEYED_FILTERS[kind]
-            others = combine([m for k, m in masks.items() if k != kind], docs.size)
-            vocab = snap.vocabularies[column]
-            counts = np.bincount(snap.codes[column][docs[others]], minlength=len(vocab.keys))
-            counts[0] = 0  # no value
-            ordered = [c for c in np.argsort(-counts, kind="stable") if counts[c]]
-            out[kind] = [(vocab.keys[c], snap.label(column, c), int(counts[c])) for c in ordered[:limit]]
-            more[kind] = max(0, len(ordered) - limit)
-        return out, more
-
-    def _rank(
-        self,
-        snap: Snapshot,
-        ev: Evaluation,
-        request: SearchRequest,
-        sort: str,
-        matched: list,
-        compiled: CompiledQuery | None,
-    ) -> tuple[list[tuple[int, float | None, list[int]]], dict[int, str]]:
-        """The ranked window (docnum, score, folded duplicates) and, for partial
-        matches, the word each lacks."""
-        window = request.start + request.size
-        if sort in ("newest", "oldest") or compiled is None:
-            docs = matched[0][2]
-            return [(d, None, []) for d in by_date(snap, docs, window, newest=sort != "oldest")], {}
-        # Collapsing looks at 2 pages' worth beyond the window; "recent" reranks a fixed top-K.
-        depth = 2 * window + request.size if request.collapse else window
-        if sort == "recent":
-            depth = max(depth, RERANK_DEPTH)
-        scored, missing = relevance_ranking(ev, compiled, matched, depth)
-        if sort == "recent":
-            full = [item for item in scored if item[0] not in missing]
-            rest = [item for item in scored if item[0] in missing]
-            scored = self._by_recency(snap, full, request.now, request.half_life_days) + rest
-        ranked: list[tuple[int, float | None, list[int]]] = [(d, s, []) for d, s in scored]
-        if request.collapse and not ev.deadline.passed():
-            ranked = collapse_near_duplicates(
-                ranked, partial(fingerprint_of, snap), snap.codes["source"], depth=depth, fill=window
-            )
-        return ranked, missing
-
-    @staticmethod
-    def _by_recency(
-        snap: Snapshot, scored: list[tuple[int, float]], now: datetime | None, half_life_days: float
-    ) -> list[tuple[int, float]]:
-        """Rerank by freshness; ages count from ``now`` or else the newest article."""
-        now_long = time_key(now) if now else snap.newest_published
-        return recency_rerank(scored, snap.published, now_long, half_life_days)
-
-    def ranked_ids(self, q: str, limit: int = 100, sort: str = "relevance", now: datetime | None = None) -> list[str]:
-        """Article ids of the top ``limit`` matches, without highlighting or
-        collapsing: what evaluations compare with their judgments."""
-        compiled = self.compiler.compile(q)
-        if compiled.is_empty:
-            return []
-        with self.manager.acquire() as snap:
-            ev = Evaluation(snap, self.scorer)
-            query = compiled.nonempty_query()
-            docs = ev.docs(query)
-            docs = docs[snap.live[docs]]
-            depth = max(limit, RERANK_DEPTH) if sort == "recent" else limit
-            groups = partial_groups(ev, compiled, docs, docs.size) if self.partial_matches else []
-            scored, _ = relevance_ranking(ev, compiled, [("", query, docs)] + groups, depth)
-            if sort == "recent":
-                scored = self._by_recency(snap, scored, now, DEFAULT_HALF_LIFE_DAYS)
-            return [snap.article_id(d) for d, _ in scored[:limit]]
+    def _top_docs(request: SearchRequest, start: int, size: int) -> TopDocs:
+        return TopDocs(request.effective_sort, start, size, request.collapse, request.now, request.half_life_days)
 
     def _hit(
         self,
@@ -551,7 +368,6 @@ class SearchEngine:
         result = SearchResult(
             query=" ".join(found.terms),
             total=len(hits),
-            total_is_estimate=False,
             page=1,
             size=size,
             sort="relevance",
@@ -571,26 +387,24 @@ class SearchEngine:
         request = replace(request, page=1, offset=None, collapse=False)
         validate(request)
         request = self.spellchecked(request)
-        sort = request.effective_sort
         with self.manager.acquire() as snap:
             ev = Evaluation(snap, self.scorer, Deadline(None))
             compiled = self._compiled(snap, request.q, ev.deadline) if request.q.strip() else None
-            filters = Filters.from_request(request)
-            matched, *_ = self._matched(snap, ev, request, compiled, sort, filters, full_matches(ev, compiled))
-            count = min(int(sum(d.size for _, _, d in matched)), limit)
+            found = self._candidates(ev, request, compiled, full_matches(ev, compiled))
+            count = min(found.total, limit)
             if not count:
                 return
-            ranked, missing = self._rank(snap, ev, replace(request, size=count), sort, matched, compiled)
+            ranked = found.collect(self._top_docs(request, 0, count))
             try:
-                for docnum, score, _ in ranked[:count]:
+                for docnum, score, _ in ranked.entries[:count]:
                     article = article_fields(snap.stored(docnum))
                     yield {
                         **{column: article[column] for column in EXPORT_COLUMNS if column in article},
                         "score": round(score, 4) if score is not None else None,
-                        "missing_word": missing.get(docnum),
+                        "missing_word": ranked.missing.get(docnum),
                     }
             finally:
-                del ranked, missing
+                del ranked
                 give_back_memory()  # an export's rows were this thread's arena's: hand the pages back
 
     def complete(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
@@ -625,71 +439,6 @@ class SearchEngine:
                     "results_max": self.cache.max_entries,
                 },
             }
-
-
-def full_matches(ev: Evaluation, compiled: CompiledQuery | None) -> np.ndarray:
-    """The live articles that match every word of the query (without a query:
-    every live article)."""
-    if compiled is None:
-        return np.flatnonzero(ev.snap.live)
-    if compiled.is_empty:
-        return np.zeros(0, dtype=np.int64)
-    docs = ev.docs(compiled.nonempty_query())
-    return docs[ev.snap.live[docs]]
-
-
-def partial_groups(
-    ev: Evaluation, compiled: CompiledQuery, full: np.ndarray, shown: int
-) -> list[tuple[str, plan.Node, np.ndarray]]:
-    """(left-out word, relaxed query, live articles matching it but not the
-    full query), when the full matches that pass the filters (``shown``) are
-    few or the query has 3+ words. An article lacking one word matches
-    exactly one relaxation."""
-    if not compiled.relaxations or (shown >= PARTIAL_BELOW and len(compiled.relaxations) < 3):
-        return []
-    out: list[tuple[str, plan.Node, np.ndarray]] = []
-    for word, query in compiled.relaxations:
-        if ev.deadline.passed():
-            break
-        docs = ev.docs(query)
-        docs = docs[ev.snap.live[docs]]
-        docs = docs[~lookup(full, docs)[0]]
-        out.append((word, query, docs))
-    return out
-
-
-def relevance_ranking(
-    ev: Evaluation, compiled: CompiledQuery, matched: list, depth: int
-) -> tuple[list[tuple[int, float]], dict[int, str]]:
-    """The ``depth`` best by relevance: every full match above every partial
-    one; partial matches (each scored by the query without its missing word)
-    ranked among themselves. Returns [(docnum, score)] and docnum -> missing word."""
-    _, query, full = matched[0]
-    docs, scores = top_scored(ev, query, compiled.proximity, full, depth)
-    scored = list(zip(docs.tolist(), scores.tolist()))
-    missing: dict[int, str] = {}
-    room = depth - len(scored)
-    if room > 0 and len(matched) > 1:
-        extra = []
-        for word, relaxed, part in matched[1:]:
-            found, part_scores = top_scored(ev, relaxed, (), part, room)
-            extra += [(score, d, word) for d, score in zip(found.tolist(), part_scores.tolist())]
-        extra.sort(key=lambda item: (-round(item[0], SCORE_DECIMALS), -int(ev.snap.published[item[1]]), item[1]))
-        for score, d, word in extra[:room]:
-            scored.append((d, score))
-            missing[d] = word
-    return scored, missing
-
-
-def by_date(snap: Snapshot, docs: np.ndarray, window: int, newest: bool = True) -> list[int]:
-    """The first ``window`` of ``docs`` by publication time (ties: lower docnum)."""
-    published = snap.published[docs]
-    if window < docs.size:
-        kth = np.partition(-published if newest else published, window - 1)[window - 1]
-        keep = (-published if newest else published) <= kth
-        docs, published = docs[keep], published[keep]
-    order = np.lexsort((docs, -published if newest else published))[:window]
-    return docs[order].tolist()
 
 
 def warm(snap: Snapshot) -> None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
+from index.schema import KEYED_COLUMNS
+
 from .query.syntax import word_count
 
 Sort = Literal["relevance", "recent", "newest", "oldest"]
@@ -25,8 +27,8 @@ RERANK_DEPTH = 200  # relevance top-K that "recent" reranks
 DEFAULT_HALF_LIFE_DAYS = 7.0
 DEFAULT_BUDGET_SECONDS = 1.0
 DEFAULT_CACHE_ENTRIES = 1024  # results a serving process keeps for repeated requests
-FACET_KINDS = ("category", "source", "author", "date")
-KEYED_FACETS = frozenset({"category", "source", "author"})  # what facets=true asks for
+FACET_KINDS = (*KEYED_COLUMNS, "date")
+KEYED_FACETS = frozenset(KEYED_COLUMNS)  # what facets=true asks for
 Interval = Literal["day", "week", "month", "year", "auto"]
 INTERVALS: tuple[str, ...] = get_args(Interval)
 

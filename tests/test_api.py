@@ -544,9 +544,7 @@ def test_an_answer_that_strays_from_its_documented_shape_fails_loudly():
     from search.engine import SearchResult
     from search.http.models import SearchResponse
 
-    good = SearchResult(
-        query="x", total=0, total_is_estimate=False, page=1, size=10, sort="newest", took_ms=1.0, hits=[]
-    )
+    good = SearchResult(query="x", total=0, page=1, size=10, sort="newest", took_ms=1.0, hits=[])
     assert json.loads(SearchResponse.of(good).json_bytes())["sort"] == "newest"
     with pytest.raises(ValidationError):
         SearchResponse.of(SearchResult(**{**good.__dict__, "sort": "popularity"}))

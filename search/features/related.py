@@ -2,7 +2,8 @@
 
 The article's distinctive words are its stems weighted by tf-idf over title
 (counted twice) and body; the engine then searches for any of them (BM25F).
-Among the results, articles from other outlets whose titles are near-identical
+The search is the engine's pipeline with the dates ``within_days`` of the
+article as its filter. Among the results, articles from other outlets whose titles are near-identical
 (the folding rule's fingerprints) are "the same story elsewhere"; the rest are
 related stories. The article itself is never listed.
 """
@@ -13,15 +14,15 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
-
 from index.analysis import TALA_STOPWORDS
 from index.dates import USEC_PER_DAY
 
 from ..query import plan
 from ..query.compile import Weights
+from ..rank.filters import Filters
+from ..rank.pipeline import TopDocs, candidates_of
 from ..rank.rerank import fingerprint_of, near_duplicate
-from ..rank.scoring import Evaluation, top_scored
+from ..rank.scoring import Evaluation
 from ..reader.snapshot import Snapshot
 
 DISTINCTIVE_WORDS = 12
@@ -30,7 +31,6 @@ MAX_WITHIN_DAYS = 3650
 
 @dataclass(frozen=True)
 class Related:
-    docnum: int
     terms: list[str]  # the distinctive words searched for
     related: list[tuple[int, float]]
     same_story: list[tuple[int, float]]
@@ -59,23 +59,24 @@ def related_articles(
     snap = ev.snap
     terms = distinctive_terms(snap, analyzer, stored["title"], stored.get("body", ""))
     if not terms:
-        return Related(docnum, [], [], [])
+        return Related([], [], [])
     query = plan.Any(
         tuple(plan.Token((plan.Term("title", t, weights.title), plan.Term("body", t, weights.body))) for t in terms)
     )
     cand = ev.docs(query)
     cand = cand[snap.live[cand] & (cand != docnum)]
-    if within_days is not None:
-        gap = np.abs(snap.published[cand] - snap.published[docnum])
-        cand = cand[gap <= within_days * USEC_PER_DAY]
-    docs, scores = top_scored(ev, query, (), cand, 4 * size + 20)
+    when = int(snap.published[docnum])
+    gap = None if within_days is None else within_days * USEC_PER_DAY
+    within = Filters(None, None, {}) if gap is None else Filters(when - gap, when + gap, {})
+    ranked = candidates_of(ev, query, within, cand).collect(TopDocs("relevance", 0, 4 * size + 20))
     own_print = fingerprint_of(snap, docnum)
     own_source = snap.codes["source"][docnum]
     related: list[tuple[int, float]] = []
     same: list[tuple[int, float]] = []
-    for d, s in zip(docs.tolist(), scores.tolist()):
+    for d, s, _ in ranked.entries:
+        assert s is not None  # ranked by relevance
         if near_duplicate(own_print, fingerprint_of(snap, d)) and snap.codes["source"][d] != own_source:
             same.append((d, s))
         elif len(related) < size:
             related.append((d, s))
-    return Related(docnum, terms, related, same[:size])
+    return Related(terms, related, same[:size])

@@ -17,9 +17,9 @@ from feedgen.feed import FeedGenerator
 from index.dates import WIB
 from index.readers import web_link
 
-from ..engine import SearchResult
 from ..features.highlight import plain_text
 from ..request import SearchRequest
+from ..results import SearchResult
 from .links import article_page
 
 FEED_SIZE = 50

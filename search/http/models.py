@@ -10,7 +10,7 @@ bounds, descriptions), and it is the library the ecosystem (FastAPI,
 schemathesis) already reads.
 
 The engine keeps its own types (:class:`search.request.SearchRequest`,
-:class:`search.engine.SearchResult`); :meth:`SearchParams.to_request` and
+:class:`search.results.SearchResult`); :meth:`SearchParams.to_request` and
 :meth:`SearchResponse.of` translate between the two, so the library never
 learns the service's parameter names.
 """
@@ -24,8 +24,8 @@ from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from .. import engine
-from ..engine import EXPORT_LIMIT, SearchResult
+from .. import engine, results
+from ..engine import EXPORT_LIMIT
 from ..features.export import ExportFormat
 from ..features.highlight import plain_text
 from ..features.related import MAX_WITHIN_DAYS
@@ -43,6 +43,7 @@ from ..request import (
     SearchRequest,
     Sort,
 )
+from ..results import SearchResult
 from .params import ELSEWHERE, FOREIGN_NAMES, parse_date_bound, parse_facets
 
 DATE_SCHEMA = {
@@ -313,7 +314,7 @@ class Hit(Model):
     missing_word: str | None = Field(description="A partial match: the query word this article lacks.")
 
     @staticmethod
-    def fields(hit: engine.Hit) -> dict[str, Any]:
+    def fields(hit: results.Hit) -> dict[str, Any]:
         """The engine's hit in this shape (validated by the answer holding it):
         its fields, and the snippet as plain text besides."""
         return {**vars(hit), "snippet_text": plain_text(hit.snippet), "duplicates": [vars(d) for d in hit.duplicates]}
@@ -355,7 +356,6 @@ class PartialMatches(Model):
 class SearchResponse(Model):
     query: str
     total: int
-    total_is_estimate: bool = Field(description="False: totals are exact counts.")
     page: int = Field(description="This page's number (on a cursor page too: where its results start).")
     size: int
     pages: int = Field(description="Pages the whole result set fills.")
@@ -410,7 +410,6 @@ class SearchResponse(Model):
         fields: dict[str, Any] = dict(
             query=result.query,
             total=result.total,
-            total_is_estimate=result.total_is_estimate,
             page=result.page,
             size=result.size,
             pages=result.pages,

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-SCOPES = ("title", "body", "category", "source", "author")
-KEYWORD_SCOPES = ("category", "source", "author")  # matched as whole values or names, never loosened
+from index.schema import KEYED_COLUMNS
+
+KEYWORD_SCOPES = tuple(KEYED_COLUMNS)  # matched as whole values or names, never loosened
+SCOPES = ("title", "body", *KEYWORD_SCOPES)
 TOKEN = re.compile(
     r"(?P<lparen>\()|(?P<rparen>\))"
     r'|(?P<neg>-)?(?:(?P<field>[A-Za-z]+):)?"(?P<phrase>[^"]*)"'

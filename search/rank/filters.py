@@ -16,12 +16,10 @@ from whoosh.util.times import datetime_to_long
 
 from index.dates import to_utc_naive
 from index.model import normalise_key
+from index.schema import KEYED_COLUMNS
 
 from ..reader.snapshot import Snapshot
 from ..request import InvalidRequest, SearchRequest
-
-# Filter kind -> the snapshot's keyed column it reads.
-KEYED_FILTERS = {"category": "category", "source": "source", "author": "author_key"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ class Filters:
                 mask &= published <= self.hi
             out["date"] = mask
         for kind, wanted in self.keys.items():
-            column = KEYED_FILTERS[kind]
+            column = KEYED_COLUMNS[kind]
             if kind == "source":
                 wanted = self.known_sources(snap, wanted)
             else:
@@ -94,7 +92,7 @@ LISTED_AT_MOST = 30  # known values a 400 lists; beyond that it says where to fi
 def check_known(snap: Snapshot, kind: str, wanted: frozenset[str]) -> None:
     """A category or author the index does not hold is an error, as an unknown
     source is: a silent 0 hits looks like no news."""
-    vocab = snap.vocabularies[KEYED_FILTERS[kind]]
+    vocab = snap.vocabularies[KEYED_COLUMNS[kind]]
     unknown = sorted(k for k in wanted if vocab.lookup(k) is None)
     if not unknown:
         return

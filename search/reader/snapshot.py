@@ -25,6 +25,7 @@ from whoosh.analysis import Analyzer
 from whoosh.searching import Searcher
 
 from index.dates import from_utc_naive
+from index.schema import KEYED_COLUMNS
 from index.stats import leaf_readers, segment_column
 
 from ..memo import BoundedMemo
@@ -34,7 +35,6 @@ SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
 APART_MIN_DOCS = 2  # a compound written apart counts where this many documents write it so...
 APART_MIN_SHARE = 0.01  # ...and at least this share of the count of those writing it joined
-KEYED_COLUMNS = ("category", "source", "author_key")
 T = TypeVar("T")
 SPELLED_COLUMNS = ("category", "source")  # shown as the outlets spell them
 
@@ -110,8 +110,8 @@ class SegmentStore:
 
     def __init__(self, postings_cache_bytes: int):
         self.postings = ByteLRU(postings_cache_bytes)
-        self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS}
-        self.spellings = {name: Spellings() for name in KEYED_COLUMNS}
+        self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS.values()}
+        self.spellings = {name: Spellings() for name in KEYED_COLUMNS.values()}
         self._columns: dict[str, SegmentColumns] = {}
         self._derived: dict[tuple[str, str], object] = {}
         self.memos: dict[str, dict] = {}  # what snapshots derive from one another (see Snapshot.shared_memo)
@@ -162,7 +162,7 @@ class SegmentStore:
             "author_key": segment_column(reader, "author_key"),
         }
         codes, spellings = {}, {}
-        for name in KEYED_COLUMNS:
+        for name in KEYED_COLUMNS.values():
             vocab, spelled = self.vocabularies[name], self.spellings[name]
             keys = segment_column(reader, name)
             codes[name] = np.array([vocab.code(k, lb) for k, lb in zip(keys, labels[name])], dtype=np.int32)
@@ -244,8 +244,10 @@ class Snapshot:
                 self.live[offset + np.fromiter(segment.deleted_docs(), dtype=np.int64)] = False
         self.live_count = int(self.live.sum())
         self.published = _concat([c.published for c in columns], np.int64)
-        self.codes = {name: _concat([c.codes[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
-        self._spelling_codes = {name: _concat([c.spellings[name] for c in columns], np.int32) for name in KEYED_COLUMNS}
+        self.codes = {name: _concat([c.codes[name] for c in columns], np.int32) for name in KEYED_COLUMNS.values()}
+        self._spelling_codes = {
+            name: _concat([c.spellings[name] for c in columns], np.int32) for name in KEYED_COLUMNS.values()
+        }
         self.lengths = {f: _concat([c.lengths[f] for c in columns], np.float64) for f in SCORED_FIELDS}
         self.avg_length = {f: (reader.field_length(f) / (self.doc_count_all or 1)) or 1 for f in SCORED_FIELDS}
         self.newest_published = int(self.published[self.live].max()) if self.live_count else None
