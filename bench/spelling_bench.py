@@ -82,7 +82,7 @@ def index_figures(index_dir: Path) -> CorrectionIndex:
         with manager.acquire() as snap:
             started = time.perf_counter()
             for fieldname in SPELLING_FIELDS:
-                snap.segment_vocabularies(fieldname)
+                snap.segment_terms(fieldname)
             read = time.perf_counter() - started
             started = time.perf_counter()
             built = CorrectionIndex.of_snapshot(snap)

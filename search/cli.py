@@ -19,7 +19,7 @@ from .features.highlight import plain_text
 from .http.admission import DEFAULT_SLOTS
 from .http.limits import parse_rate
 from .http.models import SearchParams, SearchResponse
-from .keys import KEYS_FILE, KeyError_, add_key, list_keys, revoke_key
+from .keys import KEYS_FILE, KeyProblem, add_key, list_keys, revoke_key
 from .request import (
     DEFAULT_BUDGET_SECONDS,
     DEFAULT_CACHE_ENTRIES,
@@ -337,7 +337,7 @@ def keys_add(name, index_dir) -> None:
         raise click.ClickException(f"no index at {directory} (run 'berita index PATH' first)")
     try:
         secret = add_key(directory, name)
-    except KeyError_ as exc:
+    except KeyProblem as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(_cannot_write_keys(directory, exc)) from None
@@ -361,7 +361,7 @@ def keys_revoke(name, index_dir) -> None:
     directory = resolve_index_dir(index_dir)
     try:
         revoke_key(directory, name)
-    except KeyError_ as exc:
+    except KeyProblem as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(_cannot_write_keys(directory, exc)) from None

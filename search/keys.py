@@ -27,7 +27,7 @@ PREFIX = "brt_"
 _DUMMY_SALT = b"berita-no-such-key"  # a wrong key's check costs what a right one does
 
 
-class KeyError_(ValueError):
+class KeyProblem(ValueError):
     """A key name that is taken, unknown, or not a plain name."""
 
 
@@ -63,10 +63,10 @@ def _hash(secret: str, salt: bytes) -> str:
 def add_key(index_dir, name: str) -> str:
     """Make a key called ``name``; returns its secret (shown only now)."""
     if not name or not name.replace("-", "").replace("_", "").isalnum():
-        raise KeyError_(f"a key name is letters, digits, - and _, not {name!r}")
+        raise KeyProblem(f"a key name is letters, digits, - and _, not {name!r}")
     keys = _load(index_dir)
     if name in keys:
-        raise KeyError_(f"there is already a key called {name!r}; revoke it first")
+        raise KeyProblem(f"there is already a key called {name!r}; revoke it first")
     taken = {entry.get("id") for entry in keys.values()}
     key_id = secrets.token_hex(4)
     while key_id in taken:
@@ -91,7 +91,7 @@ def list_keys(index_dir) -> list[tuple[str, str, bool]]:
 def revoke_key(index_dir, name: str) -> None:
     keys = _load(index_dir)
     if name not in keys:
-        raise KeyError_(f"no key called {name!r}")
+        raise KeyProblem(f"no key called {name!r}")
     del keys[name]
     _save(index_dir, keys)
 

@@ -14,7 +14,6 @@ import numpy as np
 
 from index.dates import USEC_PER_DAY, WIB
 
-INTERVALS = ("day", "week", "month", "year", "auto")
 MAX_BARS = 60  # "auto" picks the finest interval with at most this many buckets
 WIB_OFFSET_US = WIB.utcoffset(None) // timedelta(microseconds=1)
 EPOCH = date(1970, 1, 1)

@@ -36,7 +36,7 @@ from index.analysis import TALA_STOPWORDS, fold
 from ..memo import BoundedMemo
 from ..query.syntax import Word, parse_user_query
 from ..rank.scoring import Deadline, lookup
-from ..reader.snapshot import SegmentVocabulary, Snapshot
+from ..reader.snapshot import SegmentTerms, Snapshot
 
 SPELLING_FIELDS = ("title_exact", "body_exact")  # the forms readers type
 MIN_CORRECTION_DOCS = 2  # a correction is a word found twice (titles and bodies) or more...
@@ -101,7 +101,7 @@ class SegmentWords:
         return {length: Band(terms) for length, terms in by_length.items()}
 
     @classmethod
-    def of(cls, vocabulary: Callable[[str], SegmentVocabulary]) -> SegmentWords:
+    def of(cls, vocabulary: Callable[[str], SegmentTerms]) -> SegmentWords:
         docs: dict[str, int] = {}
         for fieldname in SPELLING_FIELDS:
             part = vocabulary(fieldname)

@@ -37,7 +37,7 @@ def headline_words(snap: Snapshot) -> HeadlineWords:
     found = memo.get("vocabulary")
     if found is None:
         counts: dict[str, int] = {}
-        for part in snap.segment_vocabularies(SUGGEST_FIELD):
+        for part in snap.segment_terms(SUGGEST_FIELD):
             for word, n in zip(part.terms, part.docs.tolist()):
                 counts[word] = counts.get(word, 0) + n
         terms = sorted(counts)

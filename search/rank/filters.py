@@ -65,7 +65,7 @@ class Filters:
             else:
                 check_known(snap, kind, wanted)
             # A category section ("news") also passes its subsections ("news/megapolitan").
-            table = snap.vocabularies[column].table(wanted, sections=kind == "category")
+            table = snap.key_codes[column].table(wanted, sections=kind == "category")
             out[kind] = table[snap.codes[column][docs]]
         return out
 
@@ -74,7 +74,7 @@ class Filters:
         """The index's source keys a user's names mean: "kompas", "Kompas.com"
         and "KOMPAS" all mean kompas.com. A name that means none is an error
         that lists the known sources (a silent 0 hits looks like no news)."""
-        keys = [k for k in snap.vocabularies["source"].keys if k]
+        keys = [k for k in snap.key_codes["source"].keys if k]
         found = set()
         for name in wanted:
             matches = [k for k in keys if loose_source(k) == loose_source(name)]
@@ -92,7 +92,7 @@ LISTED_AT_MOST = 30  # known values a 400 lists; beyond that it says where to fi
 def check_known(snap: Snapshot, kind: str, wanted: frozenset[str]) -> None:
     """A category or author the index does not hold is an error, as an unknown
     source is: a silent 0 hits looks like no news."""
-    vocab = snap.vocabularies[KEYED_COLUMNS[kind]]
+    vocab = snap.key_codes[KEYED_COLUMNS[kind]]
     unknown = sorted(k for k in wanted if vocab.lookup(k) is None)
     if not unknown:
         return

@@ -214,7 +214,7 @@ class Facets:
             if kind not in self.kinds:
                 continue
             others = combine([m for k, m in masks.items() if k != kind], docs.size)
-            vocab = snap.vocabularies[column]
+            vocab = snap.key_codes[column]
             counts = np.bincount(snap.codes[column][docs[others]], minlength=len(vocab.keys))
             counts[0] = 0  # no value
             ordered = [c for c in np.argsort(-counts, kind="stable") if counts[c]]

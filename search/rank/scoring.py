@@ -301,7 +301,7 @@ class Evaluation:
 
     def _keyword_table(self, node: plan.Keyword) -> np.ndarray:
         """Per vocabulary code: is it the key, or a ``key/...`` below it?"""
-        return self.snap.vocabularies[node.column].table([node.key])
+        return self.snap.key_codes[node.column].table([node.key])
 
     def _phrase_docs(self, node: plan.Phrase) -> np.ndarray:
         found = self._phrases.get(node)

@@ -39,7 +39,7 @@ T = TypeVar("T")
 SPELLED_COLUMNS = ("category", "source")  # shown as the outlets spell them
 
 
-class Vocabulary:
+class KeyCodes:
     """Filter keys (normalised category, source, author) as small integer
     codes, shared by every snapshot of one index so codes stay stable.
 
@@ -97,7 +97,7 @@ class SegmentColumns:
 
 
 @dataclass(frozen=True)
-class SegmentVocabulary:
+class SegmentTerms:
     """One segment's words (alphabetic, two letters or more) in one field."""
 
     terms: list[str]  # sorted, as the term list holds them
@@ -110,7 +110,7 @@ class SegmentStore:
 
     def __init__(self, postings_cache_bytes: int):
         self.postings = ByteLRU(postings_cache_bytes)
-        self.vocabularies = {name: Vocabulary() for name in KEYED_COLUMNS.values()}
+        self.key_codes = {name: KeyCodes() for name in KEYED_COLUMNS.values()}
         self.spellings = {name: Spellings() for name in KEYED_COLUMNS.values()}
         self._columns: dict[str, SegmentColumns] = {}
         self._derived: dict[tuple[str, str], object] = {}
@@ -133,10 +133,10 @@ class SegmentStore:
             self._columns[segment_id] = found
         return found
 
-    def vocabulary(self, segment_id: str, reader, fieldname: str) -> SegmentVocabulary:
+    def terms(self, segment_id: str, reader, fieldname: str) -> SegmentTerms:
         """A segment's words in a field with their document counts, read once
         (the term list is walked in Python: seconds for a large segment)."""
-        return self.derived(segment_id, f"vocabulary:{fieldname}", partial(_read_vocabulary, reader, fieldname))
+        return self.derived(segment_id, f"vocabulary:{fieldname}", partial(_read_terms, reader, fieldname))
 
     def keep_only(self, segment_ids: Iterable[str]) -> None:
         """Forget what was read of segments that merges have retired."""
@@ -163,7 +163,7 @@ class SegmentStore:
         }
         codes, spellings = {}, {}
         for name in KEYED_COLUMNS.values():
-            vocab, spelled = self.vocabularies[name], self.spellings[name]
+            vocab, spelled = self.key_codes[name], self.spellings[name]
             keys = segment_column(reader, name)
             codes[name] = np.array([vocab.code(k, lb) for k, lb in zip(keys, labels[name])], dtype=np.int32)
             sections = name == "category"
@@ -184,7 +184,7 @@ class Spellings:
         self.attests: list[tuple[tuple[int, str], ...]] = [()]
         self._codes: dict[str, int] = {"": 0}
 
-    def code(self, vocab: Vocabulary, key: str | None, label: str | None, sections: bool) -> int:
+    def code(self, vocab: KeyCodes, key: str | None, label: str | None, sections: bool) -> int:
         label = (label or "").strip()
         if not key or not label:
             return 0
@@ -251,7 +251,7 @@ class Snapshot:
         self.lengths = {f: _concat([c.lengths[f] for c in columns], np.float64) for f in SCORED_FIELDS}
         self.avg_length = {f: (reader.field_length(f) / (self.doc_count_all or 1)) or 1 for f in SCORED_FIELDS}
         self.newest_published = int(self.published[self.live].max()) if self.live_count else None
-        self.vocabularies = store.vocabularies
+        self.key_codes = store.key_codes
         # Global (offset, concatenated) postings of this snapshot, bounded too.
         self._terms = ByteLRU(store.postings.max_bytes // 4)
         self._headings: dict[int, tuple[str, str]] = {}
@@ -380,12 +380,12 @@ class Snapshot:
         give it ("Selebriti" 1,562 over "SELEBRITI" 873; a section counts the
         spellings of the paths under it), an all-lowercase one capitalised."""
         if column not in SPELLED_COLUMNS:  # authors are shown by their key, as before
-            return self.vocabularies[column].label(code)
+            return self.key_codes[column].label(code)
         memo = self.memo("labels")
         table = memo.get(column)
         if table is None:
             table = memo[column] = self._labels(column)
-        return table.get(code) or readable_label(self.vocabularies[column].label(code))
+        return table.get(code) or readable_label(self.key_codes[column].label(code))
 
     def _labels(self, column: str) -> dict[int, str]:
         spelled = self._store.spellings[column]
@@ -432,22 +432,22 @@ class Snapshot:
         if close:
             self.searcher.close()
 
-    def segment_vocabularies(self, fieldname: str) -> list[SegmentVocabulary]:
+    def segment_terms(self, fieldname: str) -> list[SegmentTerms]:
         """Each segment's words in ``fieldname`` (see :meth:`SegmentStore.vocabulary`)."""
         with self.io_lock:
-            return [self._store.vocabulary(sid, leaf, fieldname) for leaf, _, sid in self._leaves]
+            return [self._store.terms(sid, leaf, fieldname) for leaf, _, sid in self._leaves]
 
     def shared_memo(self, name: str) -> dict:
         """A memo every snapshot of this manager shares (what a new snapshot
         may reuse of an earlier one's work)."""
         return self._store.memos.setdefault(name, {})
 
-    def per_segment(self, name: str, build: Callable[[Callable[[str], SegmentVocabulary]], T]) -> list[T]:
-        """``build(vocabulary)`` per segment, made once for the segment's life;
-        ``vocabulary(fieldname)`` is that segment's words in a field."""
+    def per_segment(self, name: str, build: Callable[[Callable[[str], SegmentTerms]], T]) -> list[T]:
+        """``build(terms)`` per segment, made once for the segment's life;
+        ``terms(fieldname)`` is that segment's words in a field."""
         with self.io_lock:
             return [
-                self._store.derived(sid, name, partial(build, partial(self._store.vocabulary, sid, leaf)))
+                self._store.derived(sid, name, partial(build, partial(self._store.terms, sid, leaf)))
                 for leaf, _, sid in self._leaves
             ]
 
@@ -471,14 +471,14 @@ class Snapshot:
         return [sid for _, _, sid in self._leaves]
 
 
-def _read_vocabulary(reader, fieldname: str) -> SegmentVocabulary:
+def _read_terms(reader, fieldname: str) -> SegmentTerms:
     terms, docs = [], []
     for term, info in reader.iter_field(fieldname):
         word = term.decode("utf-8") if isinstance(term, bytes) else term
         if word.isalpha() and len(word) > 1:
             terms.append(word)
             docs.append(info.doc_frequency())
-    return SegmentVocabulary(terms, np.array(docs, dtype=np.int64))
+    return SegmentTerms(terms, np.array(docs, dtype=np.int64))
 
 
 def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:
