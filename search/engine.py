@@ -38,7 +38,7 @@ from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weight
 from .query.syntax import without_quotes
 from .rank.filters import Filters
 from .rank.pipeline import Candidates, DateHistogram, Facets, TopDocs, candidates, full_matches
-from .rank.scoring import BM25F, Deadline, Evaluation, Scorer
+from .rank.scoring import BM25F, Deadline, Evaluation, Scorer, term_postings
 from .reader.manager import SearcherManager, give_back_memory
 from .reader.snapshot import Snapshot
 from .request import (
@@ -233,9 +233,9 @@ class SearchEngine:
         if found is None:
 
             def holds(term: plan.Term) -> bool:
-                if " " in term.text and deadline.passed():
+                if isinstance(term, plan.Adjacent) and deadline.passed():
                     return False
-                return snap.postings(term.field, term.text).ids.size > 0
+                return term_postings(snap, term).ids.size > 0
 
             found = self.compiler.compile(q).pruned(holds)
             if not deadline.timed_out:

@@ -28,7 +28,7 @@ from search.engine import SearchEngine, SearchRequest
 from search.http.params import parse_date_bound
 from search.query import plan
 from search.query.compile import DEFAULT_WEIGHTS
-from search.rank.scoring import Evaluation, WhooshBM25F, in_order_within, top_scored
+from search.rank.scoring import Evaluation, WhooshBM25F, in_order_within, term_postings, top_scored
 
 K = 10
 # Whoosh knows no compound written apart (a two-word term): compare without compounds.
@@ -200,7 +200,7 @@ def test_leaving_out_terms_the_index_lacks_changes_no_match_or_score(sample_inde
         with engine.manager.acquire() as snap:
 
             def holds(t):
-                return snap.postings(t.field, t.text).ids.size > 0
+                return term_postings(snap, t).ids.size > 0
 
             changed = 0
             ev = Evaluation(snap, engine.scorer)

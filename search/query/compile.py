@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import assert_never, cast
 
 from whoosh import query as wq
 
@@ -276,7 +276,7 @@ class QueryCompiler:
             # Written apart: the stem field's weight with its exact twin's (one
             # positional reading stands for both).
             terms += [
-                plan.Term(f, pair, (getattr(w, f) or 0.001) + (getattr(w, f + "_exact") if w.exact_twins else 0))
+                plan.Adjacent(f, pair, (getattr(w, f) or 0.001) + (getattr(w, f + "_exact") if w.exact_twins else 0))
                 for pair in apart
                 for f in fields
             ]
@@ -303,16 +303,20 @@ class QueryCompiler:
 
 
 def _texts_apart(node: plan.Node) -> set[str]:
-    """The two-word terms (compounds written apart) anywhere in a plan."""
-    if isinstance(node, plan.Term):
-        return {node.text} if " " in node.text else set()
-    if isinstance(node, plan.Token):
-        return {t.text for t in node.terms if " " in t.text}
-    if isinstance(node, (plan.All, plan.Any)):
-        return set().union(*(_texts_apart(c) for c in node.children))
-    if isinstance(node, plan.Excluding):
-        return _texts_apart(node.include)
-    return set()
+    """The compounds written apart anywhere in a plan's positive part."""
+    match node:
+        case plan.Adjacent():
+            return {node.text}
+        case plan.Token():
+            return {t.text for t in node.terms if isinstance(t, plan.Adjacent)}
+        case plan.All() | plan.Any():
+            return set().union(*(_texts_apart(c) for c in node.children))
+        case plan.Excluding():
+            return _texts_apart(node.include)
+        case plan.Term() | plan.Phrase() | plan.Keyword() | plan.Everything():
+            return set()
+        case _:
+            assert_never(node)
 
 
 COMPILED_MEMO = 20_000  # query texts whose plans the compiler remembers

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import assert_never
 
 from whoosh import query as wq
 
@@ -21,6 +22,18 @@ class Term:
     field: str
     text: str
     boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class Adjacent(Term):
+    """A compound written apart (``ibu kota`` for *ibukota*): two words next
+    to each other in ``field``'s positional twin, scored as one term. ``text``
+    is the two words with a space between (how the snapshot keys it)."""
+
+    @property
+    def parts(self) -> tuple[str, str]:
+        first, second = self.text.split(" ", 1)
+        return first, second
 
 
 @dataclass(frozen=True)
@@ -91,36 +104,42 @@ def without_empty_terms(node: Node, holds: Callable[[Term], bool]) -> Node:
     stays, so an empty token still matches nothing): the same matches and
     scores, with less to look up on every evaluation. A word has many forms
     (stem, exact twin, written joined or apart) and most are absent."""
-    if isinstance(node, Token):
-        kept = tuple(t for t in node.terms if holds(t))
-        return node if len(kept) == len(node.terms) else Token(kept or node.terms[:1])
-    if isinstance(node, All):
-        return All(tuple(without_empty_terms(c, holds) for c in node.children))
-    if isinstance(node, Any):
-        return Any(tuple(without_empty_terms(c, holds) for c in node.children))
-    if isinstance(node, Excluding):
-        return Excluding(without_empty_terms(node.include, holds), without_empty_terms(node.exclude, holds))
-    return node
+    match node:
+        case Token():
+            kept = tuple(t for t in node.terms if holds(t))
+            return node if len(kept) == len(node.terms) else Token(kept or node.terms[:1])
+        case All():
+            return All(tuple(without_empty_terms(c, holds) for c in node.children))
+        case Any():
+            return Any(tuple(without_empty_terms(c, holds) for c in node.children))
+        case Excluding():
+            return Excluding(without_empty_terms(node.include, holds), without_empty_terms(node.exclude, holds))
+        case Term() | Phrase() | Keyword() | Everything():
+            return node
+        case _:
+            assert_never(node)
 
 
 def to_whoosh(node: Node) -> wq.Query:
     """The Whoosh query this plan stands for (the reference the scorer is
     tested against, and how Whoosh would have answered it)."""
-    if isinstance(node, Term):
-        return wq.Term(node.field, node.text, boost=node.boost)
-    if isinstance(node, Token):
-        terms = [to_whoosh(t) for t in node.terms]
-        return terms[0] if len(terms) == 1 else UnionOr(terms)
-    if isinstance(node, Phrase):
-        return wq.Phrase(node.field, list(node.words), slop=node.slop, boost=node.boost)
-    if isinstance(node, Keyword):
-        return UnionOr([wq.Term(node.column, node.key), wq.Prefix(node.column, node.key + "/")])
-    if isinstance(node, All):
-        return wq.And([to_whoosh(c) for c in node.children])
-    if isinstance(node, Any):
-        return UnionOr([to_whoosh(c) for c in node.children])
-    if isinstance(node, Excluding):
-        return wq.AndNot(to_whoosh(node.include), to_whoosh(node.exclude))
-    if isinstance(node, Everything):
-        return wq.Every()
-    raise TypeError(f"not a plan node: {node!r}")
+    match node:
+        case Term():  # (an Adjacent pair stays one term: Whoosh has no such term, as it had none)
+            return wq.Term(node.field, node.text, boost=node.boost)
+        case Token():
+            terms = [to_whoosh(t) for t in node.terms]
+            return terms[0] if len(terms) == 1 else UnionOr(terms)
+        case Phrase():
+            return wq.Phrase(node.field, list(node.words), slop=node.slop, boost=node.boost)
+        case Keyword():
+            return UnionOr([wq.Term(node.column, node.key), wq.Prefix(node.column, node.key + "/")])
+        case All():
+            return wq.And([to_whoosh(c) for c in node.children])
+        case Any():
+            return UnionOr([to_whoosh(c) for c in node.children])
+        case Excluding():
+            return wq.AndNot(to_whoosh(node.include), to_whoosh(node.exclude))
+        case Everything():
+            return wq.Every()
+        case _:
+            assert_never(node)

@@ -24,12 +24,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, assert_never
 
 import numpy as np
 
 from ..query import plan
-from ..reader.snapshot import SCORED_FIELDS, Snapshot
+from ..reader.snapshot import SCORED_FIELDS, Postings, Snapshot
 
 EMPTY = np.zeros(0, dtype=np.int64)
 CHECK_EVERY = 128  # phrase/proximity documents between two deadline checks
@@ -62,7 +62,7 @@ class WhooshBM25F:
     b: float = 0.75
 
     def term(self, ev: Evaluation, term: plan.Term, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        postings = ev.snap.postings(term.field, term.text)
+        postings = term_postings(ev.snap, term)
         hit, where = lookup(postings.ids, cand)
         if term.field not in SCORED_FIELDS or not hit.any():
             return hit, np.zeros(cand.size)
@@ -121,7 +121,7 @@ class BM25F:
         key = tuple((t.field, t.text) for t in terms)
         df = memo.get(key)
         if df is None:
-            ids = [ev.snap.postings(t.field, t.text).ids for t in terms]
+            ids = [term_postings(ev.snap, t).ids for t in terms]
             df = memo[key] = int(_union(ids).size) if len(ids) > 1 else int(ids[0].size)
         n = ev.snap.doc_count_all
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
@@ -131,7 +131,7 @@ class BM25F:
         mask = np.zeros(cand.size, dtype=bool)
         pseudo = np.zeros(cand.size)
         for t in terms:
-            postings = snap.postings(t.field, t.text)
+            postings = term_postings(snap, t)
             if not postings.ids.size:
                 continue
             hit, where = lookup(postings.ids, cand)
@@ -174,6 +174,14 @@ def _matching_terms(token: plan.Token) -> tuple[plan.Term, ...]:
     stemmed), so when stems are present the twins add no matches, only score."""
     stems = tuple(t for t in token.terms if not t.field.endswith("_exact"))
     return stems or token.terms
+
+
+def term_postings(snap: Snapshot, term: plan.Term) -> Postings:
+    """A term's postings; a compound written apart's are where its two words
+    stand next to each other."""
+    if isinstance(term, plan.Adjacent):
+        return snap.adjacent(term.field, *term.parts)
+    return snap.postings(term.field, term.text)
 
 
 def lookup(ids: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -230,74 +238,84 @@ class Evaluation:
 
     def estimate(self, node: plan.Node) -> int:
         """A cheap upper bound of a node's match count (which child to start from)."""
-        if isinstance(node, plan.Term):
-            return self.snap.postings(node.field, node.text).ids.size
-        if isinstance(node, plan.Token):
-            return sum(self.estimate(t) for t in node.terms)
-        if isinstance(node, plan.Phrase):
-            return min(self.snap.postings(node.field, w).ids.size for w in node.words)
-        if isinstance(node, plan.All):
-            return min(self.estimate(c) for c in node.children)
-        if isinstance(node, plan.Any):
-            return sum(self.estimate(c) for c in node.children)
-        if isinstance(node, plan.Excluding):
-            return self.estimate(node.include)
-        return self.snap.doc_count_all
+        match node:
+            case plan.Term():
+                return term_postings(self.snap, node).ids.size
+            case plan.Token():
+                return sum(self.estimate(t) for t in node.terms)
+            case plan.Phrase():
+                return min(self.snap.postings(node.field, w).ids.size for w in node.words)
+            case plan.All():
+                return min(self.estimate(c) for c in node.children)
+            case plan.Any():
+                return sum(self.estimate(c) for c in node.children)
+            case plan.Excluding():
+                return self.estimate(node.include)
+            case plan.Keyword() | plan.Everything():
+                return self.snap.doc_count_all
+            case _:
+                assert_never(node)
 
     def docs(self, node: plan.Node) -> np.ndarray:
         """Sorted global docnums matching ``node`` (deleted ones included)."""
-        if isinstance(node, plan.Term):
-            return self.snap.postings(node.field, node.text).ids.astype(np.int64)
-        if isinstance(node, plan.Token):
-            return _union([self.snap.postings(t.field, t.text).ids for t in _matching_terms(node)])
-        if isinstance(node, plan.Phrase):
-            return self._phrase_docs(node)
-        if isinstance(node, plan.Keyword):
-            return np.flatnonzero(self._keyword_table(node)[self.snap.codes[node.column]])
-        if isinstance(node, plan.All):
-            children = sorted(node.children, key=self.estimate)
-            cand = self.docs(children[0])
-            for child in children[1:]:
-                if not cand.size:
-                    break
-                cand = cand[self.matches(child, cand)]
-            return cand
-        if isinstance(node, plan.Any):
-            return _union([self.docs(c) for c in self._until_deadline(node.children)])
-        if isinstance(node, plan.Excluding):
-            cand = self.docs(node.include)
-            return cand[~self.matches(node.exclude, cand)] if cand.size else cand
-        if isinstance(node, plan.Everything):
-            return np.flatnonzero(self.snap.live)
-        raise TypeError(f"not a plan node: {node!r}")
+        match node:
+            case plan.Term():
+                return term_postings(self.snap, node).ids.astype(np.int64)
+            case plan.Token():
+                return _union([term_postings(self.snap, t).ids for t in _matching_terms(node)])
+            case plan.Phrase():
+                return self._phrase_docs(node)
+            case plan.Keyword():
+                return np.flatnonzero(self._keyword_table(node)[self.snap.codes[node.column]])
+            case plan.All():
+                children = sorted(node.children, key=self.estimate)
+                cand = self.docs(children[0])
+                for child in children[1:]:
+                    if not cand.size:
+                        break
+                    cand = cand[self.matches(child, cand)]
+                return cand
+            case plan.Any():
+                return _union([self.docs(c) for c in self._until_deadline(node.children)])
+            case plan.Excluding():
+                cand = self.docs(node.include)
+                return cand[~self.matches(node.exclude, cand)] if cand.size else cand
+            case plan.Everything():
+                return np.flatnonzero(self.snap.live)
+            case _:
+                assert_never(node)
 
     def matches(self, node: plan.Node, cand: np.ndarray) -> np.ndarray:
         """Which of ``cand`` match ``node`` (no scores)."""
-        if isinstance(node, (plan.Term, plan.Token)):
-            terms = _matching_terms(node) if isinstance(node, plan.Token) else (node,)
-            mask = np.zeros(cand.size, dtype=bool)
-            for t in terms:
-                mask |= lookup(self.snap.postings(t.field, t.text).ids, cand)[0]
-            return mask
-        if isinstance(node, plan.All):
-            mask = np.ones(cand.size, dtype=bool)
-            for child in sorted(node.children, key=self.estimate):
-                mask[mask] = self.matches(child, cand[mask])
-            return mask
-        if isinstance(node, plan.Any):
-            mask = np.zeros(cand.size, dtype=bool)
-            for child in node.children:
-                mask[~mask] = self.matches(child, cand[~mask])
-            return mask
-        if isinstance(node, plan.Excluding):
-            mask = self.matches(node.include, cand)
-            mask[mask] = ~self.matches(node.exclude, cand[mask])
-            return mask
-        if isinstance(node, plan.Everything):
-            return np.ones(cand.size, dtype=bool)
-        if isinstance(node, plan.Keyword):
-            return self._keyword_table(node)[self.snap.codes[node.column][cand]]
-        return lookup(self.docs(node), cand)[0]
+        match node:
+            case plan.Term() | plan.Token():
+                terms = _matching_terms(node) if isinstance(node, plan.Token) else (node,)
+                mask = np.zeros(cand.size, dtype=bool)
+                for t in terms:
+                    mask |= lookup(term_postings(self.snap, t).ids, cand)[0]
+                return mask
+            case plan.All():
+                mask = np.ones(cand.size, dtype=bool)
+                for child in sorted(node.children, key=self.estimate):
+                    mask[mask] = self.matches(child, cand[mask])
+                return mask
+            case plan.Any():
+                mask = np.zeros(cand.size, dtype=bool)
+                for child in node.children:
+                    mask[~mask] = self.matches(child, cand[~mask])
+                return mask
+            case plan.Excluding():
+                mask = self.matches(node.include, cand)
+                mask[mask] = ~self.matches(node.exclude, cand[mask])
+                return mask
+            case plan.Everything():
+                return np.ones(cand.size, dtype=bool)
+            case plan.Keyword():
+                return self._keyword_table(node)[self.snap.codes[node.column][cand]]
+            case plan.Phrase():
+                return lookup(self._phrase_docs(node), cand)[0]
+            case _:
+                assert_never(node)
 
     def _keyword_table(self, node: plan.Keyword) -> np.ndarray:
         """Per vocabulary code: is it the key, or a ``key/...`` below it?"""
@@ -329,38 +347,40 @@ class Evaluation:
 
     def evaluate(self, node: plan.Node, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(matched mask, score) of ``node`` over the sorted candidates."""
-        if isinstance(node, plan.Term):
-            return self.scorer.token(self, (node,), cand)
-        if isinstance(node, plan.Token):
-            return self.scorer.token(self, node.terms, cand)
-        if isinstance(node, plan.Phrase):
-            mask = lookup(self._phrase_docs(node), cand)[0]
-            return mask, np.where(mask, self.scorer.phrase(self, node, cand), 0.0)
-        if isinstance(node, plan.All):
-            mask = np.ones(cand.size, dtype=bool)
-            score = np.zeros(cand.size)
-            for child in node.children:  # every child decides the match: no early stop
-                m, s = self.evaluate(child, cand)
-                mask &= m
-                score += s
-            return mask, np.where(mask, score, 0.0)
-        if isinstance(node, plan.Any):
-            mask = np.zeros(cand.size, dtype=bool)
-            score = np.zeros(cand.size)
-            for child in self._until_deadline(node.children):
-                m, s = self.evaluate(child, cand)
-                mask |= m
-                score += s
-            return mask, score
-        if isinstance(node, plan.Excluding):
-            m, s = self.evaluate(node.include, cand)
-            m = m & ~self.matches(node.exclude, cand)
-            return m, np.where(m, s, 0.0)
-        if isinstance(node, plan.Everything):
-            return np.ones(cand.size, dtype=bool), np.ones(cand.size)
-        if isinstance(node, plan.Keyword):
-            return self.matches(node, cand), np.zeros(cand.size)
-        raise TypeError(f"not a plan node: {node!r}")
+        match node:
+            case plan.Term():
+                return self.scorer.token(self, (node,), cand)
+            case plan.Token():
+                return self.scorer.token(self, node.terms, cand)
+            case plan.Phrase():
+                mask = lookup(self._phrase_docs(node), cand)[0]
+                return mask, np.where(mask, self.scorer.phrase(self, node, cand), 0.0)
+            case plan.All():
+                mask = np.ones(cand.size, dtype=bool)
+                score = np.zeros(cand.size)
+                for child in node.children:  # every child decides the match: no early stop
+                    m, s = self.evaluate(child, cand)
+                    mask &= m
+                    score += s
+                return mask, np.where(mask, score, 0.0)
+            case plan.Any():
+                mask = np.zeros(cand.size, dtype=bool)
+                score = np.zeros(cand.size)
+                for child in self._until_deadline(node.children):
+                    m, s = self.evaluate(child, cand)
+                    mask |= m
+                    score += s
+                return mask, score
+            case plan.Excluding():
+                m, s = self.evaluate(node.include, cand)
+                m = m & ~self.matches(node.exclude, cand)
+                return m, np.where(m, s, 0.0)
+            case plan.Everything():
+                return np.ones(cand.size, dtype=bool), np.ones(cand.size)
+            case plan.Keyword():
+                return self.matches(node, cand), np.zeros(cand.size)
+            case _:
+                assert_never(node)
 
     def _until_deadline(self, children: tuple[plan.Node, ...]):
         """The children of an OR, the first always, the rest while time is left

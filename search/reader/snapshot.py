@@ -264,23 +264,21 @@ class Snapshot:
     # -- terms -------------------------------------------------------------------
 
     def postings(self, fieldname: str, text: str) -> Postings:
-        """The term's postings (deleted documents included: mask with ``live``).
-        A text of two words separated by a space stands for the two next to each
-        other (see :meth:`_apart`)."""
-        load = self._apart if " " in text else self._assemble
-        return self._terms.get_or_load(
-            (fieldname, text), lambda: load(fieldname, text), lambda p: p.ids.nbytes + p.tf.nbytes + 100
-        )
+        """The term's postings (deleted documents included: mask with ``live``)."""
+        return self._terms.get_or_load((fieldname, text), lambda: self._assemble(fieldname, text), _postings_bytes)
 
-    def _apart(self, fieldname: str, text: str) -> Postings:
+    def adjacent(self, fieldname: str, first: str, second: str) -> Postings:
         """A compound written apart (``ibu kota`` for ``ibukota``): the documents
         with the two words next to each other in the field's positional twin,
-        and how often. Kept only where the corpus attests it: in at least
-        ``APART_MIN_DOCS`` documents and ``APART_MIN_SHARE`` of those with the
-        joined form, so a chance pair (``kali mantan`` in ``kalimantan``) adds
-        nothing."""
+        and how often (see :meth:`_apart`)."""
+        key = (fieldname, first, second)
+        return self._terms.get_or_load(key, lambda: self._apart(fieldname, first, second), _postings_bytes)
+
+    def _apart(self, fieldname: str, first: str, second: str) -> Postings:
+        """Kept only where the corpus attests it: in at least ``APART_MIN_DOCS``
+        documents and ``APART_MIN_SHARE`` of those with the joined form, so a
+        chance pair (``kali mantan`` in ``kalimantan``) adds nothing."""
         positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
-        first, second = text.split(" ", 1)
         if not (self._has_term(positional, first) and self._has_term(positional, second)):
             return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())  # (most pairs tried)
         both = np.intersect1d(self.postings(positional, first).ids, self.postings(positional, second).ids)
@@ -469,6 +467,11 @@ class Snapshot:
     @property
     def segment_ids(self) -> list[str]:
         return [sid for _, _, sid in self._leaves]
+
+
+def _postings_bytes(postings: Postings) -> int:
+    """What a cached posting list holds in memory, roughly."""
+    return postings.ids.nbytes + postings.tf.nbytes + 100
 
 
 def _read_terms(reader, fieldname: str) -> SegmentTerms:
