@@ -58,11 +58,13 @@ from index.dates import parse_published  # noqa: E402
 from index.readers import article_from_record  # noqa: E402
 from index.writer import Indexer  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
-from search.http.params import parse_date_bound  # noqa: E402
 from search.query.compile import DEFAULT_WEIGHTS  # noqa: E402
 from search.rank.scoring import BM25F, WhooshBM25F  # noqa: E402
 from search.reader.manager import SearcherManager  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+from search.request import (
+    SearchRequest,  # noqa: E402
+    parse_date_bound,  # noqa: E402
+)
 
 HERE = Path(__file__).resolve().parent
 PREFIXES = (

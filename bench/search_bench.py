@@ -267,7 +267,7 @@ def engine_latencies(index_dir: Path, queries: list[BenchQuery]) -> tuple[dict, 
     every term's postings from disk into the postings cache; the second is
     what a running service answers (its result cache stays off)."""
     from search.engine import SearchEngine, SearchRequest
-    from search.http.params import parse_date_bound
+    from search.request import parse_date_bound
 
     engine = SearchEngine.open(index_dir, background=False)
     requests = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import shlex
 import sys
+from dataclasses import replace
+from datetime import datetime
 
 import click
 from tqdm import tqdm
@@ -16,9 +18,7 @@ from index.writer import DISK_FULL
 from .engine import EXPORT_LIMIT, SearchEngine
 from .features.export import EXPORT_FORMATS, export_lines
 from .features.highlight import plain_text
-from .http.admission import DEFAULT_SLOTS
-from .http.limits import parse_rate
-from .http.models import SearchParams, SearchResponse
+from .http.config import DEFAULT_SLOTS, ServiceConfig, parse_rate
 from .keys import KEYS_FILE, KeyProblem, add_key, list_keys, revoke_key
 from .request import (
     DEFAULT_BUDGET_SECONDS,
@@ -29,6 +29,7 @@ from .request import (
     SORTS,
     InvalidRequest,
     SearchRequest,
+    parse_date_bound,
 )
 
 
@@ -84,24 +85,22 @@ def search_command(
         raise click.UsageError("--format chooses the format of --all; without --all results are text (or --json)")
     if now and sort != "recent":
         raise click.UsageError("--now is where --sort recent measures ages from; give --sort recent too")
+    request = SearchRequest(
+        q=" ".join(query),
+        date_from=date_option(date_from, "--from"),
+        date_to=date_option(date_to, "--to", end=True),
+        categories=category,
+        sources=source,
+        authors=author,
+        sort=sort,
+        now=date_option(now, "--now", end=True),
+        page=page,
+        size=size,
+        facets=frozenset({"date"} if histogram else ()),
+        interval=interval,
+        spellcheck=spellcheck,
+    )
     try:
-        request = SearchParams.parse(
-            {
-                "q": " ".join(query),
-                "from": date_from,
-                "to": date_to,
-                "category": category,
-                "source": source,
-                "author": author,
-                "sort": sort,
-                "now": now,
-                "page": str(page),
-                "size": str(size),
-                "facets": "date" if histogram else "",
-                "interval": interval,
-                "spellcheck": str(spellcheck).lower(),
-            }
-        ).to_request()
         engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
         try:
             if export_all:
@@ -115,6 +114,8 @@ def search_command(
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
+        from .http.models import SearchResponse  # the API's envelope (the web stack loads only for --json)
+
         click.echo(SearchResponse.of(result).json_bytes(indent=2).decode("utf-8"))
         return
     noun = "result" if result.total == 1 else "results"
@@ -142,6 +143,14 @@ def search_command(
         click.echo(f"     {meta}")
         click.echo(f"     {plain_text(hit.snippet)}")
         click.echo(f"     {hit.url or 'id: ' + hit.id}")
+
+
+def date_option(value: str | None, option: str, end: bool = False) -> datetime | None:
+    """A date option's value as the API reads it (a bare date: a whole Jakarta day)."""
+    try:
+        return parse_date_bound(value, end=end)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def cli_detail(exc: InvalidRequest) -> str:
@@ -273,26 +282,26 @@ def serve_command(
     from .http.server import run_server
 
     directory = resolve_index_dir(index_dir)
-    options: dict = {
-        "cache_entries": cache_entries,
-        "budget_seconds": budget_seconds,
-        "require_read_key": require_read_key,
-        "costly_slots": costly_slots,
-        "cors_origins": tuple(cors_origins),
-        "trusted_proxies": frozenset(trusted_proxy),
-    }
+    config = ServiceConfig(
+        cache_entries=cache_entries,
+        budget_seconds=budget_seconds,
+        costly_slots=costly_slots,
+        burst=burst,
+        trusted_proxies=frozenset(trusted_proxy),
+        require_read_key=require_read_key,
+        cors_origins=tuple(cors_origins),
+    )
     if base_url:
         if not base_url.lower().startswith(("http://", "https://")):
             raise click.BadParameter(
                 f"a base URL starts with http:// or https://, not {base_url!r}", param_hint="--base-url"
             )
-        options["base_url"] = base_url.rstrip("/")
+        config = replace(config, base_url=base_url.rstrip("/"))
     if rate_limit:
         try:
-            rate = parse_rate(rate_limit)
+            config = replace(config, rate=parse_rate(rate_limit))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--rate-limit") from None
-        options["rate_limit"] = (rate, burst or max(1, round(2 * rate)), list(trusted_proxy))
     try:
         engine = SearchEngine.open(directory, background=False)  # fail fast, before binding
     except IndexMissing as exc:
@@ -312,9 +321,7 @@ def serve_command(
         sys.stderr.flush()
 
     try:
-        run_server(
-            directory, host=host, port=port, threads=threads, workers=workers, ready=ready, engine_options=options
-        )
+        run_server(directory, host=host, port=port, threads=threads, workers=workers, ready=ready, config=config)
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise

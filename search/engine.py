@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -134,6 +134,21 @@ class SearchEngine:
 
     def close(self) -> None:
         self.manager.close()
+
+    @property
+    def generation(self) -> int:
+        """The index generation requests are answered from now."""
+        return self.manager.generation
+
+    def on_new_snapshot(self, listen: Callable[[int], None]) -> None:
+        """Call ``listen(generation)`` once each new snapshot is warm and
+        answering (and now)."""
+        self.manager.add_listener(listen)
+
+    def refresh_to(self, generation: int, timeout: float) -> bool:
+        """Answer from ``generation`` or later now, not at the next refresh
+        (a writer reading its own write); False if not within ``timeout``."""
+        return self.manager.refresh_to(generation, timeout)
 
     # -- search ---------------------------------------------------------------
 

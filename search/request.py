@@ -7,9 +7,10 @@ once (by :mod:`search.http.models` from HTTP or CLI values) and validated here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Literal, get_args
 
+from index.dates import WIB
 from index.schema import KEYED_COLUMNS
 
 from .query.syntax import word_count
@@ -31,6 +32,30 @@ FACET_KINDS = (*KEYED_COLUMNS, "date")
 KEYED_FACETS = frozenset(KEYED_COLUMNS)  # what facets=true asks for
 Interval = Literal["day", "week", "month", "year", "auto"]
 INTERVALS: tuple[str, ...] = get_args(Interval)
+
+
+def parse_date_bound(text: str | datetime | None, end: bool = False) -> datetime | None:
+    """A date or an ISO 8601 datetime; a bare date is a whole Asia/Jakarta day
+    (its first instant, or with ``end`` its last). Raises ValueError saying
+    what is accepted, for the caller to prefix with the parameter's name."""
+    if isinstance(text, datetime):
+        return text if text.tzinfo else text.replace(tzinfo=WIB)
+    if text is None or not text.strip():
+        return None
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day, time.max if end else time.min, WIB)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        hint = (
+            "; to skip results use page and size, or the cursor (from is not an offset here)"
+            if value.isdigit() and not end
+            else ""
+        )
+        raise ValueError(f"must be a date (YYYY-MM-DD) or an ISO 8601 datetime, not {value!r}{hint}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=WIB)
 
 
 class StaleCursor(ValueError):

@@ -432,7 +432,8 @@ def test_a_cursor_reaches_past_the_page_window(corpus_index):
 
 
 def test_overlong_query_strings_are_414_and_rates_are_limited_per_client(client, sample_index):
-    from search.http.limits import RateLimiter, parse_rate
+    from search.http.config import parse_rate
+    from search.http.limits import RateLimiter
 
     long_q = client.simulate_get("/api/search", query_string="q=" + "a" * 5000)
     assert long_q.status_code == 414 and long_q.headers["content-type"] == "application/problem+json"

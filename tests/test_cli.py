@@ -271,7 +271,8 @@ def test_search_options_that_would_be_ignored_are_refused_and_errors_say_the_way
     past = run("search", "banjir", "--page", "99999", *ix)
     assert past.exit_code == 0 and "past the last page (101); use --page 100" in past.output
     size = run("search", "banjir", "--size", "51", *ix)
-    assert size.exit_code == 2 and "Invalid value for --size: input should be" in size.output, size.output
+    assert size.exit_code == 2 and "Invalid value for --size: must be between 0" in size.output, size.output
+    assert "and 50" in size.output
     assert "size: " not in size.output.split("--size:", 1)[1]
 
 
@@ -309,3 +310,14 @@ def test_serve_says_process_and_threads_in_good_grammar(sample_index):
         proc.terminate()
         proc.wait(timeout=10)
     assert "(1 process x 1 thread)" in line and "(es)" not in line, line
+
+
+def test_the_search_command_loads_no_web_stack():
+    """`berita search` is the library plus click: falcon, pydantic and
+    waitress load only for `serve` (and `search --json`, the API's envelope)."""
+    import subprocess
+    import sys
+
+    probe = "import sys, search.cli; print(sorted(m for m in ('falcon', 'pydantic', 'waitress') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]", loaded

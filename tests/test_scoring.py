@@ -25,10 +25,10 @@ from whoosh.util.times import datetime_to_long
 
 from index.dates import to_utc_naive
 from search.engine import SearchEngine, SearchRequest
-from search.http.params import parse_date_bound
 from search.query import plan
 from search.query.compile import DEFAULT_WEIGHTS
 from search.rank.scoring import Evaluation, WhooshBM25F, in_order_within, term_postings, top_scored
+from search.request import parse_date_bound
 
 K = 10
 # Whoosh knows no compound written apart (a two-word term): compare without compounds.

@@ -18,10 +18,10 @@ from collections.abc import Iterable, Iterator
 import falcon
 
 from ..query.syntax import word_count
+from .config import DEFAULT_SLOTS
 
 COSTLY_PATHS = frozenset({"/api/search/export"})
 COSTLY_WORDS = 8  # a query of more words than this is costly
-DEFAULT_SLOTS = 1  # costly requests at once per worker
 DEFAULT_QUEUE = 1  # costly requests that may wait for a slot
 DEFAULT_WAIT = 2.0  # seconds a costly request may wait for a slot
 RETRY_AFTER = 2  # seconds, in the 503

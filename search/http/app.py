@@ -15,6 +15,7 @@ from index.writer import DiskFull, IndexBusy
 from ..engine import SearchEngine
 from ..request import InvalidRequest, StaleCursor
 from .admission import Admission
+from .config import DEFAULT_BASE_URL, ServiceConfig
 from .encoding import Gzip, cors_middleware
 from .limits import RateLimiter, RequestLimits
 from .pages import add_pages, serialize_error
@@ -107,7 +108,7 @@ class ConditionalGet:
 
     def _etag(self, req: falcon.Request) -> str:
         digest = hashlib.sha1(f"{BERITA_VERSION} {req.relative_uri}".encode()).hexdigest()[:16]
-        return f'W/"{self.engine.manager.generation}-{digest}"'
+        return f'W/"{self.engine.generation}-{digest}"'
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         if req.method not in ("GET", "HEAD") or req.path == "/health":
@@ -128,34 +129,32 @@ class ConditionalGet:
         resp.etag = req.context.get("etag") or self._etag(req)
 
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8080"
-
-
 def create_app(
     index_dir: str | Path,
+    config: ServiceConfig | None = None,
+    *,
     engine: SearchEngine | None = None,
     rate_limit: RateLimiter | None = None,
-    require_read_key: bool = False,
     admission: Admission | None = None,
-    cors_origins: tuple[str, ...] = (),
-    base_url: str = DEFAULT_BASE_URL,
-    trusted_proxies: frozenset[str] = frozenset(),
     generations: WorkerGenerations | None = None,
-    **engine_options,
 ) -> falcon.App:
-    """The WSGI app over one index (all state lives in the app and its engine).
-    ``cors_origins`` may call the API from a browser on another origin (``*``:
-    any); ``base_url`` is where readers reach this service (feeds link there,
-    never to a request's Host header); ``generations`` is shared by the worker
-    processes (see :mod:`search.http.visibility`). ``engine_options``
-    (``cache_entries``, ``budget_seconds``) configure the engine."""
-    engine = engine or SearchEngine.open(index_dir, **engine_options)
-    guard = WriteGuard(engine.manager.index_dir, trusted_proxies)
-    first: list = [Gzip(), *cors_middleware(cors_origins), RequestLimits()]
+    """The WSGI app over one index, as ``config`` says (all state lives in the
+    app and its engine). The parts it would build from ``config`` may be
+    given instead (a test's engine, a limiter on a fake clock);
+    ``generations`` is shared by the worker processes (see
+    :mod:`search.http.visibility`)."""
+    config = config or ServiceConfig()
+    engine = engine or SearchEngine.open(
+        index_dir, cache_entries=config.cache_entries, budget_seconds=config.budget_seconds
+    )
+    guard = WriteGuard(index_dir, config.trusted_proxies)
+    if rate_limit is None and config.rate:
+        rate_limit = RateLimiter(config.rate, config.burst_size, config.trusted_proxies)
+    first: list = [Gzip(), *cors_middleware(config.cors_origins), RequestLimits()]
     if rate_limit:
         rate_limit.verified_key = guard.verified_owner  # a key counts as itself once verified
         first.append(rate_limit)
-    if require_read_key:
+    if config.require_read_key:
         first.append(ReadKeys(guard))
     app = falcon.App(
         cors_enable=False,
@@ -164,7 +163,7 @@ def create_app(
             RelatedPath(engine),
             SecurityHeaders(),
             ConditionalGet(engine),
-            admission or Admission(),  # after the 304s, which cost nothing
+            admission or Admission(slots=config.costly_slots),  # after the 304s, which cost nothing
             HeadAsGet(),
         ],
     )
@@ -178,13 +177,13 @@ def create_app(
     app.add_error_handler(DiskFull, handle_disk_full)
     app.add_route("/api/search", SearchResource(engine))
     generations = generations or WorkerGenerations(1)
-    engine.manager.add_listener(generations.publish)  # after the warmers: this worker now answers
-    writes = Writes(Committer(engine.manager.index_dir), guard, Visibility(engine.manager, generations))
+    engine.on_new_snapshot(generations.publish)  # after the warmers: this worker now answers
+    writes = Writes(Committer(index_dir), guard, Visibility(engine, generations))
     app.add_route("/api/articles", BulkResource(writes))
     app.add_route("/api/articles/{article_id:path}", ArticleResource(engine, writes))
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
     app.add_route("/health", HealthResource(engine))
-    app.add_route("/feed.atom", FeedResource(engine, base_url.rstrip("/")))
+    app.add_route("/feed.atom", FeedResource(engine, (config.base_url or DEFAULT_BASE_URL).rstrip("/")))
     app.add_route("/api/suggest", SuggestResource(engine))
     app.add_route("/api/search/export", ExportResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())

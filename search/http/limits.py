@@ -14,7 +14,6 @@ N workers a client may get up to N times the rate.
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,15 +24,6 @@ import falcon
 MAX_QUERY_STRING = 4096
 MAX_BODY = 16 * 1024 * 1024  # a bulk publish; one article is at most 2 MiB
 MAX_CLIENTS = 10_000  # buckets kept; the longest idle go first
-RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
-
-
-def parse_rate(text: str) -> float:
-    """Requests per second from "20/s" or "600/m"."""
-    m = RATE.match(text)
-    if not m or float(m[1]) <= 0:
-        raise ValueError(f"a rate is like 20/s or 600/m, not {text!r}")
-    return float(m[1]) / (60.0 if m[2].startswith("m") else 1.0)
 
 
 class RequestLimits:

@@ -42,9 +42,10 @@ from ..request import (
     InvalidRequest,
     SearchRequest,
     Sort,
+    parse_date_bound,
 )
 from ..results import SearchResult
-from .params import ELSEWHERE, FOREIGN_NAMES, parse_date_bound, parse_facets
+from .params import ELSEWHERE, FOREIGN_NAMES, parse_facets
 
 DATE_SCHEMA = {
     "type": "string",

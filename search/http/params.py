@@ -11,36 +11,8 @@ import base64
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, time
-
-from index.dates import WIB
 
 from ..request import KEYED_FACETS, InvalidRequest
-
-
-def parse_date_bound(text: str | datetime | None, end: bool = False) -> datetime | None:
-    """A date or an ISO 8601 datetime; a bare date is a whole Asia/Jakarta day
-    (its first instant, or with ``end`` its last). Raises ValueError saying
-    what is accepted, for the caller to prefix with the parameter's name."""
-    if isinstance(text, datetime):
-        return text if text.tzinfo else text.replace(tzinfo=WIB)
-    if text is None or not text.strip():
-        return None
-    value = text.strip()
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return datetime.combine(day, time.max if end else time.min, WIB)
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        hint = (
-            "; to skip results use page and size, or the cursor (from is not an offset here)"
-            if value.isdigit() and not end
-            else ""
-        )
-        raise ValueError(f"must be a date (YYYY-MM-DD) or an ISO 8601 datetime, not {value!r}{hint}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=WIB)
-
 
 # What people bring from the Guardian's Content API, the NYT's Article Search and
 # Elasticsearch, with the name Berita uses for each.

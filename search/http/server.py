@@ -18,13 +18,13 @@ import socket
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from waitress import serve
 
-from .admission import DEFAULT_SLOTS, Admission
 from .app import create_app
-from .limits import RateLimiter
+from .config import ServiceConfig
 from .visibility import NOT_SERVING, WorkerGenerations
 
 START_TIMEOUT = 600.0  # seconds a worker may take to open its index and build its app
@@ -58,16 +58,11 @@ def _socket(host: str, port: int, reuse_port: bool, listen: bool) -> socket.sock
     return sock
 
 
-def _app(index_dir: str, engine_options: dict, generations: WorkerGenerations):
-    """One process's app. ``engine_options`` may hold ``rate_limit``: (requests
-    a second, burst, trusted proxies), for a limiter made in this process."""
+def _app(index_dir: str, config: ServiceConfig, generations: WorkerGenerations):
+    """One process's app (its engine, limiter and admission its own)."""
     _enough_descriptors(CONNECTIONS["connection_limit"] + 100)
     sys.setswitchinterval(SWITCH_INTERVAL)
-    options = dict(engine_options)
-    limit = options.pop("rate_limit", None)
-    limiter = RateLimiter(limit[0], limit[1], frozenset(limit[2])) if limit else None
-    admission = Admission(slots=options.pop("costly_slots", DEFAULT_SLOTS))
-    return create_app(index_dir, rate_limit=limiter, generations=generations, admission=admission, **options)
+    return create_app(index_dir, config, generations=generations)
 
 
 def _serve(app, sock: socket.socket, threads: int) -> None:
@@ -95,7 +90,7 @@ def _worker(
     port: int,
     threads: int,
     parent: int,
-    engine_options: dict,
+    config: ServiceConfig,
     generations: WorkerGenerations,
     slot: int,
 ) -> None:
@@ -104,7 +99,7 @@ def _worker(
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     generations.serve_as(slot)
     sock = _socket(host, port, reuse_port=True, listen=True)  # listening before the parent may say "serving"
-    app = _app(index_dir, engine_options, generations)  # publishes its generation: the parent sees it ready
+    app = _app(index_dir, config, generations)  # publishes its generation: the parent sees it ready
     _serve(app, sock, threads)
 
 
@@ -115,18 +110,16 @@ def run_server(
     threads: int = 4,
     workers: int = 1,
     ready=None,
-    engine_options: dict | None = None,
+    config: ServiceConfig | None = None,
 ) -> None:
     """Serve until interrupted or terminated. ``ready(host, port)`` is called
-    once every worker answers; ``engine_options`` go to each worker's app
-    (with ``base_url`` made from the address when it is not given)."""
-    engine_options = dict(engine_options or {})
+    once every worker answers; each worker's app follows ``config`` (its
+    ``base_url`` made from the address when it is not given)."""
     generations = WorkerGenerations(workers)
     if workers <= 1:
         sock = _socket(host, port, reuse_port=False, listen=True)  # the port is taken first: fail fast
         try:
-            engine_options.setdefault("base_url", _own_url(host, sock.getsockname()[1]))
-            app = _app(str(index_dir), engine_options, generations)
+            app = _app(str(index_dir), _with_base_url(config, host, sock.getsockname()[1]), generations)
             if ready:
                 ready(host, sock.getsockname()[1])
             _serve(app, sock, threads)
@@ -140,13 +133,13 @@ def run_server(
         _socket(host, port, reuse_port=False, listen=False).close()
     holder = _socket(host, port, reuse_port=True, listen=False)
     port = holder.getsockname()[1]
-    engine_options.setdefault("base_url", _own_url(host, port))
+    config = _with_base_url(config, host, port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     context = multiprocessing.get_context("fork")
     procs = [
         context.Process(
             target=_worker,
-            args=(str(index_dir), host, port, threads, os.getpid(), engine_options, generations, slot),
+            args=(str(index_dir), host, port, threads, os.getpid(), config, generations, slot),
         )
         for slot in range(workers)
     ]
@@ -171,7 +164,10 @@ def run_server(
         holder.close()
 
 
-def _own_url(host: str, port: int) -> str:
-    """This server's address as a base URL (feeds link to it unless ``--base-url`` says otherwise)."""
+def _with_base_url(config: ServiceConfig | None, host: str, port: int) -> ServiceConfig:
+    """``config`` with this server's address as its base URL (where feeds link)
+    unless ``--base-url`` gave one."""
+    if config is not None and config.base_url:
+        return config
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return replace(config or ServiceConfig(), base_url=f"http://{shown}:{port}")

@@ -43,8 +43,8 @@ from index.readers import (
 from index.store import latest_generation
 from index.writer import LOCK_WAIT, DiskFull, IndexBusy, Indexer, delete_articles
 
+from ..engine import SearchEngine
 from ..keys import KEYS_FILE, has_keys, key_owner
-from ..reader.manager import SearcherManager
 from .limits import MAX_BODY, TokenBuckets, client_address
 from .models import BulkOutcome, Outcome, WriteParams, Written
 from .problems import InvalidParameter
@@ -238,8 +238,8 @@ class Visibility:
     """When a write's commit is seen: this worker answers from it before the
     reply (read your write), and with ``refresh=wait_for`` every worker does."""
 
-    def __init__(self, manager: SearcherManager, generations: WorkerGenerations):
-        self.manager = manager
+    def __init__(self, engine: SearchEngine, generations: WorkerGenerations):
+        self.engine = engine
         self.generations = generations
 
     def settle(self, generation: int | None, wait_for: bool) -> bool | None:
@@ -247,7 +247,7 @@ class Visibility:
         if generation is None:  # nothing was committed: nothing to wait for
             return True if wait_for else None
         deadline = time.monotonic() + WAIT_FOR_TIMEOUT
-        here = self.manager.refresh_to(generation, WAIT_FOR_TIMEOUT)
+        here = self.engine.refresh_to(generation, WAIT_FOR_TIMEOUT)
         if not wait_for:
             return None
         return here and self.generations.wait_until_all_see(generation, max(0.0, deadline - time.monotonic()))
