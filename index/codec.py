@@ -12,6 +12,15 @@ BEST_SPEED stored-fields mode against BEST_COMPRESSION): the index grows, a
 hit reads faster. Segments written before are still read from W3's column.
 Whoosh pickles the codec into the table of contents, hence module-level classes.
 
+New segments read their compound file through the map, never a copy: Whoosh
+wraps each sub-file of a mapped compound segment in ``BytesIO(memoryview)``,
+which copies it into the process (postings and terms at open, stored fields
+at first read): every worker held a private copy of the index, and each
+reopen after a commit copied the new segments again. :class:`BeritaSegment`
+slices the map instead (:class:`MappedFile`), so the page cache holds the
+index once for every process. Segments written before stay as they were
+until a merge rewrites them.
+
 New segments are named from the operating system's randomness: Whoosh names
 them with the ``random`` module, whose state anything in the process may set
 (a seeded test, a library), and a repeated name would write into a segment
@@ -20,10 +29,15 @@ already committed.
 
 from __future__ import annotations
 
+import io
+import os
 import secrets
 
 from whoosh import columns
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PerDocWriter, W3Segment, _lenfield
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import StorageError
+from whoosh.filedb.structfile import BufferFile
 from whoosh.util.numeric import byte_to_length
 
 PLAIN_STORED = "_stored_plain"  # the column of uncompressed stored fields
@@ -67,12 +81,90 @@ class BeritaPerDocReader(W3PerDocReader):
         return reader[docnum] or {}
 
 
+class MemoryFile(io.RawIOBase):
+    """A read-only file over a memoryview: each read copies only what it
+    returns (``BytesIO(view)`` copies the whole view up front)."""
+
+    def __init__(self, view: memoryview):
+        self._view = view
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        end = min(len(self._view), self._pos + len(buffer))
+        n = end - self._pos
+        memoryview(buffer).cast("B")[:n] = self._view[self._pos : end]
+        self._pos = end
+        return n
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else min(len(self._view), self._pos + size)
+        data = self._view[self._pos : end].tobytes()
+        self._pos = end
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        line = bytearray()
+        while self._pos < len(self._view) and (size is None or size < 0 or len(line) < size):
+            byte = self._view[self._pos]
+            line.append(byte)
+            self._pos += 1
+            if byte == 0x0A:
+                break
+        return bytes(line)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+class MappedFile(BufferFile):
+    """Whoosh's in-memory file, over a slice of the mapped compound file."""
+
+    def __init__(self, view: memoryview, name: str | None = None):
+        self._buf = view
+        self._name = name
+        self.file = MemoryFile(view)
+        self.onclose = None
+        self.is_real = False
+        self.is_closed = False
+
+
+class MappedCompoundStorage(CompoundStorage):
+    """A compound segment whose sub-files are slices of one read-only map."""
+
+    def open_file(self, name, *args, **kwargs):
+        if self.is_closed:
+            raise StorageError("Storage was closed")
+        if self._source is None:  # not mapped (no memory for a map): Whoosh's sub-files
+            return super().open_file(name, *args, **kwargs)
+        offset, length = self.range(name)
+        return MappedFile(memoryview(self._source)[offset : offset + length], name=name)
+
+
+class BeritaSegment(W3Segment):
+    """A W3 segment that opens its compound file as :class:`MappedCompoundStorage`."""
+
+    def open_compound_file(self, storage):
+        dbfile = storage.open_file(self.make_filename(self.COMPOUND_EXT))
+        return MappedCompoundStorage(dbfile, use_mmap=storage.supports_mmap)
+
+
 SEGMENT_ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"  # Whoosh's
 
 
 class BeritaCodec(W3Codec):
     def new_segment(self, storage, indexname):
-        segment = W3Segment(self, indexname)
+        segment = BeritaSegment(self, indexname)
         taken = set(storage.list())
         while True:
             segment.segid = "".join(secrets.choice(SEGMENT_ID_CHARS) for _ in range(16))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
+from .analysis import SHIPPED, STEM_RULES, Analysis, IndonesianStemFilter
+
 # What readers filter and facet by -> the sortable column holding its normalised key.
 KEYED_COLUMNS = {"category": "category", "source": "source", "author": "author_key"}
-
-from .analysis import SHIPPED, STEM_RULES, Analysis, IndonesianStemFilter
 
 
 def build_schema(analysis: Analysis = SHIPPED) -> Schema:
