@@ -181,13 +181,22 @@ class QueryCompiler:
         joined: tuple[str, ...] = (),
         neighbours: dict[int, tuple[str, ...]] | None = None,
     ):
-        if isinstance(node, Word):
-            if node.field is None and not node.phrase:
-                positive.append(node.text)
-            return self._word(node, highlight, joined)
-        if isinstance(node, Not):
-            inner = self._node(node.node, set(), [])
-            return _Negated(inner) if inner is not None else None
+        match node:
+            case Word():
+                if node.field is None and not node.phrase:
+                    positive.append(node.text)
+                return self._word(node, highlight, joined)
+            case Not():
+                inner = self._node(node.node, set(), [])
+                return _Negated(inner) if inner is not None else None
+            case Group():
+                return self._group(node, highlight, positive, neighbours)
+            case _:
+                assert_never(node)
+
+    def _group(
+        self, node: Group, highlight: set[str], positive: list[str], neighbours: dict[int, tuple[str, ...]] | None
+    ):
         if neighbours is None:
             neighbours = self._joined_neighbours(node.children) if node.op == "and" else {}
         children = [
