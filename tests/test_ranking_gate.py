@@ -38,7 +38,12 @@ REGENERATE = "BERITA_UPDATE_RANKING=1 .venv/bin/python -m pytest tests/test_rank
 # nDCG@10 per set on the corpus (bench/quality.py, "Berita as shipped") at the
 # time of the snapshot, less 0.01: a floor that noise in a deliberate change may
 # approach but a regression crosses.
-NDCG_FLOOR = {"eval": 0.0, "heldout": 0.0, "confirm": 0.0, "fourth": 0.0}
+NDCG_FLOOR = {
+    "eval": 0.92,
+    "heldout": 0.92,
+    "confirm": 0.92,
+    "fourth": 0.94,
+}  # at the snapshot: .9345 .9349 .9334 .9521
 
 
 def sample_queries() -> list[str]:
@@ -64,7 +69,7 @@ def check(path: Path, got: Ranking) -> None:
 
 @pytest.fixture(scope="module")
 def sample_engine(sample_index):
-    engine = SearchEngine(SearcherManager(sample_index, background=False))
+    engine = SearchEngine(SearcherManager(sample_index, background=False), budget_seconds=None)
     yield engine
     engine.close()
 
@@ -78,7 +83,9 @@ def test_sample_rankings_match_the_snapshot(sample_engine):
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_judged_queries_rank_as_snapshotted_and_above_the_floor(corpus_index):
-    engine = SearchEngine(SearcherManager(corpus_index, background=False))
+    engine = SearchEngine(
+        SearcherManager(corpus_index, background=False), budget_seconds=None
+    )  # no deadline: a loaded machine must not cut a ranking short
     try:
         got = judged_rankings(engine)
     finally:

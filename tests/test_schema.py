@@ -53,9 +53,9 @@ def json_lines(ctx, value) -> bytes:
 WRITE_INDEX = Path(tempfile.mkdtemp(prefix="berita-schema-writes-")) / "ix"
 Indexer(WRITE_INDEX).ingest(read_paths([sample_path()]))
 WRITE_KEY = add_key(WRITE_INDEX, "schemathesis")
-writes = schemathesis.openapi.from_path(OPENAPI)
-writes.app = create_app(WRITE_INDEX)
-writes = writes.include(method=["PUT", "POST", "DELETE"])
+write_schema = schemathesis.openapi.from_path(OPENAPI)
+write_schema.app = create_app(WRITE_INDEX)
+writes = write_schema.include(method=["PUT", "POST", "DELETE"])
 
 
 @writes.parametrize()
