@@ -37,12 +37,12 @@ UPDATE = os.environ.get("BERITA_UPDATE_RANKING") == "1"
 REGENERATE = "BERITA_UPDATE_RANKING=1 .venv/bin/python -m pytest tests/test_ranking_gate.py"
 # nDCG@10 per set on the corpus (bench/quality.py, "Berita as shipped") at the
 # time of the snapshot, less 0.01: a floor that noise in a deliberate change may
-# approach but a regression crosses.
+# approach but a regression crosses. At the snapshot: .9345 .9403 .9423 .9615.
 NDCG_FLOOR = {
     "eval": 0.92,
-    "heldout": 0.92,
-    "confirm": 0.92,
-    "fourth": 0.94,
+    "heldout": 0.93,
+    "confirm": 0.93,
+    "fourth": 0.95,
 }  # at the snapshot: .9345 .9349 .9334 .9521
 
 
