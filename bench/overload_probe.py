@@ -48,7 +48,8 @@ class Reader:
         self.port, self.paths = port, paths
 
     def run(self, seconds: float) -> tuple[list[float], Counter]:
-        latencies, statuses = [], Counter()
+        latencies: list[float] = []
+        statuses: Counter[int | str] = Counter()
         end = time.time() + seconds
         for i in range(100_000):
             if time.time() > end:
@@ -87,7 +88,8 @@ def looping(port: int, paths: list[str], stop: threading.Event, statuses: Counte
 
 
 def beside(port: int, reader: Reader, seconds: float, clients: list[list[str]]) -> tuple[list[float], Counter, Counter]:
-    stop, others = threading.Event(), Counter()
+    stop = threading.Event()
+    others: Counter[int] = Counter()
     threads = [threading.Thread(target=looping, args=(port, paths, stop, others)) for paths in clients]
     for t in threads:
         t.start()

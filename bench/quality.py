@@ -254,7 +254,8 @@ class Fts:
         words = ['"{}"'.format(w.replace('"', "")) for w in words_of(need.q)]
         if not words:
             return []
-        where, args = "docs MATCH ?", [f" {op} ".join(words)]
+        where = "docs MATCH ?"
+        args: list[object] = [f" {op} ".join(words)]
         if need.date_from or need.date_to:
             where += " AND published BETWEEN ? AND ?"
             args += [_bound(need.date_from, False, 0), _bound(need.date_to, True, 1 << 40)]
@@ -265,7 +266,8 @@ class Fts:
 
 
 def _bound(day: str | None, end: bool, default: float) -> float:
-    return parse_date_bound(day, end=end).timestamp() if day else default
+    bound = parse_date_bound(day, end=end) if day else None
+    return bound.timestamp() if bound else default
 
 
 def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) -> list[str]:

@@ -85,7 +85,9 @@ def main() -> None:
     found_twins = all_twins = 0
     tops: list[tuple[dict, list[str]]] = []
     for article, twins in stories:
-        result, same = engine.related(article["id"], 5)
+        answer = engine.related(article["id"], 5)
+        assert answer is not None, article["id"]  # sampled from the index
+        result, same = answer
         listed = {h.id for h in same} | {h.id for h in result.hits}
         found_twins += sum(1 for t in twins if t in listed)
         all_twins += len(twins)

@@ -27,7 +27,7 @@ SPREAD_DAYS = 3650
 
 def replicate(records: list[dict], articles: int, seed: int = 250) -> list[dict]:
     rng = random.Random(seed)
-    out = []
+    out: list[dict] = []
     copy = 0
     while len(out) < articles:
         for r in records:

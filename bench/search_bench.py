@@ -74,7 +74,8 @@ def bound(text: str | None, end: bool) -> int | None:
 
 def fts_query(db: sqlite3.Connection, q: BenchQuery) -> int:
     match = " ".join('"{}"'.format(m.group(0).replace('"', "")) for m in TOKEN_PATTERN.finditer(q.q))
-    where, args = "docs MATCH ?", [match]
+    where = "docs MATCH ?"
+    args: list[object] = [match]
     lo, hi = bound(q.date_from, False), bound(q.date_to, True)
     if lo is not None:
         where += " AND published BETWEEN ? AND ?"
@@ -99,7 +100,7 @@ def free_port() -> int:
 
 
 def url_for(q: BenchQuery) -> str:
-    params = {"q": q.q}
+    params: dict[str, str | None] = {"q": q.q}
     if q.date_from:
         params.update({"from": q.date_from, "to": q.date_to})
     if q.sort:
@@ -188,7 +189,7 @@ def wrk_load(port: int, paths: list[str], work: Path, connections: int, seconds:
         "p50": latency.get("50"),
         "p95": int(p95[1]) / 1000 if p95 else None,
         "p99": latency.get("99"),
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "rps": float(rps[1]) if (rps := re.search(r"Requests/sec:\s+([\d.]+)", out)) else None,
         "errors": errors + (int(non2xx[1]) if non2xx else 0),
         "requests": int(requests[1]) if requests else 0,
     }
@@ -247,7 +248,7 @@ def serving(index_dir: Path, workers: int, threads: int, cache: int):
         server.wait(timeout=10)
 
 
-def worker_memory(server: subprocess.Popen) -> list[float]:
+def worker_memory(server: subprocess.Popen) -> list[tuple[float, float]]:
     import psutil
 
     return [

@@ -101,7 +101,8 @@ def main() -> None:
         with serving(index, 2, 4, 0) as (port, server):
             until = time.time() + 60 * args.minutes
             latencies: list[float] = []
-            reads, writes = Counter(), Counter()
+            reads: Counter[int] = Counter()
+            writes: Counter[int] = Counter()
             acks: list[float] = []
             visible: list[float] = []
             threads = [

@@ -15,6 +15,15 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "click-id.jsonl.gz"
 SEED_PAGE = SHARED / "seeds" / "rmol-page-example.txt"
+# The API as it ships: answers are checked against this committed document, not
+# against one made from the models under test (so a renamed field fails).
+OPENAPI = REPO / "docs" / "openapi.json"
+REGENERATE_OPENAPI = "python -m search.http.openapi > docs/openapi.json"
+
+
+def committed_openapi() -> dict:
+    """docs/openapi.json, parsed."""
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))
 
 
 def record(**overrides) -> dict:

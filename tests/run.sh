@@ -2,7 +2,7 @@
 # Installs everything the tests need on a fresh machine with Python, then runs them:
 # Debian's chromium + chromium-driver for the browser tests (never a downloaded
 # browser), a virtualenv in .venv with berita[test], the linters (ruff: lint and
-# format check; mypy on index/ and search/), then pytest.
+# format check; mypy on index/, search/, tests/ and bench/), then pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

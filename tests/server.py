@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import subprocess
@@ -49,14 +50,15 @@ def running_server(index_dir, workers: int = 1, *options: str):
     base = f"http://127.0.0.1:{port}"
     try:
         # The server says it serves once every worker has built its app; until
-        # then a probe is refused, or (on a loaded machine) times out: both
-        # are OSErrors (URLError, ConnectionError, TimeoutError), and retried.
+        # then a probe is refused, or (on a loaded machine) times out, or the
+        # connection drops mid-answer: URLError, ConnectionError, TimeoutError
+        # (socket.timeout) and http.client's errors are all retried.
         deadline = time.time() + START_TIMEOUT
         while True:
             try:
                 urllib.request.urlopen(base + "/health", timeout=5).read()
                 break
-            except OSError:
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError, http.client.HTTPException):
                 if proc.poll() is not None or time.time() > deadline:
                     proc.kill()
                     proc.wait()

@@ -221,7 +221,8 @@ def test_duplicates_across_files_and_empty_files_are_reported_without_failing(tm
     assert f"note: {empty}: no records in this file" in result.output
     assert "2 articles" in result.output
     engine = SearchEngine.open(tmp_path / "ix", background=False)
-    assert engine.article("same")["title"] == "Versi Dua"
+    same = engine.article("same")
+    assert same is not None and same["title"] == "Versi Dua"
     engine.close()
 
 
@@ -304,6 +305,7 @@ def test_serve_says_process_and_threads_in_good_grammar(sample_index):
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert proc.stderr is not None
     try:
         line = proc.stderr.readline()
     finally:

@@ -68,7 +68,8 @@ def test_the_stem_lists_are_those_of_the_given_analyzer():
 def index_marks(text: str, terms: set[str]) -> list[tuple[int, int, str]]:
     """What the highlighter must find: the whole text run through the
     analyzer, each word (a hyphenated one with its parts) marked once."""
-    out, word = [], (-1, -1)
+    out: list = []
+    word = (-1, -1)
     for t in STEMMED(text, chars=True, mode="index"):
         if t.startchar < word[0] or t.endchar > word[1]:
             word = (t.startchar, t.endchar)

@@ -79,7 +79,7 @@ def test_costly_requests_take_a_few_slots_and_never_the_cheap_ones_threads(index
         released.wait(10)
         yield row
 
-    engine.export = slow_export  # type: ignore[method-assign]
+    engine.export = slow_export  # type: ignore[method-assign,assignment]
     client = testing.TestClient(create_app(index_copy, engine=engine, admission=Admission(slots=1, queue=1, wait=0.2)))
     first: list = []
     holder = threading.Thread(

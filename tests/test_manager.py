@@ -58,7 +58,7 @@ def test_new_snapshots_are_opened_by_the_refresher_not_by_requests(tmp_path):
         opened_on.append(threading.current_thread().name)
         return real_open()
 
-    manager._open = spy
+    manager._open = spy  # type: ignore[method-assign]
     engine = SearchEngine(manager)
     generation = manager.generation
     index_records(ixdir, [record(id="b", title="Gempa Guncang Ambon")])

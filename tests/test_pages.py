@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 
 from index.dates import parse_indonesian
+from index.model import Article
 from index.pages import PageError, parse_page
 from index.readers import Problem, read_page
 
@@ -41,6 +42,7 @@ Selengkapnya
 @pytest.mark.corpus
 def test_seed_page_parses_title_category_time_and_reporter(seed_page):
     [article] = list(read_page(seed_page))
+    assert isinstance(article, Article), article
     assert article.title == "Kazakhstan Minta Warga Tidak Tergiur jadi Tentara Rusia"
     assert article.category == "Dunia"
     assert article.author == "Hani Fatunnisa"
@@ -91,23 +93,24 @@ def test_baca_juga_lines_inside_the_body_are_dropped():
 
 
 @pytest.mark.parametrize(
-    "text,message",
+    "text,message,line",
     [
-        ("", "empty page"),
-        ("Judul saja\n\nTanpa tanggal sama sekali.", "no date line"),
-        ("SABTU, 01 JULI 2023 | 12:00 WIB\n\nIsi.", "no title"),
-        ("Judul\n\nSABTU, 01 JULI 2023 | 12:00 WIB\n\nPopuler\n\nLain", "no body"),
-        ("Judul\n\nSABTU, 31 FEBRUARI 2023 | 12:00 WIB\n\nIsi.", "impossible date"),
-        ("Judul\n\nSABTU, 01 JULAI 2023 | 12:00 WIB\n\nIsi.", "unknown month"),
+        ("", "empty page", 0),  # line 0: the whole file
+        ("Judul saja\n\nTanpa tanggal sama sekali.", "no date line", 1),
+        ("SABTU, 01 JULI 2023 | 12:00 WIB\n\nIsi.", "no title", 1),  # the date line
+        ("Judul\n\nSABTU, 01 JULI 2023 | 12:00 WIB\n\nPopuler\n\nLain", "no body", 3),
+        ("Judul\n\nSABTU, 31 FEBRUARI 2023 | 12:00 WIB\n\nIsi.", "impossible date", 3),
+        ("Judul\n\nSABTU, 01 JULAI 2023 | 12:00 WIB\n\nIsi.", "unknown month", 3),
     ],
 )
-def test_bad_pages_are_reported_with_a_line(tmp_path, text, message):
+def test_bad_pages_are_reported_with_a_line(tmp_path, text, message, line):
     path = tmp_path / "bad.txt"
     path.write_text(text, encoding="utf-8")
     [problem] = list(read_page(path))
     assert isinstance(problem, Problem)
     assert message in problem.message
-    assert str(path) in str(problem) and problem.line >= 1 or text == ""
+    assert problem.line == line
+    assert str(problem).startswith(f"{path}:{line}" if line else str(path))
 
 
 def test_bad_date_line_names_its_line():

@@ -1,6 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
+from whoosh import query as wq
 
+from index.schema import build_schema
 from search.query import plan
 from search.query.compile import QueryCompiler
 from search.query.syntax import Group, Not, Word, parse_user_query, without_quotes
@@ -56,6 +58,7 @@ def test_unscoped_words_search_stems_and_exact_twins_in_title_and_body():
 
 def test_phrase_with_a_stopword_allows_its_gap():
     q = QueryCompiler().compile('"menteri dalam negeri"').query
+    assert isinstance(q, plan.All | plan.Any), q
     phrases = [p for p in q.children if isinstance(p, plan.Phrase)]
     assert len(phrases) == 2 and all(p.words == ("menteri", "negeri") and p.slop == 2 for p in phrases)
 
@@ -82,7 +85,9 @@ def test_any_text_compiles_to_a_plan_or_nothing(text):
     compiled = QueryCompiler().compile(text)
     assert compiled.is_empty == (compiled.query is None)
     if not compiled.is_empty:
-        assert compiled.whoosh() is not None  # every plan node converts
+        whoosh = compiled.whoosh()  # every plan node converts, to terms of the index's fields
+        assert isinstance(whoosh, wq.Query)
+        assert {field for field, _ in whoosh.iter_all_terms()} <= set(build_schema().names())
     assert all(t == t.lower() for t in compiled.highlight_terms)
 
 
@@ -111,7 +116,8 @@ def test_compounds_off_leaves_no_written_form_in_the_plan_or_the_proximity_phras
     off = QueryCompiler(replace(DEFAULT_WEIGHTS, compounds=False)).compile("ibu kota")
     assert any(p.words == ("ibukota",) for p in on.proximity)
     assert all(p.words == ("ibu", "kota") for p in off.proximity) and len(off.proximity) == 2
-    terms = [t.text for token in off.query.children for t in token.terms]
+    assert isinstance(off.query, plan.All) and all(isinstance(c, plan.Token) for c in off.query.children)
+    terms = [t.text for token in off.query.children if isinstance(token, plan.Token) for t in token.terms]
     assert "ibukota" not in terms and not any(" " in t for t in terms)
 
 

@@ -133,7 +133,7 @@ def test_a_record_that_fails_while_it_is_indexed_is_left_out_of_its_group(index_
 
     monkeypatch.setattr(writer_module, "document_fields", fields)
     committer = Committer(index_copy)
-    ops = [
+    ops: list = [
         ("upsert", [article_from_record(record(id=i, title=f"Grup {i}"))], Future()) for i in ("g-1", "meledak", "g-3")
     ]
     committer._commit("upsert", ops)
@@ -343,7 +343,7 @@ def test_failed_authentication_is_limited_per_address(index_copy):
 
     add_key(index_copy, "cms")
     with running_server(index_copy) as base:
-        codes = []
+        codes: list[int] = []
         while 429 not in codes and len(codes) < 3 * FAILED_KEYS_BURST:  # a try comes back every 6 s
             codes.append(call(base, "DELETE", "/api/articles/x", key=f"brt_00000000.salah{len(codes)}")[0])
         assert codes[:FAILED_KEYS_BURST] == [401] * FAILED_KEYS_BURST and codes[-1] == 429
@@ -359,9 +359,14 @@ def test_a_key_is_checked_with_one_scrypt_however_many_keys_exist(tmp_path, monk
 
     (tmp_path / "ix").mkdir()
     made = [add_key(tmp_path / "ix", f"kunci-{n}") for n in range(10)]
-    calls = []
+    calls: list[int] = []
     real = hashlib.scrypt
-    monkeypatch.setattr(keys_module.hashlib, "scrypt", lambda *a, **k: calls.append(1) or real(*a, **k))
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(keys_module.hashlib, "scrypt", counted)
     assert keys_module.key_owner(tmp_path / "ix", made[7]) == "kunci-7" and len(calls) == 1
     assert keys_module.key_owner(tmp_path / "ix", "brt_0000dead.salah") is None and len(calls) == 2
     assert keys_module.key_owner(tmp_path / "ix", made[7].split(".")[0] + ".salah") is None and len(calls) == 3

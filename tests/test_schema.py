@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
+from conftest import OPENAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import ignored_auth, negative_data_rejection, positive_data_acceptance
 
@@ -22,7 +23,10 @@ from search.keys import add_key
 # schemathesis needs the schema when the tests are collected: the sample is indexed then.
 INDEX = Path(tempfile.mkdtemp(prefix="berita-schema-")) / "ix"
 Indexer(INDEX).ingest(read_paths([sample_path()]))
-schema = schemathesis.openapi.from_wsgi("/openapi.json", create_app(INDEX))
+# The committed document, not the served one: answers are checked against the
+# API as it ships, so a field renamed in the models fails here too.
+schema = schemathesis.openapi.from_path(OPENAPI)
+schema.app = create_app(INDEX)
 # Cases per operation; a long run: BERITA_SCHEMA_EXAMPLES=800 (the writes get two thirds).
 EXAMPLES = int(os.environ.get("BERITA_SCHEMA_EXAMPLES", "60"))
 
@@ -49,9 +53,9 @@ def json_lines(ctx, value) -> bytes:
 WRITE_INDEX = Path(tempfile.mkdtemp(prefix="berita-schema-writes-")) / "ix"
 Indexer(WRITE_INDEX).ingest(read_paths([sample_path()]))
 WRITE_KEY = add_key(WRITE_INDEX, "schemathesis")
-writes = schemathesis.openapi.from_wsgi("/openapi.json", create_app(WRITE_INDEX)).include(
-    method=["PUT", "POST", "DELETE"]
-)
+write_schema = schemathesis.openapi.from_path(OPENAPI)
+write_schema.app = create_app(WRITE_INDEX)
+writes = write_schema.include(method=["PUT", "POST", "DELETE"])
 
 
 @writes.parametrize()

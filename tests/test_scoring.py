@@ -87,16 +87,18 @@ def ours(engine: SearchEngine, q: str, date_from=None, date_to=None) -> tuple[di
     compiled = engine.compiler.compile(q)
     if compiled.is_empty:
         return {}, 0
+    query = compiled.query
+    assert query is not None
     with engine.manager.acquire() as snap:
         ev = Evaluation(snap, engine.scorer)
-        docs = ev.docs(compiled.query)
+        docs = ev.docs(query)
         docs = docs[snap.live[docs]]
         if date_from or date_to:
             published = snap.published[docs]
             lo = datetime_to_long(to_utc_naive(date_from)) if date_from else -1
             hi = datetime_to_long(to_utc_naive(date_to)) if date_to else 1 << 62
             docs = docs[(published >= lo) & (published <= hi)]
-        found, scores = top_scored(ev, compiled.query, compiled.proximity, docs, K)
+        found, scores = top_scored(ev, query, compiled.proximity, docs, K)
         return dict(zip(found.tolist(), scores.tolist())), int(docs.size)
 
 

@@ -345,3 +345,16 @@ def _document() -> dict:
             "schemas": answer_schemas(),
         },
     }
+
+
+def dumps() -> str:
+    """The document as committed in docs/openapi.json (the tests diff the served one against it)."""
+    import json
+
+    return json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+if __name__ == "__main__":  # python -m search.http.openapi > docs/openapi.json
+    import sys
+
+    sys.stdout.write(dumps())

@@ -48,6 +48,10 @@ def give_back_memory() -> None:
         _malloc_trim(0)
 
 
+class ManagerClosed(RuntimeError):
+    """The manager was closed: it hands out no more snapshots."""
+
+
 class SearcherManager:
     """Hands out the current snapshot; thread-safe."""
 
@@ -67,6 +71,7 @@ class SearcherManager:
         self._warmers: list = []
         self._listeners: list = []
         self._current = self._open()
+        self._closed = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if background:
@@ -118,6 +123,8 @@ class SearcherManager:
     def acquire(self) -> Iterator[Snapshot]:
         """The current snapshot, held for the duration of the ``with`` block."""
         with self._swap_lock:
+            if self._closed:
+                raise ManagerClosed(f"the searcher manager for {self.index_dir} is closed")
             snapshot = self._current
             snapshot._acquire()
         try:
@@ -160,5 +167,9 @@ class SearcherManager:
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         with self._refresh_lock:
-            self._current._retire()
+            with self._swap_lock:
+                if self._closed:
+                    return
+                self._closed = True
+            self._current._retire()  # closed now, or when its last holder releases it
             self._index.close()
