@@ -5,7 +5,7 @@ A library: it knows nothing of HTTP. The service and the CLI build a
 :class:`SearchResult`. Invalid requests raise :class:`InvalidRequest`.
 
 Matching, filtering, counting, faceting and scoring are array operations over
-the current snapshot (:mod:`search.scoring`, :mod:`search.filters`); only the
+the current snapshot (:mod:`search.rank.pipeline`); only the
 page of hits reads stored articles.
 """
 

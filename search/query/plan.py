@@ -1,7 +1,7 @@
 """Query plans: what a compiled query asks of the index, as plain values.
 
-The compiler (:mod:`search.query`) builds these from the user's syntax tree;
-the scorer (:mod:`search.scoring`) evaluates them with array operations. The
+The compiler (:mod:`search.query.compile`) builds these from the user's syntax tree;
+the scorer (:mod:`search.rank.scoring`) evaluates them with array operations. The
 same plan converts to the Whoosh query it stands for (:func:`to_whoosh`), so
 tests can check the array scorer against Whoosh's own matchers.
 """
