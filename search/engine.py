@@ -57,7 +57,6 @@ from .results import Folded, Hit, SearchResult, article_fields
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
 EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
-PARTIAL_BELOW = 20  # fewer full matches than this: add articles lacking one word (3+ words: always)
 SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
 UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its phrases loose
 STEMMED_FIELDS = ("title", "body")  # where a plain word is sought by its stems
