@@ -15,7 +15,7 @@ from tqdm import tqdm
 from .readers import Note, Problem, count_records, read_paths, sample_path
 from .stats import index_stats
 from .store import IndexMissing, StaleAnalysis, resolve_index_dir
-from .writer import DEFAULT_BATCH, DiskFull, IndexBusy, Indexer, delete_articles
+from .writer import DEFAULT_BATCH, DiskFull, IndexBusy, Indexer, delete_articles, upgrade_segments
 
 index_option = click.option(
     "--index",
@@ -57,13 +57,21 @@ def cli() -> None:
 @click.option(
     "--batch-size", type=click.IntRange(1), default=DEFAULT_BATCH, show_default=True, help="Articles per commit."
 )
-def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
+@click.option(
+    "--upgrade",
+    is_flag=True,
+    help="Rewrite the segments written before postings sidecars (or with a damaged one), so queries read them mapped.",
+)
+def index_command(paths, index_dir, sample, source, procs, batch_size, upgrade) -> None:
     """Index articles from JSON Lines files (optionally .gz), portal pages and
     directories of them. Re-running is safe: unchanged articles are skipped,
     changed ones replaced."""
-    if not paths and not sample:
-        raise click.UsageError("give at least one PATH (or --sample)")
+    if not paths and not sample and not upgrade:
+        raise click.UsageError("give at least one PATH (or --sample, or --upgrade)")
     directory = resolve_index_dir(index_dir)
+    if upgrade and not paths and not sample:
+        _upgrade(directory)
+        return
     on_terminal = sys.stderr.isatty()
     counted = list(paths) + ([sample_path()] if sample else [])
     bar = tqdm(
@@ -118,6 +126,26 @@ def index_command(paths, index_dir, sample, source, procs, batch_size) -> None:
     if report.problems:
         click.echo(f"{skipped_summary(report.problems)} because of errors (listed above)", err=True)
         sys.exit(1)
+
+
+def _upgrade(directory) -> None:
+    started = time.perf_counter()
+    try:
+        segments, documents = upgrade_segments(directory)
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    except IndexBusy as exc:
+        _busy(exc)
+    except DiskFull as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if not segments:
+        click.echo(f"every segment already has its postings sidecar; index {directory}")
+        return
+    click.echo(
+        f"{segments:,} segment{'' if segments == 1 else 's'} ({documents:,} articles) rewritten with postings "
+        f"sidecars in {time.perf_counter() - started:.1f} s; index {directory}"
+    )
 
 
 def skipped_summary(problems) -> str:
@@ -185,7 +213,10 @@ def stats_command(index_dir, as_json) -> None:
     click.echo(f"index        {stats['index']}")
     click.echo(f"documents    {stats['documents']:,}")
     click.echo(f"published    {stats['first_published']} .. {stats['last_published']}")
-    click.echo(f"size         {stats['size_bytes'] / 1e6:,.1f} MB in {stats['segments']} segment(s)")
+    click.echo(
+        f"size         {stats['size_bytes'] / 1e6:,.1f} MB in {stats['segments']} segment(s), "
+        f"{stats['segments_mapped']} with postings sidecars"
+    )
     click.echo("sources      " + ", ".join(f"{k} {v:,}" for k, v in stats["sources"].items()))
     top = list(stats["categories"].items())[:10]
     more = len(stats["categories"]) - len(top)

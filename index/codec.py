@@ -32,13 +32,24 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import shutil
 
 from whoosh import columns
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, W3PerDocWriter, W3Segment, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocReader,
+    W3PerDocWriter,
+    W3Segment,
+    _lenfield,
+)
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import StorageError
 from whoosh.filedb.structfile import BufferFile
 from whoosh.util.numeric import byte_to_length
+
+from .postings import SIDECAR_EXT, SidecarWriter
 
 PLAIN_STORED = "_stored_plain"  # the column of uncompressed stored fields
 PLAIN_STORED_COLUMN = columns.PickleColumn(columns.VarBytesColumn())
@@ -79,6 +90,35 @@ class BeritaPerDocReader(W3PerDocReader):
         if reader is None:  # a segment written before the plain column
             return super().stored_fields(docnum)
         return reader[docnum] or {}
+
+
+class SidecarFieldWriter(W3FieldWriter):
+    """Whoosh's field writer that also writes the segment's postings sidecar
+    (:mod:`index.postings`) from the same calls: new segments and merged ones
+    alike, before the compound file is assembled, so the sidecar is one more
+    sub-file of the segment and lives and dies with it."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._sidecar = SidecarWriter()
+
+    def start_field(self, fieldname, fieldobj):
+        super().start_field(fieldname, fieldobj)
+        self._sidecar.start_field(fieldname, fieldobj.format)
+
+    def start_term(self, btext):
+        super().start_term(btext)
+        self._sidecar.start_term(self._fieldname, btext)
+
+    def add(self, docnum, weight, vbytes, length):
+        super().add(docnum, weight, vbytes, length)
+        self._sidecar.add(docnum, weight, vbytes)
+
+    def close(self):
+        sidecar = self._create_file(SIDECAR_EXT)
+        sidecar.write(self._sidecar.to_bytes(self._segment.doc_count_all()))
+        sidecar.close()
+        super().close()
 
 
 class MemoryFile(io.RawIOBase):
@@ -151,8 +191,42 @@ class MappedCompoundStorage(CompoundStorage):
         return MappedFile(memoryview(self._source)[offset : offset + length], name=name)
 
 
+SUBFILE_ALIGN = 64  # bytes: every sub-file of a compound segment starts at a multiple
+
+
+def assemble_aligned(dbfile, store, names) -> None:
+    """Whoosh's compound file (:meth:`CompoundStorage.assemble`: a directory
+    of (offset, length) per sub-file) with each sub-file starting at a
+    multiple of ``SUBFILE_ALIGN``: numpy reads the sidecar's arrays in place
+    only where they are aligned (an unaligned array is copied on every
+    ``searchsorted``). Readers find sub-files by the directory, so the padding
+    is invisible to them."""
+    directory = {}
+    basepos = dbfile.tell()
+    dbfile.write_long(0)  # the directory's position and length, filled in by write_dir
+    dbfile.write_int(0)
+    for name in names:
+        pad = -(dbfile.tell() - basepos) % SUBFILE_ALIGN
+        dbfile.write(b"\x00" * pad)
+        offset = dbfile.tell()
+        directory[name] = {"offset": offset, "length": store.file_length(name), "modified": store.file_modified(name)}
+        with store.open_file(name) as source:
+            shutil.copyfileobj(source, dbfile)
+    CompoundStorage.write_dir(dbfile, basepos, directory)
+
+
 class BeritaSegment(W3Segment):
-    """A W3 segment that opens its compound file as :class:`MappedCompoundStorage`."""
+    """A W3 segment that assembles its compound file aligned
+    (:func:`assemble_aligned`) and opens it as :class:`MappedCompoundStorage`."""
+
+    def create_compound_file(self, storage):
+        names = self.list_files(storage)
+        assert not any(name.endswith(self.COMPOUND_EXT) for name in names)
+        compound = self.create_file(storage, self.COMPOUND_EXT)
+        assemble_aligned(compound, storage, names)
+        for name in names:
+            storage.delete_file(name)
+        self.compound = True
 
     def open_compound_file(self, storage):
         dbfile = storage.open_file(self.make_filename(self.COMPOUND_EXT))
@@ -173,6 +247,9 @@ class BeritaCodec(W3Codec):
 
     def per_document_writer(self, storage, segment):
         return PlainStoredPerDocWriter(self, storage, segment)
+
+    def field_writer(self, storage, segment):
+        return SidecarFieldWriter(self, storage, segment)
 
     def per_document_reader(self, storage, segment):
         return BeritaPerDocReader(storage, segment)

@@ -6,6 +6,7 @@ import os
 from collections import Counter
 
 from .dates import from_utc_naive
+from .postings import Sidecar, open_sidecar
 from .schema import stale_analysis, stem_rules_of
 from .store import index_size_bytes, open_existing
 
@@ -52,6 +53,9 @@ def index_stats(index_dir: str | os.PathLike) -> dict:
                 "sources": dict(sources.most_common()),
                 "categories": dict(categories.most_common()),
                 "segments": len(leaves),
+                "segments_mapped": sum(
+                    isinstance(open_sidecar(leaf.storage(), leaf.segment()), Sidecar) for leaf, _ in leaves
+                ),
                 "generation": ix.latest_generation(),
                 "size_bytes": index_size_bytes(index_dir),
                 "stem_rules": stem_rules_of(ix.schema),

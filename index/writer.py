@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import TOC, Index, LockError, clean_files
+from whoosh.reading import SegmentReader
 
 from .analysis import SHIPPED, Analysis
 from .codec import BeritaCodec
 from .dates import to_utc_naive
 from .model import Article, normalise_key
+from .postings import Sidecar, open_sidecar
 from .readers import Item, Note, Problem
 from .store import open_existing, open_or_create
 
@@ -275,6 +277,45 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
     finally:
         ix.close()
     return deleted, missing
+
+
+def upgrade_segments(index_dir: str | os.PathLike) -> tuple[int, int]:
+    """Rewrite every segment that has no usable postings sidecar (written
+    before sidecars, or with a damaged one) into one new segment that has one,
+    in one commit; the others stay as they are. Returns (segments rewritten,
+    documents in them)."""
+    ix = open_existing(index_dir)
+    rewritten = [0, 0]
+
+    def rewrite_old(writer, segments):
+        kept = []
+        for segment in segments:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            try:
+                if isinstance(open_sidecar(reader.storage(), segment), Sidecar):
+                    kept.append(segment)
+                    continue
+                writer.add_reader(reader)
+                rewritten[0] += 1
+                rewritten[1] += segment.doc_count()
+            finally:
+                reader.close()
+        return kept
+
+    try:
+        writer = open_writer(ix, index_dir, codec=BeritaCodec())
+        try:
+            writer.commit(mergetype=rewrite_old)
+        except BaseException as exc:
+            abandon(writer, index_dir)
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+                raise DiskFull(index_dir, exc) from exc
+            raise
+        finally:
+            forget_writer(index_dir)
+    finally:
+        ix.close()
+    return rewritten[0], rewritten[1]
 
 
 def open_writer(ix: Index, index_dir: str | os.PathLike, **options):

@@ -6,14 +6,18 @@ columns — stays valid for every snapshot that contains it, the way Lucene
 keeps per-segment caches. A commit that adds one small segment therefore costs
 the next snapshot only that segment's arrays.
 
-Reading goes through Whoosh's W3 codec internals (posting blocks, length
-columns): that is why ``Whoosh-Reloaded`` is pinned exactly in ``setup.cfg``.
-Whoosh's readers keep one file position per open file and are not thread-safe,
-so every read here happens under the caller's lock.
+A segment's postings come from its sidecar (``index.postings``) where it has
+one: arrays over the mapped file, no decoding, no lock. Segments without one
+(written before sidecars) are read through Whoosh's W3 codec internals
+(posting blocks, length columns): that is why ``Whoosh-Reloaded`` is pinned
+exactly in ``setup.cfg``. Whoosh's readers keep one file position per open
+file and are not thread-safe, so every such read happens under the caller's lock.
 """
 
 from __future__ import annotations
 
+import itertools
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -25,6 +29,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import SegmentReader
 from whoosh.util.numeric import byte_to_length
 
+from index.postings import PositionLists, Sidecar
+
 # Whoosh stores a field's length in one byte; this is its decoding table.
 BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -32,18 +38,36 @@ EMPTY_TF = np.zeros(0, dtype=np.float32)
 
 
 @dataclass(frozen=True)
+class EncodedPositions:
+    """Whoosh's encoded position lists (a 4-byte count, then pickled deltas),
+    one per posting, decoded only for the documents a check needs."""
+
+    values: tuple[bytes, ...]
+
+    def of(self, index: int) -> list[int]:
+        deltas = pickle.loads(self.values[index][4:])
+        return list(itertools.accumulate(deltas))
+
+
+@dataclass(frozen=True)
 class SegmentPostings:
     """One term's postings in one segment: local document numbers (sorted),
-    within-field frequencies, and (for fields with positions) the raw encoded
-    position lists, decoded only for the documents a phrase check needs."""
+    within-field frequencies, and (for fields with positions) each posting's
+    positions. ``mapped`` postings are views of the segment's sidecar: they
+    cost the process no memory of its own."""
 
     ids: np.ndarray  # int32, local docnums
     tf: np.ndarray  # float32
-    values: tuple | None  # encoded positions per posting, or None
+    positions: PositionLists | EncodedPositions | None
+    mapped: bool = False
 
     @property
     def nbytes(self) -> int:
-        extra = 0 if self.values is None else sum(len(v) + 40 for v in self.values)
+        if self.mapped:
+            return 200
+        extra = 0
+        if isinstance(self.positions, EncodedPositions):
+            extra = sum(len(v) + 40 for v in self.positions.values)
         return self.ids.nbytes + self.tf.nbytes + extra + 200
 
 
@@ -98,7 +122,7 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
             if matcher._weights is not None
             else np.ones(len(ids), dtype=np.float32)
         )
-        values = tuple(matcher._values) if with_values and matcher._values is not None else None
+        values = EncodedPositions(tuple(matcher._values)) if with_values and matcher._values is not None else None
         return SegmentPostings(ids, tf, values)
     id_parts: list[np.ndarray] = []
     tf_parts: list[np.ndarray] = []
@@ -112,9 +136,16 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
             matcher._read_values()
             read_values.extend(matcher._values)
         matcher._next_block()
-    return SegmentPostings(
-        np.concatenate(id_parts), np.concatenate(tf_parts), tuple(read_values) if with_values else None
-    )
+    positions = EncodedPositions(tuple(read_values)) if with_values else None
+    return SegmentPostings(np.concatenate(id_parts), np.concatenate(tf_parts), positions)
+
+
+def sidecar_postings(sidecar: Sidecar, fieldname: str, btext: bytes, key: int) -> SegmentPostings:
+    """A term's postings from the segment's sidecar: views of the map, no decoding."""
+    found = sidecar.postings(fieldname, btext, key)
+    if found is None:
+        return EMPTY_POSTINGS
+    return SegmentPostings(found.ids, found.tf, found.positions, mapped=True)
 
 
 def read_lengths(reader: SegmentReader, fieldname: str) -> np.ndarray:

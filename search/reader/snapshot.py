@@ -13,7 +13,6 @@ requests never interleave reads on one snapshot's files.
 
 from __future__ import annotations
 
-import pickle
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,11 +24,12 @@ from whoosh.analysis import Analyzer
 from whoosh.searching import Searcher
 
 from index.dates import from_utc_naive
+from index.postings import Sidecar, open_sidecar, term_hash
 from index.schema import KEYED_COLUMNS
 from index.stats import leaf_readers, segment_column
 
 from ..memo import BoundedMemo
-from .segments import ByteLRU, SegmentPostings, read_lengths, read_postings
+from .segments import ByteLRU, SegmentPostings, read_lengths, read_postings, sidecar_postings
 
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
@@ -133,6 +133,11 @@ class SegmentStore:
             self._columns[segment_id] = found
         return found
 
+    def sidecar(self, segment_id: str, reader) -> Sidecar | str:
+        """The segment's postings sidecar, opened and checked once for the
+        segment's life (on the refresher's thread), or why it is not used."""
+        return self.derived(segment_id, "sidecar", partial(open_sidecar, reader.storage(), reader.segment()))
+
     def terms(self, segment_id: str, reader, fieldname: str) -> SegmentTerms:
         """A segment's words in a field with their document counts, read once
         (the term list is walked in Python: seconds for a large segment)."""
@@ -215,10 +220,12 @@ class Postings:
     tf: np.ndarray
     parts: tuple[tuple[int, SegmentPostings], ...]  # (first global index, segment postings)
 
-    def encoded_positions(self, index: int) -> bytes | None:
+    def positions_of(self, index: int) -> list[int] | None:
+        """The positions of the ``index``-th posting, where the field has them."""
         for start, part in reversed(self.parts):
             if index >= start:
-                return None if part.values is None else part.values[index - start]
+                found = None if part.positions is None else part.positions.of(index - start)
+                return None if found is None else list(found)
         return None
 
 
@@ -235,6 +242,9 @@ class Snapshot:
         self._leaves = [(leaf, offset, leaf.segment().segment_id()) for leaf, offset in leaf_readers(reader)]
         self.doc_count_all = reader.doc_count_all()
         columns = [store.columns(sid, leaf) for leaf, _, sid in self._leaves]
+        found = [store.sidecar(sid, leaf) for leaf, _, sid in self._leaves]
+        self._sidecars = [s if isinstance(s, Sidecar) else None for s in found]
+        self.sidecar_problems = {sid: s for (_, _, sid), s in zip(self._leaves, found) if isinstance(s, str)}
         # Every document but each segment's deleted ones (walking all_doc_ids()
         # asked Python for each of 25k documents, 55 ms of every reopen).
         self.live = np.ones(self.doc_count_all, dtype=bool)
@@ -297,25 +307,47 @@ class Snapshot:
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents holding the term (deleted ones included), from the term
         dictionaries: no postings are read."""
-        with self.io_lock:
-            return int(self.searcher.reader().doc_frequency(fieldname, text))
+        btext = text.encode("utf-8")
+        key = term_hash(fieldname, btext)
+        total = 0
+        for (leaf, _, _), sidecar in zip(self._leaves, self._sidecars):
+            if sidecar is not None:
+                total += sidecar.doc_frequency(fieldname, btext, key)
+            else:
+                with self.io_lock:
+                    total += int(leaf.doc_frequency(fieldname, text))
+        return total
 
     def _has_term(self, fieldname: str, text: str) -> bool:
         """Whether any segment holds the term: a term-dictionary probe, where
         reading postings with positions would decode them."""
-        with self.io_lock:
-            return any((fieldname, text) in leaf for leaf, _, _ in self._leaves)
+        btext = text.encode("utf-8")
+        key = term_hash(fieldname, btext)
+        for (leaf, _, _), sidecar in zip(self._leaves, self._sidecars):
+            if sidecar is not None:
+                if sidecar.row(fieldname, btext, key) >= 0:
+                    return True
+            else:
+                with self.io_lock:
+                    if (fieldname, text) in leaf:
+                        return True
+        return False
 
     def _assemble(self, fieldname: str, text: str) -> Postings:
         """A term's global postings from its per-segment parts (cached per segment)."""
         with_values = fieldname in POSITIONAL_FIELDS
         parts, ids, tfs, start = [], [], [], 0
-        for leaf, offset, sid in self._leaves:
-            part = self._store.postings.get_or_load(
-                (sid, fieldname, text),
-                partial(self._read, leaf, fieldname, text, with_values),  # binds this leaf
-                lambda p: p.nbytes,
-            )
+        btext = text.encode("utf-8")
+        key = term_hash(fieldname, btext)
+        for (leaf, offset, sid), sidecar in zip(self._leaves, self._sidecars):
+            if sidecar is not None:  # views of the map: nothing to decode or cache
+                part = sidecar_postings(sidecar, fieldname, btext, key)
+            else:
+                part = self._store.postings.get_or_load(
+                    (sid, fieldname, text),
+                    partial(self._read, leaf, fieldname, text, with_values),  # binds this leaf
+                    lambda p: p.nbytes,
+                )
             if part.ids.size:
                 parts.append((start, part))
                 ids.append(part.ids + offset if offset else part.ids)
@@ -337,9 +369,9 @@ class Snapshot:
         found = postings.ids[where] == docnums
         out = {}
         for doc, index in zip(docnums[found].tolist(), where[found].tolist()):
-            encoded = postings.encoded_positions(index)
-            if encoded is not None:
-                out[doc] = _decode_positions(encoded)
+            found = postings.positions_of(index)
+            if found is not None:
+                out[doc] = found
         return out
 
     # -- stored fields -------------------------------------------------------------
@@ -490,13 +522,3 @@ def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:
     if len(arrays) == 1:
         return arrays[0]
     return np.concatenate(arrays)
-
-
-def _decode_positions(encoded: bytes) -> list[int]:
-    """Whoosh's Positions format: a 4-byte count, then pickled deltas."""
-    deltas = pickle.loads(encoded[4:])
-    out, position = [], 0
-    for delta in deltas:
-        position += delta
-        out.append(position)
-    return out
