@@ -207,3 +207,20 @@ def test_a_sidecar_for_another_segment_or_version_is_refused():
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
         yield patch
+
+
+def test_a_segments_vocabulary_from_its_sidecar_is_whooshs_term_list(sample_index):
+    from search.reader.snapshot import _read_terms, _words
+
+    ix = whoosh_index.open_dir(str(sample_index))
+    try:
+        with ix.searcher() as searcher:
+            for leaf, _ in leaf_readers(searcher.reader()):
+                sidecar = open_sidecar(leaf.storage(), leaf.segment())
+                assert isinstance(sidecar, Sidecar)
+                for fieldname in ("title", "body", "title_exact", "body_exact"):
+                    theirs, ours = _read_terms(leaf, fieldname), _words(*sidecar.terms(fieldname))
+                    assert ours.terms == theirs.terms and len(ours.terms) > 50
+                    assert ours.docs.tolist() == theirs.docs.tolist()
+    finally:
+        ix.close()

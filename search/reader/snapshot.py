@@ -139,9 +139,15 @@ class SegmentStore:
         return self.derived(segment_id, "sidecar", partial(open_sidecar, reader.storage(), reader.segment()))
 
     def terms(self, segment_id: str, reader, fieldname: str) -> SegmentTerms:
-        """A segment's words in a field with their document counts, read once
-        (the term list is walked in Python: seconds for a large segment)."""
-        return self.derived(segment_id, f"vocabulary:{fieldname}", partial(_read_terms, reader, fieldname))
+        """A segment's words in a field with their document counts, read once:
+        from its sidecar, or by walking Whoosh's term list in Python (seconds
+        for a large segment)."""
+        sidecar = self.sidecar(segment_id, reader)
+        if isinstance(sidecar, Sidecar):
+            read = partial(_words, *sidecar.terms(fieldname))
+        else:
+            read = partial(_read_terms, reader, fieldname)
+        return self.derived(segment_id, f"vocabulary:{fieldname}", read)
 
     def keep_only(self, segment_ids: Iterable[str]) -> None:
         """Forget what was read of segments that merges have retired."""
@@ -225,7 +231,7 @@ class Postings:
         for start, part in reversed(self.parts):
             if index >= start:
                 found = None if part.positions is None else part.positions.of(index - start)
-                return None if found is None else list(found)
+                return None if found is None else found.tolist() if isinstance(found, np.ndarray) else found
         return None
 
 
@@ -507,13 +513,17 @@ def _postings_bytes(postings: Postings) -> int:
 
 
 def _read_terms(reader, fieldname: str) -> SegmentTerms:
-    terms, docs = [], []
-    for term, info in reader.iter_field(fieldname):
-        word = term.decode("utf-8") if isinstance(term, bytes) else term
-        if word.isalpha() and len(word) > 1:
-            terms.append(word)
-            docs.append(info.doc_frequency())
-    return SegmentTerms(terms, np.array(docs, dtype=np.int64))
+    pairs = [
+        (term.decode("utf-8") if isinstance(term, bytes) else term, info.doc_frequency())
+        for term, info in reader.iter_field(fieldname)
+    ]
+    return _words([t for t, _ in pairs], np.array([d for _, d in pairs], dtype=np.int64))
+
+
+def _words(terms: list[str], docs: np.ndarray) -> SegmentTerms:
+    """The words among a field's terms (alphabetic, two letters or more)."""
+    keep = [i for i, term in enumerate(terms) if term.isalpha() and len(term) > 1]
+    return SegmentTerms([terms[i] for i in keep], docs[keep] if len(keep) else np.zeros(0, dtype=np.int64))
 
 
 def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:
