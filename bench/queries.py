@@ -60,3 +60,11 @@ def query_set(records: list[dict], derived: int = 110, seed: int = 2019) -> list
         else:
             out.append(BenchQuery(text))
     return out
+
+
+def speed_set() -> list[BenchQuery]:
+    """bench/speed-queries.tsv: 60 reader and editor queries written by a
+    helper before any measurement with them (a set this project never tuned on)."""
+    lines = (HERE / "speed-queries.tsv").read_text(encoding="utf-8").splitlines()
+    rows = [ln.split("\t") for ln in lines if ln.strip() and not ln.startswith("#")][1:]
+    return [BenchQuery(q, date_from or None, date_to or None, sort or None) for q, date_from, date_to, sort in rows]

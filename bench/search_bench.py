@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import corpus_path, index_exists, load_records, percentiles  # noqa: E402
-from queries import BenchQuery, query_set  # noqa: E402
+from queries import BenchQuery, query_set, speed_set  # noqa: E402
 
 from index.analysis import TOKEN_PATTERN  # noqa: E402
 from index.dates import WIB, parse_published  # noqa: E402
@@ -290,6 +290,24 @@ def engine_latencies(index_dir: Path, queries: list[BenchQuery]) -> tuple[dict, 
     return passes[0], passes[1], empty // 2
 
 
+def cold_http(index_dir: Path, paths: list[str], workers: int, threads: int) -> dict:
+    """Each query asked once, on a server just started, each on a new
+    connection: what a reader meets when nothing is warm but the worker's
+    start-up (the result cache off)."""
+    with serving(index_dir, workers, threads, cache=0) as (port, _):
+        samples = []
+        for path in paths:
+            started = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if response.status == 200:
+                samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
 def ensure_index(index_dir: Path, corpus: Path) -> float | None:
     """Build the index if absent; the seconds it took, or None if it existed."""
     if index_exists(index_dir):
@@ -312,18 +330,34 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per serve process")
     parser.add_argument("--duration", type=int, default=20, help="seconds of each wrk run")
     parser.add_argument("--scale", type=int, default=0, help="also measure on the corpus replicated to N articles")
+    parser.add_argument(
+        "--queries",
+        choices=("bench", "speed"),
+        default="bench",
+        help="bench: the 214 of bench/queries.py; speed: the 60 of bench/speed-queries.tsv, never tuned on",
+    )
+    parser.add_argument(
+        "--also-index", help="another index of the same corpus whose engine times are printed beside (e.g. unmapped)"
+    )
     args = parser.parse_args()
     corpus = corpus_path(args.corpus)
     records = load_records(corpus)
-    queries = query_set(records)
+    queries = query_set(records) if args.queries == "bench" else speed_set()
     work = Path(tempfile.mkdtemp(prefix="berita-search-bench-"))
     index_dir = Path(args.index) if args.index else work / "index"
     ensure_index(index_dir, corpus)
 
     engine_cold, engine_stats, empty = engine_latencies(index_dir, queries)
+    also = engine_latencies(Path(args.also_index), queries) if args.also_index else None
     db = build_fts(records, work / "fts.db")
+    db.close()
+    db = sqlite3.connect(str(work / "fts.db"), check_same_thread=False)  # a fresh connection: its first pass is cold
+    fts_first = []
     for q in queries:  # the same warm pass as the engine's
+        started = time.perf_counter()
         fts_query(db, q)
+        fts_first.append((time.perf_counter() - started) * 1000)
+    fts_cold = percentiles(fts_first)
     fts_ms = []
     for q in queries:
         started = time.perf_counter()
@@ -332,6 +366,7 @@ def main() -> None:
     fts_stats = percentiles(fts_ms)
 
     paths = [url_for(q) for q in queries]
+    http_cold = cold_http(index_dir, paths, args.workers, args.threads)
     with serving(index_dir, args.workers, args.threads, cache=0) as (port, server):
         http_load(port, paths, 2, 20)  # warm every worker
         one = wrk_load(port, paths, work, 1, args.duration)
@@ -354,12 +389,23 @@ def main() -> None:
         f"{fts_stats['p99']:>8.2f}"
     )
     print(
+        f"{'SQLite FTS5, in-process, first pass (cold)':<52}{fts_cold['p50']:>8.2f}{fts_cold['p95']:>8.2f}"
+        f"{fts_cold['p99']:>8.2f}"
+    )
+    print(
         f"{'berita engine, in-process, first pass (cold)':<52}{engine_cold['p50']:>8.2f}{engine_cold['p95']:>8.2f}"
         f"{engine_cold['p99']:>8.2f}"
     )
+    if also is not None:
+        for label, r in (("first pass (cold)", also[0]), ("result cache off", also[1])):
+            print(f"{'  --also-index, ' + label:<52}{r['p50']:>8.2f}{r['p95']:>8.2f}{r['p99']:>8.2f}")
     print(
         f"{'berita engine, in-process, result cache off':<52}{engine_stats['p50']:>8.2f}{engine_stats['p95']:>8.2f}"
         f"{engine_stats['p99']:>8.2f}"
+    )
+    print(
+        f"{'berita HTTP, each query once on a new server (cold)':<52}{http_cold['p50']:>8.2f}"
+        f"{http_cold['p95']:>8.2f}{http_cold['p99']:>8.2f}"
     )
     for label, r in (
         (f"berita HTTP, wrk c=1, {args.workers} workers, cache off", one),
@@ -373,7 +419,13 @@ def main() -> None:
         f"{one['p50'] / fts_stats['p50']:.2f}x, p95 {one['p95'] / fts_stats['p95']:.2f}x (target 3x)"
     )
     print(
-        f"c=16, cache off: {sixteen['rps']:.0f} req/s (target 300), {sixteen['errors']} errors, "
+        f"cold: HTTP p50 {http_cold['p50'] / fts_stats['p50']:.2f}x, p95 {http_cold['p95'] / fts_stats['p95']:.2f}x "
+        f"FTS5 in-process (target 2x); engine first pass p50 {engine_cold['p50'] / fts_stats['p50']:.2f}x, "
+        f"p95 {engine_cold['p95'] / fts_stats['p95']:.2f}x; HTTP c=1 warm p50 {one['p50'] / fts_stats['p50']:.2f}x "
+        f"(target 1.5x)"
+    )
+    print(
+        f"c=16, cache off: {sixteen['rps']:.0f} req/s (target 1,000), {sixteen['errors']} errors, "
         f"p99 {sixteen['p99']:.0f} ms (target 100); {sixteen['requests']:,} requests"
     )
 
@@ -401,7 +453,18 @@ def main() -> None:
             f"the p50 at {len(records):,} (target 3x)"
         )
     print(
-        json.dumps({"fts5": fts_stats, "engine": engine_stats, "http1": one, "wrk16": sixteen, "zipf": zipf}),
+        json.dumps(
+            {
+                "fts5": fts_stats,
+                "fts5_cold": fts_cold,
+                "engine": engine_stats,
+                "engine_cold": engine_cold,
+                "http_cold": http_cold,
+                "http1": one,
+                "wrk16": sixteen,
+                "zipf": zipf,
+            }
+        ),
         file=sys.stderr,
     )
 
