@@ -1,6 +1,6 @@
 """Pools articles for judging the evaluation queries (bench/eval-queries.tsv).
 
-    .venv/bin/python bench/pool.py [--depth 10] [--out var/eval-pool.jsonl] [--queries heldout|confirm|fourth]
+    .venv/bin/python bench/pool.py [--depth 10] [--out var/eval-pool.jsonl] [--queries heldout|confirm|fourth|fresh]
 
 For each query, the union of the top ``depth`` of several different systems:
 SQLite FTS5 with the words ORed and ANDed, BM25F without and with Snowball

@@ -22,13 +22,17 @@
 5. Confirmation queries (bench/confirm-queries.tsv, 48 written after the
    held-out set had been read, before any search for them; same pooling and
    judging), reported the same way; then the fourth set (bench/fourth-queries.tsv,
-   42, written once the confirmation set had been read), and the later sets together.
+   42, written once the confirmation set had been read), the fresh set
+   (bench/fresh-queries.tsv, 64 for issue 27's analysis: word forms, names,
+   rare words, stopwords as content words, compounds and hyphens, written by a
+   helper that built nothing) and the later sets together.
 
 6. Known items from summaries (bench/summary-known-items.tsv): 180 articles
    drawn at random; helpers who saw only the article wrote a one-sentence
    summary and a 2-4 word query from it (at most one title word), before any
    search. MRR@10 with the paired bootstrap CI of the difference to each baseline
-   (printed for every known-item kind).
+   (printed for every known-item kind). Then the fresh known items
+   (bench/fresh-known-items.tsv, 320 more, written the same way), reported alike.
 
 Every system answers the same queries in one process; the indexes for the
 three analyses are built once into --workdir and reused. Known items are never
@@ -201,15 +205,17 @@ QUERY_SETS = {
     "heldout": HERE / "heldout-queries.tsv",
     "confirm": HERE / "confirm-queries.tsv",
     "fourth": HERE / "fourth-queries.tsv",
+    "fresh": HERE / "fresh-queries.tsv",
 }
-LATER_SETS = ("heldout", "confirm", "fourth")  # written after the first set's mechanisms were fixed
+LATER_SETS = ("heldout", "confirm", "fourth", "fresh")  # written after the first set's mechanisms were fixed
 
 
 def eval_needs(query_set: str = "eval") -> list[Need]:
     """The judged queries of one set: "eval" (73, studied while the mechanisms
     were built), "heldout" (40, written after them and read once), "confirm"
-    (48, written after the held-out set was read) or "fourth" (42, written
-    after that; no ranking change followed either)."""
+    (48, written after the held-out set was read), "fourth" (42, written
+    after that; no ranking change followed either) or "fresh" (64, written
+    for issue 27 by a helper that built nothing)."""
     lines = [
         ln
         for ln in QUERY_SETS[query_set].read_text(encoding="utf-8").splitlines()
@@ -425,6 +431,7 @@ def body_known_items(records: list[dict], count: int, seed: int = 23) -> list[Kn
 
 
 SUMMARY_ITEMS = HERE / "summary-known-items.tsv"
+FRESH_ITEMS = HERE / "fresh-known-items.tsv"  # 320 more, written the same way
 
 
 def summary_known_items(records: list[dict], path: Path = SUMMARY_ITEMS) -> list[KnownItem]:
@@ -504,6 +511,7 @@ def main() -> None:
         ("heldout", "held out", "written after the mechanisms were fixed, read once"),
         ("confirm", "confirm", "written after the held-out set was read, before any search for them"),
         ("fourth", "fourth", "written after the confirmation set was read, before any search for them"),
+        ("fresh", "fresh", "written for issue 27 by a helper that built nothing, before any search for them"),
     ):
         later = with_relevant(eval_needs(query_set), judgments)
         if later:
@@ -530,6 +538,7 @@ def main() -> None:
         ("body words", body_known_items(records, args.sample)),
         ("title words", known_items(records, args.sample)),
         ("summaries (bench/summary-known-items.tsv)", summary_known_items(records)),
+        ("fresh summaries (bench/fresh-known-items.tsv)", summary_known_items(records, FRESH_ITEMS)),
     ):
         print(
             f"\nknown items from {label}: {len(items)} queries "
@@ -565,23 +574,26 @@ def main() -> None:
 
 
 KINDS = ("topic", "entity", "variant", "phrase", "dated", "rare")
+FRESH_KINDS = ("form", "name", "stopword", "compound-hyphen")  # the fresh set's, beside its rare
 
 
 def system_table(systems: list[System], needs: list[Need], judgments: dict) -> dict[str, list[float]]:
     """Print each system's nDCG@10 (overall, share of its top 10 judged, per
-    kind); return the per-query values by system name."""
-    print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>9}" for k in KINDS))
+    kind present); return the per-query values by system name."""
+    kinds = [k for k in KINDS + FRESH_KINDS if any(n.kind == k for n in needs)]
+    widths = {k: max(9, len(k) + 1) for k in kinds}
+    print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>{widths[k]}}" for k in kinds))
     scores = {}
     for s in systems:
         tops = [s.rank(n, 10) for n in needs]
         values = scores[s.name] = [ndcg_at_10(t, judgments[n.qid]) for t, n in zip(tops, needs)]
         judged = sum(sum(1 for d in t if d in judgments[n.qid]) for t, n in zip(tops, needs))
-        by_kind = {k: [v for v, n in zip(values, needs) if n.kind == k] for k in KINDS}
+        by_kind = {k: [v for v, n in zip(values, needs) if n.kind == k] for k in kinds}
         print(
             f"{s.name:<44}{mean(values):>8.3f}{judged / max(1, sum(len(t) for t in tops)):>10.2f}"
-            + "".join(f"{mean(by_kind[k]):>9.3f}" for k in KINDS)
+            + "".join(f"{mean(by_kind[k]):>{widths[k]}.3f}" for k in kinds)
         )
-    print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in needs if n.kind == k)}" for k in KINDS))
+    print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in needs if n.kind == k)}" for k in kinds))
     return scores
 
 

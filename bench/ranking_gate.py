@@ -15,19 +15,20 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import QUERY_SETS, Need, engine_ranked, eval_judgments, eval_needs, ndcg_at_10, with_relevant  # noqa: E402
+from quality import Need, engine_ranked, eval_judgments, eval_needs, ndcg_at_10, with_relevant  # noqa: E402
 
 from search.engine import SearchEngine, SearchRequest  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CORPUS_SNAPSHOT = HERE / "ranking-snapshot.tsv"
+GATED_SETS = ("eval", "heldout", "confirm", "fourth")  # of QUERY_SETS: the snapshot's (not the fresh set yet)
 Ranking = dict[tuple[str, str], list[str]]  # (set, qid or query) -> top 10 ids
 
 
 def judged_rankings(engine: SearchEngine) -> Ranking:
-    """Every judged query of every committed set, ranked as the API ranks it."""
+    """Every judged query of the gated sets, ranked as the API ranks it."""
     out: Ranking = {}
-    for name in QUERY_SETS:
+    for name in GATED_SETS:
         for need in eval_needs(name):
             out[(name, need.qid)] = engine_ranked(engine, need, 10, collapse=False)
     return out
@@ -44,7 +45,7 @@ def ndcg_by_set(rankings: Ranking) -> dict[str, float]:
     """Mean nDCG@10 per set over the needs with a relevant article judged (as bench/quality.py)."""
     judgments = eval_judgments()
     out = {}
-    for name in QUERY_SETS:
+    for name in GATED_SETS:
         needs: list[Need] = with_relevant(eval_needs(name), judgments)
         out[name] = sum(ndcg_at_10(rankings[(name, n.qid)], judgments[n.qid]) for n in needs) / len(needs)
     return out
