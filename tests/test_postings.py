@@ -224,3 +224,35 @@ def test_a_segments_vocabulary_from_its_sidecar_is_whooshs_term_list(sample_inde
                     assert ours.docs.tolist() == theirs.docs.tolist()
     finally:
         ix.close()
+
+
+def test_a_compound_written_apart_is_counted_as_the_positions_say(sample_index, monkeypatch):
+    """The vectorised adjacency check against the plain one: per document, the
+    positions of the first word right before one of the second's (every pair
+    kept: the sample is too small to attest one twice)."""
+    import search.reader.snapshot as snapshot_module
+
+    monkeypatch.setattr(snapshot_module, "APART_MIN_DOCS", 1)
+    monkeypatch.setattr(snapshot_module, "APART_MIN_SHARE", 0.0)
+    engine = SearchEngine.open(sample_index, background=False)
+    try:
+        with engine.manager.acquire() as snap:
+            checked = 0
+            for first, second in (("ibu", "kota"), ("harga", "cabai"), ("rumah", "sakit"), ("joko", "widodo")):
+                firsts, seconds = snap.postings("body_exact", first), snap.postings("body_exact", second)
+                both = np.intersect1d(firsts.ids, seconds.ids)
+                starts = snap.positions("body_exact", first, both)
+                follows = snap.positions("body_exact", second, both)
+                expected = {
+                    d: n
+                    for d in both.tolist()
+                    if (n := len(set(starts.get(d, ())) & {p - 1 for p in follows.get(d, ())}))
+                }
+                owner, at = firsts.gather(np.searchsorted(firsts.ids, both))
+                assert sorted(at.tolist()) == sorted(p for d in both.tolist() for p in starts.get(d, ()))
+                found = snap._apart("body", first, second)
+                assert dict(zip(found.ids.tolist(), found.tf.tolist())) == expected
+                checked += bool(expected)
+            assert checked == 4
+    finally:
+        engine.close()

@@ -48,6 +48,12 @@ class EncodedPositions:
         deltas = pickle.loads(self.values[index][4:])
         return list(itertools.accumulate(deltas))
 
+    def gather(self, indexes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`index.postings.PositionLists.gather` (decoding each)."""
+        lists = [self.of(i) for i in indexes.tolist()]
+        owner = np.repeat(np.arange(len(lists)), [len(found) for found in lists])
+        return owner, np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64, count=owner.size)
+
 
 @dataclass(frozen=True)
 class SegmentPostings:

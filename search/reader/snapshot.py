@@ -226,6 +226,20 @@ class Postings:
     tf: np.ndarray
     parts: tuple[tuple[int, SegmentPostings], ...]  # (first global index, segment postings)
 
+    def gather(self, indexes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The positions of the postings at ``indexes`` (sorted), as (owner,
+        position) arrays (see :meth:`index.postings.PositionLists.gather`)."""
+        owners, positions = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        starts = np.array([start for start, _ in self.parts], dtype=np.int64)
+        part_of = np.searchsorted(starts, indexes, side="right") - 1
+        for k, (start, part) in enumerate(self.parts):
+            mine = np.flatnonzero(part_of == k)
+            if mine.size and part.positions is not None:
+                owner, position = part.positions.gather(indexes[mine] - start)
+                owners.append(mine[owner])
+                positions.append(position)
+        return np.concatenate(owners), np.concatenate(positions)
+
     def positions_of(self, index: int) -> list[int] | None:
         """The positions of the ``index``-th posting, where the field has them."""
         for start, part in reversed(self.parts):
@@ -297,13 +311,15 @@ class Snapshot:
         positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
         if not (self._has_term(positional, first) and self._has_term(positional, second)):
             return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())  # (most pairs tried)
-        both = np.intersect1d(self.postings(positional, first).ids, self.postings(positional, second).ids)
-        starts = self.positions(positional, first, both)
-        follows = self.positions(positional, second, both)
-        counts = np.array(
-            [len(set(starts.get(d, ())).intersection(p - 1 for p in follows.get(d, ()))) for d in both.tolist()],
-            dtype=np.float32,
-        )
+        firsts, seconds = self.postings(positional, first), self.postings(positional, second)
+        both = np.intersect1d(firsts.ids, seconds.ids)
+        owner, at = firsts.gather(np.searchsorted(firsts.ids, both))
+        follower, after = seconds.gather(np.searchsorted(seconds.ids, both))
+        # A position is (document's place in ``both``, position) as one integer;
+        # the second word must stand right after the first, in the same document.
+        stride = int(max(at.max(initial=0), after.max(initial=0))) + 2
+        adjacent = np.isin(follower * stride + after, owner * stride + at + 1)
+        counts = np.bincount(follower[adjacent], minlength=both.size).astype(np.float32)
         found = counts > 0
         joined = self.postings(positional, first + second).ids.size
         if found.sum() < max(APART_MIN_DOCS, APART_MIN_SHARE * joined):
