@@ -166,8 +166,8 @@ class PositionLists:
     bounds: np.ndarray
     flat: np.ndarray
 
-    def of(self, index: int) -> np.ndarray:
-        return self.flat[int(self.bounds[index]) : int(self.bounds[index + 1])]
+    def of(self, index: int) -> list[int]:
+        return self.flat[int(self.bounds[index]) : int(self.bounds[index + 1])].tolist()
 
     def gather(self, indexes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The positions of several postings at once, as (owner, position)

@@ -14,7 +14,7 @@ requests never interleave reads on one snapshot's files.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
@@ -244,8 +244,7 @@ class Postings:
         """The positions of the ``index``-th posting, where the field has them."""
         for start, part in reversed(self.parts):
             if index >= start:
-                found = None if part.positions is None else part.positions.of(index - start)
-                return None if found is None else found.tolist() if isinstance(found, np.ndarray) else found
+                return None if part.positions is None else part.positions.of(index - start)
         return None
 
 
@@ -329,31 +328,24 @@ class Snapshot:
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents holding the term (deleted ones included), from the term
         dictionaries: no postings are read."""
-        btext = text.encode("utf-8")
-        key = term_hash(fieldname, btext)
-        total = 0
-        for (leaf, _, _), sidecar in zip(self._leaves, self._sidecars):
-            if sidecar is not None:
-                total += sidecar.doc_frequency(fieldname, btext, key)
-            else:
-                with self.io_lock:
-                    total += int(leaf.doc_frequency(fieldname, text))
-        return total
+        return sum(self._segment_frequencies(fieldname, text))
 
     def _has_term(self, fieldname: str, text: str) -> bool:
         """Whether any segment holds the term: a term-dictionary probe, where
         reading postings with positions would decode them."""
+        return any(self._segment_frequencies(fieldname, text))
+
+    def _segment_frequencies(self, fieldname: str, text: str) -> Iterator[int]:
+        """Each segment's document frequency of the term, from its sidecar's
+        term table or Whoosh's (under the lock), segment by segment."""
         btext = text.encode("utf-8")
         key = term_hash(fieldname, btext)
         for (leaf, _, _), sidecar in zip(self._leaves, self._sidecars):
             if sidecar is not None:
-                if sidecar.row(fieldname, btext, key) >= 0:
-                    return True
+                yield sidecar.doc_frequency(fieldname, btext, key)
             else:
                 with self.io_lock:
-                    if (fieldname, text) in leaf:
-                        return True
-        return False
+                    yield int(leaf.doc_frequency(fieldname, text))
 
     def _assemble(self, fieldname: str, text: str) -> Postings:
         """A term's global postings from its per-segment parts (cached per segment)."""
