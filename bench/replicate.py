@@ -4,7 +4,11 @@
 
 Each copy of an article gets a new id and a publication date moved by a
 random whole number of days within ten years (2014-2024), so date filters and
-recency see a long archive. Written under var/ (never committed).
+recency see a long archive. The vocabulary grows too, as a real archive's
+does (new names, places, typos): in every copy after the first, a share of
+the body's words (``perturb``, 3% by default) get a suffix of that copy's own,
+so each copy brings new terms and the term dictionaries grow with the corpus
+instead of staying at 25k articles' words. Written under var/ (never committed).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import gzip
 import json
 import random
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +30,10 @@ from index.dates import format_published, parse_published  # noqa: E402
 SPREAD_DAYS = 3650
 
 
-def replicate(records: list[dict], articles: int, seed: int = 250) -> list[dict]:
+WORD = re.compile(r"\b[a-z]{4,}\b")
+
+
+def replicate(records: list[dict], articles: int, seed: int = 250, perturb: float = 0.03) -> list[dict]:
     rng = random.Random(seed)
     out: list[dict] = []
     copy = 0
@@ -41,10 +49,17 @@ def replicate(records: list[dict], articles: int, seed: int = 250) -> list[dict]
                     "id": f"{r['id']}-c{copy}",
                     "url": f"{r['url']}#c{copy}",
                     "published": format_published(moved, has_time),
+                    "body": _perturbed(r["body"], copy, perturb, rng) if copy and perturb else r["body"],
                 }
             )
         copy += 1
     return out
+
+
+def _perturbed(body: str, copy: int, share: float, rng: random.Random) -> str:
+    """``body`` with about ``share`` of its lower-case words given the copy's suffix."""
+    suffix = f"x{copy:x}"
+    return WORD.sub(lambda m: m.group(0) + suffix if rng.random() < share else m.group(0), body)
 
 
 def main() -> None:
@@ -52,11 +67,12 @@ def main() -> None:
     parser.add_argument("--corpus")
     parser.add_argument("--articles", type=int, default=250_000)
     parser.add_argument("--out", default="var/bench/corpus-250k.jsonl.gz")
+    parser.add_argument("--perturb", type=float, default=0.03, help="share of body words given a copy's suffix")
     args = parser.parse_args()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=1) as fh:
-        for record in replicate(load_records(corpus_path(args.corpus)), args.articles):
+        for record in replicate(load_records(corpus_path(args.corpus)), args.articles, perturb=args.perturb):
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"{args.articles:,} articles in {out}")
 
