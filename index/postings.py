@@ -239,7 +239,8 @@ class Sidecar:
         if self._hash.size and (
             int((self._post_start.astype(np.int64) + self._post_count).max()) > self._ids.size
             or int((self._text_start.astype(np.int64) + self._text_len).max()) > self._text.size
-            or int(self._pos_first.max()) + 1 > self._pos_bounds.size
+            or int((self._pos_first.astype(np.int64) + self._post_count)[self._pos_first >= 0].max(initial=-1)) + 1
+            > self._pos_bounds.size
         ):
             raise SidecarError("offsets beyond the arrays")
         if self._ids.size != self._tf.size:
@@ -306,5 +307,5 @@ def open_sidecar(storage, segment) -> Sidecar | str:
         buffer = dbfile.read()
     try:
         return Sidecar(buffer, segment.doc_count_all())
-    except SidecarError as error:
+    except (KeyError, TypeError, ValueError) as error:  # SidecarError, or a header that lies about its arrays
         return f"sidecar not used: {error}"

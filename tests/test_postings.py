@@ -256,3 +256,37 @@ def test_a_compound_written_apart_is_counted_as_the_positions_say(sample_index, 
             assert checked == 4
     finally:
         engine.close()
+
+
+def test_a_header_that_lies_about_its_arrays_is_refused_not_raised(tmp_path):
+    """A header naming arrays beyond the file, or none at all, makes the
+    segment fall back to Whoosh: open_sidecar says why and never raises."""
+
+    class OneFile:
+        def __init__(self, data: bytes):
+            self.data = data
+
+        def file_exists(self, name: str) -> bool:
+            return True
+
+        def open_file(self, name: str):
+            import io
+
+            return io.BytesIO(self.data)
+
+    class Segment:
+        def make_filename(self, ext: str) -> str:
+            return "s" + ext
+
+        def doc_count_all(self) -> int:
+            return 3
+
+    writer = SidecarWriter()
+    writer.start_field("a", Frequency())
+    writer.start_term("a", b"kata")
+    writer.add(0, 1.0, b"")
+    good = writer.to_bytes(3)
+    assert isinstance(open_sidecar(OneFile(good), Segment()), Sidecar)
+    for bad in (good.replace(b'"arrays"', b'"arrayz"'), good.replace(b'"ids":["<i4",', b'"ids":["<i4",9')):
+        why = open_sidecar(OneFile(bad), Segment())
+        assert isinstance(why, str) and why.startswith("sidecar not used")
