@@ -151,11 +151,15 @@ class Indexer:
         procs: int = 1,
         batch_size: int = DEFAULT_BATCH,
         analysis: Analysis = SHIPPED,
+        merge: bool = True,
     ):
         self.index_dir = index_dir
         self.procs = max(1, procs)
         self.batch_size = batch_size
         self.analysis = analysis  # for a new index; an existing one keeps its own
+        # False: each commit only adds its segment; merging is someone else's
+        # commit (index/merging.py), so a commit's time never includes a merge.
+        self.merge = merge
 
     def _writer(self, ix: Index, count: int):
         options = {"limitmb": 256, "codec": BeritaCodec()}
@@ -243,7 +247,7 @@ class Indexer:
                     raise
                 except Exception as exc:
                     raise RecordFailed(article.id, exc) from exc
-            writer.commit()
+            writer.commit(merge=self.merge)
         except BaseException as exc:
             abandon(writer, self.index_dir)
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:
@@ -264,7 +268,9 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
         try:
             for article_id in ids:
                 (deleted if writer.delete_by_term("id", article_id) else missing).append(article_id)
-            writer.commit() if deleted else writer.cancel()
+            # No merge: deleting only marks documents; segments are merged
+            # apart (index/merging.py) or by the next bulk commit.
+            writer.commit(merge=False) if deleted else writer.cancel()
         except BaseException as exc:
             abandon(writer, index_dir)
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:
