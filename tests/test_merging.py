@@ -168,3 +168,21 @@ def test_a_merge_killed_with_sigkill_loses_nothing_and_the_next_one_completes(in
     assert merge_small_segments(index_copy) is not None  # the lock died with the process
     assert ids_in(index_copy) == before_ids
     assert sorted(sizes(index_copy)) == sorted([s for s in before_sizes if s != 1] + [MERGE_FACTOR])
+
+
+def test_a_merged_segments_postings_leave_the_cache_with_it(index_copy):
+    engine = SearchEngine.open(index_copy, background=False)
+    try:
+        for n in range(MERGE_FACTOR):
+            report = Indexer(index_copy, merge=False).ingest([_article(n)])
+            assert engine.refresh_to(report.generation or 0, 30)
+            before = engine.search(SearchRequest(q="gabung segmen")).total  # reads every segment's postings
+        generation = merge_small_segments(index_copy)
+        assert generation is not None and engine.refresh_to(generation, 30)
+        assert engine.search(SearchRequest(q="gabung segmen")).total == before >= MERGE_FACTOR
+        with engine.manager.acquire() as snap:
+            alive = set(snap.segment_ids)
+        cached = {key[0] for key in engine.manager.store.postings._items}
+        assert cached and cached <= alive
+    finally:
+        engine.close()
