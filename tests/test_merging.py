@@ -168,6 +168,13 @@ def test_a_merge_killed_with_sigkill_loses_nothing_and_the_next_one_completes(in
     assert merge_small_segments(index_copy) is not None  # the lock died with the process
     assert ids_in(index_copy) == before_ids
     assert sorted(sizes(index_copy)) == sorted([s for s in before_sizes if s != 1] + [MERGE_FACTOR])
+    ix = whoosh_index.open_dir(str(index_copy))
+    try:
+        kept = {f"{s.segment_id()}.seg" for s in ix._segments()}
+    finally:
+        ix.close()
+    left = {p.name for p in index_copy.glob("MAIN_*")} - {"MAIN_WRITELOCK"}
+    assert left == kept and not (index_copy / "MAIN.tmp").exists()  # the killed merge's files are gone
 
 
 def test_a_merged_segments_postings_leave_the_cache_with_it(index_copy):
