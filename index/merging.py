@@ -6,8 +6,8 @@ waits for its acknowledgement never depends on how many old segments a merge
 policy happens to pick that time. Each commit adds a segment, though, and
 every query and every reopen pays a little per segment; so the service merges
 them again in a commit of its own (:func:`merge_small_segments`), between
-write groups, under the same write lock and the same ``LOCK_WAIT`` rule as
-every other writer.
+write groups, under the same write lock as every other writer (though it
+never waits for it: see :func:`merge_small_segments`).
 
 The policy is tiered, like Lucene's: segments are grouped by size (a tier per
 power of ``MERGE_FACTOR`` documents); when ``MERGE_FACTOR`` segments share a
@@ -87,17 +87,19 @@ def tiered_policy(writer, segments: list) -> list:
 
 
 def merge_small_segments(index_dir: str | os.PathLike) -> int | None:
-    """One merge commit if one is due: the new generation, else None. Waits
-    for the write lock as every writer does (``IndexBusy`` past
-    ``LOCK_WAIT``); a failure leaves the last commit as it was
-    (``DiskFull`` on a full disk), like any other commit."""
+    """One merge commit if one is due: the new generation, else None. Takes
+    the write lock like every writer but never waits for it: ``IndexBusy`` at
+    once when another process holds it (a write or an indexer is running, so
+    this is no idle moment, and a merge must not make writes wait longer). A
+    failure leaves the last commit as it was (``DiskFull`` on a full disk),
+    like any other commit."""
     from .writer import DISK_FULL, DiskFull, abandon, forget_writer, open_writer
 
     if not merge_due(index_dir):
         return None
     ix = open_existing(index_dir)
     try:
-        writer = open_writer(ix, index_dir, codec=BeritaCodec())
+        writer = open_writer(ix, index_dir, wait=0, codec=BeritaCodec())  # busy: not idle, merge later
         try:
             if not segments_to_merge(writer.segments):  # another process merged meanwhile
                 writer.cancel()

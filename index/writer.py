@@ -283,13 +283,13 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
     return deleted, missing
 
 
-def open_writer(ix: Index, index_dir: str | os.PathLike, **options):
-    """Whoosh's writer, waiting up to ``LOCK_WAIT`` for the lock; past that an
-    :class:`IndexBusy` naming the holder."""
+def open_writer(ix: Index, index_dir: str | os.PathLike, wait: float = LOCK_WAIT, **options):
+    """Whoosh's writer, waiting up to ``wait`` seconds (``LOCK_WAIT``) for the
+    lock; past that an :class:`IndexBusy` naming the holder."""
     try:
-        writer = ix.writer(timeout=LOCK_WAIT, delay=0.05, **options)
+        writer = ix.writer(timeout=wait, delay=0.05, **options)
     except LockError:
-        raise IndexBusy(index_dir, current_writer(index_dir), LOCK_WAIT) from None
+        raise IndexBusy(index_dir, current_writer(index_dir), wait) from None
     except OSError as exc:
         if exc.errno in DISK_FULL:
             raise DiskFull(index_dir, exc) from exc

@@ -9,12 +9,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from whoosh import index as whoosh_index
 
 from index.merging import MAX_MERGED_DOCS, MERGE_FACTOR, merge_due, merge_small_segments, segments_to_merge, tier
 from index.model import Article
 from index.readers import article_from_record
-from index.writer import Indexer
+from index.writer import IndexBusy, Indexer
 from search.engine import SearchEngine, SearchRequest
 from search.http import writes
 from search.http.writes import Committer
@@ -193,3 +194,18 @@ def test_a_merged_segments_postings_leave_the_cache_with_it(index_copy):
         assert cached and cached <= alive
     finally:
         engine.close()
+
+
+def test_a_merge_never_waits_for_a_writer_holding_the_index(index_copy):
+    for n in range(MERGE_FACTOR):
+        Indexer(index_copy, merge=False).ingest([_article(n)])
+    ix = whoosh_index.open_dir(str(index_copy))
+    writer = ix.writer()  # another writer holds the lock
+    try:
+        with pytest.raises(IndexBusy) as busy:
+            merge_small_segments(index_copy)
+        assert busy.value.waited == 0
+    finally:
+        writer.cancel()
+        ix.close()
+    assert merge_small_segments(index_copy) is not None
