@@ -18,6 +18,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh.index import TOC, Index, LockError, clean_files
 
@@ -162,7 +163,7 @@ class Indexer:
         self.merge = merge
 
     def _writer(self, ix: Index, count: int):
-        options = {"limitmb": 256, "codec": BeritaCodec()}
+        options: dict[str, Any] = {"limitmb": 256, "codec": BeritaCodec()}
         if self.procs > 1 and count >= MULTIPROCESS_MIN:
             # Whoosh's segment-writing children would outlive a killed parent by
             # the length of their batch: they die with it instead.
