@@ -12,6 +12,13 @@ tier: 10 one-article segments into one, 10 ten-article segments into one, 10
 hundred-article segments into one (MAX_MERGED_DOCS), each timed, and the p50
 once merged. Last, one commit of one article that merges as Whoosh's default
 (MERGE_SMALL) would, for comparison.
+
+With ``--policies``, instead: ``--writes`` one-article writes on a fresh copy
+per policy, each as the service makes it (the commit, the engine's reopen,
+then the merges the policy finds due, each with its reopen), for Whoosh's
+merge at every commit and for tiered merging apart with factors 10 and 4:
+per write the acknowledged part (commit and reopen) and the whole work
+(with merges), p50 and mean, and the segment count on average and at most.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from queries import query_set  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 from index.dates import WIB  # noqa: E402
-from index.merging import merge_small_segments  # noqa: E402
+from index.merging import MAX_MERGED_DOCS, merge_small_segments  # noqa: E402
 from index.model import Article  # noqa: E402
 from index.store import open_existing  # noqa: E402
 from index.writer import Indexer  # noqa: E402
@@ -55,10 +62,46 @@ def article(n: int) -> Article:
     )
 
 
+def compare_policies(index: Path, writes: int) -> None:
+    policies: list[tuple[str, int | None]] = [("merge at every commit (Whoosh)", None), ("tiered, factor 10", 10)]
+    policies.append(("tiered, factor 4", 4))
+    for label, factor in policies:
+        with tempfile.TemporaryDirectory() as work:
+            index_dir, _ = writable_copy(index, Path(work), "bench")
+            engine = SearchEngine.open(index_dir, background=False)
+            acked: list[float] = []
+            whole: list[float] = []
+            counts: list[int] = []
+            for n in range(writes):
+                started = time.perf_counter()
+                report = Indexer(index_dir, merge=factor is None).ingest([article(n)])
+                assert engine.refresh_to(report.generation or 0, 60)
+                acked.append((time.perf_counter() - started) * 1000)
+                while factor is not None:
+                    generation = merge_small_segments(index_dir, factor, MAX_MERGED_DOCS)
+                    if generation is None:
+                        break
+                    assert engine.refresh_to(generation, 60)
+                whole.append((time.perf_counter() - started) * 1000)
+                counts.append(len(segment_sizes(index_dir)))
+            engine.close()
+        print(
+            f"{label}: acknowledged part p50 {statistics.median(acked):.0f} ms, mean {statistics.fmean(acked):.0f} ms, "
+            f"max {max(acked):.0f} ms; with merges p50 {statistics.median(whole):.0f} ms, "
+            f"mean {statistics.fmean(whole):.0f} ms, max {max(whole):.0f} ms; "
+            f"segments mean {statistics.fmean(counts):.1f}, max {max(counts)}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=REPO / "var" / "corpus")
+    parser.add_argument("--policies", action="store_true", help="compare merge policies per write instead")
+    parser.add_argument("--writes", type=int, default=150)
     args = parser.parse_args()
+    if args.policies:
+        compare_policies(args.index, args.writes)
+        return
     requests = [
         SearchRequest(
             q=q.q, date_from=parse_date_bound(q.date_from), date_to=parse_date_bound(q.date_to, end=True), sort=q.sort

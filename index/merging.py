@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import partial
 
 from whoosh.index import TOC
 from whoosh.reading import SegmentReader
@@ -61,7 +62,7 @@ def segments_to_merge(segments: Sequence, factor: int = MERGE_FACTOR, max_docs: 
     return []
 
 
-def merge_due(index_dir: str | os.PathLike) -> bool:
+def merge_due(index_dir: str | os.PathLike, factor: int = MERGE_FACTOR, max_docs: int = MAX_MERGED_DOCS) -> bool:
     """Whether the latest commit has segments to merge (read without the lock)."""
     from whoosh.filedb.filestore import FileStorage
 
@@ -69,13 +70,13 @@ def merge_due(index_dir: str | os.PathLike) -> bool:
         toc = TOC.read(FileStorage(str(index_dir)), "MAIN")
     except Exception:  # no commit yet, or one being replaced: nothing to do now
         return False
-    return bool(segments_to_merge(toc.segments))
+    return bool(segments_to_merge(toc.segments, factor, max_docs))
 
 
-def tiered_policy(writer, segments: list) -> list:
+def tiered_policy(writer, segments: list, factor: int = MERGE_FACTOR, max_docs: int = MAX_MERGED_DOCS) -> list:
     """A Whoosh merge function: add the due segments to ``writer``'s new
     segment and return the ones kept as they are."""
-    chosen = segments_to_merge(segments)
+    chosen = segments_to_merge(segments, factor, max_docs)
     ids = {s.segment_id() for s in chosen}
     for segment in chosen:
         reader = SegmentReader(writer.storage, writer.schema, segment)
@@ -86,7 +87,9 @@ def tiered_policy(writer, segments: list) -> list:
     return [s for s in segments if s.segment_id() not in ids]
 
 
-def merge_small_segments(index_dir: str | os.PathLike) -> int | None:
+def merge_small_segments(
+    index_dir: str | os.PathLike, factor: int = MERGE_FACTOR, max_docs: int = MAX_MERGED_DOCS
+) -> int | None:
     """One merge commit if one is due: the new generation, else None. Takes
     the write lock like every writer but never waits for it: ``IndexBusy`` at
     once when another process holds it (a write or an indexer is running, so
@@ -95,16 +98,16 @@ def merge_small_segments(index_dir: str | os.PathLike) -> int | None:
     like any other commit."""
     from .writer import DISK_FULL, DiskFull, abandon, forget_writer, open_writer
 
-    if not merge_due(index_dir):
+    if not merge_due(index_dir, factor, max_docs):
         return None
     ix = open_existing(index_dir)
     try:
         writer = open_writer(ix, index_dir, wait=0, codec=BeritaCodec())  # busy: not idle, merge later
         try:
-            if not segments_to_merge(writer.segments):  # another process merged meanwhile
+            if not segments_to_merge(writer.segments, factor, max_docs):  # another process merged meanwhile
                 writer.cancel()
                 return None
-            writer.commit(mergetype=tiered_policy)
+            writer.commit(mergetype=partial(tiered_policy, factor=factor, max_docs=max_docs))
         except BaseException as exc:
             abandon(writer, index_dir)
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:
