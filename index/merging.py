@@ -32,8 +32,8 @@ from whoosh.reading import SegmentReader
 from .codec import BeritaCodec
 from .store import open_existing
 
-MERGE_FACTOR = 10
-MAX_MERGED_DOCS = 1_000
+MERGE_FACTOR = 4
+MAX_MERGED_DOCS = 1_024  # four segments of the last tier below it (256-1,023 documents)
 
 
 def tier(doc_count: int, factor: int = MERGE_FACTOR) -> int:

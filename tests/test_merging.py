@@ -63,16 +63,21 @@ def bounded(segment_sizes: list[int]) -> bool:
 
 
 def test_the_policy_merges_a_full_tier_smallest_first_and_never_past_the_cap():
-    assert [tier(n) for n in (0, 1, 9, 10, 99, 100, 999, 1000)] == [0, 0, 0, 1, 1, 2, 2, 3]
+    assert [tier(n, 10) for n in (0, 1, 9, 10, 99, 100, 999, 1000)] == [0, 0, 0, 1, 1, 2, 2, 3]
+    assert [tier(n, 4) for n in (1, 3, 4, 15, 16, 255, 256, 1023, 1024)] == [0, 0, 1, 1, 2, 3, 4, 4, 5]
     nine = [FakeSegment(1, f"s{i}") for i in range(9)]
-    assert segments_to_merge(nine) == []
+    assert segments_to_merge(nine, 10, 1000) == []
     ten = [*nine, FakeSegment(3, "s9"), FakeSegment(5000, "big")]
-    assert {s.name for s in segments_to_merge(ten)} == {f"s{i}" for i in range(10)}
+    assert {s.name for s in segments_to_merge(ten, 10, 1000)} == {f"s{i}" for i in range(10)}
     eleven = [*ten, FakeSegment(2, "s10")]  # the ten smallest of the tier
-    assert "s9" not in {s.name for s in segments_to_merge(eleven)}
+    assert "s9" not in {s.name for s in segments_to_merge(eleven, 10, 1000)}
     hundreds = [FakeSegment(150, f"h{i}") for i in range(10)]  # 1,500 together: past the cap
-    assert segments_to_merge(hundreds) == []
-    assert segments_to_merge([FakeSegment(MAX_MERGED_DOCS, f"c{i}") for i in range(20)]) == []
+    assert segments_to_merge(hundreds, 10, 1000) == []
+    assert segments_to_merge([FakeSegment(1000, f"c{i}") for i in range(20)], 10, 1000) == []
+    # the shipped policy: the last tier below the cap merges to exactly the cap
+    last = [FakeSegment(MAX_MERGED_DOCS // MERGE_FACTOR, f"t{i}") for i in range(MERGE_FACTOR)]
+    assert len(segments_to_merge(last)) == MERGE_FACTOR
+    assert segments_to_merge([FakeSegment(MAX_MERGED_DOCS, f"c{i}") for i in range(9)]) == []
 
 
 def test_a_commit_without_merge_is_one_more_segment_and_searchable(index_copy):
