@@ -7,10 +7,11 @@ On a copy of the index, in one process: the bench queries' p50 and p95 (one
 thread, result cache off, each pass after a warm pass) with the index as
 built, then after 10, 30 and 100 one-article commits made without merging;
 for each stage the median time of those commits and of the engine's reopen
-to the new generation. Then what the tiered policy's merges take, tier by
-tier: 10 one-article segments into one, 10 ten-article segments into one, 10
-hundred-article segments into one (MAX_MERGED_DOCS), each timed, and the p50
-once merged. Last, one commit of one article that merges as Whoosh's default
+to the new generation. Then what tiered merges take, tier by tier (with
+factor 10 and a 1,000-article cap, the first policy tried; the shipped one is
+factor 4, see ``--policies``): 10 one-article segments into one, 10
+ten-article segments into one, 10 hundred-article segments into one, each
+timed, and the p50 once merged. Last, one commit of one article that merges as Whoosh's default
 (MERGE_SMALL) would, for comparison.
 
 With ``--policies``, instead: ``--writes`` one-article writes on a fresh copy
@@ -137,7 +138,7 @@ def main() -> None:
 
         def merge(label: str) -> None:
             started = time.perf_counter()
-            generation = merge_small_segments(index_dir)
+            generation = merge_small_segments(index_dir, 10, 1000)
             took = (time.perf_counter() - started) * 1000
             assert generation is not None, "no merge was due"
             assert engine.refresh_to(generation, 60)
