@@ -284,9 +284,10 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
     return deleted, missing
 
 
-def open_writer(ix: Index, index_dir: str | os.PathLike, wait: float = LOCK_WAIT, **options):
-    """Whoosh's writer, waiting up to ``wait`` seconds (``LOCK_WAIT``) for the
-    lock; past that an :class:`IndexBusy` naming the holder."""
+def open_writer(ix: Index, index_dir: str | os.PathLike, wait: float | None = None, **options):
+    """Whoosh's writer, waiting up to ``wait`` seconds (default ``LOCK_WAIT``)
+    for the lock; past that an :class:`IndexBusy` naming the holder."""
+    wait = LOCK_WAIT if wait is None else wait
     try:
         writer = ix.writer(timeout=wait, delay=0.05, **options)
     except LockError:
