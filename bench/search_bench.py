@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from datetime import time as dtime
@@ -209,7 +210,7 @@ def zipf_paths(paths: list[str], count: int, exponent: float = 1.1, seed: int = 
 
 
 @contextmanager
-def serving(index_dir: Path, workers: int, threads: int, cache: int):
+def serving(index_dir: Path, workers: int, threads: int, cache: int, options: Sequence[str] = ()):
     port = free_port()
     server = subprocess.Popen(
         [
@@ -229,6 +230,7 @@ def serving(index_dir: Path, workers: int, threads: int, cache: int):
             str(threads),
             "--cache",
             str(cache),
+            *options,
         ],
         stderr=subprocess.DEVNULL,
     )

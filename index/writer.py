@@ -18,6 +18,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from whoosh.index import TOC, Index, LockError, clean_files
 from whoosh.reading import SegmentReader
@@ -153,14 +154,18 @@ class Indexer:
         procs: int = 1,
         batch_size: int = DEFAULT_BATCH,
         analysis: Analysis = SHIPPED,
+        merge: bool = True,
     ):
         self.index_dir = index_dir
         self.procs = max(1, procs)
         self.batch_size = batch_size
         self.analysis = analysis  # for a new index; an existing one keeps its own
+        # False: each commit only adds its segment; merging is someone else's
+        # commit (index/merging.py), so a commit's time never includes a merge.
+        self.merge = merge
 
     def _writer(self, ix: Index, count: int):
-        options = {"limitmb": 256, "codec": BeritaCodec()}
+        options: dict[str, Any] = {"limitmb": 256, "codec": BeritaCodec()}
         if self.procs > 1 and count >= MULTIPROCESS_MIN:
             # Whoosh's segment-writing children would outlive a killed parent by
             # the length of their batch: they die with it instead.
@@ -245,7 +250,7 @@ class Indexer:
                     raise
                 except Exception as exc:
                     raise RecordFailed(article.id, exc) from exc
-            writer.commit()
+            writer.commit(merge=self.merge)
         except BaseException as exc:
             abandon(writer, self.index_dir)
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:
@@ -266,7 +271,9 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
         try:
             for article_id in ids:
                 (deleted if writer.delete_by_term("id", article_id) else missing).append(article_id)
-            writer.commit() if deleted else writer.cancel()
+            # No merge: deleting only marks documents; segments are merged
+            # apart (index/merging.py) or by the next bulk commit.
+            writer.commit(merge=False) if deleted else writer.cancel()
         except BaseException as exc:
             abandon(writer, index_dir)
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:
@@ -318,13 +325,14 @@ def upgrade_segments(index_dir: str | os.PathLike) -> tuple[int, int]:
     return rewritten[0], rewritten[1]
 
 
-def open_writer(ix: Index, index_dir: str | os.PathLike, **options):
-    """Whoosh's writer, waiting up to ``LOCK_WAIT`` for the lock; past that an
-    :class:`IndexBusy` naming the holder."""
+def open_writer(ix: Index, index_dir: str | os.PathLike, wait: float | None = None, **options):
+    """Whoosh's writer, waiting up to ``wait`` seconds (default ``LOCK_WAIT``)
+    for the lock; past that an :class:`IndexBusy` naming the holder."""
+    wait = LOCK_WAIT if wait is None else wait
     try:
-        writer = ix.writer(timeout=LOCK_WAIT, delay=0.05, **options)
+        writer = ix.writer(timeout=wait, delay=0.05, **options)
     except LockError:
-        raise IndexBusy(index_dir, current_writer(index_dir), LOCK_WAIT) from None
+        raise IndexBusy(index_dir, current_writer(index_dir), wait) from None
     except OSError as exc:
         if exc.errno in DISK_FULL:
             raise DiskFull(index_dir, exc) from exc

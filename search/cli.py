@@ -20,6 +20,7 @@ from .features.export import EXPORT_FORMATS, export_lines
 from .features.highlight import plain_text
 from .http.config import DEFAULT_SLOTS, ServiceConfig, parse_rate
 from .keys import KEYS_FILE, KeyProblem, add_key, list_keys, revoke_key
+from .reader.manager import DEFAULT_POSTINGS_CACHE_MB
 from .request import (
     DEFAULT_BUDGET_SECONDS,
     DEFAULT_CACHE_ENTRIES,
@@ -225,6 +226,16 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
     help="Results kept per worker for repeated requests (0: off); emptied by each commit.",
 )
 @click.option(
+    "--postings-cache",
+    "postings_cache_mb",
+    type=click.IntRange(1, 65_536),
+    default=DEFAULT_POSTINGS_CACHE_MB,
+    show_default=True,
+    metavar="MB",
+    help="Term postings kept per worker, plus a quarter as much for assembled lists: "
+    "the bound on what a worker's memory grows by once warm.",
+)
+@click.option(
     "--budget",
     "budget_seconds",
     type=click.FloatRange(0.01, 60),
@@ -269,6 +280,7 @@ def serve_command(
     threads,
     workers,
     cache_entries,
+    postings_cache_mb,
     budget_seconds,
     rate_limit,
     burst,
@@ -284,6 +296,7 @@ def serve_command(
     directory = resolve_index_dir(index_dir)
     config = ServiceConfig(
         cache_entries=cache_entries,
+        postings_cache_mb=postings_cache_mb,
         budget_seconds=budget_seconds,
         costly_slots=costly_slots,
         burst=burst,

@@ -39,7 +39,7 @@ from .query.syntax import without_quotes
 from .rank.filters import Filters
 from .rank.pipeline import Candidates, DateHistogram, Facets, TopDocs, candidates, full_matches
 from .rank.scoring import BM25F, Deadline, Evaluation, Scorer, term_postings
-from .reader.manager import SearcherManager, give_back_memory
+from .reader.manager import DEFAULT_POSTINGS_CACHE_MB, SearcherManager, give_back_memory
 from .reader.snapshot import Snapshot
 from .request import (
     DEFAULT_BUDGET_SECONDS,
@@ -128,8 +128,15 @@ class SearchEngine:
         manager.add_warmer(warm)  # what autocomplete and spelling read is never built on a request
 
     @classmethod
-    def open(cls, index_dir: str | Path, background: bool = True, **kwargs) -> SearchEngine:
-        return cls(SearcherManager(index_dir, background=background), **kwargs)
+    def open(
+        cls,
+        index_dir: str | Path,
+        background: bool = True,
+        postings_cache_mb: int = DEFAULT_POSTINGS_CACHE_MB,
+        **kwargs,
+    ) -> SearchEngine:
+        manager = SearcherManager(index_dir, background=background, postings_cache_mb=postings_cache_mb)
+        return cls(manager, **kwargs)
 
     def close(self) -> None:
         self.manager.close()

@@ -145,7 +145,10 @@ def create_app(
     :mod:`search.http.visibility`)."""
     config = config or ServiceConfig()
     engine = engine or SearchEngine.open(
-        index_dir, cache_entries=config.cache_entries, budget_seconds=config.budget_seconds
+        index_dir,
+        postings_cache_mb=config.postings_cache_mb,
+        cache_entries=config.cache_entries,
+        budget_seconds=config.budget_seconds,
     )
     guard = WriteGuard(index_dir, config.trusted_proxies)
     if rate_limit is None and config.rate:

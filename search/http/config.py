@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..reader.manager import DEFAULT_POSTINGS_CACHE_MB
 from ..request import DEFAULT_BUDGET_SECONDS, DEFAULT_CACHE_ENTRIES
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
@@ -28,9 +29,14 @@ class ServiceConfig:
     ``burst`` at once: default twice the rate) turns the rate limit on;
     ``cors_origins`` may call the API from a browser on another origin
     (``*``: any); ``base_url`` is where readers reach this service (feeds link
-    there, never to a request's Host header; default: the address served)."""
+    there, never to a request's Host header; default: the address served).
+    ``postings_cache_mb`` bounds what each worker keeps of the index's term
+    postings (plus a quarter of it for assembled lists): with the index read
+    through the page cache, it is what a worker's memory grows by once warm
+    (docs/design.md, "Memory per worker")."""
 
     cache_entries: int = DEFAULT_CACHE_ENTRIES
+    postings_cache_mb: int = DEFAULT_POSTINGS_CACHE_MB
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     costly_slots: int = DEFAULT_SLOTS
     rate: float | None = None

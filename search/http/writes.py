@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import queue
 import threading
 import time
@@ -28,6 +29,7 @@ from typing import get_args
 import falcon
 
 from index.dates import DateError
+from index.merging import merge_small_segments
 from index.readers import (
     MAX_RECORD_BYTES,
     MissingId,
@@ -57,6 +59,7 @@ JSON_LINES_TYPES = ("application/x-ndjson", "application/ndjson", "application/j
 FAILED_KEYS_BURST = 10
 FAILED_KEYS_RATE = 1 / 6
 WAIT_FOR_TIMEOUT = 10.0  # refresh=wait_for: the longest a write waits for every worker
+log = logging.getLogger("berita.writes")
 
 
 class WriteGuard:
@@ -162,13 +165,19 @@ class Committer:
     in arrival order. Each request waits for its own commit before its 2xx.
     A group that fails for a reason that is no record's (not a full disk, not
     a busy index) is committed again request by request, so the failure stays
-    with the request that caused it."""
+    with the request that caused it.
+
+    Commits add their segment without merging; once the queue is empty (every
+    waiting request answered) the thread merges small segments in commits of
+    their own (:mod:`index.merging`, bounded in size), so a write waits for a
+    merge only when it arrives during one."""
 
     GATHER = 0.005
     MAX_GROUP = 10_000
 
-    def __init__(self, index_dir):
+    def __init__(self, index_dir, merge: bool = True):
         self.index_dir = index_dir
+        self.merge = merge
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -200,6 +209,22 @@ class Committer:
                     break
             for kind, run in itertools.groupby(group, key=lambda op: op[0]):
                 self._commit(kind, list(run))
+            if self.merge:
+                self._merge_while_idle()
+
+    def _merge_while_idle(self) -> None:
+        """Merge what the policy says is due, one merge commit at a time, while
+        no write waits. A failed merge is logged and changes nothing: the
+        index keeps its last commit, and the next idle moment tries again."""
+        while self._queue.empty():
+            try:
+                if merge_small_segments(self.index_dir) is None:
+                    return
+            except IndexBusy:  # another writer holds the index: it is not idle
+                return
+            except Exception:
+                log.exception("could not merge segments of %s", self.index_dir)
+                return
 
     def _commit(self, kind: str, ops: list) -> None:
         try:
@@ -220,7 +245,7 @@ class Committer:
 
     def _apply(self, kind: str, ops: list) -> list[Committed]:
         if kind == "upsert":
-            report = Indexer(self.index_dir).ingest([a for _, batch, _ in ops for a in batch])
+            report = Indexer(self.index_dir, merge=False).ingest([a for _, batch, _ in ops for a in batch])
             return [
                 Committed(
                     outcomes={a.id: report.outcomes.get(a.id, "failed") for a in batch},

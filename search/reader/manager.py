@@ -3,7 +3,8 @@ request path when the index has a new commit (Lucene's SearcherManager).
 
 Opening a searcher costs ~150 ms and building its arrays more, so requests
 never do it: they acquire the current :class:`Snapshot`, use it and release
-it. A background thread checks every ``check_interval`` seconds for a newer
+it. A background thread checks every ``check_interval`` seconds (50 ms: a look at
+the directory listing, about 20 µs) for a newer
 generation; it opens and warms the new snapshot (columns, field lengths) while
 requests keep using the old one, then swaps it in. The old snapshot's searcher
 is closed once its last user releases it. Whoosh's ``searcher.refresh()`` keeps
@@ -58,7 +59,7 @@ class SearcherManager:
     def __init__(
         self,
         index_dir,
-        check_interval: float = 0.25,
+        check_interval: float = 0.05,
         postings_cache_mb: int = DEFAULT_POSTINGS_CACHE_MB,
         background: bool = True,
     ):

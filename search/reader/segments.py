@@ -109,6 +109,13 @@ class ByteLRU:
                     self.bytes -= dropped
         return value
 
+    def forget(self, stale: Callable[[Hashable], bool]) -> None:
+        """Drop every entry whose key is ``stale``: what no future lookup can ask for."""
+        with self._lock:
+            for key in [k for k in self._items if stale(k)]:
+                _, nbytes = self._items.pop(key)
+                self.bytes -= nbytes
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -156,6 +156,9 @@ class SegmentStore:
             del self._columns[sid]
         for key in [k for k in self._derived if k[0] not in alive]:
             del self._derived[key]
+        # A retired segment's postings would otherwise sit in the LRU until
+        # evicted: after merges, the cache would fill to its bound with them.
+        self.postings.forget(lambda key: key[0] not in alive)  # type: ignore[index]  # keys: (segment, field, text)
 
     def derived(self, segment_id: str, name: str, build: Callable[[], T]) -> T:
         """What ``build`` makes of a segment, made once for the segment's life."""
