@@ -232,6 +232,9 @@ class Evaluation:
     snap: Snapshot
     scorer: Scorer
     deadline: Deadline = field(default_factory=lambda: Deadline(None))
+    # A few candidates asked about (alerts matching new articles): a phrase is
+    # checked on them alone instead of on every document holding its words.
+    among: bool = False
     _phrases: dict = field(default_factory=dict)
 
     # -- matching ----------------------------------------------------------------
@@ -313,6 +316,10 @@ class Evaluation:
             case plan.Keyword():
                 return self._keyword_table(node)[self.snap.codes[node.column][cand]]
             case plan.Phrase():
+                if self.among:  # only these candidates: the words' postings, then positions of those holding all
+                    mask = self.matches(plan.All(tuple(plan.Term(node.field, w) for w in node.words)), cand)
+                    mask[mask] = self.phrase_mask(node, cand[mask])
+                    return mask
                 return lookup(self._phrase_docs(node), cand)[0]
             case _:
                 assert_never(node)

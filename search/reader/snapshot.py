@@ -468,6 +468,12 @@ class Snapshot:
     def segment_ids(self) -> list[str]:
         return [sid for _, _, sid in self._leaves]
 
+    @property
+    def segments(self) -> list[tuple[str, int, object]]:
+        """(segment id, first document number, Whoosh reader) of each segment
+        (read them under ``io_lock``)."""
+        return [(sid, offset, leaf) for leaf, offset, sid in self._leaves]
+
 
 def _postings_bytes(postings: Postings) -> int:
     """What a cached posting list holds in memory, roughly."""
