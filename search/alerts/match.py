@@ -24,7 +24,7 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import assert_never
 
 import numpy as np
@@ -57,6 +57,12 @@ def search_request(search: dict) -> SearchRequest:
         sort="newest",
         spellcheck=False,
     )
+
+
+def check_search(engine: SearchEngine, search: dict) -> None:
+    """Refuse a saved search as search would refuse it (InvalidRequest: a
+    query too long, a source the index does not hold)."""
+    engine.search(replace(search_request(search), size=0))
 
 
 # -- query extraction --------------------------------------------------------------
@@ -185,11 +191,31 @@ class MatchRun:
     """What one pass matched: figures for the bench and the log."""
 
     articles: int = 0
-    candidates: int = 0
-    matches: int = 0
-    deliveries: int = 0
+    candidates: int = 0  # (alert, article) pairs the prefilter let through
+    matches: int = 0  # (alert, article) pairs the engine confirmed
+    deliveries: int = 0  # new deliveries recorded
     seconds: float = 0.0
-    per_article: list[float] = field(default_factory=list)  # matching seconds of each article
+
+
+def matches(
+    engine: SearchEngine, index: AlertIndex, snap: Snapshot, docnums: list[int], outcome: MatchRun | None = None
+) -> dict[str, list[int]]:
+    """Which of ``docnums`` (live articles of ``snap``) each alert lists:
+    candidates by the articles' words, each confirmed by the engine on its
+    candidate articles alone."""
+    asked: dict[str, list[int]] = {}
+    for docnum in docnums:
+        for alert_id in index.candidates(article_terms(snap, snap.stored(docnum))):
+            asked.setdefault(alert_id, []).append(docnum)
+    found: dict[str, list[int]] = {}
+    for alert_id, docs in asked.items():
+        listed = engine.listed_among(snap, index.requests[alert_id], np.array(sorted(docs), dtype=np.int64))
+        if listed.size:
+            found[alert_id] = listed.tolist()
+    if outcome is not None:
+        outcome.candidates += sum(len(d) for d in asked.values())
+        outcome.matches += sum(len(d) for d in found.values())
+    return found
 
 
 class Matcher:
@@ -229,18 +255,7 @@ class Matcher:
         fresh = self._fresh(snap, matched, None)
         self.index.refresh(self.store, self.engine.compiler)
         outcome = MatchRun(articles=len(fresh))
-        found: dict[str, list[int]] = {}
-        for article in fresh:
-            began = time.perf_counter()
-            words = article_terms(snap, snap.stored(article.docnum))
-            candidates = self.index.candidates(words)
-            outcome.candidates += len(candidates)
-            docs = np.array([article.docnum], dtype=np.int64)
-            for alert_id in candidates:
-                if self.engine.listed_among(snap, self.index.requests[alert_id], docs).size:
-                    found.setdefault(alert_id, []).append(article.docnum)
-                    outcome.matches += 1
-            outcome.per_article.append(time.perf_counter() - began)
+        found = matches(self.engine, self.index, snap, [a.docnum for a in fresh], outcome)
         by_docnum = {a.docnum: a for a in fresh}
         with self.store.transaction() as db:
             for alert_id, docnums in found.items():

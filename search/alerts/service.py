@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from ..engine import SearchEngine
 from .deliver import DEFAULT_RETRY_CAP, Deliverer
@@ -42,7 +43,7 @@ class AlertService:
         self.retry_cap = retry_cap
         self.wake = threading.Event()
         self._stop = threading.Event()
-        self._lock_file = None
+        self._lock_file: BinaryIO | None = None
         self._thread: threading.Thread | None = None
         self.deliverer: Deliverer | None = None
 

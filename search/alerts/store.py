@@ -247,7 +247,7 @@ class AlertStore:
             raise AlertNotFound(alert_id)
         return _alert(row)
 
-    def list(self, owner: str | None) -> list[Alert]:
+    def alerts(self, owner: str | None) -> list[Alert]:
         rows = self._db().execute("SELECT * FROM alerts WHERE (? IS NULL OR owner=?) ORDER BY created", (owner, owner))
         return [_alert(r) for r in rows]
 

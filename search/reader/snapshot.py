@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.analysis import Analyzer
@@ -469,7 +469,7 @@ class Snapshot:
         return [sid for _, _, sid in self._leaves]
 
     @property
-    def segments(self) -> list[tuple[str, int, object]]:
+    def segments(self) -> list[tuple[str, int, Any]]:
         """(segment id, first document number, Whoosh reader) of each segment
         (read them under ``io_lock``)."""
         return [(sid, offset, leaf) for leaf, offset, sid in self._leaves]
