@@ -396,6 +396,7 @@ def alerts_group() -> None:
 
 
 ALERT_OWNER = "cli"  # whose an alert made here is (an HTTP key sees only its own)
+ALERT_PARAMS = {"webhook.url": "--webhook", "webhook.secret": "--secret", "webhook": "--webhook", "name": "NAME"}
 
 
 def _alert_options(command):
@@ -439,7 +440,8 @@ def _with_alerts(index_dir, act):
     try:
         return act(engine, open_alerts(engine, directory))
     except InvalidRequest as exc:
-        raise click.BadParameter(cli_detail(exc), param_hint=f"--{exc.param}") from None
+        hint = ALERT_PARAMS.get(exc.param, f"--{exc.param.replace('_', '-')}")
+        raise click.BadParameter(cli_detail(exc), param_hint=hint) from None
     except AlertNotFound as exc:
         raise click.ClickException(f"no alert {exc.args[0]!r} in {directory}") from None
     finally:

@@ -21,8 +21,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, partial
 from typing import Annotated, Any, Literal, get_origin
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
 from .. import engine, results
 from ..engine import EXPORT_LIMIT
@@ -142,7 +143,7 @@ def _invalid(exc: ValidationError) -> InvalidRequest:
     """The first problem pydantic found, naming the parameter as the client
     spelled it (a validator's own message is kept as it is)."""
     error = exc.errors()[0]
-    param = str(error["loc"][0]) if error["loc"] else "query"
+    param = ".".join(str(part) for part in error["loc"] if isinstance(part, str)) or "query"  # webhook.url
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, ValueError):  # a validator of ours: its message, after the name
         return InvalidRequest(param, f"{param} {cause}")
@@ -581,10 +582,21 @@ MAX_DIGEST_MINUTES = 24 * 60
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=2000, pattern="^https?://[^/]", description="Where deliveries are POSTed: http(s).")
+    url: str = Field(
+        max_length=2000, json_schema_extra={"pattern": "^https?://[^/]"}, description="Where deliveries are POSTed."
+    )
     secret: str = Field(
         min_length=8, max_length=200, description="Key of the HMAC-SHA256 signature (X-Berita-Signature)."
     )
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        """Only http(s): a webhook is never a file, a mail address or another scheme."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http:// or https:// address, not {url[:60]!r}")
+        return url
 
 
 class AlertIn(BaseModel):
