@@ -85,7 +85,7 @@ def test_store_keeps_alerts_per_owner_across_reopening(tmp_path):
 
 # -- matching ------------------------------------------------------------------------
 
-SAMPLE_ALERTS = [
+SAMPLE_ALERTS: list[dict] = [
     {"q": "banjir"},
     {"q": "presiden"},
     {"q": "indonesia -teknologi"},
@@ -111,7 +111,11 @@ def test_sample_alerts_tell_of_what_search_lists_once(tmp_path):
     matcher = Matcher(engine, store)
     assert matcher.run().articles == 0  # the watermark is set: the archive is not news
     some = records[half]
-    searches = [*SAMPLE_ALERTS, {"q": "", "category": [some["category"]]}, {"q": "", "source": [some["source"]]}]
+    searches: list[dict] = [
+        *SAMPLE_ALERTS,
+        {"q": "", "category": [some["category"]]},
+        {"q": "", "source": [some["source"]]},
+    ]
     alerts = [store.add("k", f"a{i}", s, "http://127.0.0.1:9/", "rahasia-1") for i, s in enumerate(searches)]
 
     ingest(ixdir, records[half:])
