@@ -376,3 +376,102 @@ def test_kill_9_mid_delivery_loses_nothing_and_repeats_only_with_the_same_id(ind
         assert len(sent) > len(set(sent))  # the one in flight was sent again after the restart, with its id
     finally:
         receiver.stop()
+
+
+# -- the property on the corpus ------------------------------------------------------------
+
+CORPUS_BASE, CORPUS_NEW = 1500, 300
+
+
+@pytest.fixture(scope="module")
+def corpus_publish(tmp_path_factory, corpus_path):
+    """An index of corpus articles, then a commit of more: (engine, the new
+    articles' docnums, their records)."""
+    import gzip
+    import random
+
+    with gzip.open(corpus_path, "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines if line.strip()]
+    chosen = random.Random(30).sample(records, CORPUS_BASE + CORPUS_NEW)
+    ixdir = tmp_path_factory.mktemp("alerts-corpus") / "ix"
+    ingest(ixdir, chosen[:CORPUS_BASE])
+    engine = SearchEngine.open(ixdir, background=False)
+    new = chosen[CORPUS_BASE:]
+    ingest(ixdir, new)
+    engine.manager.maybe_refresh()
+    with engine.manager.acquire() as snap:
+        ids = {r["id"] for r in new}
+        docnums = [d for d in range(snap.doc_count_all) if snap.live[d] and snap.article_id(d) in ids]
+    yield engine, docnums, new
+    engine.close()
+
+
+@pytest.mark.corpus
+def test_an_alert_matches_exactly_what_search_lists(corpus_publish):
+    """Property: over random corpus queries (words, phrases, exclusions, OR,
+    groups) and filters (dates, category, source), the articles an alert
+    matches among those a commit made visible are those a search of its
+    query and filters lists among them."""
+    import re
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from search.alerts.match import AlertIndex, matches
+    from search.alerts.store import Alert
+
+    engine, docnums, new = corpus_publish
+    new_ids = {r["id"] for r in new}
+    titles = [re.findall(r"[A-Za-z]{4,}", r["title"].lower()) for r in new]
+    titles = [t for t in titles if len(t) >= 3]
+    words = sorted({w for t in titles for w in t})
+    categories = sorted({r["category"] for r in new if r.get("category")})
+    sources = sorted({r["source"] for r in new if r.get("source")})
+    word = st.sampled_from(words)
+
+    @st.composite
+    def phrase(draw):
+        title = draw(st.sampled_from(titles))
+        i = draw(st.integers(0, len(title) - 2))
+        return f'"{title[i]} {title[i + 1]}"'
+
+    term = st.one_of(word, word, phrase())
+    query = st.one_of(
+        term,
+        st.builds(lambda a, b: f"{a} {b}", term, term),
+        st.builds(lambda a, b: f"{a} -{b}", term, term),
+        st.builds(lambda a, b: f"{a} OR {b}", term, term),
+        st.builds(lambda a, b, c: f"({a} OR {b}) {c}", term, term, term),
+        st.just(""),
+    )
+    day = st.dates(
+        min_value=__import__("datetime").date(2019, 1, 1), max_value=__import__("datetime").date(2019, 12, 31)
+    )
+    search = st.fixed_dictionaries(
+        {"q": query},
+        optional={
+            "from": day.map(str),
+            "to": day.map(str),
+            "category": st.lists(st.sampled_from(categories), min_size=1, max_size=2),
+            "source": st.lists(st.sampled_from(sources), min_size=1, max_size=1),
+        },
+    )
+    seen = {"matched": 0, "some": 0}
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(search)
+    def check(saved: dict):
+        if saved.get("from") and saved.get("to") and saved["from"] > saved["to"]:
+            saved = {**saved, "from": saved["to"], "to": saved["from"]}
+        index = AlertIndex()
+        index.add(Alert("a", "k", "a", saved, "http://127.0.0.1:9/", "rahasia-1"), engine.compiler)
+        with engine.manager.acquire() as snap:
+            found = matches(engine, index, snap, docnums).get("a", [])
+            matched = {snap.article_id(d) for d in found}
+        listed = {row["id"] for row in engine.export(search_request(saved))} & new_ids
+        assert matched == listed, saved
+        seen["matched"] += 1
+        seen["some"] += bool(listed)
+
+    check()
+    assert seen["some"] >= seen["matched"] // 4  # the queries are not all empty-handed

@@ -141,9 +141,9 @@ class AlertIndex:
         for alert_id in gone:
             self._remove(alert_id)
         for alert in store.alerts_by_id([i for i in versions if i not in self.alerts]):
-            self._add(alert, compiler)
+            self.add(alert, compiler)
 
-    def _add(self, alert: Alert, compiler: QueryCompiler) -> None:
+    def add(self, alert: Alert, compiler: QueryCompiler) -> None:
         request = search_request(alert.search)
         terms = required_terms(compiler.compile(request.q).query) if request.q.strip() else None
         self.alerts[alert.id], self.requests[alert.id], self.terms[alert.id] = alert, request, terms
