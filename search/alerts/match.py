@@ -258,6 +258,8 @@ class Matcher:
         found = matches(self.engine, self.index, snap, [a.docnum for a in fresh], outcome)
         by_docnum = {a.docnum: a for a in fresh}
         with self.store.transaction() as db:
+            if {r[0] for r in db.execute("SELECT segment_id FROM matched_segments")} != matched:
+                return MatchRun()  # another matcher advanced the watermark meanwhile: its records stand
             for alert_id, docnums in found.items():
                 alert = self.index.alerts[alert_id]
                 outcome.deliveries += self._record(db, snap, alert, [by_docnum[d] for d in docnums])

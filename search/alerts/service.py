@@ -30,7 +30,8 @@ def open_alerts(engine: SearchEngine, index_dir: str | os.PathLike) -> AlertStor
     """The alert store, made if absent with its watermark at the engine's
     current snapshot (alerts tell of what is published from now on)."""
     store = AlertStore(index_dir)
-    Matcher(engine, store).run()  # sets the watermark the first time; else matches what is pending
+    with engine.manager.acquire() as snap:
+        Matcher(engine, store).initialise(snap)  # the first time only; matching is the elected worker's
     return store
 
 
