@@ -358,10 +358,12 @@ class SearchEngine:
         an alert asks of each new article). A filter naming a key the index
         does not hold lists nothing (search would refuse it)."""
         if request.q.strip():
-            ev = Evaluation(snap, self.scorer, Deadline(None), among=True)
-            compiled = self._compiled(snap, request.q, ev.deadline)
+            # The plan as compiled (search's is pruned of absent terms per
+            # snapshot, which matches the same), read from the articles' segments.
+            compiled = self.compiler.compile(request.q)
             if compiled.is_empty:
                 return docs[:0]
+            ev = Evaluation(snap, self.scorer, Deadline(None), within=snap.segments_of(docs))
             docs = docs[ev.matches(compiled.nonempty_query(), docs)]
         try:
             masks = Filters.from_request(request).masks(snap, docs)
@@ -371,7 +373,7 @@ class SearchEngine:
 
     def highlighted(self, snap: Snapshot, q: str, docnum: int) -> tuple[str, str]:
         """(title, snippet) of an article with ``q``'s words in ``<mark>``, as a hit shows them."""
-        terms = self._compiled(snap, q, Deadline(None)).highlight_terms if q.strip() else set()
+        terms = self.compiler.compile(q).highlight_terms if q.strip() else set()
         marker = Highlighter.for_snapshot(snap, terms)
         article = article_fields(snap.stored(docnum))
         return marker.title(article["title"]), marker.snippet(article["body"])

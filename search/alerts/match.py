@@ -68,41 +68,42 @@ def check_search(engine: SearchEngine, search: dict) -> None:
 # -- query extraction --------------------------------------------------------------
 
 
-def required_terms(node: plan.Node | None) -> frozenset[str] | None:
-    """Words one of which every article matching ``node`` holds (in some text
-    field, as its analysis writes them); None when no such set exists (a
-    query of filters, exclusions only, or a keyword)."""
+Clauses = tuple[frozenset[str], ...]
+
+
+def required_terms(node: plan.Node | None) -> Clauses | None:
+    """What every article matching ``node`` holds (in some text field, as its
+    analysis writes the words): one word of each clause. None when nothing
+    is required (a query of filters or exclusions only, a keyword)."""
     match node:
-        case None:
+        case None | plan.Keyword() | plan.Everything():
             return None
-        case plan.Adjacent():  # written apart: the first word stands in the field
-            return frozenset({node.parts[0]}) if node.field in TEXT_FIELDS else None
+        case plan.Adjacent():  # written apart: both words stand in the field
+            return tuple(frozenset({w}) for w in node.parts) if node.field in TEXT_FIELDS else None
         case plan.Term():
-            return frozenset({node.text}) if node.field in TEXT_FIELDS else None
+            return (frozenset({node.text}),) if node.field in TEXT_FIELDS else None
         case plan.Token():
             stems = tuple(t for t in node.terms if not t.field.endswith("_exact")) or node.terms
-            return _union([required_terms(t) for t in stems])
+            return _either([required_terms(t) for t in stems])
         case plan.Phrase():
-            if node.field not in TEXT_FIELDS:
-                return None
-            return frozenset({max(node.words, key=len)})  # the longest word: likely the rarest
+            return tuple(frozenset({w}) for w in node.words) if node.field in TEXT_FIELDS else None
         case plan.All():
-            options = [t for t in (required_terms(c) for c in node.children) if t]
-            return min(options, key=_cost) if options else None
+            clauses = tuple(c for child in node.children for c in (required_terms(child) or ()))
+            return clauses or None
         case plan.Any():
-            return _union([required_terms(c) for c in node.children])
+            return _either([required_terms(c) for c in node.children])
         case plan.Excluding():
             return required_terms(node.include)
-        case plan.Keyword() | plan.Everything():
-            return None
         case _:
             assert_never(node)
 
 
-def _union(parts: list[frozenset[str] | None]) -> frozenset[str] | None:
-    if any(p is None for p in parts):
+def _either(options: list[Clauses | None]) -> Clauses | None:
+    """What one of several alternatives requires: a word of the union of each
+    one's cheapest clause (more would be sound but costs more to check)."""
+    if not options or any(o is None for o in options):
         return None
-    return frozenset().union(*(p for p in parts if p is not None))
+    return (frozenset().union(*(min(o, key=_cost) for o in options if o)),)
 
 
 def _cost(terms: frozenset[str]) -> tuple[int, int]:
@@ -113,10 +114,10 @@ def _cost(terms: frozenset[str]) -> tuple[int, int]:
 def article_terms(snap: Snapshot, stored: dict) -> set[str]:
     """Every word the index holds for an article in its text fields (both
     analyses of title and body, and the author), as query terms name them."""
-    text = "\n".join((stored.get("title") or "", stored.get("body") or ""))
     words: set[str] = set()
-    for fieldname in ("body", "body_exact"):
+    for fieldname in ("title", "title_exact", "body", "body_exact"):
         analyzer = snap.analysis(fieldname)[0]
+        text = stored.get(fieldname.removesuffix("_exact")) or ""
         words.update(t.text for t in analyzer(text, mode="index"))
     author = stored.get("author")
     if author:
@@ -133,7 +134,8 @@ class AlertIndex:
     requests: dict[str, SearchRequest] = field(default_factory=dict)
     by_term: dict[str, set[str]] = field(default_factory=dict)
     always: set[str] = field(default_factory=set)  # alerts no term is required by
-    terms: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    clauses: dict[str, Clauses | None] = field(default_factory=dict)  # every one must meet the article's words
+    indexed: dict[str, frozenset[str]] = field(default_factory=dict)  # the clause by_term holds the alert under
 
     def refresh(self, store: AlertStore, compiler: QueryCompiler) -> None:
         versions = store.versions()
@@ -145,20 +147,25 @@ class AlertIndex:
 
     def add(self, alert: Alert, compiler: QueryCompiler) -> None:
         request = search_request(alert.search)
-        terms = required_terms(compiler.compile(request.q).query) if request.q.strip() else None
-        self.alerts[alert.id], self.requests[alert.id], self.terms[alert.id] = alert, request, terms
-        if terms is None:
+        compiled = compiler.compile(request.q) if request.q.strip() else None
+        # A query of stopwords only matches nothing (search lists nothing): no word wakes it.
+        clauses = (
+            (frozenset(),) if compiled and compiled.is_empty else required_terms(compiled.query if compiled else None)
+        )
+        self.alerts[alert.id], self.requests[alert.id], self.clauses[alert.id] = alert, request, clauses
+        if clauses is None:
             self.always.add(alert.id)
-        else:
-            for t in terms:
-                self.by_term.setdefault(t, set()).add(alert.id)
+            return
+        indexed = self.indexed[alert.id] = min(clauses, key=_cost)
+        for t in indexed:
+            self.by_term.setdefault(t, set()).add(alert.id)
 
     def _remove(self, alert_id: str) -> None:
-        terms = self.terms.pop(alert_id, None)
         self.alerts.pop(alert_id, None)
         self.requests.pop(alert_id, None)
+        self.clauses.pop(alert_id, None)
         self.always.discard(alert_id)
-        for t in terms or ():
+        for t in self.indexed.pop(alert_id, ()):
             holders = self.by_term.get(t)
             if holders is not None:
                 holders.discard(alert_id)
@@ -166,13 +173,19 @@ class AlertIndex:
                     del self.by_term[t]
 
     def candidates(self, words: set[str]) -> set[str]:
-        """The alerts an article holding ``words`` may match."""
-        found = set(self.always)
+        """The alerts an article holding ``words`` may match: woken by a word
+        of their indexed clause, with a word of every other clause."""
+        woken: set[str] = set()
         by_term = self.by_term
         for w in words:
             holders = by_term.get(w)
             if holders:
-                found |= holders
+                woken |= holders
+        clauses = self.clauses
+        found = set(self.always)
+        for alert_id in woken:
+            if all(not words.isdisjoint(c) for c in clauses[alert_id] or ()):
+                found.add(alert_id)
         return found
 
 

@@ -85,7 +85,7 @@ def _json(model: str) -> dict[str, Any]:
 
 def alert_paths(problem: dict) -> dict[str, Any]:
     """The alerts API (:mod:`search.http.alerts`)."""
-    key = [{"writeKey": []}]
+    key: list[dict[str, list]] = [{"writeKey": []}]
     alert_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
     answers = {"400": problem, "401": problem, "413": problem, "415": problem}
     return {

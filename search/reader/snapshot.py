@@ -263,9 +263,22 @@ class Snapshot:
 
     # -- terms -------------------------------------------------------------------
 
-    def postings(self, fieldname: str, text: str) -> Postings:
-        """The term's postings (deleted documents included: mask with ``live``)."""
+    def postings(self, fieldname: str, text: str, within: frozenset[str] | None = None) -> Postings:
+        """The term's postings (deleted documents included: mask with ``live``);
+        ``within``: only those of these segments (the others' documents are
+        left out), assembled from the segments' cached parts and not kept."""
+        if within is not None:
+            return self._assemble(fieldname, text, within)
         return self._terms.get_or_load((fieldname, text), lambda: self._assemble(fieldname, text), _postings_bytes)
+
+    def segments_of(self, docnums: np.ndarray) -> frozenset[str]:
+        """The segments holding these documents."""
+        found = set()
+        for leaf, offset, sid in self._leaves:
+            end = offset + leaf.doc_count_all()
+            if np.any((docnums >= offset) & (docnums < end)):
+                found.add(sid)
+        return frozenset(found)
 
     def adjacent(self, fieldname: str, first: str, second: str) -> Postings:
         """A compound written apart (``ibu kota`` for ``ibukota``): the documents
@@ -277,22 +290,48 @@ class Snapshot:
     def _apart(self, fieldname: str, first: str, second: str) -> Postings:
         """Kept only where the corpus attests it: in at least ``APART_MIN_DOCS``
         documents and ``APART_MIN_SHARE`` of those with the joined form, so a
-        chance pair (``kali mantan`` in ``kalimantan``) adds nothing."""
+        chance pair (``kali mantan`` in ``kalimantan``) adds nothing. Each
+        segment's pairs are found once for the segment's life (a new snapshot
+        reads only its new segments'); the attestation counts them all."""
         positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
         if not (self._has_term(positional, first) and self._has_term(positional, second)):
             return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())  # (most pairs tried)
-        both = np.intersect1d(self.postings(positional, first).ids, self.postings(positional, second).ids)
-        starts = self.positions(positional, first, both)
-        follows = self.positions(positional, second, both)
-        counts = np.array(
-            [len(set(starts.get(d, ())).intersection(p - 1 for p in follows.get(d, ()))) for d in both.tolist()],
-            dtype=np.float32,
+        ids, counts, joined = [], [], 0
+        for leaf, offset, sid in self._leaves:
+            local, found = self._store.postings.get_or_load(
+                (sid, "apart", positional, first, second),
+                partial(self._segment_apart, leaf, sid, positional, first, second),
+                lambda pair: pair[0].nbytes + pair[1].nbytes + 100,
+            )
+            if local.size:
+                ids.append(local + offset if offset else local)
+                counts.append(found)
+            joined += self._segment_postings(leaf, sid, positional, first + second).ids.size
+        total = sum(c.size for c in counts)
+        if total < max(APART_MIN_DOCS, APART_MIN_SHARE * joined):
+            return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())
+        return Postings(_concat(ids, np.int32), _concat(counts, np.float32), ())
+
+    def _segment_postings(self, leaf, sid: str, fieldname: str, text: str) -> SegmentPostings:
+        with_values = fieldname in POSITIONAL_FIELDS
+        return self._store.postings.get_or_load(
+            (sid, fieldname, text), partial(self._read, leaf, fieldname, text, with_values), lambda p: p.nbytes
         )
-        found = counts > 0
-        joined = self.postings(positional, first + second).ids.size
-        if found.sum() < max(APART_MIN_DOCS, APART_MIN_SHARE * joined):
-            found[:] = False
-        return Postings(both[found].astype(np.int32), counts[found], ())
+
+    def _segment_apart(self, leaf, sid: str, positional: str, first: str, second: str) -> tuple[np.ndarray, np.ndarray]:
+        """One segment's documents with ``second`` right after ``first`` (local
+        docnums) and how often."""
+        a = self._segment_postings(leaf, sid, positional, first)
+        b = self._segment_postings(leaf, sid, positional, second)
+        both, in_a, in_b = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
+        counts = []
+        for i, j in zip(in_a.tolist(), in_b.tolist()):
+            starts = set(_decode_positions(a.values[i])) if a.values is not None else set()
+            follows = _decode_positions(b.values[j]) if b.values is not None else []
+            counts.append(len(starts.intersection(p - 1 for p in follows)))
+        found = np.array(counts, dtype=np.float32)
+        keep = found > 0
+        return both[keep].astype(np.int32), found[keep]
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents holding the term (deleted ones included), from the term
@@ -303,19 +342,25 @@ class Snapshot:
     def _has_term(self, fieldname: str, text: str) -> bool:
         """Whether any segment holds the term: a term-dictionary probe, where
         reading postings with positions would decode them."""
-        with self.io_lock:
-            return any((fieldname, text) in leaf for leaf, _, _ in self._leaves)
+        return any(
+            self._store.postings.get_or_load(
+                (sid, "has", fieldname, text), partial(self._holds, leaf, fieldname, text), _64
+            )
+            for leaf, _, sid in self._leaves
+        )
 
-    def _assemble(self, fieldname: str, text: str) -> Postings:
+    def _holds(self, leaf, fieldname: str, text: str) -> bool:
+        """Whether one segment's term dictionary holds the term (kept for the segment's life)."""
+        with self.io_lock:
+            return (fieldname, text) in leaf
+
+    def _assemble(self, fieldname: str, text: str, within: frozenset[str] | None = None) -> Postings:
         """A term's global postings from its per-segment parts (cached per segment)."""
-        with_values = fieldname in POSITIONAL_FIELDS
         parts, ids, tfs, start = [], [], [], 0
         for leaf, offset, sid in self._leaves:
-            part = self._store.postings.get_or_load(
-                (sid, fieldname, text),
-                partial(self._read, leaf, fieldname, text, with_values),  # binds this leaf
-                lambda p: p.nbytes,
-            )
+            if within is not None and sid not in within:
+                continue
+            part = self._segment_postings(leaf, sid, fieldname, text)
             if part.ids.size:
                 parts.append((start, part))
                 ids.append(part.ids + offset if offset else part.ids)
@@ -327,9 +372,12 @@ class Snapshot:
         with self.io_lock:
             return read_postings(leaf, fieldname, text, with_values)
 
-    def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> dict[int, list[int]]:
-        """Token positions of a term in each of ``docnums`` that contains it."""
-        postings = self.postings(fieldname, text)
+    def positions(
+        self, fieldname: str, text: str, docnums: np.ndarray, within: frozenset[str] | None = None
+    ) -> dict[int, list[int]]:
+        """Token positions of a term in each of ``docnums`` that contains it
+        (``within``: segments that hold all of ``docnums``, see :meth:`postings`)."""
+        postings = self.postings(fieldname, text, within)
         if not postings.ids.size or not docnums.size:
             return {}
         where = np.searchsorted(postings.ids, docnums)
@@ -473,6 +521,10 @@ class Snapshot:
         """(segment id, first document number, Whoosh reader) of each segment
         (read them under ``io_lock``)."""
         return [(sid, offset, leaf) for leaf, offset, sid in self._leaves]
+
+
+def _64(_: object) -> int:
+    return 64
 
 
 def _postings_bytes(postings: Postings) -> int:
