@@ -29,7 +29,7 @@ from typing import Protocol, assert_never
 import numpy as np
 
 from ..query import plan
-from ..reader.snapshot import SCORED_FIELDS, Postings, Snapshot
+from ..reader.snapshot import POSITIONAL_FIELDS, SCORED_FIELDS, Postings, Snapshot
 
 EMPTY = np.zeros(0, dtype=np.int64)
 CHECK_EVERY = 128  # phrase/proximity documents between two deadline checks
@@ -245,6 +245,8 @@ class Evaluation:
         """A cheap upper bound of a node's match count (which child to start from)."""
         match node:
             case plan.Term():
+                if self.within is not None and isinstance(node, plan.Adjacent):
+                    return 0  # (an order only: not worth reading across the index)
                 return term_postings(self.snap, node, self.within).ids.size
             case plan.Token():  # (within segments: the terms that decide a match, no compound read apart)
                 terms = node.terms if self.within is None else _matching_terms(node)
@@ -298,6 +300,8 @@ class Evaluation:
                 terms = _matching_terms(node) if isinstance(node, plan.Token) else (node,)
                 mask = np.zeros(cand.size, dtype=bool)
                 for t in terms:
+                    if self.within is not None and isinstance(t, plan.Adjacent) and not self._may_hold(t, cand):
+                        continue  # the candidates lack one of its words: no need to read it across the index
                     mask |= lookup(term_postings(self.snap, t, self.within).ids, cand)[0]
                 return mask
             case plan.All():
@@ -326,6 +330,11 @@ class Evaluation:
                 return lookup(self._phrase_docs(node), cand)[0]
             case _:
                 assert_never(node)
+
+    def _may_hold(self, term: plan.Adjacent, cand: np.ndarray) -> bool:
+        """Whether any of ``cand`` holds both words of a compound written apart."""
+        positional = term.field if term.field in POSITIONAL_FIELDS else term.field + "_exact"
+        return all(lookup(self.snap.postings(positional, w, self.within).ids, cand)[0].any() for w in term.parts)
 
     def _keyword_table(self, node: plan.Keyword) -> np.ndarray:
         """Per vocabulary code: is it the key, or a ``key/...`` below it?"""
