@@ -220,6 +220,36 @@ def test_a_delivery_is_signed_json_with_its_idempotency_id(tmp_path):
         receiver.stop()
 
 
+def test_a_digest_is_sent_when_its_window_ends_and_later_matches_open_the_next(tmp_path):
+    now = [1_000_000.0]
+    receiver = Receiver("rahasia-webhook")
+    ixdir = tmp_path / "ix"
+    ingest(ixdir, sample_records())
+    engine = SearchEngine.open(ixdir, background=False)
+    store = AlertStore(ixdir)
+    matcher = Matcher(engine, store, clock=lambda: now[0])
+    matcher.run()
+    alert = store.add("k", "ringkasan", {"q": "gempa"}, receiver.url, "rahasia-webhook", digest_minutes=10)
+    deliverer = Deliverer(store, clock=lambda: now[0])
+    try:
+        for i in range(3):
+            ingest(ixdir, [record(id=f"g-{i}", title=f"Gempa Guncang Kota Nomor {i}", body="Gempa terasa kuat.")])
+            engine.manager.maybe_refresh()
+            matcher.run()
+            if i == 1:
+                assert deliverer.send_due() == 0  # the window is still open
+                now[0] += 10 * 60
+                assert deliverer.send_due() == 1
+        (sent,) = receiver.snapshot()
+        assert sent.body["digest"] and [a["id"] for a in sent.body["articles"]] == ["g-0", "g-1"]
+        newest, oldest = store.deliveries(alert.id)
+        assert (oldest.status, newest.status) == ("delivered", "collecting")
+        assert [a["id"] for a in newest.articles] == ["g-2"]
+    finally:
+        engine.close()
+        receiver.stop()
+
+
 def test_receiver_down_then_up_gets_each_delivery_once(tmp_path):
     receiver = Receiver("rahasia-webhook")
     receiver.stop()  # down: connections refused

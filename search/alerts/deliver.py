@@ -105,6 +105,11 @@ class Deliverer:
         for delivery in due:
             if self._stop.is_set():
                 break
+            if delivery.status == "collecting":  # a digest's window ended: later matches go to the next
+                closed = self.store.close_digest(delivery.id)
+                if closed is None:
+                    continue
+                delivery = closed
             self.send(delivery)
         return len(due)
 

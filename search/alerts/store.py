@@ -304,6 +304,16 @@ class AlertStore:
         )
         return [_delivery(r) for r in rows]
 
+    def close_digest(self, delivery_id: str) -> Delivery | None:
+        """A digest whose window ended, closed to new matches (they open the
+        next one) and returned as it will be sent; None if already closed."""
+        with self.transaction() as db:
+            done = db.execute(
+                "UPDATE deliveries SET status='pending' WHERE id=? AND status='collecting'", (delivery_id,)
+            ).rowcount
+            row = db.execute("SELECT * FROM deliveries WHERE id=?", (delivery_id,)).fetchone()
+        return _delivery(row) if done and row is not None else None
+
     def next_due(self) -> float | None:
         row = self._db().execute("SELECT MIN(due) FROM deliveries WHERE status IN ('pending','collecting')").fetchone()
         return row[0]

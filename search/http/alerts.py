@@ -15,7 +15,7 @@ import os
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import falcon
 
@@ -248,4 +248,7 @@ class AlertFeedResource:
         result = self.alerts.engine.search(request)
         self_url = f"{self.alerts.base_url}/api/alerts/{quote(alert.id)}/feed.atom?token={alert.feed_token}"
         resp.content_type = "application/atom+xml; charset=utf-8"
-        resp.data = atom_feed(result, self_url, self.alerts.base_url, f"{alert.name}: {describe_search(request)}")
+        search = {k: v for k, v in alert.search.items() if v not in (None, "", [])}
+        page = f"{self.alerts.base_url}/cari?{urlencode(search, doseq=True)}"
+        description = f"{alert.name}: {describe_search(request)}"
+        resp.data = atom_feed(result, self_url, self.alerts.base_url, description, page)
