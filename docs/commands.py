@@ -30,13 +30,25 @@ def run(args: list[str]) -> str:
     return result.output
 
 
-def shown(command: str, fresh: bool = False) -> None:
+@functools.cache
+def alerts_index() -> str:
+    """A sample index of the alerts commands' own (their store changes its directory)."""
+    directory = tempfile.mkdtemp(prefix="berita-docs-alerts-")
+    run(["index", "--sample", "--index", directory])
+    return directory
+
+
+def shown(command: str, fresh: bool = False, alerts: bool = False) -> None:
     """A fenced block: ``$ berita COMMAND`` and what it prints over the sample
-    index, or with ``fresh`` a new directory (shown as the default directory;
-    times, which vary, as "…")."""
-    directory = tempfile.mkdtemp(prefix="berita-docs-") if fresh else sample_index()
+    index, or with ``fresh`` a new directory, or with ``alerts`` the alerts
+    commands' own (shown as the default directory; times, which vary, as "…";
+    alert ids, which are random, as made by the first ``alerts add``)."""
+    directory = tempfile.mkdtemp(prefix="berita-docs-") if fresh else alerts_index() if alerts else sample_index()
     output = run([*shlex.split(command), "--index", directory])
     output = output.replace(directory, SHOWN_INDEX)
+    if alerts:
+        for i, found in enumerate(dict.fromkeys(re.findall(r"\b[0-9a-f]{16}\b", output))):
+            output = output.replace(found, f"{i + 1:x}".rjust(16, "0"))
     output = re.sub(r"\(\d+(?:\.\d+)? ms\)", "(… ms)", output)
     output = re.sub(r"\d+(?:\.\d+)? s \([\d,]+ docs/s\)", "… s (… docs/s)", output)
     cog.outl(f"```\n$ berita {command}\n{output.rstrip()}\n```")

@@ -273,6 +273,13 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
     metavar="URL",
     help="Where readers reach this service, for the links in feeds [default: http://HOST:PORT].",
 )
+@click.option(
+    "--alert-retry-cap",
+    type=click.FloatRange(0.1, 86_400),
+    default=300.0,
+    show_default=True,
+    help="Longest wait, in seconds, between two tries of a failed alert webhook delivery.",
+)
 def serve_command(
     index_dir,
     host,
@@ -289,6 +296,7 @@ def serve_command(
     costly_slots,
     cors_origins,
     base_url,
+    alert_retry_cap,
 ):
     """Serve the search API and page with waitress."""
     from .http.server import run_server
@@ -303,6 +311,7 @@ def serve_command(
         trusted_proxies=frozenset(trusted_proxy),
         require_read_key=require_read_key,
         cors_origins=tuple(cors_origins),
+        alert_retry_cap=alert_retry_cap,
     )
     if base_url:
         if not base_url.lower().startswith(("http://", "https://")):
@@ -391,6 +400,162 @@ def keys_revoke(name, index_dir) -> None:
 def _cannot_write_keys(directory, exc: OSError) -> str:
     full = " (disk full)" if exc.errno in DISK_FULL else ""
     return f"cannot write {directory / KEYS_FILE}: {exc.strerror or exc}{full}; the keys are as they were"
+
+
+@cli.group("alerts")
+def alerts_group() -> None:
+    """Saved searches that POST each new matching article to a webhook
+    (stored beside the index; the running service matches and delivers)."""
+
+
+ALERT_OWNER = "cli"  # whose an alert made here is (an HTTP key sees only its own)
+ALERT_PARAMS = {"webhook.url": "--webhook", "webhook.secret": "--secret", "webhook": "--webhook", "name": "NAME"}
+
+
+def _alert_options(command):
+    for option in reversed(
+        [
+            click.option("--from", "date_from", metavar="DATE", help="Only articles published at or after DATE."),
+            click.option("--to", "date_to", metavar="DATE", help="Only articles published up to DATE."),
+            click.option("--category", multiple=True, help="Category filter (repeatable)."),
+            click.option("--source", multiple=True, help="Source filter (repeatable)."),
+            click.option("--author", multiple=True, help="Author filter (repeatable)."),
+            click.option("--webhook", "webhook_url", metavar="URL", help="Where deliveries are POSTed (http/https)."),
+            click.option("--secret", metavar="TEXT", help="Key of the HMAC-SHA256 signature (8+ characters)."),
+            click.option("--updates/--no-updates", default=None, help="Deliver a changed article again."),
+            click.option("--digest-minutes", type=int, help="0: at once; N: one delivery per N minutes at most."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _alert_body(given: dict) -> dict:
+    """The options given, as the API's alert body keys."""
+    names = {"date_from": "from", "date_to": "to"}
+    body = {names.get(k, k): (list(v) if isinstance(v, tuple) else v) for k, v in given.items() if v not in (None, ())}
+    hook = {k: body.pop(n) for k, n in (("url", "webhook_url"), ("secret", "secret")) if n in body}
+    if hook:
+        body["webhook"] = hook
+    return body
+
+
+def _with_alerts(index_dir, act):
+    """Run ``act(engine, store)`` on the index's alerts; errors as messages."""
+    from .alerts.service import open_alerts
+    from .alerts.store import AlertNotFound
+
+    directory = resolve_index_dir(index_dir)
+    try:
+        engine = SearchEngine.open(directory, background=False)
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        return act(engine, open_alerts(engine, directory))
+    except InvalidRequest as exc:
+        hint = ALERT_PARAMS.get(exc.param, f"--{exc.param.replace('_', '-')}")
+        raise click.BadParameter(cli_detail(exc), param_hint=hint) from None
+    except AlertNotFound as exc:
+        raise click.ClickException(f"no alert {exc.args[0]!r} in {directory}") from None
+    finally:
+        engine.close()
+
+
+def _show_alert(alert) -> str:
+    import json
+
+    from .http.alerts import alert_fields
+
+    return json.dumps(alert_fields(alert), ensure_ascii=False, indent=2)
+
+
+@alerts_group.command("add")
+@click.argument("name")
+@click.argument("query", nargs=-1)
+@index_option
+@_alert_options
+def alerts_add(name, query, index_dir, **options) -> None:
+    """Save a search QUERY as alert NAME; prints the alert's id."""
+    from .alerts.match import check_search
+    from .http.models import AlertIn
+
+    body = {"name": name, "q": " ".join(query), **_alert_body(options)}
+
+    def add(engine, store):
+        spec = AlertIn.parse(body)
+        search = spec.search()
+        check_search(engine, search)
+        return store.add(
+            ALERT_OWNER, spec.name, search, spec.webhook.url, spec.webhook.secret, spec.updates, spec.digest_minutes
+        )
+
+    alert = _with_alerts(index_dir, add)
+    click.echo(f"alert {alert.name!r} saved", err=True)
+    click.echo(alert.id)
+
+
+@alerts_group.command("list")
+@index_option
+def alerts_list(index_dir) -> None:
+    """Every alert: id, owner (the key that made it), name, query, webhook."""
+    for alert in _with_alerts(index_dir, lambda engine, store: store.alerts(None)):
+        click.echo(f"{alert.id}\t{alert.owner}\t{alert.name}\t{alert.search.get('q') or ''}\t{alert.webhook_url}")
+
+
+@alerts_group.command("show")
+@click.argument("alert_id")
+@index_option
+def alerts_show(alert_id, index_dir) -> None:
+    """An alert as JSON (its secret left out)."""
+    click.echo(_show_alert(_with_alerts(index_dir, lambda engine, store: store.get(alert_id, None))))
+
+
+@alerts_group.command("change")
+@click.argument("alert_id")
+@click.option("--name", help="A new name.")
+@click.option("--query", "q", help="A new query.")
+@index_option
+@_alert_options
+def alerts_change(alert_id, index_dir, **options) -> None:
+    """Change the options given of an alert; prints it as JSON."""
+    from .alerts.match import check_search
+    from .http.alerts import changed_alert, changed_body
+    from .http.models import AlertIn
+
+    changes = _alert_body(options)
+
+    def change(engine, store):
+        alert = store.get(alert_id, None)
+        spec = AlertIn.parse(changed_body(alert, changes))
+        search = spec.search()
+        check_search(engine, search)
+        return store.update(changed_alert(alert, spec, search))
+
+    click.echo(_show_alert(_with_alerts(index_dir, change)))
+
+
+@alerts_group.command("delete")
+@click.argument("alert_id")
+@index_option
+def alerts_delete(alert_id, index_dir) -> None:
+    """Delete an alert and its undelivered deliveries."""
+    _with_alerts(index_dir, lambda engine, store: store.delete(alert_id, None))
+    click.echo(f"deleted alert {alert_id}", err=True)
+
+
+@alerts_group.command("deliveries")
+@click.argument("alert_id")
+@index_option
+def alerts_deliveries(alert_id, index_dir) -> None:
+    """An alert's delivery log, newest first: id, status, attempts, articles."""
+
+    def log(engine, store):
+        store.get(alert_id, None)
+        return store.deliveries(alert_id)
+
+    for d in _with_alerts(index_dir, log):
+        ids = ", ".join(a["id"] for a in d.articles)
+        click.echo(f"{d.id}\t{d.status}\t{d.attempts}\t{ids}" + (f"\t{d.last_error}" if d.last_error else ""))
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ from .features.suggest import MAX_SUGGESTIONS, complete, headline_words
 from .query import plan
 from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from .query.syntax import without_quotes
-from .rank.filters import Filters
+from .rank.filters import Filters, combine
 from .rank.pipeline import Candidates, DateHistogram, Facets, TopDocs, candidates, full_matches
 from .rank.scoring import BM25F, Deadline, Evaluation, Scorer, term_postings
 from .reader.manager import DEFAULT_POSTINGS_CACHE_MB, SearcherManager, give_back_memory
@@ -355,6 +355,35 @@ class SearchEngine:
     def _folded(snap: Snapshot, docnum: int) -> Folded:
         article = article_fields(snap.stored(docnum))
         return Folded(id=article["id"], url=article["url"], title=article["title"], source=article["source"])
+
+    # -- alerts ---------------------------------------------------------------------
+
+    def listed_among(self, snap: Snapshot, request: SearchRequest, docs: np.ndarray) -> np.ndarray:
+        """Which of ``docs`` (sorted live docnums of ``snap``) a search of
+        ``request`` by date, without spelling correction, lists: the query's
+        full matches that pass the filters, evaluated on ``docs`` alone (what
+        an alert asks of each new article). A filter naming a key the index
+        does not hold lists nothing (search would refuse it)."""
+        if request.q.strip():
+            # The plan as compiled (search's is pruned of absent terms per
+            # snapshot, which matches the same), read from the articles' segments.
+            compiled = self.compiler.compile(request.q)
+            if compiled.is_empty:
+                return docs[:0]
+            ev = Evaluation(snap, self.scorer, Deadline(None), within=snap.segments_of(docs))
+            docs = docs[ev.matches(compiled.nonempty_query(), docs)]
+        try:
+            masks = Filters.from_request(request).masks(snap, docs)
+        except InvalidRequest:
+            return docs[:0]
+        return docs[combine(list(masks.values()), docs.size)]
+
+    def highlighted(self, snap: Snapshot, q: str, docnum: int) -> tuple[str, str]:
+        """(title, snippet) of an article with ``q``'s words in ``<mark>``, as a hit shows them."""
+        terms = self.compiler.compile(q).highlight_terms if q.strip() else set()
+        marker = Highlighter.for_snapshot(snap, terms)
+        article = article_fields(snap.stored(docnum))
+        return marker.title(article["title"]), marker.snippet(article["body"])
 
     # -- articles, spelling, health ---------------------------------------------
 

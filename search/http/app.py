@@ -12,9 +12,11 @@ import falcon.media
 
 from index.writer import DiskFull, IndexBusy
 
+from ..alerts.service import AlertService
 from ..engine import SearchEngine
 from ..request import InvalidRequest, StaleCursor
 from .admission import Admission
+from .alerts import AlertFeedResource, AlertResource, Alerts, AlertsResource, DeliveriesResource
 from .config import DEFAULT_BASE_URL, ServiceConfig
 from .encoding import Gzip, cors_middleware
 from .limits import RateLimiter, RequestLimits
@@ -111,7 +113,7 @@ class ConditionalGet:
         return f'W/"{self.engine.generation}-{digest}"'
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        if req.method not in ("GET", "HEAD") or req.path == "/health":
+        if req.method not in ("GET", "HEAD") or _uncached(req.path):
             return
         etag = req.context.etag = self._etag(req)  # made once; the answer carries it
         if etag in (req.get_header("If-None-Match") or ""):
@@ -122,11 +124,16 @@ class ConditionalGet:
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource, req_succeeded: bool) -> None:
         if req.method not in ("GET", "HEAD"):
             return
-        if req.path == "/health" or not req_succeeded or not str(resp.status).startswith(("200", "304")):
+        if _uncached(req.path) or not req_succeeded or not str(resp.status).startswith(("200", "304")):
             resp.cache_control = ["no-store"]
             return
         resp.cache_control = ["no-cache"]
         resp.etag = req.context.get("etag") or self._etag(req)
+
+
+def _uncached(path: str) -> bool:
+    """/health describes the moment; alerts change without a commit."""
+    return path == "/health" or path.startswith("/api/alerts")
 
 
 def create_app(
@@ -186,9 +193,17 @@ def create_app(
     app.add_route("/api/articles/{article_id:path}", ArticleResource(engine, writes))
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
     app.add_route("/health", HealthResource(engine))
-    app.add_route("/feed.atom", FeedResource(engine, (config.base_url or DEFAULT_BASE_URL).rstrip("/")))
+    base_url = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
+    app.add_route("/feed.atom", FeedResource(engine, base_url))
     app.add_route("/api/suggest", SuggestResource(engine))
     app.add_route("/api/search/export", ExportResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())
+    alerts = Alerts(engine, index_dir, guard, base_url)
+    app.add_route("/api/alerts", AlertsResource(alerts))
+    app.add_route("/api/alerts/{alert_id}", AlertResource(alerts))
+    app.add_route("/api/alerts/{alert_id}/deliveries", DeliveriesResource(alerts))
+    app.add_route("/api/alerts/{alert_id}/feed.atom", AlertFeedResource(alerts))
+    if config.alerts:
+        AlertService(engine, index_dir, config.alert_retry_cap).start()
     add_pages(app, engine)
     return app

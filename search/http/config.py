@@ -45,6 +45,8 @@ class ServiceConfig:
     require_read_key: bool = False
     cors_origins: tuple[str, ...] = ()
     base_url: str | None = None  # None: this server's own address
+    alerts: bool = True  # match and deliver alerts (in the one worker that holds the alerts lock)
+    alert_retry_cap: float = 300.0  # longest wait between two tries of a failed webhook delivery
 
     @property
     def burst_size(self) -> int:

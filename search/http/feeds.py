@@ -47,7 +47,11 @@ def describe_search(request: SearchRequest) -> str:
     return " · ".join(parts)
 
 
-def atom_feed(result: SearchResult, self_url: str, base_url: str, description: str) -> bytes:
+def atom_feed(
+    result: SearchResult, self_url: str, base_url: str, description: str, page_url: str | None = None
+) -> bytes:
+    """The feed; ``page_url``: the results page it stands for (default: /cari
+    with the feed's own query string)."""
     feed = FeedGenerator()
     self_url = xml_text(self_url)
     feed.id(self_url)
@@ -55,11 +59,9 @@ def atom_feed(result: SearchResult, self_url: str, base_url: str, description: s
     feed.title(f"Berita: {description}")
     feed.subtitle(f"Berita terbaru untuk {description}")
     feed.link(href=self_url, rel="self", type="application/atom+xml")
-    feed.link(
-        href=base_url + "/cari?" + self_url.split("?", 1)[1] if "?" in self_url else base_url + "/cari",
-        rel="alternate",
-        type="text/html",
-    )
+    if page_url is None:
+        page_url = base_url + "/cari?" + self_url.split("?", 1)[1] if "?" in self_url else base_url + "/cari"
+    feed.link(href=xml_text(page_url), rel="alternate", type="text/html")
     feed.language("id")
     newest = max((h.published for h in result.hits), default=datetime(2000, 1, 1, tzinfo=UTC))
     feed.updated(newest)

@@ -21,8 +21,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache, partial
 from typing import Annotated, Any, Literal, get_origin
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, field_validator
 
 from .. import engine, results
 from ..engine import EXPORT_LIMIT
@@ -142,7 +143,7 @@ def _invalid(exc: ValidationError) -> InvalidRequest:
     """The first problem pydantic found, naming the parameter as the client
     spelled it (a validator's own message is kept as it is)."""
     error = exc.errors()[0]
-    param = str(error["loc"][0]) if error["loc"] else "query"
+    param = ".".join(str(part) for part in error["loc"] if isinstance(part, str)) or "query"  # webhook.url
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, ValueError):  # a validator of ours: its message, after the name
         return InvalidRequest(param, f"{param} {cause}")
@@ -572,6 +573,137 @@ class BulkOutcome(Model):
     visible: bool | None = Field(None, description="With refresh=wait_for: every worker answers from this write.")
 
 
+# ---- alerts ----
+
+ALERT_NAME_CHARS = 200
+MAX_DIGEST_MINUTES = 24 * 60
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        max_length=2000, json_schema_extra={"pattern": "^https?://[^/]"}, description="Where deliveries are POSTed."
+    )
+    secret: str = Field(
+        min_length=8, max_length=200, description="Key of the HMAC-SHA256 signature (X-Berita-Signature)."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        """Only http(s): a webhook is never a file, a mail address or another scheme."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http:// or https:// address, not {url[:60]!r}")
+        return url
+
+
+class AlertIn(BaseModel):
+    """A saved search: its query and filters as /api/search takes them, and
+    where to tell of each new article it lists (POST and PUT's body; PATCH
+    takes any of its keys)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = Field(min_length=1, max_length=ALERT_NAME_CHARS)
+    q: str = Field("", max_length=MAX_QUERY_CHARS, description="The query, in the search syntax.")
+    date_from: str | None = Field(
+        None, alias="from", description="Only articles published at or after this date or datetime."
+    )
+    date_to: str | None = Field(None, alias="to", description="Only articles published up to this date or datetime.")
+    category: list[str] = Field([], description="Category filter (OR within).")
+    source: list[str] = Field([], description="Outlet filter (OR within).")
+    author: list[str] = Field([], description="Author filter (OR within).")
+    webhook: WebhookIn
+    updates: bool = Field(False, description="Deliver an article again when it is changed after its delivery.")
+    digest_minutes: int = Field(
+        0, ge=0, le=MAX_DIGEST_MINUTES, description="0: deliver at once; N: one delivery per N minutes at most."
+    )
+
+    def search(self) -> dict:
+        """The saved search as the store keeps it (dates checked as search reads them)."""
+        for param, value, end in (("from", self.date_from, False), ("to", self.date_to, True)):
+            try:
+                parse_date_bound(value, end=end)
+            except ValueError as exc:
+                raise InvalidRequest(param, f"{param} {exc}") from None
+        return {
+            "q": self.q,
+            "from": self.date_from,
+            "to": self.date_to,
+            "category": self.category,
+            "source": self.source,
+            "author": self.author,
+        }
+
+    @classmethod
+    def parse(cls, body: object) -> AlertIn:
+        try:
+            return cls.model_validate(body)
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+
+
+class WebhookOut(Model):
+    url: str = Field(description="The secret is never shown.")
+
+
+class AlertOut(Model):
+    """A saved search as stored."""
+
+    id: str
+    name: str
+    q: str
+    date_from: str | None = Field(alias="from")
+    date_to: str | None = Field(alias="to")
+    category: list[str]
+    source: list[str]
+    author: list[str]
+    webhook: WebhookOut
+    updates: bool
+    digest_minutes: int
+    created: datetime
+    changed: datetime
+    feed: str = Field(description="The alert's own Atom feed (its URL carries a token: no key needed).")
+    deliveries: str = Field(description="Its delivery log.")
+
+
+class AlertList(Model):
+    alerts: list[AlertOut]
+
+
+class DeliveredArticle(Model):
+    """One article a delivery carries (as the webhook receives it)."""
+
+    id: str
+    title: str
+    url: str | None
+    published: str
+    source: str | None
+    category: str | None = None
+    highlight: dict[str, str] = Field(description="title and snippet with the query's words in <mark>.")
+    update: bool = Field(description="A changed version of an article delivered before.")
+    also_reported: list[Folded] = Field(description="Other outlets' copies of the story (juga diberitakan).")
+
+
+class DeliveryOut(Model):
+    """One webhook delivery: its id is the idempotency id the receiver gets."""
+
+    id: str
+    status: Literal["collecting", "pending", "delivered", "failed"]
+    created: datetime
+    due: datetime = Field(description="When it is (or was last) to be sent.")
+    attempts: int
+    last_error: str | None
+    delivered: datetime | None
+    articles: list[DeliveredArticle]
+
+
+class DeliveryLog(Model):
+    deliveries: list[DeliveryOut] = Field(description="Newest first, at most 100.")
+
+
 class Problem(Model):
     """RFC 9457 problem details."""
 
@@ -590,5 +722,8 @@ ANSWERS: tuple[type[Model], ...] = (
     Health,
     Written,
     BulkOutcome,
+    AlertOut,
+    AlertList,
+    DeliveryLog,
     Problem,
 )

@@ -19,6 +19,7 @@ from .feeds import FEED_SIZE
 from .limits import MAX_BODY
 from .models import (
     ANSWERS,
+    AlertIn,
     ArticleIn,
     ExportParams,
     FilterParams,
@@ -60,9 +61,134 @@ def parameters(model: type[Params]) -> list[dict[str, Any]]:
 
 
 def answer_schemas() -> dict[str, Any]:
-    """Every answer's JSON Schema (and the shapes they hold), by name."""
+    """Every answer's JSON Schema (and the shapes they hold), by name; and the bodies taken."""
     _, top = models_json_schema([(m, "serialization") for m in ANSWERS], ref_template=REF)
-    return {**top["$defs"], "ArticleIn": ArticleIn.model_json_schema(ref_template=REF)}
+    alert_in = AlertIn.model_json_schema(by_alias=True, ref_template=REF)
+    shapes = alert_in.pop("$defs", {})
+    patch = {
+        **{k: v for k, v in alert_in.items() if k != "required"},
+        "title": "AlertPatch",
+        "description": "The keys of an alert to change (a webhook's url and secret one by one).",
+    }
+    return {
+        **top["$defs"],
+        "ArticleIn": ArticleIn.model_json_schema(ref_template=REF),
+        **shapes,
+        "AlertIn": alert_in,
+        "AlertPatch": patch,
+    }
+
+
+def _json(model: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": REF.format(model=model)}}}
+
+
+def alert_paths(problem: dict) -> dict[str, Any]:
+    """The alerts API (:mod:`search.http.alerts`)."""
+    key: list[dict[str, list]] = [{"writeKey": []}]
+    alert_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+    answers = {"400": problem, "401": problem, "413": problem, "415": problem}
+    return {
+        "/api/alerts": {
+            "post": {
+                "operationId": "createAlert",
+                "summary": "Save a search as an alert",
+                "description": "From the next commit on, each new or changed article a search of q and the filters "
+                "(sorted by date, as typed) would list is POSTed to the webhook as JSON (alert, delivery_id, "
+                "articles with id, title, url, published, source, highlight), signed "
+                "X-Berita-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>; X-Berita-Delivery "
+                "carries the delivery id, the idempotency id of at-least-once delivery. Another outlet's "
+                "near-duplicate of an article already delivered joins that delivery (also_reported); a changed "
+                "article is delivered again only with updates; digest_minutes collects matches for N minutes. "
+                "Each key sees only its own alerts.",
+                "security": key,
+                "requestBody": {"required": True, "content": _json("AlertIn")},
+                "responses": {"201": {"description": "Saved", "content": _json("AlertOut")}, **answers},
+            },
+            "get": {
+                "operationId": "listAlerts",
+                "summary": "This key's alerts",
+                "security": key,
+                "responses": {"200": {"description": "The alerts", "content": _json("AlertList")}, "401": problem},
+            },
+        },
+        "/api/alerts/{id}": {
+            "get": {
+                "operationId": "getAlert",
+                "summary": "One alert",
+                "security": key,
+                "parameters": [alert_id],
+                "responses": {
+                    "200": {"description": "The alert", "content": _json("AlertOut")},
+                    "401": problem,
+                    "404": problem,
+                },
+            },
+            "put": {
+                "operationId": "replaceAlert",
+                "summary": "Replace an alert",
+                "security": key,
+                "parameters": [alert_id],
+                "requestBody": {"required": True, "content": _json("AlertIn")},
+                "responses": {
+                    "200": {"description": "Stored", "content": _json("AlertOut")},
+                    **answers,
+                    "404": problem,
+                },
+            },
+            "patch": {
+                "operationId": "changeAlert",
+                "summary": "Change some of an alert's keys",
+                "security": key,
+                "parameters": [alert_id],
+                "requestBody": {"required": True, "content": _json("AlertPatch")},
+                "responses": {
+                    "200": {"description": "Stored", "content": _json("AlertOut")},
+                    **answers,
+                    "404": problem,
+                },
+            },
+            "delete": {
+                "operationId": "deleteAlert",
+                "summary": "Delete an alert (and its deliveries not yet sent)",
+                "security": key,
+                "parameters": [alert_id],
+                "responses": {"204": {"description": "Deleted"}, "401": problem, "404": problem},
+            },
+        },
+        "/api/alerts/{id}/deliveries": {
+            "get": {
+                "operationId": "alertDeliveries",
+                "summary": "An alert's delivery log, newest first",
+                "security": key,
+                "parameters": [alert_id],
+                "responses": {
+                    "200": {"description": "The log", "content": _json("DeliveryLog")},
+                    "401": problem,
+                    "404": problem,
+                },
+            }
+        },
+        "/api/alerts/{id}/feed.atom": {
+            "get": {
+                "operationId": "alertFeed",
+                "summary": "An alert's saved search as an Atom feed",
+                "description": f"The {FEED_SIZE} newest articles the alert's search lists. The URL (the alert's "
+                "feed) carries a token instead of a key, for feed readers.",
+                "parameters": [
+                    alert_id,
+                    {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Atom 1.0",
+                        "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+                    },
+                    "404": problem,
+                },
+            }
+        },
+    }
 
 
 @cache
@@ -307,6 +433,7 @@ def _document() -> dict:
                     },
                 }
             },
+            **alert_paths(problem),
             "/health": {
                 "get": {
                     "operationId": "health",

@@ -29,7 +29,7 @@ from typing import Protocol, assert_never
 import numpy as np
 
 from ..query import plan
-from ..reader.snapshot import SCORED_FIELDS, Postings, Snapshot
+from ..reader.snapshot import POSITIONAL_FIELDS, SCORED_FIELDS, Postings, Snapshot
 
 EMPTY = np.zeros(0, dtype=np.int64)
 CHECK_EVERY = 128  # phrase/proximity documents between two deadline checks
@@ -176,12 +176,13 @@ def _matching_terms(token: plan.Token) -> tuple[plan.Term, ...]:
     return stems or token.terms
 
 
-def term_postings(snap: Snapshot, term: plan.Term) -> Postings:
-    """A term's postings; a compound written apart's are where its two words
-    stand next to each other."""
+def term_postings(snap: Snapshot, term: plan.Term, within: frozenset[str] | None = None) -> Postings:
+    """A term's postings (``within``: of these segments only, see
+    :meth:`Snapshot.postings`); a compound written apart's are where its two
+    words stand next to each other (attested over the whole index, so read whole)."""
     if isinstance(term, plan.Adjacent):
         return snap.adjacent(term.field, *term.parts)
-    return snap.postings(term.field, term.text)
+    return snap.postings(term.field, term.text, within)
 
 
 def lookup(ids: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,6 +233,10 @@ class Evaluation:
     snap: Snapshot
     scorer: Scorer
     deadline: Deadline = field(default_factory=lambda: Deadline(None))
+    # Candidates asked about that lie in these segments (alerts matching new
+    # articles): postings are read from those segments alone, and a phrase is
+    # checked on the candidates instead of on every document holding its words.
+    within: frozenset[str] | None = None
     _phrases: dict = field(default_factory=dict)
 
     # -- matching ----------------------------------------------------------------
@@ -240,11 +245,14 @@ class Evaluation:
         """A cheap upper bound of a node's match count (which child to start from)."""
         match node:
             case plan.Term():
-                return term_postings(self.snap, node).ids.size
-            case plan.Token():
-                return sum(self.estimate(t) for t in node.terms)
+                if self.within is not None and isinstance(node, plan.Adjacent):
+                    return 0  # (an order only: not worth reading across the index)
+                return term_postings(self.snap, node, self.within).ids.size
+            case plan.Token():  # (within segments: the terms that decide a match, no compound read apart)
+                terms = node.terms if self.within is None else _matching_terms(node)
+                return sum(self.estimate(t) for t in terms)
             case plan.Phrase():
-                return min(self.snap.postings(node.field, w).ids.size for w in node.words)
+                return min(self.snap.postings(node.field, w, self.within).ids.size for w in node.words)
             case plan.All():
                 return min(self.estimate(c) for c in node.children)
             case plan.Any():
@@ -292,7 +300,9 @@ class Evaluation:
                 terms = _matching_terms(node) if isinstance(node, plan.Token) else (node,)
                 mask = np.zeros(cand.size, dtype=bool)
                 for t in terms:
-                    mask |= lookup(term_postings(self.snap, t).ids, cand)[0]
+                    if self.within is not None and isinstance(t, plan.Adjacent) and not self._may_hold(t, cand):
+                        continue  # the candidates lack one of its words: no need to read it across the index
+                    mask |= lookup(term_postings(self.snap, t, self.within).ids, cand)[0]
                 return mask
             case plan.All():
                 mask = np.ones(cand.size, dtype=bool)
@@ -313,9 +323,18 @@ class Evaluation:
             case plan.Keyword():
                 return self._keyword_table(node)[self.snap.codes[node.column][cand]]
             case plan.Phrase():
+                if self.within is not None:  # these candidates only: their words, then positions
+                    mask = self.matches(plan.All(tuple(plan.Term(node.field, w) for w in node.words)), cand)
+                    mask[mask] = self.phrase_mask(node, cand[mask])
+                    return mask
                 return lookup(self._phrase_docs(node), cand)[0]
             case _:
                 assert_never(node)
+
+    def _may_hold(self, term: plan.Adjacent, cand: np.ndarray) -> bool:
+        """Whether any of ``cand`` holds both words of a compound written apart."""
+        positional = term.field if term.field in POSITIONAL_FIELDS else term.field + "_exact"
+        return all(lookup(self.snap.postings(positional, w, self.within).ids, cand)[0].any() for w in term.parts)
 
     def _keyword_table(self, node: plan.Keyword) -> np.ndarray:
         """Per vocabulary code: is it the key, or a ``key/...`` below it?"""
@@ -333,7 +352,7 @@ class Evaluation:
         """Which of ``cand`` (each holding every word) have the words in order
         within the slop. Stops at the deadline (the rest count as no match)."""
         mask = np.zeros(cand.size, dtype=bool)
-        positions = [self.snap.positions(node.field, w, cand) for w in dict.fromkeys(node.words)]
+        positions = [self.snap.positions(node.field, w, cand, self.within) for w in dict.fromkeys(node.words)]
         by_word = dict(zip(dict.fromkeys(node.words), positions))
         for i, doc in enumerate(cand.tolist()):
             if i % CHECK_EVERY == 0 and i and self.deadline.passed():

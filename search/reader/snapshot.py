@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.analysis import Analyzer
@@ -295,9 +295,22 @@ class Snapshot:
 
     # -- terms -------------------------------------------------------------------
 
-    def postings(self, fieldname: str, text: str) -> Postings:
-        """The term's postings (deleted documents included: mask with ``live``)."""
+    def postings(self, fieldname: str, text: str, within: frozenset[str] | None = None) -> Postings:
+        """The term's postings (deleted documents included: mask with ``live``);
+        ``within``: only those of these segments (the others' documents are
+        left out), assembled from the segments' cached parts and not kept."""
+        if within is not None:
+            return self._assemble(fieldname, text, within)
         return self._terms.get_or_load((fieldname, text), lambda: self._assemble(fieldname, text), _postings_bytes)
+
+    def segments_of(self, docnums: np.ndarray) -> frozenset[str]:
+        """The segments holding these documents."""
+        found = set()
+        for leaf, offset, sid in self._leaves:
+            end = offset + leaf.doc_count_all()
+            if np.any((docnums >= offset) & (docnums < end)):
+                found.add(sid)
+        return frozenset(found)
 
     def adjacent(self, fieldname: str, first: str, second: str) -> Postings:
         """A compound written apart (``ibu kota`` for ``ibukota``): the documents
@@ -309,24 +322,59 @@ class Snapshot:
     def _apart(self, fieldname: str, first: str, second: str) -> Postings:
         """Kept only where the corpus attests it: in at least ``APART_MIN_DOCS``
         documents and ``APART_MIN_SHARE`` of those with the joined form, so a
-        chance pair (``kali mantan`` in ``kalimantan``) adds nothing."""
+        chance pair (``kali mantan`` in ``kalimantan``) adds nothing. Each
+        segment's pairs are found once for the segment's life (a new snapshot
+        reads only its new segments'); the attestation counts them all."""
         positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
         if not (self._has_term(positional, first) and self._has_term(positional, second)):
             return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())  # (most pairs tried)
-        firsts, seconds = self.postings(positional, first), self.postings(positional, second)
-        both = np.intersect1d(firsts.ids, seconds.ids)
-        owner, at = firsts.gather(np.searchsorted(firsts.ids, both))
-        follower, after = seconds.gather(np.searchsorted(seconds.ids, both))
-        # A position is (document's place in ``both``, position) as one integer;
-        # the second word must stand right after the first, in the same document.
+        ids, counts, joined = [], [], 0
+        for index, (_, offset, sid) in enumerate(self._leaves):
+            local, found = self._store.postings.get_or_load(
+                (sid, "apart", positional, first, second),
+                partial(self._segment_apart, index, positional, first, second),
+                lambda pair: pair[0].nbytes + pair[1].nbytes + 100,
+            )
+            if local.size:
+                ids.append(local + offset if offset else local)
+                counts.append(found)
+            joined += self._segment_postings(index, positional, first + second).ids.size
+        total = sum(c.size for c in counts)
+        if total < max(APART_MIN_DOCS, APART_MIN_SHARE * joined):
+            return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())
+        return Postings(_concat(ids, np.int32), _concat(counts, np.float32), ())
+
+    def _segment_postings(self, index: int, fieldname: str, text: str) -> SegmentPostings:
+        """The term's postings in the ``index``-th segment: views of its
+        sidecar, or decoded from Whoosh's blocks into the store's cache."""
+        leaf, _, sid = self._leaves[index]
+        sidecar = self._sidecars[index]
+        if sidecar is not None:  # views of the map: nothing to decode or cache
+            btext = text.encode("utf-8")
+            return sidecar_postings(sidecar, fieldname, btext, term_hash(fieldname, btext))
+        with_values = fieldname in POSITIONAL_FIELDS
+        return self._store.postings.get_or_load(
+            (sid, fieldname, text), partial(self._read, leaf, fieldname, text, with_values), lambda p: p.nbytes
+        )
+
+    def _segment_apart(self, index: int, positional: str, first: str, second: str) -> tuple[np.ndarray, np.ndarray]:
+        """One segment's documents with ``second`` right after ``first`` (local
+        docnums) and how often. The positions of both words in the documents
+        holding both are gathered at once; a position is (document's place in
+        ``both``, position) as one integer, and the second word's must follow
+        the first's by one."""
+        a = self._segment_postings(index, positional, first)
+        b = self._segment_postings(index, positional, second)
+        both, in_a, in_b = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
+        if not both.size or a.positions is None or b.positions is None:
+            return both[:0].astype(np.int32), np.zeros(0, dtype=np.float32)
+        owner, at = a.positions.gather(in_a)
+        follower, after = b.positions.gather(in_b)
         stride = int(max(at.max(initial=0), after.max(initial=0))) + 2
         adjacent = np.isin(follower * stride + after, owner * stride + at + 1)
-        counts = np.bincount(follower[adjacent], minlength=both.size).astype(np.float32)
-        found = counts > 0
-        joined = self.postings(positional, first + second).ids.size
-        if found.sum() < max(APART_MIN_DOCS, APART_MIN_SHARE * joined):
-            found[:] = False
-        return Postings(both[found].astype(np.int32), counts[found], ())
+        found = np.bincount(follower[adjacent], minlength=both.size).astype(np.float32)
+        keep = found > 0
+        return both[keep].astype(np.int32), found[keep]
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents holding the term (deleted ones included), from the term
@@ -350,21 +398,13 @@ class Snapshot:
                 with self.io_lock:
                     yield int(leaf.doc_frequency(fieldname, text))
 
-    def _assemble(self, fieldname: str, text: str) -> Postings:
+    def _assemble(self, fieldname: str, text: str, within: frozenset[str] | None = None) -> Postings:
         """A term's global postings from its per-segment parts (cached per segment)."""
-        with_values = fieldname in POSITIONAL_FIELDS
         parts, ids, tfs, start = [], [], [], 0
-        btext = text.encode("utf-8")
-        key = term_hash(fieldname, btext)
-        for (leaf, offset, sid), sidecar in zip(self._leaves, self._sidecars):
-            if sidecar is not None:  # views of the map: nothing to decode or cache
-                part = sidecar_postings(sidecar, fieldname, btext, key)
-            else:
-                part = self._store.postings.get_or_load(
-                    (sid, fieldname, text),
-                    partial(self._read, leaf, fieldname, text, with_values),  # binds this leaf
-                    lambda p: p.nbytes,
-                )
+        for index, (_, offset, sid) in enumerate(self._leaves):
+            if within is not None and sid not in within:
+                continue
+            part = self._segment_postings(index, fieldname, text)
             if part.ids.size:
                 parts.append((start, part))
                 ids.append(part.ids + offset if offset else part.ids)
@@ -376,9 +416,12 @@ class Snapshot:
         with self.io_lock:
             return read_postings(leaf, fieldname, text, with_values)
 
-    def positions(self, fieldname: str, text: str, docnums: np.ndarray) -> dict[int, list[int]]:
-        """Token positions of a term in each of ``docnums`` that contains it."""
-        postings = self.postings(fieldname, text)
+    def positions(
+        self, fieldname: str, text: str, docnums: np.ndarray, within: frozenset[str] | None = None
+    ) -> dict[int, list[int]]:
+        """Token positions of a term in each of ``docnums`` that contains it
+        (``within``: segments that hold all of ``docnums``, see :meth:`postings`)."""
+        postings = self.postings(fieldname, text, within)
         if not postings.ids.size or not docnums.size:
             return {}
         where = np.searchsorted(postings.ids, docnums)
@@ -516,6 +559,12 @@ class Snapshot:
     @property
     def segment_ids(self) -> list[str]:
         return [sid for _, _, sid in self._leaves]
+
+    @property
+    def segments(self) -> list[tuple[str, int, Any]]:
+        """(segment id, first document number, Whoosh reader) of each segment
+        (read them under ``io_lock``)."""
+        return [(sid, offset, leaf) for leaf, offset, sid in self._leaves]
 
 
 def _postings_bytes(postings: Postings) -> int:
