@@ -170,9 +170,10 @@ def cli_detail(exc: InvalidRequest) -> str:
 
 def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
     """Every match to stdout; a progress bar on stderr when it is a terminal."""
-    searched = engine.spellchecked(request)
-    if searched.q != request.q:
-        click.echo(corrected_note(searched.q, request.q), err=True)
+    understood, _ = engine.understand(request)  # date words in q as the date filter
+    searched = engine.spellchecked(understood)
+    if searched.q != understood.q:
+        click.echo(corrected_note(searched.q, understood.q), err=True)
     rows = engine.export(searched)
     with tqdm(unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
 

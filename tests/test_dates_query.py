@@ -1,6 +1,6 @@
 """Indonesian date expressions in a query (search/query/dates.py)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from hypothesis import given
