@@ -85,3 +85,8 @@ def test_readings_are_ranges_up_to_today_and_keep_the_other_words(words, moment)
     assert reading.date_to is None or reading.date_to <= now.date()
     assert reading.date_from is None or reading.date_from <= now.date()
     assert sorted(reading.remaining.split() + reading.text.split()) == sorted(words)
+
+
+def test_the_ends_of_the_calendar_give_no_reading_and_no_error():
+    assert read_dates("kemarin", datetime(1, 1, 1, tzinfo=WIB)) is None
+    assert read_dates("tahun lalu", datetime(1, 1, 1)) is None

@@ -128,7 +128,15 @@ def today_in_jakarta(now: datetime) -> date:
 
 
 def read_dates(text: str, now: datetime) -> DateReading | None:
-    """The first date expression in ``text`` as of ``now``, or None."""
+    """The first date expression in ``text`` as of ``now``, or None (also
+    when ``now`` is so near the calendar's ends that the range would leave it)."""
+    try:
+        return _read(text, now)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _read(text: str, now: datetime) -> DateReading | None:
     tokens = _tokens(text)
     today = today_in_jakarta(now)
     norms = [t.norm if t.free else "\0" for t in tokens]

@@ -1,0 +1,110 @@
+"""Queries read the way Indonesians write them (issue 31): date words in q as
+the date filter, through the engine, the API and the page."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import client_over, record
+
+NOW = "2019-10-16T09:00:00+07:00"  # a Wednesday
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    records = [
+        record(
+            id="banjir-15",
+            title="Banjir Rendam Kemang",
+            body="Banjir setinggi lutut.",
+            published="2019-10-15T08:00:00+07:00",
+        ),
+        record(id="banjir-10", title="Banjir di Bekasi", body="Banjir kiriman.", published="2019-10-10T08:00:00+07:00"),
+        record(
+            id="banjir-sep", title="Banjir Bandang Garut", body="Banjir bandang.", published="2019-09-20T08:00:00+07:00"
+        ),
+        record(
+            id="gempa-09",
+            title="Gempa Guncang Ambon",
+            body="Gempa magnitudo 6,5.",
+            published="2019-10-09T10:00:00+07:00",
+        ),
+        record(
+            id="piala-1",
+            title="Piala Dunia 2018 Dikenang",
+            body="Kenangan Piala Dunia 2018 di Rusia.",
+            published="2019-10-01T10:00:00+07:00",
+        ),
+        record(
+            id="piala-2",
+            title="Piala Dunia 2018 dan Prancis",
+            body="Prancis juara Piala Dunia 2018.",
+            published="2019-10-02T10:00:00+07:00",
+        ),
+        record(
+            id="piala-3",
+            title="Tiket Piala Dunia 2022",
+            body="Piala Dunia 2022 di Qatar.",
+            published="2019-10-03T10:00:00+07:00",
+        ),
+    ]
+    return client_over(tmp_path_factory.mktemp("understanding") / "ix", records)
+
+
+def search(client, **params) -> dict:
+    r = client.simulate_get("/api/search", params={"now": NOW, "collapse": "false", **params})
+    assert r.status_code == 200, r.text
+    return r.json
+
+
+def ids(body: dict) -> set[str]:
+    return {h["id"] for h in body["results"]}
+
+
+def test_date_words_become_the_filter_and_are_not_searched(client):
+    body = search(client, q="banjir kemarin")
+    assert body["understood"] == {"from": "2019-10-15", "to": "2019-10-15", "text": "kemarin", "query": "banjir"}
+    assert ids(body) == {"banjir-15"} and body["query"] == "banjir kemarin"
+    week = search(client, q="gempa minggu lalu")
+    assert ids(week) == {"gempa-09"} and week["understood"]["from"] == "2019-10-07"
+
+
+def test_dates_false_searches_every_word(client):
+    body = search(client, q="banjir kemarin", dates="false")
+    assert body.get("understood") is None
+    assert body["partial_matches"]["missing_words"] == ["kemarin"]  # "kemarin" is a word again
+    assert {"banjir-15", "banjir-10", "banjir-sep"} <= ids(body)
+
+
+def test_explicit_dates_and_quotes_win(client):
+    assert search(client, q="banjir kemarin", **{"from": "2019-09-01"}).get("understood") is None
+    assert search(client, q='"banjir kemarin"').get("understood") is None
+
+
+def test_a_date_that_is_part_of_a_name_stays_a_word(client):
+    """Titles write "Piala Dunia 2018": the year is content, not a filter."""
+    body = search(client, q="piala dunia 2018")
+    assert body.get("understood") is None
+    assert {"piala-1", "piala-2"} <= ids(body)
+
+
+def test_a_calendar_date_alone_is_a_word_a_relative_one_a_filter(client):
+    assert search(client, q="2019").get("understood") is None
+    body = search(client, q="kemarin")
+    assert body["understood"]["query"] == "" and ids(body) == {"banjir-15"}
+
+
+def test_the_page_shows_the_date_as_a_removable_chip(client):
+    page = client.simulate_get("/cari", params={"q": "banjir kemarin", "now": NOW})
+    assert page.status_code == 200
+    assert 'id="tanggal-dibaca"' in page.text and "15 Oktober 2019" in page.text
+    assert "dates=false" in page.text
+    plain = client.simulate_get("/cari", params={"q": "banjir kemarin", "now": NOW, "dates": "false"})
+    assert 'id="tanggal-dibaca"' not in plain.text
+
+
+def test_export_lists_what_search_lists(client):
+    r = client.simulate_get("/api/search/export", params={"q": "banjir kemarin", "now": NOW, "format": "jsonl"})
+    assert r.status_code == 200
+    assert [line for line in r.text.splitlines() if line] and all(
+        '"banjir-15"' in line for line in r.text.splitlines() if line
+    )
