@@ -62,8 +62,9 @@ def test_quoted_and_scoped_words_are_left_alone():
 def test_jakarta_day_of_now():
     """00:30 WIB is already the new day, even when now is given in UTC."""
     utc = datetime.fromisoformat("2019-10-15T17:30:00+00:00")  # 00:30 WIB on the 16th
-    assert read_dates("hari ini", utc).date_from == date(2019, 10, 16)
-    assert read_dates("kemarin", utc).date_from == date(2019, 10, 15)
+    today, yesterday = read_dates("hari ini", utc), read_dates("kemarin", utc)
+    assert today is not None and today.date_from == date(2019, 10, 16)
+    assert yesterday is not None and yesterday.date_from == date(2019, 10, 15)
 
 
 WORDS = st.sampled_from(

@@ -119,6 +119,7 @@ class _Token:
 
 
 Range = tuple[date | None, date | None]
+Days = tuple[date, date]
 _Match = tuple[int, Range, bool]  # (tokens taken, range, relative)
 
 
@@ -250,7 +251,7 @@ def _ago(norms: list[str], j: int) -> int:
     return 0
 
 
-def _calendar_unit(unit: str, today: date, back: int) -> Range:
+def _calendar_unit(unit: str, today: date, back: int) -> Days:
     """The calendar week (Monday-Sunday), month or year ``back`` units before today's."""
     if unit == "week":
         monday = today - timedelta(days=today.weekday() + 7 * back)
@@ -342,7 +343,7 @@ def _year_at(norms: list[str], j: int, today: date) -> int | None:
     return None
 
 
-def _month(year: int, month: int) -> Range:
+def _month(year: int, month: int) -> Days:
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -378,10 +379,9 @@ def _day_month(norms: list[str], j: int, today: date) -> _Match | None:
     month = _month_at(norms, j + 1, short=True)
     if month is None:
         return None
-    year = _year_at(norms, j + 2, today)
-    taken = 3 if year else 2
-    if year is None:
-        year = _latest(month, days[0], today)
+    given = _year_at(norms, j + 2, today)
+    taken = 3 if given else 2
+    year = given if given is not None else _latest(month, days[0], today)
     try:
         return taken, (date(year, month, days[0]), date(year, month, days[1])), False
     except ValueError:
