@@ -108,3 +108,23 @@ def test_export_lists_what_search_lists(client):
     assert [line for line in r.text.splitlines() if line] and all(
         '"banjir-15"' in line for line in r.text.splitlines() if line
     )
+
+
+def test_old_and_modern_spellings_find_each_other_and_are_both_highlighted(tmp_path):
+    from search.query.old_spelling import modern_forms, old_forms
+
+    assert modern_forms("soekarno") == {"sukarno"} and "soekarno" in old_forms("sukarno")
+    assert old_forms("masjid") == set()  # an old-looking modern word is never made older
+    assert "raya" not in modern_forms("raja") and "radja" not in modern_forms("raja")
+    records = [
+        record(id="old", title="Pidato Soekarno di Bandung", body="Soekarno berpidato."),
+        record(id="new", title="Museum Sukarno Dibuka", body="Sukarno dikenang."),
+        record(id="masjid", title="Masjid Raya Dibuka", body="Masjid baru."),
+    ]
+    client = client_over(tmp_path / "ix", records)
+    for q in ("soekarno", "sukarno"):
+        body = client.simulate_get("/api/search", params={"q": q}).json
+        assert ids(body) == {"old", "new"}, q
+        assert {h["id"]: "<mark>" in h["title_html"] for h in body["results"]} == {"old": True, "new": True}
+    quoted = client.simulate_get("/api/search", params={"q": '"sukarno"'}).json
+    assert ids(quoted) == {"new"}

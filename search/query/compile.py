@@ -18,6 +18,7 @@ from index.model import normalise_key
 
 from ..memo import BoundedMemo
 from . import plan
+from .old_spelling import spellings
 from .syntax import Group, Not, SyntaxNode, Word, parse_user_query
 
 
@@ -35,6 +36,7 @@ class Weights:
     proximity: bool = True  # the phrase/proximity boost for unquoted words
     exact_twins: bool = True  # score exact (unstemmed) matches on top of stems
     compounds: bool = True  # a word also matches it written apart, two words it written as one
+    old_spellings: bool = True  # a word also matches its old or modern spelling (Soekarno / Sukarno)
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -272,6 +274,8 @@ class QueryCompiler:
         # The word written together with a neighbour, or written apart, counts
         # as an occurrence of it: one BM25F token over every written form.
         also = [(stem, text) for text in joined for stem in self._terms(self.stemmed, text)[:1]]
+        if w.old_spellings and len(forms) == 1 and len(exacts) == 1:
+            also += self._spellings(exacts[0])
         highlight.update(stem for stem, _ in also)
         apart = _written_apart(exacts[0]) if w.compounds and len(forms) == 1 and len(exacts) == 1 else ()
         tokens = []
@@ -291,6 +295,16 @@ class QueryCompiler:
             ]
             tokens.append(plan.Token(tuple(terms)))
         return tokens[0] if len(tokens) == 1 else plan.All(tuple(tokens))
+
+    def _spellings(self, exact: str) -> list[tuple[str, str]]:
+        """(stem, exact form) of the word's other spellings, old or modern
+        (:mod:`.old_spelling`), each one term; the snapshot keeps those written."""
+        out = []
+        for form in sorted(spellings(exact)):
+            stems, exacts = self._terms(self.stemmed, form), self._terms(self.exact, form)
+            if len(stems) == 1 and len(exacts) == 1:
+                out.append((stems[0], exacts[0]))
+        return out
 
     def _phrase(self, text: str, fields: tuple[str, ...], highlight: set[str]) -> plan.Node | None:
         w = self.weights
