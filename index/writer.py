@@ -21,6 +21,7 @@ from pathlib import Path
 
 from whoosh.index import TOC, Index, LockError, clean_files
 
+from .acronyms import AcronymStore
 from .analysis import SHIPPED, Analysis
 from .codec import BeritaCodec
 from .dates import to_utc_naive
@@ -251,6 +252,8 @@ class Indexer:
             raise
         finally:
             forget_writer(self.index_dir)
+        # The acronyms the committed articles define (derived data: `berita acronyms --rebuild` remakes it).
+        AcronymStore(self.index_dir).record((a.id, f"{a.title}\n{a.body}") for a, _ in changed)
         return ix.latest_generation()
 
 
@@ -265,6 +268,8 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
             for article_id in ids:
                 (deleted if writer.delete_by_term("id", article_id) else missing).append(article_id)
             writer.commit() if deleted else writer.cancel()
+            if deleted:
+                AcronymStore(index_dir).forget(deleted)
         except BaseException as exc:
             abandon(writer, index_dir)
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:
