@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from index.acronyms import AcronymStore
 from index.analysis import SHIPPED, Analysis
 from index.dates import WIB
 from index.schema import stale_analysis, stem_rules_of
@@ -36,6 +37,7 @@ from .features.related import MAX_WITHIN_DAYS, related_articles
 from .features.spelling import correct, corrections, has_unknown_word
 from .features.suggest import MAX_SUGGESTIONS, complete, headline_words
 from .query import plan
+from .query.acronyms import AcronymMap
 from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from .query.dates import DateReading, read_dates
 from .query.syntax import without_quotes
@@ -131,6 +133,7 @@ class SearchEngine:
         self.budget_seconds = budget_seconds
         self.partial_matches = partial_matches
         manager.add_warmer(warm)  # what autocomplete and spelling read is never built on a request
+        manager.add_warmer(self._snapshot_compiler)  # the learned acronyms, read off the request path
 
     @classmethod
     def open(cls, index_dir: str | Path, background: bool = True, **kwargs) -> SearchEngine:
@@ -313,6 +316,18 @@ class SearchEngine:
         stems = self.compiler.stems(word)
         return sum(snap.doc_frequency(f, t) for t in stems for f in STEMMED_FIELDS) if stems else math.inf
 
+    def _snapshot_compiler(self, snap: Snapshot) -> QueryCompiler:
+        """The compiler with the acronyms learned from this snapshot's articles
+        (``acronyms.sqlite`` beside the index, read once per snapshot by the
+        warmer, on the refresher thread)."""
+        memo = snap.memo("compiler")
+        found = memo.get(self.compiler)
+        if found is None:
+            table = AcronymStore(self.manager.index_dir).table() if self.compiler.weights.acronyms else []
+            acronyms = AcronymMap.of(table, self.compiler.exact_positions, version=snap.generation + 1)
+            found = memo.remember(self.compiler, self.compiler.with_acronyms(acronyms))
+        return found
+
     def _compiled(self, snap: Snapshot, q: str, deadline: Deadline) -> CompiledQuery:
         """The query's plan without the terms this snapshot lacks, remembered
         for the snapshot's life (its postings do not change). A compound
@@ -328,7 +343,7 @@ class SearchEngine:
                     return False
                 return term_postings(snap, term).ids.size > 0
 
-            found = self.compiler.compile(q).pruned(holds)
+            found = self._snapshot_compiler(snap).compile(q).pruned(holds)
             if not deadline.timed_out:
                 memo.remember(key, found)
         return found

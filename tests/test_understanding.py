@@ -128,3 +128,48 @@ def test_old_and_modern_spellings_find_each_other_and_are_both_highlighted(tmp_p
         assert {h["id"]: "<mark>" in h["title_html"] for h in body["results"]} == {"old": True, "new": True}
     quoted = client.simulate_get("/api/search", params={"q": '"sukarno"'}).json
     assert ids(quoted) == {"new"}
+
+
+def test_acronym_pairs_are_read_where_the_letters_spell_them():
+    from index.acronyms import candidates
+
+    assert candidates("Ketua Komisi Pemberantasan Korupsi (KPK) Agus Rahardjo") == {
+        ("KPK", "komisi pemberantasan korupsi")
+    }
+    assert candidates("BMKG (Badan Meteorologi, Klimatologi, dan Geofisika) mencatat") == {
+        ("BMKG", "badan meteorologi klimatologi dan geofisika")
+    }
+    assert candidates("operasi tangkap tangan (OTT) di Medan") == {("OTT", "operasi tangkap tangan")}
+    assert candidates("terbang dari Surabaya (SUB) ke Jakarta") == set()  # one word is no long form
+    assert candidates("PT Pertamina (Persero) menaikkan") == set()
+
+
+def test_learned_acronyms_find_their_long_forms_and_back(tmp_path):
+    """Three articles define KPK; an article writing only the long form and
+    one writing only the acronym find each other, both highlighted; the table
+    follows deletes; off for a quoted phrase."""
+    from index.acronyms import AcronymStore
+    from index.writer import delete_articles
+
+    define = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    records = [record(id=f"def-{i}", title=f"Pemeriksaan Saksi {i}", body=define) for i in range(3)]
+    records += [
+        record(id="long", title="Komisi Pemberantasan Korupsi Menahan Bupati", body="Bupati ditahan."),
+        record(id="short", title="KPK Menahan Wali Kota", body="Wali kota ditahan."),
+        record(id="apart", title="Komisi Pemberantasan Pajak", body="Korupsi di tempat lain."),
+    ]
+    directory = tmp_path / "ix"
+    client = client_over(directory, records)
+    table = AcronymStore(directory).table()
+    assert [(a.acronym, a.long_form, a.articles) for a in table] == [("KPK", "komisi pemberantasan korupsi", 3)]
+    body = client.simulate_get("/api/search", params={"q": "kpk menahan"}).json
+    found = {h["id"]: h["title_html"] for h in body["results"]}
+    assert set(found) >= {"long", "short"}
+    assert "<mark>Komisi</mark> <mark>Pemberantasan</mark> <mark>Korupsi</mark>" in found["long"]
+    back = client.simulate_get("/api/search", params={"q": "komisi pemberantasan korupsi menahan"}).json
+    full = {h["id"] for h in back["results"] if h.get("missing_word") is None}
+    assert full == {"long", "short"}  # "apart" has the words, but not as the name
+    quoted = client.simulate_get("/api/search", params={"q": '"kpk"'}).json
+    assert "long" not in {h["id"] for h in quoted["results"]}
+    delete_articles(directory, ["def-0", "def-1"])
+    assert AcronymStore(directory).table() == []

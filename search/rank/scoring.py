@@ -179,6 +179,8 @@ def _matching_terms(token: plan.Token) -> tuple[plan.Term, ...]:
 def term_postings(snap: Snapshot, term: plan.Term) -> Postings:
     """A term's postings; a compound written apart's are where its two words
     stand next to each other."""
+    if isinstance(term, plan.Spanning):
+        return snap.spanning(term.field, term.words)
     if isinstance(term, plan.Adjacent):
         return snap.adjacent(term.field, *term.parts)
     return snap.postings(term.field, term.text)
