@@ -148,7 +148,8 @@ class AcronymStore:
         db = self._connect()
         try:
             rows = db.execute(
-                "SELECT upper(acronym), long_form, count(DISTINCT article) FROM pairs GROUP BY upper(acronym), long_form"
+                "SELECT upper(acronym), long_form, count(DISTINCT article) FROM pairs"
+                " GROUP BY upper(acronym), long_form"
             ).fetchall()
             totals = dict(
                 db.execute("SELECT upper(acronym), count(DISTINCT article) FROM pairs GROUP BY upper(acronym)")
