@@ -38,6 +38,15 @@ NOW = datetime(2019, 10, 16, 9, 0, tzinfo=WIB)  # a Wednesday
         ("7 hari terakhir", "", date(2019, 10, 10), NOW.date()),
         ("sebelum 2019", "", None, date(2018, 12, 31)),
         ("gempa 17/8/2019 lombok", "gempa lombok", date(2019, 8, 17), date(2019, 8, 17)),
+        ("banjir kmrn", "banjir", date(2019, 10, 15), date(2019, 10, 15)),
+        ("demo 1 sampai 5 oktober", "demo", date(2019, 10, 1), date(2019, 10, 5)),
+        ("antara 2 dan 5 oktober", "", date(2019, 10, 2), date(2019, 10, 5)),
+        ("rabu pekan lalu", "", date(2019, 10, 9), date(2019, 10, 9)),
+        ("weekend kemarin", "", date(2019, 10, 12), date(2019, 10, 13)),
+        ("rabu 11 september 2019", "", date(2019, 9, 11), date(2019, 9, 11)),
+        ("oktober lalu", "", date(2018, 10, 1), date(2018, 10, 31)),
+        ("sebulan terakhir", "", date(2019, 9, 17), NOW.date()),
+        ("tgl 12", "", date(2019, 10, 12), date(2019, 10, 12)),
     ],
 )
 def test_expressions(query, remaining, lo, hi):
@@ -48,7 +57,18 @@ def test_expressions(query, remaining, lo, hi):
 
 @pytest.mark.parametrize(
     "query",
-    ["besok", "pekan depan", "4 tahun penjara", "bocah 5 tahun", "dua minggu sekali", "Minggu pagi", "jun"],
+    [
+        "besok",
+        "pekan depan",
+        "4 tahun penjara",
+        "bocah 5 tahun",
+        "dua minggu sekali",
+        "Minggu pagi",
+        "jun",
+        "setiap hari senin",
+        "pekan ke-19",
+        "promo 9.9",
+    ],
 )
 def test_not_dates(query):
     assert read_dates(query, NOW) is None

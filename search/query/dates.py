@@ -76,8 +76,29 @@ NUMBERS = {
 }
 UNITS = {"hari": "day", "minggu": "week", "pekan": "week", "bulan": "month", "tahun": "year"}
 ONE_UNIT = {"sehari": "day", "seminggu": "week", "sepekan": "week", "sebulan": "month", "setahun": "year"}
+ABBREVIATIONS = {
+    "kmrn": "kemarin",
+    "kmarin": "kemarin",
+    "kemaren": "kemarin",
+    "kmren": "kemarin",
+    "hri": "hari",
+    "bln": "bulan",
+    "thn": "tahun",
+    "th": "tahun",
+    "mgg": "minggu",
+    "mggu": "minggu",
+    "pkn": "pekan",
+    "tgl": "tanggal",
+    "tgl.": "tanggal",
+    "yg": "yang",
+    "weekend": "akhir pekan",
+    "jumat": "jumat",
+}
+HABITS = ("setiap", "tiap", "saban", "sehari-hari")  # setiap hari Senin: a habit, not a day
+DAY_TIMES = ("pagi", "siang", "sore", "malam")
 AGO = ("lalu", "kemarin", "silam", "yang lalu", "yg lalu")
-INTRODUCERS = ("pada", "tanggal", "tgl", "tgl.", "di", "dalam", "selama", "sepanjang", "medio")
+INTRODUCERS = ("pada", "tanggal", "di", "dalam", "selama", "sepanjang", "medio")
+CONNECTORS = ("sampai", "hingga", "s/d", "sd", "-", "–", "dan")  # between the two ends of a range
 BOUNDS = {
     "sejak": "since",
     "mulai": "since",
@@ -87,6 +108,8 @@ BOUNDS = {
     "sebelum": "before",
     "setelah": "after",
     "sesudah": "after",
+    "dari": "range",
+    "antara": "range",
 }
 PARTS = {"awal": (1, 10), "pertengahan": (11, 20), "tengah": (11, 20), "akhir": (21, 31)}
 YEAR_PARTS = {"awal": (1, 4), "pertengahan": (5, 8), "tengah": (5, 8), "akhir": (9, 12)}
@@ -94,6 +117,7 @@ MIN_YEAR = 1900
 WORD = re.compile(r'"[^"]*"?|\S+')
 EDGE_PUNCT = ".,;:!?()[]"
 NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
+DAY_SLASH_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 DAY_RANGE = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 
@@ -157,40 +181,110 @@ def _read(text: str, now: datetime) -> DateReading | None:
 
 
 def _tokens(text: str) -> list[_Token]:
+    """The query's words, normalised (chat abbreviations written out: kmrn,
+    bln, thn, tgl); a word that stands for two (weekend) is two tokens over
+    the same characters."""
     out = []
     for m in WORD.finditer(text):
         raw = m[0]
-        free = not raw.startswith(('"', "-")) and ":" not in raw
+        free = (not raw.startswith(('"', "-")) or raw in ("-", "–")) and ":" not in raw
         norm = raw.lower().strip(EDGE_PUNCT) if free else raw
-        out.append(_Token(norm, m.start(), m.end(), free and bool(norm)))
+        if raw in ("-", "–"):
+            norm = raw
+        for part in ABBREVIATIONS.get(norm, norm).split():
+            out.append(_Token(part, m.start(), m.end(), free and bool(norm)))
     return out
 
 
 def _expression(norms: list[str], i: int, today: date) -> tuple[int, int, Range, bool] | None:
     """A date expression starting at ``i`` (with its bound word and
-    introducers): (first token, tokens taken, range, relative)."""
+    introducers, and a second end after sampai, hingga, s/d, -): (first
+    token, tokens taken, range, relative)."""
+    if any(w in HABITS for w in norms[max(0, i - 2) : i]):
+        return None
     j = i
     bound = BOUNDS.get(norms[j])
     if bound:
         j += 1
+    introduced = False
     while j < len(norms) and norms[j] in INTRODUCERS:
+        introduced = introduced or norms[j] == "tanggal"
         j += 1
+    found = _one(norms, j, today, introduced)
+    if found is None:
+        return _day_then_range(norms, i, j, today) if bound in (None, "range") else None
+    taken, (lo, hi), relative = found
+    end = j + taken
+    if bound in (None, "range") and end < len(norms) and norms[end] in CONNECTORS:
+        if norms[end] != "dan" or norms[i] == "antara":
+            second = _one(norms, end + 1, today, False)
+            if second is not None:
+                hi = second[1][1]
+                return i, end + 1 + second[0] - i, (lo, hi), relative and second[2]
+    if bound == "range" and norms[i] == "antara":
+        return None
+    if bound == "since":
+        hi = None
+    elif bound == "until":
+        lo = None
+    elif bound == "before":
+        lo, hi = None, (lo - timedelta(days=1)) if lo else None
+    elif bound == "after":
+        lo, hi = (hi + timedelta(days=1)) if hi else None, None
+    if lo is None and hi is None:
+        return None
+    return i, end - i, (lo, hi), relative
+
+
+def _one(norms: list[str], j: int, today: date, introduced: bool) -> _Match | None:
+    """One date at ``j``: the first parser that reads one; a weekday before an
+    explicit date (Rabu 11 September 2019) goes with it and the date decides."""
+    if introduced:
+        alone = _day_of_this_month(norms, j, today)
+        if alone is not None:
+            return alone
     for parse in PARSERS:
         found = parse(norms, j, today)
         if found is not None:
-            taken, (lo, hi), relative = found
-            if bound == "since":
-                hi = None
-            elif bound == "until":
-                lo = None
-            elif bound == "before":
-                lo, hi = None, (lo - timedelta(days=1)) if lo else None
-            elif bound == "after":
-                lo, hi = (hi + timedelta(days=1)) if hi else None, None
-            if lo is None and hi is None:
-                return None
-            return i, j - i + taken, (lo, hi), relative
+            if parse is _weekday:
+                after = _day_month(norms, j + found[0], today)
+                if after is not None:
+                    return found[0] + after[0], after[1], False
+            return found
     return None
+
+
+def _day_of_this_month(norms: list[str], j: int, today: date) -> _Match | None:
+    """tanggal 17 (no month after it): that day of this month (of the last one if still to come)."""
+    if j >= len(norms) or not norms[j].isdigit() or not 1 <= int(norms[j]) <= 31:
+        return None
+    if _month_at(norms, j + 1, short=True) is not None:
+        return None
+    day = int(norms[j])
+    year, month = today.year, today.month
+    if day > today.day:
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    if day > calendar.monthrange(year, month)[1]:
+        return None
+    return 1, (date(year, month, day), date(year, month, day)), False
+
+
+def _day_then_range(norms: list[str], i: int, j: int, today: date) -> tuple[int, int, Range, bool] | None:
+    """1 sampai 5 September, 1 - 5 September 2019: a bare first day takes the second's month."""
+    if j + 2 >= len(norms) or not norms[j].isdigit() or norms[j + 1] not in CONNECTORS:
+        return None
+    if norms[j + 1] == "dan" and norms[i] != "antara":
+        return None
+    second = _day_month(norms, j + 2, today)
+    if second is None or second[1][0] is None:
+        return None
+    try:
+        first = second[1][0].replace(day=int(norms[j]))
+    except ValueError:
+        return None
+    if first > second[1][0]:
+        return None
+    return i, j + 2 + second[0] - i, (first, second[1][1]), False
 
 
 # -- the expressions, each (words, at, today) -> (taken, range, relative) | None ---------
@@ -202,17 +296,24 @@ def _at(norms: list[str], j: int, *words: str) -> bool:
 
 def _relative_day(norms: list[str], j: int, today: date) -> _Match | None:
     one = timedelta(days=1)
+    word = norms[j] if j < len(norms) else ""
+    following = norms[j + 1] if j + 1 < len(norms) else ""
     if _at(norms, j, "hari", "ini"):
         return 2, (today, today), True
+    if _at(norms, j, "dini", "hari", "tadi") or _at(norms, j, "dini", "hari", "ini"):
+        return 3, (today, today), True
     if _at(norms, j, "kemarin", "lusa"):
         return 2, (today - 2 * one, today - 2 * one), True
-    if _at(norms, j, "tadi", "malam") or _at(norms, j, "semalam") or _at(norms, j, "kemarin", "malam"):
-        taken = 1 if norms[j] == "semalam" else 2
-        return taken, (today - one, today if norms[j] != "kemarin" else today - one), True
-    if _at(norms, j, "tadi") and j + 1 < len(norms) and norms[j + 1] in ("pagi", "siang", "sore"):
+    if _at(norms, j, "tadi", "malam") or _at(norms, j, "malam", "tadi") or word == "semalam":
+        return (1 if word == "semalam" else 2), (today - one, today), True
+    if word == "tadi" and following in DAY_TIMES:
         return 2, (today, today), True
-    if _at(norms, j, "kemarin") and not _at(norms, j + 1, "dulu"):
-        return 1, (today - one, today - one), True
+    if word in DAY_TIMES and following in ("ini", "tadi"):
+        return 2, (today, today), True
+    if _at(norms, j, "hari", "kemarin"):
+        return 2, (today - one, today - one), True
+    if word == "kemarin" and not _at(norms, j + 1, "dulu"):
+        return 1 + (following in DAY_TIMES), (today - one, today - one), True
     return None
 
 
@@ -221,6 +322,8 @@ def _relative_period(norms: list[str], j: int, today: date) -> _Match | None:
     word = norms[j] if j < len(norms) else ""
     if word == "akhir" and j + 1 < len(norms) and norms[j + 1] in ("pekan", "minggu"):
         this_monday = today - timedelta(days=today.weekday())
+        if _at(norms, j + 2, "kemarin"):
+            return 3, _weekend(today), True
         if _ago(norms, j + 2):
             saturday = this_monday - timedelta(days=2)
             return 2 + _ago(norms, j + 2), (saturday, saturday + timedelta(days=1)), True
@@ -228,9 +331,8 @@ def _relative_period(norms: list[str], j: int, today: date) -> _Match | None:
             return None
         if _at(norms, j + 2, "ini") and today.weekday() < 5:
             return None  # this coming weekend: the future
-        saturday = this_monday + timedelta(days=5) if today.weekday() >= 5 else this_monday - timedelta(days=2)
-        taken = 3 if _at(norms, j + 2, "ini") else 2
-        return taken, (saturday, saturday + timedelta(days=1)), True
+        taken = 3 if _at(norms, j + 2, "ini") else 2 + (_at(norms, j + 2, "kemarin"))
+        return taken, _weekend(today), True
     unit = UNITS.get(word)
     if unit is None or unit == "day":
         return None
@@ -240,6 +342,13 @@ def _relative_period(norms: list[str], j: int, today: date) -> _Match | None:
     if _at(norms, j + 1, "ini"):
         return 2, (_calendar_unit(unit, today, 0)[0], today), True
     return None
+
+
+def _weekend(today: date) -> Days:
+    """The most recent Saturday-Sunday that has begun (clipped at today by the caller)."""
+    this_monday = today - timedelta(days=today.weekday())
+    saturday = this_monday + timedelta(days=5) if today.weekday() >= 5 else this_monday - timedelta(days=2)
+    return saturday, saturday + timedelta(days=1)
 
 
 def _ago(norms: list[str], j: int) -> int:
@@ -282,6 +391,8 @@ def _n_units(norms: list[str], j: int, today: date) -> _Match | None:
     """N hari/minggu/bulan/tahun (yang) lalu, N hari terakhir, seminggu terakhir."""
     if j >= len(norms):
         return None
+    if _at(norms, j, "24", "jam", "terakhir"):
+        return 3, (today - timedelta(days=1), today), True
     if norms[j] in ONE_UNIT:
         n, unit, taken = 1, ONE_UNIT[norms[j]], 1
     else:
@@ -298,16 +409,12 @@ def _n_units(norms: list[str], j: int, today: date) -> _Match | None:
     return None
 
 
+ROLLING_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
 def _rolling_start(unit: str, today: date, n: int) -> date:
-    """The first day of the last ``n`` units ending today."""
-    if unit == "day":
-        return today - timedelta(days=n - 1)
-    if unit == "week":
-        return today - timedelta(days=7 * n - 1)
-    months = n * (12 if unit == "year" else 1)
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    day = min(today.day, calendar.monthrange(year, month + 1)[1])
-    return date(year, month + 1, day) + timedelta(days=1)
+    """The first day of the last ``n`` units ending today (today counts; a month is 30 days)."""
+    return today - timedelta(days=ROLLING_DAYS[unit] * n - 1)
 
 
 def _weekday(norms: list[str], j: int, today: date) -> _Match | None:
@@ -323,6 +430,12 @@ def _weekday(norms: list[str], j: int, today: date) -> _Match | None:
         return None
     if _at(norms, k + 1, "depan") or _at(norms, k + 1, "besok"):
         return None
+    if norms[k] == "sabtu" and _at(norms, k + 1, "minggu") and (ago := _ago(norms, k + 2)):
+        return 2 + ago + hari, _weekend(today), True
+    if k + 1 < len(norms) and norms[k + 1] in ("pekan", "minggu") and (ago := _ago(norms, k + 2)):
+        monday = today - timedelta(days=today.weekday() + 7)
+        day = monday + timedelta(days=target)
+        return hari + 2 + ago, (day, day), True
     back = (today.weekday() - target) % 7
     if ago and back == 0:
         back = 7
@@ -369,6 +482,15 @@ def _day_month(norms: list[str], j: int, today: date) -> _Match | None:
             except ValueError:
                 return None
             return 1, (day, day), False
+    if m := DAY_SLASH_MONTH.match(word):
+        d, mo = int(m[1]), int(m[2])
+        if not 1 <= mo <= 12:
+            return None
+        try:
+            day = date(_latest(mo, d, today), mo, d)
+        except ValueError:
+            return None
+        return 1, (day, day), False
     days: tuple[int, int] | None = None
     if word.isdigit() and 1 <= int(word) <= 31:
         days = (int(word), int(word))
@@ -402,8 +524,12 @@ def _month_year(norms: list[str], j: int, today: date) -> _Match | None:
     if year is None and _month_at(norms, k, short=False) is None:
         return None  # "jun", "mar" alone are names more often than months
     taken = k - j + 1 + (year is not None)
+    ago = _ago(norms, k + 1) if year is None else 0
     if year is None:
         year = _latest(month, None, today)
+        if ago and (year, month) == (today.year, today.month):
+            year -= 1  # "september lalu" in September: last year's
+        taken += ago
     lo, hi = _month(year, month)
     if part:
         lo, hi = lo.replace(day=part[0]), hi.replace(day=min(part[1], hi.day))
