@@ -31,6 +31,8 @@ ACRONYM = r"[A-Z][A-Za-z0-9&]{1,9}"
 LONG_THEN_SHORT = re.compile(r"([^()\n.;:!?]{3,200}?)\s*\((" + ACRONYM + r")\)")
 SHORT_THEN_LONG = re.compile(r"(?<![\w-])(" + ACRONYM + r")\s*\(([^()\n]{3,150})\)")
 WORD = re.compile(r"[\w'-]+")
+# Words a long form may hold without giving the acronym a letter (Pekerjaan Umum dan Perumahan Rakyat).
+CONNECTORS = frozenset("dan di ke dari untuk yang atau serta pada bagi dalam of and the in for on de".split())
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def long_form_for(acronym: str, text: str, whole: bool = False) -> str | None:
     found = joined[start:]
     if len(found.split()) < 2 or found.split()[0][0].lower() != letters[0]:
         return None
+    if any(w[0].lower() not in letters for w in found.split() if w.lower() not in CONNECTORS):
+        return None  # a word the acronym takes no letter from: initials of a name (Imam Nahrawi (IMR)), not its letters
     if whole and start > 0:
         return None
     return normalise(found)

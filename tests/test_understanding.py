@@ -168,7 +168,7 @@ def test_learned_acronyms_find_their_long_forms_and_back(tmp_path):
     assert "<mark>Komisi</mark> <mark>Pemberantasan</mark> <mark>Korupsi</mark>" in found["long"]
     back = client.simulate_get("/api/search", params={"q": "komisi pemberantasan korupsi menahan"}).json
     full = {h["id"] for h in back["results"] if h.get("missing_word") is None}
-    assert full == {"long", "short"}  # "apart" has the words, but not as the name
+    assert full == {"long", "short"}  # ("apart" lacks menahan)
     quoted = client.simulate_get("/api/search", params={"q": '"kpk"'}).json
     assert "long" not in {h["id"] for h in quoted["results"]}
     delete_articles(directory, ["def-0", "def-1"])

@@ -201,7 +201,7 @@ class QueryCompiler:
     ):
         match node:
             case _LongForm():
-                return self._long_form(node, highlight)
+                return self._long_form(node, highlight, positive)
             case Word():
                 if node.field is None and not node.phrase:
                     positive.append(node.text)
@@ -265,18 +265,24 @@ class QueryCompiler:
             i += length
         return out
 
-    def _long_form(self, node: _LongForm, highlight: set[str]) -> plan.Node:
-        """A long form typed in full: one token of its words in order or its acronym."""
+    def _long_form(self, node: _LongForm, highlight: set[str], positive: list[str]) -> plan.Node | None:
+        """A long form typed in full: its words as typed, or its acronym in an
+        article that writes only that. The words keep their own tokens (and
+        proximity), so the articles writing them rank as before."""
         w = self.weights
-        highlight.update(self._terms(self.stemmed, node.text))
+        words = [self._word(Word(text), highlight) for text in node.text.split()]
+        positive += node.text.split()
+        parts = tuple(p for p in words if p is not None)
+        if not parts:
+            return None
         highlight.update(self._terms(self.stemmed, node.acronym))
         terms: list[plan.Term] = []
         for f in ("title", "body"):
             terms.append(plan.Term(f, node.acronym, getattr(w, f) or 0.001))
             if w.exact_twins and getattr(w, f + "_exact") > 0:
                 terms.append(plan.Term(f + "_exact", node.acronym, getattr(w, f + "_exact")))
-            terms.append(plan.Spanning(f, " ".join(self.acronyms.long_forms[node.acronym]), self._span_boost(f)))
-        return plan.Token(tuple(terms))
+        written = parts[0] if len(parts) == 1 else plan.All(parts)
+        return plan.Any((written, plan.Token(tuple(terms))))
 
     def _span_boost(self, f: str) -> float:
         """A form read from positions: the stem field's weight with its exact twin's."""
