@@ -194,6 +194,7 @@ class Need:
     date_from: str | None
     date_to: str | None
     need: str = ""  # what makes an article relevant (for the judges)
+    now: str | None = None  # typed queries: what their date words are read from
 
 
 QUERY_SETS = {
@@ -202,7 +203,20 @@ QUERY_SETS = {
     "confirm": HERE / "confirm-queries.tsv",
     "fourth": HERE / "fourth-queries.tsv",
 }
+# Issue 31's typed queries (banjir kemarin): the date is in the words, read from each row's now;
+# pooled with bench/pool.py --queries typed, not judged yet, so in no table here.
+TYPED_SET = HERE / "understanding" / "typed-queries.tsv"
 LATER_SETS = ("heldout", "confirm", "fourth")  # written after the first set's mechanisms were fixed
+
+
+def typed_needs() -> list[Need]:
+    """bench/understanding/typed-queries.tsv: qid, kind, query, now, need."""
+    lines = [ln for ln in TYPED_SET.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    out = []
+    for line in lines[1:]:
+        qid, kind, q, now, need = line.split("\t")
+        out.append(Need(qid, kind, q, None, None, need, now))
+    return out
 
 
 def eval_needs(query_set: str = "eval") -> list[Need]:
@@ -281,6 +295,7 @@ def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool, 
         sort="relevance",
         collapse=collapse,
         dates=dates,
+        now=parse_date_bound(need.now) if need.now else None,
     )
     out: list[str] = []
     for hit in engine.search(request).hits:

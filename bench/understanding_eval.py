@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
