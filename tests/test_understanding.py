@@ -173,3 +173,23 @@ def test_learned_acronyms_find_their_long_forms_and_back(tmp_path):
     assert "long" not in {h["id"] for h in quoted["results"]}
     delete_articles(directory, ["def-0", "def-1"])
     assert AcronymStore(directory).table() == []
+
+
+def test_stats_lists_the_learned_acronyms_and_rebuild_makes_them_again(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from index.acronyms import FILENAME
+    from index.cli import cli
+
+    define = "Badan Nasional Penanggulangan Bencana (BNPB) mencatat banjir."
+    directory = tmp_path / "ix"
+    client_over(directory, [record(id=f"a-{i}", title=f"Banjir {i}", body=define) for i in range(3)])
+    (directory / FILENAME).unlink()  # lost: the index still holds the articles
+    listed = CliRunner().invoke(cli, ["stats", "--index", str(directory), "--acronyms", "--rebuild", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert [(r["acronym"], r["long_form"], r["articles"]) for r in rows] == [
+        ("BNPB", "badan nasional penanggulangan bencana", 3)
+    ]
