@@ -249,10 +249,11 @@ class SearchEngine:
 
     def _written_with(self, snap: Snapshot, ev: Evaluation, q: str, reading: DateReading) -> bool:
         """Whether titles write the (up to two) words before the date words followed by them."""
-        before = [w for w in q[: q.find(reading.text)].split() if ":" not in w and '"' not in w][-2:]
+        plain = [w for w in q[: q.find(reading.text)].split() if w.strip("()").isalnum() or "-" in w[1:]]
+        before = [w.strip("()") for w in plain if not w.startswith("-") and w != "OR"][-2:]
         if not before:
             return False
-        words = " ".join(w.strip('"') for w in before)
+        words = " ".join(before)
         date_words = reading.text.replace('"', "")
         with_date = full_matches(ev, self._compiled(snap, f'title:"{words} {date_words}"', ev.deadline)).size
         alone = full_matches(ev, self._compiled(snap, f'title:"{words}"', ev.deadline)).size
