@@ -28,7 +28,9 @@ MIN_SHARE = 0.6  # of the articles defining the acronym, those with its dominant
 MAX_WORDS_EXTRA = 5  # a long form has at most len(acronym) + this many words
 
 ACRONYM = r"[A-Z][A-Za-z0-9&]{1,9}"
-LONG_THEN_SHORT = re.compile(r"([^()\n.;:!?]{3,200}?)\s*\((" + ACRONYM + r")\)")
+IN_PARENTHESES = re.compile(r"\((" + ACRONYM + r")\)")
+SENTENCE_EDGE = re.compile(r"[()\n.;:!?]")
+LONG_FORM_CHARS = 200  # looked at before an acronym in parentheses
 SHORT_THEN_LONG = re.compile(r"(?<![\w-])(" + ACRONYM + r")\s*\(([^()\n]{3,150})\)")
 WORD = re.compile(r"[\w'-]+")
 # Words a long form may hold without giving the acronym a letter (Pekerjaan Umum dan Perumahan Rakyat).
@@ -86,10 +88,12 @@ def long_form_for(acronym: str, text: str, whole: bool = False) -> str | None:
 def candidates(text: str) -> set[tuple[str, str]]:
     """(acronym, long form) pairs one article defines."""
     found: set[tuple[str, str]] = set()
-    for m in LONG_THEN_SHORT.finditer(text):
-        acronym = m[2]
+    for m in IN_PARENTHESES.finditer(text):
+        acronym = m[1]
         if is_acronym(acronym):
-            long_form = long_form_for(acronym, m[1])
+            before = text[max(0, m.start() - LONG_FORM_CHARS) : m.start()]
+            edges = list(SENTENCE_EDGE.finditer(before))
+            long_form = long_form_for(acronym, before[edges[-1].end() :] if edges else before)
             if long_form:
                 found.add((acronym, long_form))
     for m in SHORT_THEN_LONG.finditer(text):
