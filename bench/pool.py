@@ -1,6 +1,6 @@
 """Pools articles for judging the evaluation queries (bench/eval-queries.tsv).
 
-    .venv/bin/python bench/pool.py [--depth 10] [--out var/eval-pool.jsonl] [--queries heldout|confirm|fourth|fresh]
+    .venv/bin/python bench/pool.py [--depth 10] [--out var/eval-pool.jsonl] [--queries SET]
 
 For each query, the union of the top ``depth`` of several different systems:
 SQLite FTS5 with the words ORed and ANDed, BM25F without and with Snowball
@@ -10,6 +10,11 @@ judges, so it is written under var/ (never committed); the grades go to
 bench/eval-judgments.tsv as (qid, article id, grade). The first round (945
 articles) pooled Berita as it was before BM25F; `quality.py --unjudged` lists
 what later configurations bring into a top 10 unjudged.
+
+``--queries typed`` pools issue 31's typed queries (bench/understanding/typed-queries.tsv:
+the date is in the words, read from each row's ``now``): FTS5 and the BM25F baselines
+search the words as typed, Berita as shipped reads the dates, and Berita with dates,
+acronyms and old spellings off is pooled too.
 """
 
 from __future__ import annotations
@@ -20,7 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, corpus_path, judging_line, load_records  # noqa: E402
-from quality import POOLED_NAMES, QUERY_SETS, build_systems, eval_needs  # noqa: E402
+from quality import (  # noqa: E402
+    POOLED_NAMES,
+    QUERY_SETS,
+    UNDERSTANDING_OFF,
+    build_systems,
+    eval_needs,
+    typed_needs,
+)
 
 
 def main() -> None:
@@ -29,14 +41,15 @@ def main() -> None:
     parser.add_argument("--workdir", default=str(REPO / "var" / "quality"))
     parser.add_argument("--depth", type=int, default=10)
     parser.add_argument("--out", default=str(REPO / "var" / "eval-pool.jsonl"))
-    parser.add_argument("--queries", choices=tuple(QUERY_SETS), default="eval", help="which query set to pool")
+    parser.add_argument("--queries", choices=(*QUERY_SETS, "typed"), default="eval", help="which query set to pool")
     args = parser.parse_args()
     records = load_records(corpus_path(args.corpus))
     by_id = {r["id"]: r for r in records}
     systems, _ = build_systems(Path(args.workdir), records)
-    pooled_systems = [s for s in systems if s.name in POOLED_NAMES]
+    typed = args.queries == "typed"
+    pooled_systems = [s for s in systems if s.name in POOLED_NAMES or (typed and s.name == UNDERSTANDING_OFF)]
     with open(args.out, "w", encoding="utf-8") as out:
-        for need in eval_needs(args.queries):
+        for need in typed_needs() if typed else eval_needs(args.queries):
             pooled: dict[str, list[str]] = {}
             for system in pooled_systems:
                 for d in system.rank(need, args.depth):

@@ -198,6 +198,7 @@ class Need:
     date_from: str | None
     date_to: str | None
     need: str = ""  # what makes an article relevant (for the judges)
+    now: str | None = None  # typed queries: what their date words are read from
 
 
 QUERY_SETS = {
@@ -207,7 +208,20 @@ QUERY_SETS = {
     "fourth": HERE / "fourth-queries.tsv",
     "fresh": HERE / "fresh-queries.tsv",
 }
+# Issue 31's typed queries (banjir kemarin): the date is in the words, read from each row's now;
+# pooled with bench/pool.py --queries typed, not judged yet, so in no table here.
+TYPED_SET = HERE / "understanding" / "typed-queries.tsv"
 LATER_SETS = ("heldout", "confirm", "fourth", "fresh")  # written after the first set's mechanisms were fixed
+
+
+def typed_needs() -> list[Need]:
+    """bench/understanding/typed-queries.tsv: qid, kind, query, now, need."""
+    lines = [ln for ln in TYPED_SET.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    out = []
+    for line in lines[1:]:
+        qid, kind, q, now, need = line.split("\t")
+        out.append(Need(qid, kind, q, None, None, need, now))
+    return out
 
 
 def eval_needs(query_set: str = "eval") -> list[Need]:
@@ -276,7 +290,7 @@ def _bound(day: str | None, end: bool, default: float) -> float:
     return bound.timestamp() if bound else default
 
 
-def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) -> list[str]:
+def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool, dates: bool = True) -> list[str]:
     """What a reader sees: the first ``limit`` hits; a story folded under a
     kept hit counts at the kept hit's rank (it is linked there)."""
     request = SearchRequest(
@@ -286,6 +300,8 @@ def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) 
         size=min(limit, 50),
         sort="relevance",
         collapse=collapse,
+        dates=dates,
+        now=parse_date_bound(need.now) if need.now else None,
     )
     out: list[str] = []
     for hit in engine.search(request).hits:
@@ -316,9 +332,9 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
     def engine(stemming: str, **options) -> SearchEngine:
         return SearchEngine(managers[stemming], analysis=Analysis(stemming), budget_seconds=None, **options)
 
-    def berita(name: str, collapse: bool = True, **options) -> System:
+    def berita(name: str, collapse: bool = True, dates: bool = True, **options) -> System:
         e = engine("protected", **options)
-        return System(name, lambda need, limit: engine_ranked(e, need, limit, collapse))
+        return System(name, lambda need, limit: engine_ranked(e, need, limit, collapse, dates))
 
     def variant(title: float, b_title: float, exact_share: float, proximity_share: float, k1: float) -> System:
         weights = replace(DEFAULT_WEIGHTS, title=title, title_exact=title / 2)
@@ -340,6 +356,12 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
         berita(BEFORE, scorer=WhooshBM25F(), partial_matches=False),
         berita(SHIPPED, collapse=False),
         berita(PAGE, collapse=True),
+        berita(
+            UNDERSTANDING_OFF,
+            collapse=False,
+            dates=False,
+            weights=replace(DEFAULT_WEIGHTS, old_spellings=False, acronyms=False),
+        ),
     ]
     return systems, variant
 
@@ -349,7 +371,8 @@ BM25_PLAIN, BM25_STEMMED = "BM25F, no stemming", "BM25F, Snowball stemming"
 BEFORE = "Berita before (summed per-field BM25)"
 SHIPPED = "Berita as shipped"  # the API's default: every matching article is a result
 PAGE = "Berita's page (copies folded, linked)"  # collapse=true: a folded copy counts at its hit's rank
-BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED)
+UNDERSTANDING_OFF = "Berita, dates/acronyms/old spellings off"  # issue 31's mechanisms off
+BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED, UNDERSTANDING_OFF)
 POOLED_NAMES = (FTS_OR, FTS_AND, BM25_PLAIN, BM25_STEMMED, SHIPPED)  # the systems bench/pool.py pools
 
 

@@ -12,6 +12,7 @@ from itertools import chain
 import click
 from tqdm import tqdm
 
+from . import acronyms
 from .readers import Note, Problem, count_records, read_paths, sample_path
 from .stats import index_stats
 from .store import IndexMissing, StaleAnalysis, resolve_index_dir
@@ -201,10 +202,16 @@ def delete_command(ids, index_dir) -> None:
 @cli.command("stats")
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def stats_command(index_dir, as_json) -> None:
+@click.option("--acronyms", "acronyms", is_flag=True, help="The acronyms and long forms learned from the articles.")
+@click.option("--rebuild", is_flag=True, help="With --acronyms: learn them again from every stored article first.")
+def stats_command(index_dir, as_json, acronyms, rebuild) -> None:
     """Documents, date range, sources and categories of the index."""
     try:
-        stats = index_stats(resolve_index_dir(index_dir))
+        directory = resolve_index_dir(index_dir)
+        if acronyms:
+            _acronyms(directory, as_json, rebuild)
+            return
+        stats = index_stats(directory)
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -225,3 +232,24 @@ def stats_command(index_dir, as_json) -> None:
         f"stem rules   {stats['stem_rules']}"
         + (f" (STALE: {stats['stale_analysis']})" if stats["stale_analysis"] else " (current)")
     )
+
+
+def _acronyms(directory, as_json: bool, rebuild: bool) -> None:
+    """The learned acronym table (``berita stats --acronyms``)."""
+    if rebuild:
+        read = acronyms.rebuild(directory)
+        click.echo(f"learned again from {read:,} articles", err=True)
+    table = acronyms.AcronymStore(directory).table()
+    if as_json:
+        rows = [
+            {"acronym": a.acronym, "long_form": a.long_form, "articles": a.articles, "share": round(a.share, 3)}
+            for a in table
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{len(table):,} acronyms (in {acronyms.MIN_ARTICLES}+ articles, "
+        f"{acronyms.MIN_SHARE:.0%}+ of those defining it with this long form)"
+    )
+    for a in table:
+        click.echo(f"{a.acronym:<12} {a.articles:>5}  {a.share:>4.0%}  {a.long_form}")

@@ -23,6 +23,7 @@ from typing import Any
 from whoosh.index import TOC, Index, LockError, clean_files
 from whoosh.reading import SegmentReader
 
+from .acronyms import AcronymStore
 from .analysis import SHIPPED, Analysis
 from .codec import BeritaCodec
 from .dates import to_utc_naive
@@ -258,6 +259,8 @@ class Indexer:
             raise
         finally:
             forget_writer(self.index_dir)
+        # The acronyms the committed articles define (derived data: `berita acronyms --rebuild` remakes it).
+        AcronymStore(self.index_dir).record((a.id, f"{a.title}\n{a.body}") for a, _ in changed)
         return ix.latest_generation()
 
 
@@ -274,6 +277,8 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
             # No merge: deleting only marks documents; segments are merged
             # apart (index/merging.py) or by the next bulk commit.
             writer.commit(merge=False) if deleted else writer.cancel()
+            if deleted:
+                AcronymStore(index_dir).forget(deleted)
         except BaseException as exc:
             abandon(writer, index_dir)
             if isinstance(exc, OSError) and exc.errno in DISK_FULL:

@@ -20,6 +20,7 @@ from .features.export import EXPORT_FORMATS, export_lines
 from .features.highlight import plain_text
 from .http.config import DEFAULT_SLOTS, ServiceConfig, parse_rate
 from .keys import KEYS_FILE, KeyProblem, add_key, list_keys, revoke_key
+from .query.dates import read_dates
 from .reader.manager import DEFAULT_POSTINGS_CACHE_MB
 from .request import (
     DEFAULT_BUDGET_SECONDS,
@@ -56,6 +57,12 @@ from .request import (
     show_default=True,
     help="Search the corrected query when no article holds every word as typed.",
 )
+@click.option(
+    "--dates/--no-dates",
+    default=True,
+    show_default=True,
+    help="Read date words in the query (banjir kemarin, demo september 2019) as the date filter.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON envelope.")
 @click.option("--all", "export_all", is_flag=True, help=f"Write every match (up to {EXPORT_LIMIT:,}) to stdout.")
 @click.option(
@@ -76,6 +83,7 @@ def search_command(
     histogram,
     interval,
     spellcheck,
+    dates,
     as_json,
     export_all,
     export_format,
@@ -84,8 +92,12 @@ def search_command(
     given = click.get_current_context().get_parameter_source
     if given("export_format") is not click.core.ParameterSource.DEFAULT and not export_all:
         raise click.UsageError("--format chooses the format of --all; without --all results are text (or --json)")
-    if now and sort != "recent":
-        raise click.UsageError("--now is where --sort recent measures ages from; give --sort recent too")
+    moment = date_option(now, "--now", end=True)
+    if moment and sort != "recent" and not (dates and read_dates(" ".join(query), moment)):
+        raise click.UsageError(
+            "--now is where --sort recent measures ages from (and date words in the query are read from); "
+            "give --sort recent too"
+        )
     request = SearchRequest(
         q=" ".join(query),
         date_from=date_option(date_from, "--from"),
@@ -94,12 +106,13 @@ def search_command(
         sources=source,
         authors=author,
         sort=sort,
-        now=date_option(now, "--now", end=True),
+        now=moment,
         page=page,
         size=size,
         facets=frozenset({"date"} if histogram else ()),
         interval=interval,
         spellcheck=spellcheck,
+        dates=dates,
     )
     try:
         engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
@@ -124,6 +137,8 @@ def search_command(
     click.echo(f"{result.total:,} {noun} ({result.took_ms:.0f} ms), {where}sorted by {result.sort}")
     if result.partial_total:
         click.echo(f"(the last {result.partial_total:,} lack one of the words: {', '.join(result.relaxed_words)})")
+    if result.understood:
+        click.echo(understood_note(result.understood))
     if result.corrected_query:
         click.echo(corrected_note(result.corrected_query, result.query))
     if result.suggestion:
@@ -171,9 +186,10 @@ def cli_detail(exc: InvalidRequest) -> str:
 
 def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
     """Every match to stdout; a progress bar on stderr when it is a terminal."""
-    searched = engine.spellchecked(request)
-    if searched.q != request.q:
-        click.echo(corrected_note(searched.q, request.q), err=True)
+    understood, _ = engine.understand(request)  # date words in q as the date filter
+    searched = engine.spellchecked(understood)
+    if searched.q != understood.q:
+        click.echo(corrected_note(searched.q, understood.q), err=True)
     rows = engine.export(searched)
     with tqdm(unit=" articles", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
 
@@ -184,6 +200,13 @@ def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
 
         for chunk in export_lines(counted(), fmt):
             click.echo(chunk, nl=False)
+
+
+def understood_note(understood) -> str:
+    """What the date words of the query were read as."""
+    span = f"{understood.date_from or '…'} .. {understood.date_to or '…'}"
+    searched = shlex.quote(understood.query) if understood.query else "every article"
+    return f"({understood.text!r} read as {span}; searched: {searched}; --no-dates searches every word)"
 
 
 def corrected_note(corrected: str, typed: str) -> str:

@@ -19,13 +19,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
+from datetime import time as dtime
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from index.acronyms import AcronymStore
 from index.analysis import SHIPPED, Analysis
+from index.dates import WIB
 from index.schema import stale_analysis, stem_rules_of
 
 from .features.export import COLUMNS as EXPORT_COLUMNS
@@ -34,7 +37,9 @@ from .features.related import MAX_WITHIN_DAYS, related_articles
 from .features.spelling import correct, corrections, has_unknown_word
 from .features.suggest import MAX_SUGGESTIONS, complete, headline_words
 from .query import plan
+from .query.acronyms import AcronymMap
 from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
+from .query.dates import DateReading, read_dates
 from .query.syntax import without_quotes
 from .rank.filters import Filters, combine
 from .rank.pipeline import Candidates, DateHistogram, Facets, TopDocs, candidates, full_matches
@@ -52,7 +57,7 @@ from .request import (
     StaleCursor,
     validate,
 )
-from .results import Folded, Hit, SearchResult, article_fields
+from .results import Folded, Hit, SearchResult, Understood, article_fields
 
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
@@ -60,6 +65,8 @@ EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
 SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
 UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its phrases loose
 STEMMED_FIELDS = ("title", "body")  # where a plain word is sought by its stems
+TITLE_PHRASE_MIN = 2  # titles writing a date after the query's words that make it a name (Piala Dunia 2018)
+TITLE_PHRASE_SHARE = 0.05  # ... and the share of the titles with those words that do
 PLAN_MEMO = 10_000  # query plans each snapshot remembers (pruned to the terms it holds)
 
 
@@ -126,6 +133,7 @@ class SearchEngine:
         self.budget_seconds = budget_seconds
         self.partial_matches = partial_matches
         manager.add_warmer(warm)  # what autocomplete and spelling read is never built on a request
+        manager.add_warmer(self._snapshot_compiler)  # the learned acronyms, read off the request path
 
     @classmethod
     def open(
@@ -169,8 +177,9 @@ class SearchEngine:
             if request.generation is not None and request.generation != snap.generation:
                 raise StaleCursor("the index has changed since this cursor was made: search again")
             deadline = Deadline(self.budget_seconds)
-            compiled = self._compiled(snap, request.q, deadline) if request.q.strip() else None
             ev = Evaluation(snap, self.scorer, deadline)
+            asked, (request, understood) = request, self._understood(snap, ev, request)
+            compiled = self._compiled(snap, request.q, deadline) if request.q.strip() else None
             full = full_matches(ev, compiled)
             correction = self._correction(snap, ev, request.q, full.size) if request.spellcheck and compiled else None
             if correction and correction.plan:  # nothing as typed: only the correction is searched
@@ -181,9 +190,81 @@ class SearchEngine:
                 result = self._search(snap, ev, request, compiled, full)
                 result.suggestion = correction.text if correction else None
             generation = result.generation = snap.generation
+        if understood is not None:
+            result = replace(result, query=asked.q, understood=understood)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
-        self.cache.put(generation, request, result)
+        self.cache.put(generation, asked, result)
         return result
+
+    # -- date words in the query ------------------------------------------------------
+
+    def understand(self, request: SearchRequest) -> tuple[SearchRequest, Understood | None]:
+        """The request as search answers it when ``q`` holds date words: see
+        :meth:`_understood` (export follows it, so it lists what search lists)."""
+        with self.manager.acquire() as snap:
+            return self._understood(snap, Evaluation(snap, self.scorer, Deadline(self.budget_seconds)), request)
+
+    def _understood(
+        self, snap: Snapshot, ev: Evaluation, request: SearchRequest
+    ) -> tuple[SearchRequest, Understood | None]:
+        """The request with the date words of ``q`` (*banjir kemarin*) as its
+        date filter and ``q`` without them, relative to ``now`` (the newest
+        article by default, as ``recent`` reads it); unchanged where the
+        request has ``dates`` off or dates of its own, ``q`` holds none, or
+        the words are content (:meth:`_dates_are_content`)."""
+        if not request.dates or request.date_from or request.date_to or not request.q.strip():
+            return request, None
+        now = request.now or snap.newest_datetime()
+        reading = read_dates(request.q, now) if now is not None else None
+        if reading is None:
+            return request, None
+        lo = datetime.combine(reading.date_from, dtime.min, WIB) if reading.date_from else None
+        hi = datetime.combine(reading.date_to, dtime.max, WIB) if reading.date_to else None
+        filtered = replace(request, q=reading.remaining, date_from=lo, date_to=hi)
+        if self._dates_are_content(snap, ev, request.q, reading, filtered):
+            return request, None
+        return filtered, Understood(reading.text, reading.date_from, reading.date_to, reading.remaining)
+
+    def _dates_are_content(
+        self, snap: Snapshot, ev: Evaluation, q: str, reading: DateReading, filtered: SearchRequest
+    ) -> bool:
+        """Whether the reader means the date words as words (*Piala Dunia 2018*,
+        *upacara 17 Agustus*, *APBN 2020*), decided by how the rest of the query
+        matches, remembered for the snapshot's life:
+
+        - nothing else is asked: only a relative expression (*kemarin*, *minggu
+          lalu*) filters; a calendar date alone (*17 Agustus*, *2019*) is a word;
+        - the words just before the date, followed by it, are a phrase titles
+          write (at least ``TITLE_PHRASE_MIN`` titles and ``TITLE_PHRASE_SHARE``
+          of those with those words): a name, event or budget with its date;
+        - the rest of the query, filtered, matches nothing while the whole
+          query as words does."""
+        memo = snap.memo("date-content", PLAN_MEMO)
+        key = (q, filtered)
+        if key in memo:
+            return memo[key]
+        rest = self._compiled(snap, reading.remaining, ev.deadline) if reading.remaining.strip() else None
+        if rest is None or rest.is_empty:
+            content = not reading.relative
+        else:
+            content = self._written_with(snap, ev, q, reading) or (
+                self._candidates(ev, filtered, rest, full_matches(ev, rest)).total == 0
+                and full_matches(ev, self._compiled(snap, q, ev.deadline)).size > 0
+            )
+        memo.remember(key, content)
+        return content
+
+    def _written_with(self, snap: Snapshot, ev: Evaluation, q: str, reading: DateReading) -> bool:
+        """Whether titles write the (up to two) words before the date words followed by them."""
+        plain = [w for w in q[: q.find(reading.text)].split() if w.strip("()").isalnum() or "-" in w[1:]]
+        before = [w.strip("()") for w in plain if not w.startswith("-") and w != "OR"][-2:]
+        if not before:
+            return False
+        words = " ".join(before)
+        date_words = reading.text.replace('"', "")
+        with_date = full_matches(ev, self._compiled(snap, f'title:"{words} {date_words}"', ev.deadline)).size
+        alone = full_matches(ev, self._compiled(snap, f'title:"{words}"', ev.deadline)).size
+        return with_date >= TITLE_PHRASE_MIN and with_date >= TITLE_PHRASE_SHARE * alone
 
     def _correction(self, snap: Snapshot, ev: Evaluation, q: str, full: int) -> Correction | None:
         """The query with its likely typos corrected, with its plan when search
@@ -243,6 +324,18 @@ class SearchEngine:
         stems = self.compiler.stems(word)
         return sum(snap.doc_frequency(f, t) for t in stems for f in STEMMED_FIELDS) if stems else math.inf
 
+    def _snapshot_compiler(self, snap: Snapshot) -> QueryCompiler:
+        """The compiler with the acronyms learned from this snapshot's articles
+        (``acronyms.sqlite`` beside the index, read once per snapshot by the
+        warmer, on the refresher thread)."""
+        memo = snap.memo("compiler")
+        found = memo.get(self.compiler)
+        if found is None:
+            table = AcronymStore(self.manager.index_dir).table() if self.compiler.weights.acronyms else []
+            acronyms = AcronymMap.of(table, self.compiler.exact_positions, version=snap.generation + 1)
+            found = memo.remember(self.compiler, self.compiler.with_acronyms(acronyms))
+        return found
+
     def _compiled(self, snap: Snapshot, q: str, deadline: Deadline) -> CompiledQuery:
         """The query's plan without the terms this snapshot lacks, remembered
         for the snapshot's life (its postings do not change). A compound
@@ -258,7 +351,7 @@ class SearchEngine:
                     return False
                 return term_postings(snap, term).ids.size > 0
 
-            found = self.compiler.compile(q).pruned(holds)
+            found = self._snapshot_compiler(snap).compile(q).pruned(holds)
             if not deadline.timed_out:
                 memo.remember(key, found)
         return found
@@ -436,7 +529,7 @@ class SearchEngine:
         (see :meth:`spellchecked`)."""
         request = replace(request, page=1, offset=None, collapse=False)
         validate(request)
-        request = self.spellchecked(request)
+        request = self.spellchecked(self.understand(request)[0])
         with self.manager.acquire() as snap:
             ev = Evaluation(snap, self.scorer, Deadline(None))
             compiled = self._compiled(snap, request.q, ev.deadline) if request.q.strip() else None

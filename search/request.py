@@ -94,6 +94,7 @@ class SearchRequest:
     offset: int | None = None  # from a cursor: results to skip (instead of page)
     generation: int | None = None  # from a cursor: the index generation its ranking came from
     spellcheck: bool = True  # correct typos: a query no article matches in full is searched as corrected
+    dates: bool = True  # date words in q (banjir kemarin) become the date filter (search/query/dates.py)
 
     @property
     def start(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from index.dates import from_utc_naive
 
@@ -22,6 +22,18 @@ class Folded:
     url: str | None
     title: str
     source: str | None
+
+
+@dataclass(frozen=True)
+class Understood:
+    """Date words the engine read in ``q`` and applied as the date filter:
+    the words as written, the inclusive Jakarta days (None: open), and the
+    query searched without them."""
+
+    text: str
+    date_from: date | None
+    date_to: date | None
+    query: str
 
 
 @dataclass
@@ -61,6 +73,7 @@ class SearchResult:
     unquoted: str | None = None  # the query with its phrases loose, when they match few articles
     generation: int = 0  # of the snapshot that answered
     start: int = 0  # results before this page
+    understood: Understood | None = None  # date words in q read as the date filter
 
     @property
     def next_start(self) -> int | None:

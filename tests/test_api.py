@@ -546,6 +546,7 @@ def test_each_operation_documents_exactly_the_parameters_its_model_takes(client)
                 "within_days": "30",
                 "source": "berita",
                 "spellcheck": "false",
+                "dates": "false",
                 "category": "ekonomi",
                 "author": "andi pratama",
             }.get(name, "1" if name in ("page", "size", "limit", "facet_size") else "x")

@@ -194,7 +194,20 @@ class OrderParams(FilterParams):
         ),
     )
     now: EndBound = Field(
-        None, description=("sort=recent: the moment ages are measured from (default: the newest article in the index).")
+        None,
+        description=(
+            "sort=recent: the moment ages are measured from, and what date words in q are read relative to "
+            "(default: the newest article in the index)."
+        ),
+    )
+    dates: bool = Field(
+        True,
+        description=(
+            "Read Indonesian date words in q (banjir kemarin, gempa minggu lalu, demo september 2019, sejak 17 "
+            "Agustus) as the date filter, relative to now in Asia/Jakarta days, and search q without them "
+            "(understood says what was read); not when from or to is given, inside quotes, or where the words are "
+            "content (Piala Dunia 2018). false searches every word as typed."
+        ),
     )
     half_life_days: float = Field(
         DEFAULT_HALF_LIFE_DAYS,
@@ -355,6 +368,15 @@ class PartialMatches(Model):
     missing_words: list[str]
 
 
+class Understood(Model):
+    """Date words read in q and applied as the date filter (dates=true)."""
+
+    date_from: date | None = Field(alias="from", description="First Asia/Jakarta day (inclusive); null: open.")
+    date_to: date | None = Field(alias="to", description="Last Asia/Jakarta day (inclusive); null: open.")
+    text: str = Field(description="The words of q read as the date, as written.")
+    query: str = Field(description="What was searched: q without those words.")
+
+
 class SearchResponse(Model):
     query: str
     total: int
@@ -394,6 +416,10 @@ class SearchResponse(Model):
             "wider search; else null."
         ),
     )
+    understood: Understood | None = Field(
+        None,
+        description="Date words in query read as the date filter (see dates); null when none were.",
+    )
     results: list[Hit]
     cursor: str | None = Field(
         None,
@@ -422,6 +448,16 @@ class SearchResponse(Model):
             suggestion=result.suggestion,
             corrected_query=result.corrected_query,
             unquoted_query=result.unquoted,
+            understood=(
+                None
+                if result.understood is None
+                else {
+                    "from": result.understood.date_from,
+                    "to": result.understood.date_to,
+                    "text": result.understood.text,
+                    "query": result.understood.query,
+                }
+            ),
             partial_matches=dict(total=result.partial_total, missing_words=result.relaxed_words),
             results=[Hit.fields(h) for h in result.hits],
             **more,

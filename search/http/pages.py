@@ -9,7 +9,7 @@ around it) is marked safe.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -157,6 +157,7 @@ class PageResource:
             outlet=lambda hit: web_link(hit.url),
             merged=merged_facets,
             feed_url=feed_url(params),
+            days=understood_days,
             timeline=timeline(result.histogram, lambda **kw: _url(params, **kw)) if result else None,
         )
 
@@ -237,6 +238,19 @@ class FaviconResource:
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 FAVICON = STATIC / "favicon.ico"
+
+
+def understood_days(understood) -> str:
+    """The days date words in the query were read as, in Indonesian (``17 Agustus 2019``,
+    ``1 September 2019 – 30 September 2019``, ``sejak 1 September 2019``)."""
+
+    def day(value: date) -> str:
+        return format_date(value, "d MMMM y", locale="id")
+
+    lo, hi = understood.date_from, understood.date_to
+    if lo and hi:
+        return day(lo) if lo == hi else f"{day(lo)} – {day(hi)}"
+    return f"sejak {day(lo)}" if lo else f"sampai {day(hi)}"
 
 
 def _url(params: dict, toggle: tuple[str, str] | None = None, **changes) -> str:

@@ -98,8 +98,9 @@ class ExportResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         params = ExportParams.parse(req.params)
-        request = self.engine.spellchecked(params.to_request())
-        if request.q != params.q:
+        understood, _ = self.engine.understand(params.to_request())  # date words in q as the date filter
+        request = self.engine.spellchecked(understood)
+        if request.q != understood.q:
             resp.set_header("X-Corrected-Query", request.q)  # the rows are for the corrected query
         rows = self.engine.export(request, params.limit)
         first = next(rows, None)  # validation errors surface here, before the 200 is sent

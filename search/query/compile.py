@@ -7,6 +7,7 @@ matches rank above stem-only ones. A quoted phrase matches exact forms only.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import assert_never, cast
@@ -18,6 +19,8 @@ from index.model import normalise_key
 
 from ..memo import BoundedMemo
 from . import plan
+from .acronyms import NO_ACRONYMS, AcronymMap
+from .old_spelling import spellings
 from .syntax import Group, Not, SyntaxNode, Word, parse_user_query
 
 
@@ -35,6 +38,8 @@ class Weights:
     proximity: bool = True  # the phrase/proximity boost for unquoted words
     exact_twins: bool = True  # score exact (unstemmed) matches on top of stems
     compounds: bool = True  # a word also matches it written apart, two words it written as one
+    old_spellings: bool = True  # a word also matches its old or modern spelling (Soekarno / Sukarno)
+    acronyms: bool = True  # a learned acronym also matches its long form, and back (KPK / Komisi ...)
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -98,14 +103,27 @@ class QueryCompiler:
         self.stemmed = analysis.stemmed()
         self.exact = analysis.exact()
         self._analysed = BoundedMemo(ANALYSED_MEMO)  # (analyzer id, text) -> its terms
-        self._compiled = BoundedMemo(COMPILED_MEMO)  # query text -> its plan
+        self._compiled = BoundedMemo(COMPILED_MEMO)  # (query text, acronyms version) -> its plan
+        self.acronyms = NO_ACRONYMS
+
+    def with_acronyms(self, acronyms: AcronymMap) -> QueryCompiler:
+        """This compiler reading ``acronyms`` (an index's learned table); it
+        shares the memos, its plans remembered under the table's version."""
+        other = copy.copy(self)
+        other.acronyms = acronyms if self.weights.acronyms else NO_ACRONYMS
+        return other
 
     def compile(self, text: str) -> CompiledQuery:
         """The plan for a query text, remembered: readers repeat queries, and a
         plan (with every form a word may be written in) takes a while to build.
         The plan is shared, so nobody may change it."""
-        found = self._compiled.get(text)
-        return found if found is not None else self._compiled.remember(text, self._compile(text))
+        key = (text, self.acronyms.version)
+        found = self._compiled.get(key)
+        return found if found is not None else self._compiled.remember(key, self._compile(text))
+
+    def exact_positions(self, text: str) -> list[tuple[str, int]]:
+        """The exact terms of ``text`` with their positions (stopwords leave gaps)."""
+        return [(t.text, t.pos) for t in self.exact(text, positions=True, mode="query")]
 
     def _compile(self, text: str) -> CompiledQuery:
         tree = parse_user_query(text)
@@ -182,6 +200,8 @@ class QueryCompiler:
         neighbours: dict[int, tuple[str, ...]] | None = None,
     ):
         match node:
+            case _LongForm():
+                return self._long_form(node, highlight, positive)
             case Word():
                 if node.field is None and not node.phrase:
                     positive.append(node.text)
@@ -198,6 +218,8 @@ class QueryCompiler:
         self, node: Group, highlight: set[str], positive: list[str], neighbours: dict[int, tuple[str, ...]] | None
     ):
         if neighbours is None:
+            if node.op == "and" and self.acronyms.acronyms:
+                node = Group("and", self._long_forms_read(node.children))
             neighbours = self._joined_neighbours(node.children) if node.op == "and" else {}
         children = [
             self._node(c, highlight, positive if node.op == "and" else [], neighbours.get(i, ()))
@@ -218,6 +240,54 @@ class QueryCompiler:
         for neg in negatives:
             q = plan.Excluding(q, neg)
         return q
+
+    def _long_forms_read(self, children: list[SyntaxNode]) -> list[SyntaxNode]:
+        """``children`` with each run of plain words that is a learned long
+        form (*komisi pemberantasan korupsi*) as one :class:`_LongForm`."""
+        words: list[str | None] = []
+        for c in children:
+            if isinstance(c, Word) and c.field is None and not c.phrase:
+                terms = self._terms(self.exact, c.text)
+                words.append(terms[0] if len(terms) == 1 else "" if not terms else None)
+            else:
+                words.append(None)
+        out: list[SyntaxNode] = []
+        i = 0
+        while i < len(children):
+            found = self.acronyms.longest_at(words, i)
+            if found is None:
+                out.append(children[i])
+                i += 1
+                continue
+            length, acronym = found
+            text = " ".join(cast(Word, c).text for c in children[i : i + length])
+            out.append(cast(SyntaxNode, _LongForm(text, acronym)))
+            i += length
+        return out
+
+    def _long_form(self, node: _LongForm, highlight: set[str], positive: list[str]) -> plan.Node | None:
+        """A long form typed in full: its words as typed, or its acronym in an
+        article that writes only that. The words keep their own tokens (and
+        proximity), so the articles writing them rank as before."""
+        w = self.weights
+        words = [self._word(Word(text), highlight) for text in node.text.split()]
+        positive += node.text.split()
+        parts = tuple(p for p in words if p is not None)
+        if not parts:
+            return None
+        highlight.update(self._terms(self.stemmed, node.acronym))
+        terms: list[plan.Term] = []
+        for f in ("title", "body"):
+            terms.append(plan.Term(f, node.acronym, getattr(w, f) or 0.001))
+            if w.exact_twins and getattr(w, f + "_exact") > 0:
+                terms.append(plan.Term(f + "_exact", node.acronym, getattr(w, f + "_exact")))
+        written = parts[0] if len(parts) == 1 else plan.All(parts)
+        return plan.Any((written, plan.Token(tuple(terms))))
+
+    def _span_boost(self, f: str) -> float:
+        """A form read from positions: the stem field's weight with its exact twin's."""
+        w = self.weights
+        return (getattr(w, f) or 0.001) + (getattr(w, f + "_exact") if w.exact_twins else 0)
 
     def _joined_neighbours(self, children: list[SyntaxNode], dropped: int | None = None) -> dict[int, tuple[str, ...]]:
         """For each plain word next to another plain word, the two written as one
@@ -272,6 +342,8 @@ class QueryCompiler:
         # The word written together with a neighbour, or written apart, counts
         # as an occurrence of it: one BM25F token over every written form.
         also = [(stem, text) for text in joined for stem in self._terms(self.stemmed, text)[:1]]
+        if w.old_spellings and len(forms) == 1 and len(exacts) == 1:
+            also += self._spellings(exacts[0])
         highlight.update(stem for stem, _ in also)
         apart = _written_apart(exacts[0]) if w.compounds and len(forms) == 1 and len(exacts) == 1 else ()
         tokens = []
@@ -289,8 +361,21 @@ class QueryCompiler:
                 for pair in apart
                 for f in fields
             ]
+            long_form = self.acronyms.long_forms.get(exact) if len(forms) == 1 else None
+            if long_form:  # a learned acronym: its long form written out is the same word
+                terms += [plan.Spanning(f, " ".join(long_form), self._span_boost(f)) for f in fields]
             tokens.append(plan.Token(tuple(terms)))
         return tokens[0] if len(tokens) == 1 else plan.All(tuple(tokens))
+
+    def _spellings(self, exact: str) -> list[tuple[str, str]]:
+        """(stem, exact form) of the word's other spellings, old or modern
+        (:mod:`.old_spelling`), each one term; the snapshot keeps those written."""
+        out = []
+        for form in sorted(spellings(exact)):
+            stems, exacts = self._terms(self.stemmed, form), self._terms(self.exact, form)
+            if len(stems) == 1 and len(exacts) == 1:
+                out.append((stems[0], exacts[0]))
+        return out
 
     def _phrase(self, text: str, fields: tuple[str, ...], highlight: set[str]) -> plan.Node | None:
         w = self.weights
@@ -339,6 +424,14 @@ def _written_apart(word: str) -> tuple[str, ...]:
     if not word.isalpha():
         return ()
     return tuple(f"{word[:i]} {word[i:]}" for i in range(APART_MIN_CHARS, len(word) - APART_MIN_CHARS + 1))
+
+
+@dataclass(frozen=True)
+class _LongForm:
+    """A run of query words that is a learned acronym's long form."""
+
+    text: str  # the words as typed
+    acronym: str  # its exact term
 
 
 @dataclass(frozen=True)

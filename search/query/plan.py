@@ -37,6 +37,18 @@ class Adjacent(Term):
 
 
 @dataclass(frozen=True)
+class Spanning(Adjacent):
+    """A learned acronym's long form (*komisi pemberantasan korupsi* for
+    *KPK*): its words in order in ``field``'s positional twin, scored as one
+    term of the acronym's token. ``text`` is the words with a space between,
+    ``_`` standing for a stopword's position (*kebakaran hutan _ lahan*)."""
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(self.text.split(" "))
+
+
+@dataclass(frozen=True)
 class Token:
     """One query token sought in several fields (stem and exact twin in title
     and body): matches where any term does. BM25F scores it as one term."""

@@ -180,6 +180,8 @@ def term_postings(snap: Snapshot, term: plan.Term, within: frozenset[str] | None
     """A term's postings (``within``: of these segments only, see
     :meth:`Snapshot.postings`); a compound written apart's are where its two
     words stand next to each other (attested over the whole index, so read whole)."""
+    if isinstance(term, plan.Spanning):
+        return snap.spanning(term.field, term.words)
     if isinstance(term, plan.Adjacent):
         return snap.adjacent(term.field, *term.parts)
     return snap.postings(term.field, term.text, within)

@@ -376,6 +376,34 @@ class Snapshot:
         keep = found > 0
         return both[keep].astype(np.int32), found[keep]
 
+    def spanning(self, fieldname: str, words: tuple[str, ...]) -> Postings:
+        """A long form (*komisi pemberantasan korupsi*): the documents with its
+        words in order in the field's positional twin (``_`` any one word),
+        and how often."""
+        key = (fieldname, "span", *words)
+        return self._terms.get_or_load(key, lambda: self._spanning(fieldname, words), _postings_bytes)
+
+    def _spanning(self, fieldname: str, words: tuple[str, ...]) -> Postings:
+        positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
+        placed = [(offset, w) for offset, w in enumerate(words) if w != "_"]
+        none = Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())
+        if not placed or not all(self._has_term(positional, w) for _, w in placed):
+            return none
+        both = self.postings(positional, placed[0][1]).ids
+        for _, w in placed[1:]:
+            both = np.intersect1d(both, self.postings(positional, w).ids)
+        if not both.size:
+            return none
+        starts: set[tuple[int, int]] | None = None
+        for offset, w in placed:
+            at = {(d, p - offset) for d, ps in self.positions(positional, w, both).items() for p in ps}
+            starts = at if starts is None else starts & at
+        counts: dict[int, int] = {}
+        for d, _ in starts or ():
+            counts[d] = counts.get(d, 0) + 1
+        ids = np.array(sorted(counts), dtype=np.int32)
+        return Postings(ids, np.array([counts[d] for d in ids.tolist()], dtype=np.float32), ())
+
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents holding the term (deleted ones included), from the term
         dictionaries: no postings are read."""

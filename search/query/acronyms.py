@@ -1,0 +1,69 @@
+"""The learned acronym table (:mod:`index.acronyms`) as the compiler reads it:
+each acronym's long form in the index's exact words, and back.
+
+A query word that is a learned acronym (*KPK*) also matches its long form
+written out (*Komisi Pemberantasan Korupsi*), and a long form typed in full
+also matches the acronym: one token either way, scored as one word, as
+spelling variants are."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from index.acronyms import Acronym
+
+MIN_LONG_WORDS = 2
+
+
+@dataclass(frozen=True)
+class AcronymMap:
+    """``long_forms``: acronym (its exact term) -> the long form's exact terms,
+    ``_`` where a stopword stands; ``acronyms``: those terms -> the acronym."""
+
+    long_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    acronyms: dict[tuple[str, ...], str] = field(default_factory=dict)
+    version: int = 0  # what compiled plans are remembered under (the index generation)
+
+    @classmethod
+    def of(
+        cls, table: Iterable[Acronym], exact_positions: Callable[[str], list[tuple[str, int]]], version: int = 0
+    ) -> AcronymMap:
+        """From the table, reading each side with the index's exact analysis
+        (``exact_positions(text)``: its terms with their positions)."""
+        long_forms: dict[str, tuple[str, ...]] = {}
+        for entry in table:
+            short = [t for t, _ in exact_positions(entry.acronym)]
+            words = exact_positions(entry.long_form)
+            if len(short) != 1 or len(words) < MIN_LONG_WORDS or short[0] in long_forms:
+                continue
+            spaced: list[str] = []
+            for (term, pos), following in zip(words, [*words[1:], None]):
+                spaced.append(term)
+                if following is not None:
+                    spaced += ["_"] * (following[1] - pos - 1)
+            long_forms[short[0]] = tuple(spaced)
+        acronyms = {tuple(w for w in words if w != "_"): short for short, words in long_forms.items()}
+        return cls(long_forms, acronyms, version)
+
+    def __hash__(self) -> int:
+        return hash(self.version)
+
+    def longest_at(self, words: list[str | None], start: int) -> tuple[int, str] | None:
+        """The longest run of ``words`` from ``start`` that is a long form:
+        (its length, the acronym). Each word is its exact term, "" for a
+        stopword, None for what is not a plain word."""
+        best = None
+        if not words[start]:
+            return None
+        for end in range(start + MIN_LONG_WORDS, len(words) + 1):
+            run = words[start:end]
+            if None in run:
+                break
+            acronym = self.acronyms.get(tuple(w for w in run if w))
+            if acronym:
+                best = (end - start, acronym)
+        return best
+
+
+NO_ACRONYMS = AcronymMap()

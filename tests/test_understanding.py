@@ -1,0 +1,195 @@
+"""Queries read the way Indonesians write them (issue 31): date words in q as
+the date filter, through the engine, the API and the page."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import client_over, record
+
+NOW = "2019-10-16T09:00:00+07:00"  # a Wednesday
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    records = [
+        record(
+            id="banjir-15",
+            title="Banjir Rendam Kemang",
+            body="Banjir setinggi lutut.",
+            published="2019-10-15T08:00:00+07:00",
+        ),
+        record(id="banjir-10", title="Banjir di Bekasi", body="Banjir kiriman.", published="2019-10-10T08:00:00+07:00"),
+        record(
+            id="banjir-sep", title="Banjir Bandang Garut", body="Banjir bandang.", published="2019-09-20T08:00:00+07:00"
+        ),
+        record(
+            id="gempa-09",
+            title="Gempa Guncang Ambon",
+            body="Gempa magnitudo 6,5.",
+            published="2019-10-09T10:00:00+07:00",
+        ),
+        record(
+            id="piala-1",
+            title="Piala Dunia 2018 Dikenang",
+            body="Kenangan Piala Dunia 2018 di Rusia.",
+            published="2019-10-01T10:00:00+07:00",
+        ),
+        record(
+            id="piala-2",
+            title="Piala Dunia 2018 dan Prancis",
+            body="Prancis juara Piala Dunia 2018.",
+            published="2019-10-02T10:00:00+07:00",
+        ),
+        record(
+            id="piala-3",
+            title="Tiket Piala Dunia 2022",
+            body="Piala Dunia 2022 di Qatar.",
+            published="2019-10-03T10:00:00+07:00",
+        ),
+    ]
+    return client_over(tmp_path_factory.mktemp("understanding") / "ix", records)
+
+
+def search(client, **params) -> dict:
+    r = client.simulate_get("/api/search", params={"now": NOW, "collapse": "false", **params})
+    assert r.status_code == 200, r.text
+    return r.json
+
+
+def ids(body: dict) -> set[str]:
+    return {h["id"] for h in body["results"]}
+
+
+def test_date_words_become_the_filter_and_are_not_searched(client):
+    body = search(client, q="banjir kemarin")
+    assert body["understood"] == {"from": "2019-10-15", "to": "2019-10-15", "text": "kemarin", "query": "banjir"}
+    assert ids(body) == {"banjir-15"} and body["query"] == "banjir kemarin"
+    week = search(client, q="gempa minggu lalu")
+    assert ids(week) == {"gempa-09"} and week["understood"]["from"] == "2019-10-07"
+
+
+def test_dates_false_searches_every_word(client):
+    body = search(client, q="banjir kemarin", dates="false")
+    assert body.get("understood") is None
+    assert body["partial_matches"]["missing_words"] == ["kemarin"]  # "kemarin" is a word again
+    assert {"banjir-15", "banjir-10", "banjir-sep"} <= ids(body)
+
+
+def test_explicit_dates_and_quotes_win(client):
+    assert search(client, q="banjir kemarin", **{"from": "2019-09-01"}).get("understood") is None
+    assert search(client, q='"banjir kemarin"').get("understood") is None
+
+
+def test_a_date_that_is_part_of_a_name_stays_a_word(client):
+    """Titles write "Piala Dunia 2018": the year is content, not a filter."""
+    body = search(client, q="piala dunia 2018")
+    assert body.get("understood") is None
+    assert {"piala-1", "piala-2"} <= ids(body)
+
+
+def test_a_calendar_date_alone_is_a_word_a_relative_one_a_filter(client):
+    assert search(client, q="2019").get("understood") is None
+    body = search(client, q="kemarin")
+    assert body["understood"]["query"] == "" and ids(body) == {"banjir-15"}
+
+
+def test_the_page_shows_the_date_as_a_removable_chip(client):
+    page = client.simulate_get("/cari", params={"q": "banjir kemarin", "now": NOW})
+    assert page.status_code == 200
+    assert 'id="tanggal-dibaca"' in page.text and "15 Oktober 2019" in page.text
+    assert "dates=false" in page.text
+    plain = client.simulate_get("/cari", params={"q": "banjir kemarin", "now": NOW, "dates": "false"})
+    assert 'id="tanggal-dibaca"' not in plain.text
+
+
+def test_export_lists_what_search_lists(client):
+    r = client.simulate_get("/api/search/export", params={"q": "banjir kemarin", "now": NOW, "format": "jsonl"})
+    assert r.status_code == 200
+    assert [line for line in r.text.splitlines() if line] and all(
+        '"banjir-15"' in line for line in r.text.splitlines() if line
+    )
+
+
+def test_old_and_modern_spellings_find_each_other_and_are_both_highlighted(tmp_path):
+    from search.query.old_spelling import modern_forms, old_forms
+
+    assert modern_forms("soekarno") == {"sukarno"} and "soekarno" in old_forms("sukarno")
+    assert old_forms("masjid") == set()  # an old-looking modern word is never made older
+    assert "raya" not in modern_forms("raja") and "radja" not in modern_forms("raja")
+    records = [
+        record(id="old", title="Pidato Soekarno di Bandung", body="Soekarno berpidato."),
+        record(id="new", title="Museum Sukarno Dibuka", body="Sukarno dikenang."),
+        record(id="masjid", title="Masjid Raya Dibuka", body="Masjid baru."),
+    ]
+    client = client_over(tmp_path / "ix", records)
+    for q in ("soekarno", "sukarno"):
+        body = client.simulate_get("/api/search", params={"q": q}).json
+        assert ids(body) == {"old", "new"}, q
+        assert {h["id"]: "<mark>" in h["title_html"] for h in body["results"]} == {"old": True, "new": True}
+    quoted = client.simulate_get("/api/search", params={"q": '"sukarno"'}).json
+    assert ids(quoted) == {"new"}
+
+
+def test_acronym_pairs_are_read_where_the_letters_spell_them():
+    from index.acronyms import candidates
+
+    assert candidates("Ketua Komisi Pemberantasan Korupsi (KPK) Agus Rahardjo") == {
+        ("KPK", "komisi pemberantasan korupsi")
+    }
+    assert candidates("BMKG (Badan Meteorologi, Klimatologi, dan Geofisika) mencatat") == {
+        ("BMKG", "badan meteorologi klimatologi dan geofisika")
+    }
+    assert candidates("operasi tangkap tangan (OTT) di Medan") == {("OTT", "operasi tangkap tangan")}
+    assert candidates("terbang dari Surabaya (SUB) ke Jakarta") == set()  # one word is no long form
+    assert candidates("PT Pertamina (Persero) menaikkan") == set()
+
+
+def test_learned_acronyms_find_their_long_forms_and_back(tmp_path):
+    """Three articles define KPK; an article writing only the long form and
+    one writing only the acronym find each other, both highlighted; the table
+    follows deletes; off for a quoted phrase."""
+    from index.acronyms import AcronymStore
+    from index.writer import delete_articles
+
+    define = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    records = [record(id=f"def-{i}", title=f"Pemeriksaan Saksi {i}", body=define) for i in range(3)]
+    records += [
+        record(id="long", title="Komisi Pemberantasan Korupsi Menahan Bupati", body="Bupati ditahan."),
+        record(id="short", title="KPK Menahan Wali Kota", body="Wali kota ditahan."),
+        record(id="apart", title="Komisi Pemberantasan Pajak", body="Korupsi di tempat lain."),
+    ]
+    directory = tmp_path / "ix"
+    client = client_over(directory, records)
+    table = AcronymStore(directory).table()
+    assert [(a.acronym, a.long_form, a.articles) for a in table] == [("KPK", "komisi pemberantasan korupsi", 3)]
+    body = client.simulate_get("/api/search", params={"q": "kpk menahan"}).json
+    found = {h["id"]: h["title_html"] for h in body["results"]}
+    assert set(found) >= {"long", "short"}
+    assert "<mark>Komisi</mark> <mark>Pemberantasan</mark> <mark>Korupsi</mark>" in found["long"]
+    back = client.simulate_get("/api/search", params={"q": "komisi pemberantasan korupsi menahan"}).json
+    full = {h["id"] for h in back["results"] if h.get("missing_word") is None}
+    assert full == {"long", "short"}  # ("apart" lacks menahan)
+    quoted = client.simulate_get("/api/search", params={"q": '"kpk"'}).json
+    assert "long" not in {h["id"] for h in quoted["results"]}
+    delete_articles(directory, ["def-0", "def-1"])
+    assert AcronymStore(directory).table() == []
+
+
+def test_stats_lists_the_learned_acronyms_and_rebuild_makes_them_again(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from index.acronyms import FILENAME
+    from index.cli import cli
+
+    define = "Badan Nasional Penanggulangan Bencana (BNPB) mencatat banjir."
+    directory = tmp_path / "ix"
+    client_over(directory, [record(id=f"a-{i}", title=f"Banjir {i}", body=define) for i in range(3)])
+    (directory / FILENAME).unlink()  # lost: the index still holds the articles
+    listed = CliRunner().invoke(cli, ["stats", "--index", str(directory), "--acronyms", "--rebuild", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert [(r["acronym"], r["long_form"], r["articles"]) for r in rows] == [
+        ("BNPB", "badan nasional penanggulangan bencana", 3)
+    ]
