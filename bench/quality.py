@@ -25,7 +25,10 @@
    42, written once the confirmation set had been read), the fresh set
    (bench/fresh-queries.tsv, 64 for issue 27's analysis: word forms, names,
    rare words, stopwords as content words, compounds and hyphens, written by a
-   helper that built nothing) and the later sets together.
+   helper that built nothing) and the later sets together. Last, issue 31's
+   typed queries (bench/understanding/typed-queries.tsv, 30 with the date in
+   the words, read from each row's now; pooled with Berita's understanding off
+   too), apart, with shipped minus each baseline and minus understanding off.
 
 6. Known items from summaries (bench/summary-known-items.tsv): 180 articles
    drawn at random; helpers who saw only the article wrote a one-sentence
@@ -209,7 +212,7 @@ QUERY_SETS = {
     "fresh": HERE / "fresh-queries.tsv",
 }
 # Issue 31's typed queries (banjir kemarin): the date is in the words, read from each row's now;
-# pooled with bench/pool.py --queries typed, not judged yet, so in no table here.
+# pooled with bench/pool.py --queries typed and reported apart (not among the later sets).
 TYPED_SET = HERE / "understanding" / "typed-queries.tsv"
 LATER_SETS = ("heldout", "confirm", "fourth", "fresh")  # written after the first set's mechanisms were fixed
 
@@ -547,6 +550,13 @@ def main() -> None:
     if unseen:
         print(f"\nthe later sets together ({len(unseen)} queries that no weight or mechanism was chosen on)")
         print_differences("later sets: ", system_table(systems, unseen, judgments), args.bootstrap)
+    typed = with_relevant(typed_needs(), judgments)
+    if typed:
+        print(
+            f"\ntyped queries (bench/understanding/{TYPED_SET.name}: {len(typed)} with a relevant article, "
+            "the date in the words read from each row's now; written before any search for them)"
+        )
+        print_differences("typed: ", system_table(systems, typed, judgments), args.bootstrap)
 
     old_set = old_judgments()
     print(
@@ -586,7 +596,8 @@ def main() -> None:
     if args.unjudged:
         by_id = {r["id"]: r for r in records}
         with open(args.unjudged, "w", encoding="utf-8") as out:
-            for n in judged + [n for n in needs if n not in judged] + [n for s in LATER_SETS for n in eval_needs(s)]:
+            later_needs = [n for s in LATER_SETS for n in eval_needs(s)] + typed_needs()
+            for n in judged + [n for n in needs if n not in judged] + later_needs:
                 seen = set()
                 for s in systems + grid:
                     for d in s.rank(n, 10):
