@@ -12,9 +12,9 @@ articles) pooled Berita as it was before BM25F; `quality.py --unjudged` lists
 what later configurations bring into a top 10 unjudged.
 
 ``--queries typed`` pools issue 31's typed queries (bench/understanding/typed-queries.tsv:
-the date is in the words, read from each row's ``now``): FTS5 and the BM25F baselines
-search the words as typed, Berita as shipped reads the dates, and Berita with dates,
-acronyms and old spellings off is pooled too.
+the date is in the words, read from each row's ``now``): FTS5 searches the words as
+typed; the BM25F baselines go through the engine, so they read the dates as Berita as
+shipped does; Berita with dates, acronyms and old spellings off is pooled too.
 """
 
 from __future__ import annotations

@@ -627,7 +627,8 @@ def system_table(systems: list[System], needs: list[Need], judgments: dict) -> d
             f"{s.name:<44}{mean(values):>8.3f}{judged / max(1, sum(len(t) for t in tops)):>10.2f}"
             + "".join(f"{mean(by_kind[k]):>{widths[k]}.3f}" for k in kinds)
         )
-    print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in needs if n.kind == k)}" for k in kinds))
+    if kinds:
+        print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in needs if n.kind == k)}" for k in kinds))
     return scores
 
 
