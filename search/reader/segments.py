@@ -170,3 +170,11 @@ def read_lengths(reader: SegmentReader, fieldname: str) -> np.ndarray:
         return np.zeros(count, dtype=np.float64)
     raw = np.fromiter(column, dtype=np.uint8, count=count)
     return BYTE_TO_LENGTH[raw]
+
+
+def open_stored(reader: SegmentReader) -> None:
+    """Open the segment's stored fields before a request reads them (see
+    :meth:`index.codec.BeritaPerDocReader.open_stored`; other segments skip)."""
+    per_document = reader._perdoc
+    if hasattr(per_document, "open_stored"):
+        per_document.open_stored()

@@ -29,7 +29,7 @@ from index.schema import KEYED_COLUMNS
 from index.stats import leaf_readers, segment_column
 
 from ..memo import BoundedMemo
-from .segments import ByteLRU, SegmentPostings, read_lengths, read_postings, sidecar_postings
+from .segments import ByteLRU, SegmentPostings, open_stored, read_lengths, read_postings, sidecar_postings
 
 SCORED_FIELDS = ("title", "body", "title_exact", "body_exact")
 POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
@@ -265,6 +265,8 @@ class Snapshot:
         self.doc_count_all = reader.doc_count_all()
         columns = [store.columns(sid, leaf) for leaf, _, sid in self._leaves]
         found = [store.sidecar(sid, leaf) for leaf, _, sid in self._leaves]
+        for leaf, _, _ in self._leaves:
+            open_stored(leaf)
         self._sidecars = [s if isinstance(s, Sidecar) else None for s in found]
         self.sidecar_problems = {sid: s for (_, _, sid), s in zip(self._leaves, found) if isinstance(s, str)}
         # Every document but each segment's deleted ones (walking all_doc_ids()
