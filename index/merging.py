@@ -96,25 +96,17 @@ def merge_small_segments(
     this is no idle moment, and a merge must not make writes wait longer). A
     failure leaves the last commit as it was (``DiskFull`` on a full disk),
     like any other commit."""
-    from .writer import DISK_FULL, DiskFull, abandon, forget_writer, open_writer
+    from .writer import writing
 
     if not merge_due(index_dir, factor, max_docs):
         return None
     ix = open_existing(index_dir)
     try:
-        writer = open_writer(ix, index_dir, wait=0, codec=BeritaCodec())  # busy: not idle, merge later
-        try:
+        with writing(ix, index_dir, wait=0, codec=BeritaCodec()) as writer:  # busy: not idle, merge later
             if not segments_to_merge(writer.segments, factor, max_docs):  # another process merged meanwhile
                 writer.cancel()
                 return None
             writer.commit(mergetype=partial(tiered_policy, factor=factor, max_docs=max_docs))
-        except BaseException as exc:
-            abandon(writer, index_dir)
-            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-                raise DiskFull(index_dir, exc) from exc
-            raise
-        finally:
-            forget_writer(index_dir)
         return ix.latest_generation()
     finally:
         ix.close()

@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,14 +166,14 @@ class Indexer:
         # commit (index/merging.py), so a commit's time never includes a merge.
         self.merge = merge
 
-    def _writer(self, ix: Index, count: int):
+    def _writer_options(self, count: int) -> dict[str, Any]:
         options: dict[str, Any] = {"limitmb": 256, "codec": BeritaCodec()}
         if self.procs > 1 and count >= MULTIPROCESS_MIN:
             # Whoosh's segment-writing children would outlive a killed parent by
             # the length of their batch: they die with it instead.
             multiprocessing.util.register_after_fork(self, _die_with_parent)
             options.update(procs=self.procs, multisegment=True, batchsize=250)
-        return open_writer(ix, self.index_dir, **options)
+        return options
 
     def ingest(
         self,
@@ -239,8 +240,7 @@ class Indexer:
     def _commit(self, ix: Index, changed: list[tuple[Article, int | None]]) -> int:
         """One commit of ``changed``; its generation. An article whose
         indexing raises is a :class:`RecordFailed` (nothing is committed)."""
-        writer = self._writer(ix, len(changed))
-        try:
+        with writing(ix, self.index_dir, **self._writer_options(len(changed))) as writer:
             for article, docnum in changed:
                 try:
                     fields = document_fields(article)
@@ -252,13 +252,6 @@ class Indexer:
                 except Exception as exc:
                     raise RecordFailed(article.id, exc) from exc
             writer.commit(merge=self.merge)
-        except BaseException as exc:
-            abandon(writer, self.index_dir)
-            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-                raise DiskFull(self.index_dir, exc) from exc
-            raise
-        finally:
-            forget_writer(self.index_dir)
         # The acronyms the committed articles define (derived data: `berita acronyms --rebuild` remakes it).
         AcronymStore(self.index_dir).record((a.id, f"{a.title}\n{a.body}") for a, _ in changed)
         return ix.latest_generation()
@@ -270,8 +263,7 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
     deleted: list[str] = []
     missing: list[str] = []
     try:
-        writer = open_writer(ix, index_dir, codec=BeritaCodec())  # a merge while deleting writes our segments
-        try:
+        with writing(ix, index_dir, codec=BeritaCodec()) as writer:  # a merge while deleting writes our segments
             for article_id in ids:
                 (deleted if writer.delete_by_term("id", article_id) else missing).append(article_id)
             # No merge: deleting only marks documents; segments are merged
@@ -279,13 +271,6 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
             writer.commit(merge=False) if deleted else writer.cancel()
             if deleted:
                 AcronymStore(index_dir).forget(deleted)
-        except BaseException as exc:
-            abandon(writer, index_dir)
-            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-                raise DiskFull(index_dir, exc) from exc
-            raise
-        finally:
-            forget_writer(index_dir)
     finally:
         ix.close()
     return deleted, missing
@@ -315,19 +300,29 @@ def upgrade_segments(index_dir: str | os.PathLike) -> tuple[int, int]:
         return kept
 
     try:
-        writer = open_writer(ix, index_dir, codec=BeritaCodec())
-        try:
+        with writing(ix, index_dir, codec=BeritaCodec()) as writer:
             writer.commit(mergetype=rewrite_old)
-        except BaseException as exc:
-            abandon(writer, index_dir)
-            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-                raise DiskFull(index_dir, exc) from exc
-            raise
-        finally:
-            forget_writer(index_dir)
     finally:
         ix.close()
     return rewritten[0], rewritten[1]
+
+
+@contextmanager
+def writing(ix: Index, index_dir: str | os.PathLike, **options) -> Iterator[Any]:
+    """Whoosh's writer for one commit (see :func:`open_writer`), the one way
+    every write ends: the block commits or cancels; whatever it raises
+    abandons the writer (its files removed, the lock released), a full disk
+    as :class:`DiskFull`."""
+    writer = open_writer(ix, index_dir, **options)
+    try:
+        yield writer
+    except BaseException as exc:
+        abandon(writer, index_dir)
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            raise DiskFull(index_dir, exc) from exc
+        raise
+    finally:
+        forget_writer(index_dir)
 
 
 def open_writer(ix: Index, index_dir: str | os.PathLike, wait: float | None = None, **options):
