@@ -168,13 +168,13 @@ def known_items(records: list[dict], count: int, seed: int = 7) -> list[KnownIte
 # -- systems ---------------------------------------------------------------------
 
 
-def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
+def ensure_index(workdir: Path, analysis: Analysis, records: list[dict], name: str | None = None) -> Path:
     """An index of the records under one analysis, built once and reused."""
-    target = workdir / f"index-{stemming}"
+    target = workdir / f"index-{name or analysis.label}"
     if index_exists(target):
         return target
-    print(f"building the {stemming} index in {target} ...", file=sys.stderr)
-    Indexer(target, procs=2, analysis=Analysis(stemming)).ingest(article_from_record(r) for r in records)
+    print(f"building the {analysis.label} index in {target} ...", file=sys.stderr)
+    Indexer(target, procs=2, analysis=analysis).ingest(article_from_record(r) for r in records)
     return target
 
 
@@ -308,16 +308,27 @@ class System:
 
 def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Callable[..., System]]:
     """The baselines and Berita as shipped, plus a factory for tuning variants."""
-    indexes = {s: ensure_index(workdir, s, records) for s in ("none", "snowball", "protected")}
+    # The baselines keep the analysis they had (stopwords out, hyphen parts at
+    # one position); "before" is Berita's analysis before issue 27's switches.
+    analyses = {
+        "none": Analysis.before("none"),
+        "snowball": Analysis.before("snowball"),
+        "before": Analysis.before("protected"),
+        "protected": Analysis(),
+    }
+    indexes = {
+        key: ensure_index(workdir, a, records, name="before" if key == "before" else None)
+        for key, a in analyses.items()
+    }
     managers = {s: SearcherManager(path, background=False) for s, path in indexes.items()}
     plain = replace(DEFAULT_WEIGHTS, exact_twins=False, proximity=False, compounds=False)
     fts = Fts(records)
 
     def engine(stemming: str, **options) -> SearchEngine:
-        return SearchEngine(managers[stemming], analysis=Analysis(stemming), budget_seconds=None, **options)
+        return SearchEngine(managers[stemming], analysis=analyses[stemming], budget_seconds=None, **options)
 
-    def berita(name: str, collapse: bool = True, **options) -> System:
-        e = engine("protected", **options)
+    def berita(name: str, collapse: bool = True, index: str = "protected", **options) -> System:
+        e = engine(index, **options)
         return System(name, lambda need, limit: engine_ranked(e, need, limit, collapse))
 
     def variant(title: float, b_title: float, exact_share: float, proximity_share: float, k1: float) -> System:
@@ -340,6 +351,16 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
         berita(BEFORE, scorer=WhooshBM25F(), partial_matches=False),
         berita(SHIPPED, collapse=False),
         berita(PAGE, collapse=True),
+        berita(
+            BEFORE_27,
+            collapse=False,
+            index="before",
+            weights=replace(DEFAULT_WEIGHTS, drop_frequent_stopwords=False, hyphen_apart=False),
+            scorer=BM25F(exact_rarity=False),
+        ),
+        berita(OFF_STOPWORD_RULE, collapse=False, weights=replace(DEFAULT_WEIGHTS, drop_frequent_stopwords=False)),
+        berita(OFF_RARITY, collapse=False, scorer=BM25F(exact_rarity=False)),
+        berita(OFF_HYPHEN_APART, collapse=False, weights=replace(DEFAULT_WEIGHTS, hyphen_apart=False)),
     ]
     return systems, variant
 
@@ -349,6 +370,13 @@ BM25_PLAIN, BM25_STEMMED = "BM25F, no stemming", "BM25F, Snowball stemming"
 BEFORE = "Berita before (summed per-field BM25)"
 SHIPPED = "Berita as shipped"  # the API's default: every matching article is a result
 PAGE = "Berita's page (copies folded, linked)"  # collapse=true: a folded copy counts at its hit's rank
+# Issue 27's mechanisms switched off, one at a time (the analysis switches all
+# at once: the index as before the issue, queried as before it).
+BEFORE_27 = "Berita before issue 27 (analysis, query, scoring)"
+OFF_STOPWORD_RULE = "  issue 27 off: frequent query stopwords kept"
+OFF_RARITY = "  issue 27 off: typed-form rarity"
+OFF_HYPHEN_APART = "  issue 27 off: hyphenated word written apart"
+ABLATIONS = (BEFORE_27, OFF_STOPWORD_RULE, OFF_RARITY, OFF_HYPHEN_APART)
 BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED)
 POOLED_NAMES = (FTS_OR, FTS_AND, BM25_PLAIN, BM25_STEMMED, SHIPPED)  # the systems bench/pool.py pools
 
@@ -555,7 +583,7 @@ def main() -> None:
             varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
             print(f"{s.name:<44}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{varied:>8.3f}")
             reciprocal[s.name] = [1 / r if r else 0.0 for r in ranks]
-        for baseline in BASELINE_NAMES:
+        for baseline in BASELINE_NAMES + ABLATIONS:
             diffs = [a - b for a, b in zip(reciprocal[SHIPPED], reciprocal[baseline])]
             lo, hi = bootstrap_ci(diffs, args.bootstrap)
             print(f"  shipped - {baseline}: MRR@10 {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}]")
@@ -599,7 +627,7 @@ def system_table(systems: list[System], needs: list[Need], judgments: dict) -> d
 
 def print_differences(label: str, scores: dict[str, list[float]], resamples: int) -> None:
     """Shipped minus each baseline, per query: mean, paired bootstrap 95% CI, wins and losses."""
-    for baseline in BASELINE_NAMES:
+    for baseline in BASELINE_NAMES + tuple(a for a in ABLATIONS if a in scores):
         diffs = [a - b for a, b in zip(scores[SHIPPED], scores[baseline])]
         lo, hi = bootstrap_ci(diffs, resamples)
         better = sum(1 for d in diffs if d > 1e-9)

@@ -13,7 +13,7 @@ from typing import assert_never, cast
 
 from whoosh import query as wq
 
-from index.analysis import SHIPPED, Analysis
+from index.analysis import FREQUENT_STOPWORDS, SHIPPED, Analysis
 from index.model import normalise_key
 
 from ..memo import BoundedMemo
@@ -35,6 +35,10 @@ class Weights:
     proximity: bool = True  # the phrase/proximity boost for unquoted words
     exact_twins: bool = True  # score exact (unstemmed) matches on top of stems
     compounds: bool = True  # a word also matches it written apart, two words it written as one
+    # Issue 27: a frequent stopword (index.analysis.FREQUENT_STOPWORDS) is left
+    # out of a query that has other words; any other stopword is searched.
+    drop_frequent_stopwords: bool = True
+    hyphen_apart: bool = True  # pro-kontra also matches "pro kontra" written apart
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -125,10 +129,15 @@ class QueryCompiler:
         phrases, exclusions and scoped terms stay required."""
         if tree.op != "and":
             return ()
+        dropped = self._dropped_stopwords(tree.children)
         plain = [
             (i, c)
             for i, c in enumerate(tree.children)
-            if isinstance(c, Word) and c.field is None and not c.phrase and self._word(c, set()) is not None
+            if isinstance(c, Word)
+            and c.field is None
+            and not c.phrase
+            and i not in dropped
+            and self._word(c, set()) is not None
         ]
         if len(plain) < 2:
             return ()
@@ -142,6 +151,14 @@ class QueryCompiler:
 
     def _proximity(self, tree: Group, positive_words: list[str]) -> tuple[plan.Phrase, ...]:
         w = self.weights
+        # Frequent stopwords stand in the phrase only where it would hold one
+        # word without them (lalu lintas): elsewhere their absence between two
+        # words (banjir di jakarta, banjir jakarta) should not cost the bonus.
+        dropped = self._dropped_stopwords(tree.children) if tree.op == "and" else set()
+        if dropped:
+            kept = [word for word in positive_words if not self._is_frequent_stopword(word)]
+            if sum(len(self._terms(self.exact, word)) for word in kept) > 1:
+                positive_words = kept
         exact_words = tuple(t for word in positive_words for t in self._terms(self.exact, word))
         if not (w.proximity and len(exact_words) > 1 and tree.op == "and"):
             return ()
@@ -159,6 +176,23 @@ class QueryCompiler:
             if boost > 0
             for form in forms
         )
+
+    def _is_frequent_stopword(self, text: str) -> bool:
+        terms = self._terms(self.exact, text)
+        return bool(terms) and all(t in FREQUENT_STOPWORDS for t in terms)
+
+    def _dropped_stopwords(self, children: list[SyntaxNode]) -> set[int]:
+        """The plain words of an AND group that are frequent stopwords, when
+        another positive clause remains (a query of stopwords alone keeps them)."""
+        if not self.weights.drop_frequent_stopwords:
+            return set()
+        frequent = {
+            i
+            for i, c in enumerate(children)
+            if isinstance(c, Word) and c.field is None and not c.phrase and self._is_frequent_stopword(c.text)
+        }
+        others = [i for i, c in enumerate(children) if i not in frequent and not isinstance(c, Not)]
+        return frequent if frequent and others else set()
 
     def stems(self, word: str) -> list[str]:
         """The stemmed terms one plain word searches the title and body for."""
@@ -199,8 +233,11 @@ class QueryCompiler:
     ):
         if neighbours is None:
             neighbours = self._joined_neighbours(node.children) if node.op == "and" else {}
+        dropped = self._dropped_stopwords(node.children) if node.op == "and" else set()
         children = [
             self._node(c, highlight, positive if node.op == "and" else [], neighbours.get(i, ()))
+            if i not in dropped
+            else positive.append(cast(Word, c).text)
             for i, c in enumerate(node.children)
         ]
         children = [c for c in children if c is not None]
@@ -274,6 +311,8 @@ class QueryCompiler:
         also = [(stem, text) for text in joined for stem in self._terms(self.stemmed, text)[:1]]
         highlight.update(stem for stem, _ in also)
         apart = _written_apart(exacts[0]) if w.compounds and len(forms) == 1 and len(exacts) == 1 else ()
+        if w.hyphen_apart and len(forms) == 1 and len(exacts) == 1:
+            apart += _hyphen_apart(exacts[0])
         tokens = []
         for stem, exact in forms:
             terms = []
@@ -339,6 +378,15 @@ def _written_apart(word: str) -> tuple[str, ...]:
     if not word.isalpha():
         return ()
     return tuple(f"{word[:i]} {word[i:]}" for i in range(APART_MIN_CHARS, len(word) - APART_MIN_CHARS + 1))
+
+
+def _hyphen_apart(word: str) -> tuple[str, ...]:
+    """A two-part hyphenated word written apart (``pro-kontra``: ``pro kontra``);
+    reduplication (``anak-anak``) is left to the whole form and its part."""
+    parts = word.split("-")
+    if len(parts) != 2 or not all(parts) or parts[0] == parts[1]:
+        return ()
+    return (f"{parts[0]} {parts[1]}",)
 
 
 @dataclass(frozen=True)
