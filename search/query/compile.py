@@ -272,6 +272,7 @@ class QueryCompiler:
             and not c.phrase
             and len(self._terms(self.stemmed, c.text)) == 1
             and len(self._terms(self.exact, c.text)) == 1
+            and not (self.weights.drop_frequent_stopwords and self._is_frequent_stopword(c.text))
             for c in children
         ]
         out: dict[int, tuple[str, ...]] = {}
