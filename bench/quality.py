@@ -355,12 +355,13 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
             BEFORE_27,
             collapse=False,
             index="before",
-            weights=replace(DEFAULT_WEIGHTS, drop_frequent_stopwords=False, hyphen_apart=False),
+            weights=replace(DEFAULT_WEIGHTS, drop_frequent_stopwords=False, hyphen_apart=False, compound_once=False),
             scorer=BM25F(exact_rarity=False),
         ),
         berita(OFF_STOPWORD_RULE, collapse=False, weights=replace(DEFAULT_WEIGHTS, drop_frequent_stopwords=False)),
         berita(OFF_RARITY, collapse=False, scorer=BM25F(exact_rarity=False)),
         berita(OFF_HYPHEN_APART, collapse=False, weights=replace(DEFAULT_WEIGHTS, hyphen_apart=False)),
+        berita(OFF_COMPOUND_ONCE, collapse=False, weights=replace(DEFAULT_WEIGHTS, compound_once=False)),
     ]
     return systems, variant
 
@@ -376,7 +377,8 @@ BEFORE_27 = "Berita before issue 27 (analysis, query, scoring)"
 OFF_STOPWORD_RULE = "  issue 27 off: frequent query stopwords kept"
 OFF_RARITY = "  issue 27 off: typed-form rarity"
 OFF_HYPHEN_APART = "  issue 27 off: hyphenated word written apart"
-ABLATIONS = (BEFORE_27, OFF_STOPWORD_RULE, OFF_RARITY, OFF_HYPHEN_APART)
+OFF_COMPOUND_ONCE = "  issue 27 off: a compound counted once"
+ABLATIONS = (BEFORE_27, OFF_STOPWORD_RULE, OFF_RARITY, OFF_HYPHEN_APART, OFF_COMPOUND_ONCE)
 BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED)
 POOLED_NAMES = (FTS_OR, FTS_AND, BM25_PLAIN, BM25_STEMMED, SHIPPED)  # the systems bench/pool.py pools
 

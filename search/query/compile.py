@@ -39,6 +39,11 @@ class Weights:
     # out of a query that has other words; any other stopword is searched.
     drop_frequent_stopwords: bool = True
     hyphen_apart: bool = True  # pro-kontra also matches "pro kontra" written apart
+    # A compound is one occurrence: the joined form of two query words counts
+    # half in each word's token (once for the pair), its written-apart form
+    # weighs as the joined one (stem and exact evidence alike), and the
+    # proximity bonus of the pair is the better of the two forms', not both.
+    compound_once: bool = True
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -311,24 +316,39 @@ class QueryCompiler:
         # as an occurrence of it: one BM25F token over every written form.
         also = [(stem, text) for text in joined for stem in self._terms(self.stemmed, text)[:1]]
         highlight.update(stem for stem, _ in also)
+        half = 0.5 if w.compound_once else 1.0  # a joined form stands in two neighbouring tokens
         apart = _written_apart(exacts[0]) if w.compounds and len(forms) == 1 and len(exacts) == 1 else ()
         if w.hyphen_apart and len(forms) == 1 and len(exacts) == 1:
             apart += _hyphen_apart(exacts[0])
         tokens = []
         for stem, exact in forms:
             terms = []
-            for s, e in [(stem, exact)] + (also if len(forms) == 1 else []):
+            for i, (s, e) in enumerate([(stem, exact)] + (also if len(forms) == 1 else [])):
+                share = 1.0 if i == 0 else half
                 for f in fields:
-                    terms.append(plan.Term(f, s, getattr(w, f) or 0.001))
+                    terms.append(plan.Term(f, s, (getattr(w, f) or 0.001) * share))
                     if w.exact_twins and getattr(w, f + "_exact") > 0:
-                        terms.append(plan.Term(f + "_exact", e, getattr(w, f + "_exact")))
-            # Written apart: the stem field's weight with its exact twin's (one
-            # positional reading stands for both).
-            terms += [
-                plan.Adjacent(f, pair, (getattr(w, f) or 0.001) + (getattr(w, f + "_exact") if w.exact_twins else 0))
-                for pair in apart
-                for f in fields
-            ]
+                        terms.append(plan.Term(f + "_exact", e, getattr(w, f + "_exact") * share))
+            if w.compound_once:
+                # Written apart: the same weights as the joined form, as stem
+                # and as exact evidence (one positional reading stands for both).
+                terms += [plan.Adjacent(f, pair, getattr(w, f) or 0.001) for pair in apart for f in fields]
+                if w.exact_twins:
+                    terms += [
+                        plan.Adjacent(f + "_exact", pair, getattr(w, f + "_exact"))
+                        for pair in apart
+                        for f in fields
+                        if getattr(w, f + "_exact") > 0
+                    ]
+            else:
+                # Written apart: the stem field's weight with its exact twin's.
+                terms += [
+                    plan.Adjacent(
+                        f, pair, (getattr(w, f) or 0.001) + (getattr(w, f + "_exact") if w.exact_twins else 0)
+                    )
+                    for pair in apart
+                    for f in fields
+                ]
             tokens.append(plan.Token(tuple(terms)))
         return tokens[0] if len(tokens) == 1 else plan.All(tuple(tokens))
 

@@ -144,10 +144,10 @@ class BM25F:
         return mask, idf * pseudo * (self.k1 + 1) / (pseudo + self.k1)
 
     def _pseudo(
-        self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray, boosts: dict[str, float] | None = None
+        self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray, scale: dict[str, float] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(matched mask, BM25F pseudo-frequency) of the terms; ``boosts``
-        (by field) replaces the terms' own."""
+        """(matched mask, BM25F pseudo-frequency) of the terms; ``scale`` (by
+        field) multiplies the terms' boosts."""
         snap = ev.snap
         mask = np.zeros(cand.size, dtype=bool)
         pseudo = np.zeros(cand.size)
@@ -161,7 +161,7 @@ class BM25F:
                 continue
             b = self._b(t.field)
             norm = (1 - b) + b * snap.lengths[t.field][cand] / snap.avg_length[t.field]
-            boost = t.boost if boosts is None else boosts.get(t.field, t.boost)
+            boost = t.boost if scale is None else t.boost * scale.get(t.field, 1.0)
             pseudo += np.where(hit, boost * postings.tf[where] / np.maximum(norm, 1e-9), 0.0)
             mask |= hit
         return mask, pseudo
@@ -174,9 +174,16 @@ class BM25F:
         mask, stem_pseudo = self._pseudo(ev, stems, cand)
         if not mask.any():
             return mask, stem_pseudo
-        # The typed form's occurrences weighed as the stem's in the same field.
-        boosts = {t.field + "_exact": t.boost for t in stems if not isinstance(t, plan.Adjacent)}
-        _, exact_pseudo = self._pseudo(ev, exacts, cand, boosts)
+        # The typed form's occurrences weighed as the stem's in the same field
+        # (the first term of a field is the word itself).
+        first_stem: dict[str, float] = {}
+        first_exact: dict[str, float] = {}
+        for t in stems:
+            first_stem.setdefault(t.field + "_exact", t.boost)
+        for t in exacts:
+            first_exact.setdefault(t.field, t.boost)
+        scale = {f: first_stem[f] / b for f, b in first_exact.items() if f in first_stem and b > 0}
+        _, exact_pseudo = self._pseudo(ev, exacts, cand, scale)
         family = self._idf(ev, stems)
         form = max(self._idf(ev, exacts), family * (1 + self.exact_share))
         share = np.minimum(1.0, exact_pseudo / np.maximum(stem_pseudo, 1e-9))
@@ -467,6 +474,10 @@ def top_scored(
             possible.append(can)
             bonus_scores.append(np.where(can, ev.scorer.proximity(ev, phrase, cand), 0.0))
         upper = base + sum(bonus_scores)
+        # Phrases standing for the same words in one field (the words, or two
+        # of them written as one) give the better of their bonuses, not both.
+        groups = [(phrase.field, phrase.stands_for or phrase.words) for phrase in proximity]
+        given = {g: np.zeros(cand.size) for g in groups}
         pending = np.flatnonzero(np.any(possible, axis=0))
         pending = pending[np.argsort(-upper[pending], kind="stable")]
         checked = np.ones(cand.size, dtype=bool)
@@ -480,11 +491,13 @@ def top_scored(
             if ev.deadline.passed():
                 break
             batch = np.sort(pending[start : start + chunk])
-            for phrase, can, bonus in zip(proximity, possible, bonus_scores):
+            for phrase, can, bonus, group in zip(proximity, possible, bonus_scores, groups):
                 sub = batch[can[batch]]
                 if sub.size:
-                    hit = ev.phrase_mask(phrase, cand[sub])
-                    exact[sub[hit]] += bonus[sub[hit]]
+                    won = sub[ev.phrase_mask(phrase, cand[sub])]
+                    more = np.maximum(bonus[won] - given[group][won], 0.0)
+                    exact[won] += more
+                    given[group][won] += more
             checked[batch] = True
             start += chunk
             chunk *= 2
