@@ -75,7 +75,7 @@ def test_quoted_phrase_keeps_its_stopwords():
 def _words(node: plan.Node) -> set[str]:
     match node:
         case plan.Token():
-            return {t.text for t in node.terms if t.field == "body_exact"}
+            return {t.text for t in node.terms if t.field == "body_exact" and not isinstance(t, plan.Adjacent)}
         case plan.All() | plan.Any():
             return set().union(*(_words(c) for c in node.children))
         case _:

@@ -121,6 +121,7 @@ class BM25F:
     exact_share: float = 0.25
     proximity_share: float = 0.3
     exact_rarity: bool = True
+    rarity_idf: bool = False  # interpolate the idf instead of the share (the first reading)
 
     def _b(self, field: str) -> float:
         return self.b_title if field.startswith("title") else self.b_body
@@ -185,10 +186,16 @@ class BM25F:
         scale = {f: first_stem[f] / b for f, b in first_exact.items() if f in first_stem and b > 0}
         _, exact_pseudo = self._pseudo(ev, exacts, cand, scale)
         family = self._idf(ev, stems)
-        form = max(self._idf(ev, exacts), family * (1 + self.exact_share))
-        share = np.minimum(1.0, exact_pseudo / np.maximum(stem_pseudo, 1e-9))
-        idf = family + share * (form - family)
-        return mask, idf * stem_pseudo * (self.k1 + 1) / (stem_pseudo + self.k1)
+        if self.rarity_idf:
+            form = max(self._idf(ev, exacts), family * (1 + self.exact_share))
+            share = np.minimum(1.0, exact_pseudo / np.maximum(stem_pseudo, 1e-9))
+            idf = family + share * (form - family)
+            return mask, idf * stem_pseudo * (self.k1 + 1) / (stem_pseudo + self.k1)
+        # The typed form's occurrences count again at a share its rarity
+        # beside the family's gives (at least ``exact_share``).
+        extra = max(self.exact_share, self._idf(ev, exacts) / max(family, 1e-9) - 1)
+        pseudo = stem_pseudo + extra * exact_pseudo
+        return mask, family * pseudo * (self.k1 + 1) / (pseudo + self.k1)
 
     def token(self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         stems = tuple(t for t in terms if not t.field.endswith("_exact"))
