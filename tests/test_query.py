@@ -2,9 +2,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import query as wq
 
+from index.analysis import Analysis
 from index.schema import build_schema
 from search.query import plan
-from index.analysis import Analysis
 from search.query.compile import QueryCompiler, Weights
 from search.query.syntax import Group, Not, Word, parse_user_query, without_quotes
 
