@@ -273,7 +273,7 @@ class ReduplicationFilter(Filter):
             pos = t.pos if getattr(t, "positions", False) else None
             yield t
             offset = 0
-            seen = set()
+            seen: set[str] = set()
             for part in whole.split("-"):
                 if part and part not in seen:
                     if consecutive and pos is not None:

@@ -239,13 +239,13 @@ class QueryCompiler:
         if neighbours is None:
             neighbours = self._joined_neighbours(node.children) if node.op == "and" else {}
         dropped = self._dropped_stopwords(node.children) if node.op == "and" else set()
-        children = [
-            self._node(c, highlight, positive if node.op == "and" else [], neighbours.get(i, ()))
-            if i not in dropped
-            else positive.append(cast(Word, c).text)
-            for i, c in enumerate(node.children)
-        ]
-        children = [c for c in children if c is not None]
+        built = []
+        for i, c in enumerate(node.children):
+            if i in dropped:  # left out of the match, still a word of the proximity phrase
+                positive.append(cast(Word, c).text)
+            else:
+                built.append(self._node(c, highlight, positive if node.op == "and" else [], neighbours.get(i, ())))
+        children = [c for c in built if c is not None]
         if not children:
             return None
         if node.op == "or":
