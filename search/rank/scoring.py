@@ -120,7 +120,9 @@ class BM25F:
     b_body: float = 0.75
     exact_share: float = 0.25
     proximity_share: float = 0.3
-    exact_rarity: bool = True
+    # Off by default: on the fresh set it lost 0.027 nDCG@10 (95% CI [-0.049, -0.007])
+    # and 0.012 on the later sets together (bench/README.md, issue 27).
+    exact_rarity: bool = False
     rarity_idf: bool = False  # interpolate the idf instead of the share (the first reading)
 
     def _b(self, field: str) -> float:
