@@ -306,7 +306,9 @@ class System:
         self.rank = functools.cache(self.rank)
 
 
-def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Callable[..., System]]:
+def build_systems(
+    workdir: Path, records: list[dict], analysis_ablations: bool = False
+) -> tuple[list[System], Callable[..., System]]:
     """The baselines and Berita as shipped, plus a factory for tuning variants."""
     # The baselines keep the analysis they had (stopwords out, hyphen parts at
     # one position); "before" is Berita's analysis before issue 27's switches.
@@ -316,6 +318,8 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
         "before": Analysis.before("protected"),
         "protected": Analysis(),
     }
+    if analysis_ablations:
+        analyses.update({"no_" + flag: Analysis(**{flag: False}) for flag in ANALYSIS_SWITCHES})
     indexes = {
         key: ensure_index(workdir, a, records, name="before" if key == "before" else None)
         for key, a in analyses.items()
@@ -362,6 +366,10 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
         berita(OFF_HYPHEN_APART, collapse=False, weights=replace(DEFAULT_WEIGHTS, hyphen_apart=False)),
         berita(ON_RARITY, collapse=False, scorer=BM25F(exact_rarity=True)),
         berita(ON_COMPOUND_ONCE, collapse=False, weights=replace(DEFAULT_WEIGHTS, compound_once=True)),
+        *(
+            berita(f"  issue 27 off: {flag.replace('_', ' ')} (analysis)", collapse=False, index="no_" + flag)
+            for flag in (ANALYSIS_SWITCHES if analysis_ablations else ())
+        ),
     ]
     return systems, variant
 
@@ -378,7 +386,15 @@ OFF_STOPWORD_RULE = "  issue 27 off: frequent query stopwords dropped"
 OFF_HYPHEN_APART = "  issue 27 off: hyphenated word written apart"
 ON_RARITY = "  issue 27 on (not shipped): typed-form rarity"
 ON_COMPOUND_ONCE = "  issue 27 on (not shipped): compound counted once"
-ABLATIONS = (BEFORE_27, OFF_STOPWORD_RULE, OFF_HYPHEN_APART, ON_RARITY, ON_COMPOUND_ONCE)
+ANALYSIS_SWITCHES = ("stopwords", "names", "prefix_repairs", "hyphen_parts")  # an index each (--analysis-ablations)
+ABLATIONS = (
+    BEFORE_27,
+    OFF_STOPWORD_RULE,
+    OFF_HYPHEN_APART,
+    ON_RARITY,
+    ON_COMPOUND_ONCE,
+    *(f"  issue 27 off: {flag.replace('_', ' ')} (analysis)" for flag in ANALYSIS_SWITCHES),
+)
 BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED)
 POOLED_NAMES = (FTS_OR, FTS_AND, BM25_PLAIN, BM25_STEMMED, SHIPPED)  # the systems bench/pool.py pools
 
@@ -498,10 +514,15 @@ def main() -> None:
         metavar="FILE",
         help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines)",
     )
+    parser.add_argument(
+        "--analysis-ablations",
+        action="store_true",
+        help="also Berita with each of issue 27's analysis switches off (an index each, built once)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     records = load_records(corpus_path(args.corpus))
-    systems, variant = build_systems(Path(args.workdir), records)
+    systems, variant = build_systems(Path(args.workdir), records, args.analysis_ablations)
     needs = eval_needs()
     judgments = eval_judgments()
     judged = with_relevant(needs, judgments)
@@ -585,7 +606,7 @@ def main() -> None:
             varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
             print(f"{s.name:<44}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{varied:>8.3f}")
             reciprocal[s.name] = [1 / r if r else 0.0 for r in ranks]
-        for baseline in BASELINE_NAMES + ABLATIONS:
+        for baseline in BASELINE_NAMES + tuple(a for a in ABLATIONS if a in reciprocal):
             diffs = [a - b for a, b in zip(reciprocal[SHIPPED], reciprocal[baseline])]
             lo, hi = bootstrap_ci(diffs, args.bootstrap)
             print(f"  shipped - {baseline}: MRR@10 {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}]")
