@@ -178,6 +178,16 @@ def ensure_index(workdir: Path, analysis: Analysis, records: list[dict], name: s
     return target
 
 
+def analysis_without(flag: str) -> Analysis:
+    """The shipped analysis with one of issue 27's switches off."""
+    return {
+        "stopwords": Analysis(stopwords=False),
+        "names": Analysis(names=False),
+        "prefix_repairs": Analysis(prefix_repairs=False),
+        "hyphen_parts": Analysis(hyphen_parts=False),
+    }[flag]
+
+
 HALVES = ("odd", "even")
 GRID = {
     "title": (1.5, 2.0, 3.0),
@@ -319,7 +329,7 @@ def build_systems(
         "protected": Analysis(),
     }
     if analysis_ablations:
-        analyses.update({"no_" + flag: Analysis(**{flag: False}) for flag in ANALYSIS_SWITCHES})
+        analyses.update({"no_" + flag: analysis_without(flag) for flag in ANALYSIS_SWITCHES})
     indexes = {
         key: ensure_index(workdir, a, records, name="before" if key == "before" else None)
         for key, a in analyses.items()
