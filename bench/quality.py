@@ -289,18 +289,23 @@ def _bound(day: str | None, end: bool, default: float) -> float:
 def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool) -> list[str]:
     """What a reader sees: the first ``limit`` hits; a story folded under a
     kept hit counts at the kept hit's rank (it is linked there)."""
-    request = SearchRequest(
-        q=need.q,
-        date_from=parse_date_bound(need.date_from),
-        date_to=parse_date_bound(need.date_to, end=True),
-        size=min(limit, 50),
-        sort="relevance",
-        collapse=collapse,
-    )
     out: list[str] = []
-    for hit in engine.search(request).hits:
-        out.append(hit.id)
-        out += [d.id for d in hit.duplicates if collapse]
+    for page in range(1, (limit + 49) // 50 + 1):  # pages of 50 (the API's largest)
+        request = SearchRequest(
+            q=need.q,
+            date_from=parse_date_bound(need.date_from),
+            date_to=parse_date_bound(need.date_to, end=True),
+            size=min(limit, 50),
+            page=page,
+            sort="relevance",
+            collapse=collapse,
+        )
+        hits = engine.search(request).hits
+        for hit in hits:
+            out.append(hit.id)
+            out += [d.id for d in hit.duplicates if collapse]
+        if len(hits) < request.size:
+            break
     return out[:limit]  # folded copies listed under a hit may run past it
 
 
@@ -581,6 +586,8 @@ def main() -> None:
                 f"{about}; used for no choice)"
             )
             print_differences(f"{label}: ", system_table(systems, later, judgments), args.bootstrap)
+            if query_set == "fresh":
+                print_recall(systems, later, judgments)
             unseen += later
     if unseen:
         print(f"\nthe later sets together ({len(unseen)} queries that no weight or mechanism was chosen on)")
@@ -656,6 +663,19 @@ def system_table(systems: list[System], needs: list[Need], judgments: dict) -> d
         )
     print("queries per kind: " + ", ".join(f"{k} {sum(1 for n in needs if n.kind == k)}" for k in kinds))
     return scores
+
+
+def print_recall(systems: list[System], needs: list[Need], judgments: dict) -> None:
+    """R@100: the share of each query's judged relevant articles in the top 100, averaged."""
+    print("R@100 (relevant judged articles in the top 100, mean over queries):")
+    for s in systems:
+        if s.name.startswith("  issue 27") or s.name in (PAGE, BEFORE):
+            continue
+        values = []
+        for n in needs:
+            relevant = {d for d, g in judgments[n.qid].items() if g > 0}
+            values.append(len(relevant & set(s.rank(n, 100))) / len(relevant))
+        print(f"  {s.name:<50}{mean(values):>7.3f}")
 
 
 def print_differences(label: str, scores: dict[str, list[float]], resamples: int) -> None:
