@@ -171,14 +171,24 @@ def known_items(records: list[dict], count: int, seed: int = 7) -> list[KnownIte
 # -- systems ---------------------------------------------------------------------
 
 
-def ensure_index(workdir: Path, stemming: str, records: list[dict]) -> Path:
+def ensure_index(workdir: Path, analysis: Analysis, records: list[dict], name: str | None = None) -> Path:
     """An index of the records under one analysis, built once and reused."""
-    target = workdir / f"index-{stemming}"
+    target = workdir / f"index-{name or analysis.label}"
     if index_exists(target):
         return target
-    print(f"building the {stemming} index in {target} ...", file=sys.stderr)
-    Indexer(target, procs=2, analysis=Analysis(stemming)).ingest(article_from_record(r) for r in records)
+    print(f"building the {analysis.label} index in {target} ...", file=sys.stderr)
+    Indexer(target, procs=2, analysis=analysis).ingest(article_from_record(r) for r in records)
     return target
+
+
+def analysis_without(flag: str) -> Analysis:
+    """The shipped analysis with one of issue 27's switches off."""
+    return {
+        "stopwords": Analysis(stopwords=False),
+        "names": Analysis(names=False),
+        "prefix_repairs": Analysis(prefix_repairs=False),
+        "hyphen_parts": Analysis(hyphen_parts=False),
+    }[flag]
 
 
 HALVES = ("odd", "even")
@@ -296,20 +306,25 @@ def _bound(day: str | None, end: bool, default: float) -> float:
 def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool, dates: bool = True) -> list[str]:
     """What a reader sees: the first ``limit`` hits; a story folded under a
     kept hit counts at the kept hit's rank (it is linked there)."""
-    request = SearchRequest(
-        q=need.q,
-        date_from=parse_date_bound(need.date_from),
-        date_to=parse_date_bound(need.date_to, end=True),
-        size=min(limit, 50),
-        sort="relevance",
-        collapse=collapse,
-        dates=dates,
-        now=parse_date_bound(need.now) if need.now else None,
-    )
     out: list[str] = []
-    for hit in engine.search(request).hits:
-        out.append(hit.id)
-        out += [d.id for d in hit.duplicates if collapse]
+    for page in range(1, (limit + 49) // 50 + 1):  # pages of 50 (the API's largest)
+        request = SearchRequest(
+            q=need.q,
+            date_from=parse_date_bound(need.date_from),
+            date_to=parse_date_bound(need.date_to, end=True),
+            size=min(limit, 50),
+            page=page,
+            sort="relevance",
+            collapse=collapse,
+            dates=dates,
+            now=parse_date_bound(need.now) if need.now else None,
+        )
+        hits = engine.search(request).hits
+        for hit in hits:
+            out.append(hit.id)
+            out += [d.id for d in hit.duplicates if collapse]
+        if len(hits) < request.size:
+            break
     return out[:limit]  # folded copies listed under a hit may run past it
 
 
@@ -325,18 +340,33 @@ class System:
         self.rank = functools.cache(self.rank)
 
 
-def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Callable[..., System]]:
+def build_systems(
+    workdir: Path, records: list[dict], analysis_ablations: bool = False
+) -> tuple[list[System], Callable[..., System]]:
     """The baselines and Berita as shipped, plus a factory for tuning variants."""
-    indexes = {s: ensure_index(workdir, s, records) for s in ("none", "snowball", "protected")}
+    # The baselines keep the analysis they had (stopwords out, hyphen parts at
+    # one position); "before" is Berita's analysis before issue 27's switches.
+    analyses = {
+        "none": Analysis.before("none"),
+        "snowball": Analysis.before("snowball"),
+        "before": Analysis.before("protected"),
+        "protected": Analysis(),
+    }
+    if analysis_ablations:
+        analyses.update({"no_" + flag: analysis_without(flag) for flag in ANALYSIS_SWITCHES})
+    indexes = {
+        key: ensure_index(workdir, a, records, name="before" if key == "before" else None)
+        for key, a in analyses.items()
+    }
     managers = {s: SearcherManager(path, background=False) for s, path in indexes.items()}
     plain = replace(DEFAULT_WEIGHTS, exact_twins=False, proximity=False, compounds=False)
     fts = Fts(records)
 
     def engine(stemming: str, **options) -> SearchEngine:
-        return SearchEngine(managers[stemming], analysis=Analysis(stemming), budget_seconds=None, **options)
+        return SearchEngine(managers[stemming], analysis=analyses[stemming], budget_seconds=None, **options)
 
-    def berita(name: str, collapse: bool = True, dates: bool = True, **options) -> System:
-        e = engine("protected", **options)
+    def berita(name: str, collapse: bool = True, dates: bool = True, index: str = "protected", **options) -> System:
+        e = engine(index, **options)
         return System(name, lambda need, limit: engine_ranked(e, need, limit, collapse, dates))
 
     def variant(title: float, b_title: float, exact_share: float, proximity_share: float, k1: float) -> System:
@@ -365,6 +395,21 @@ def build_systems(workdir: Path, records: list[dict]) -> tuple[list[System], Cal
             dates=False,
             weights=replace(DEFAULT_WEIGHTS, old_spellings=False, acronyms=False),
         ),
+        berita(
+            BEFORE_27,
+            collapse=False,
+            index="before",
+            weights=replace(DEFAULT_WEIGHTS, drop_frequent_stopwords=False, hyphen_apart=False, compound_once=False),
+            scorer=BM25F(exact_rarity=False),
+        ),
+        berita(OFF_STOPWORD_RULE, collapse=False, weights=replace(DEFAULT_WEIGHTS, drop_frequent_stopwords=False)),
+        berita(OFF_HYPHEN_APART, collapse=False, weights=replace(DEFAULT_WEIGHTS, hyphen_apart=False)),
+        berita(ON_RARITY, collapse=False, scorer=BM25F(exact_rarity=True)),
+        berita(ON_COMPOUND_ONCE, collapse=False, weights=replace(DEFAULT_WEIGHTS, compound_once=True)),
+        *(
+            berita(f"  issue 27 off: {flag.replace('_', ' ')} (analysis)", collapse=False, index="no_" + flag)
+            for flag in (ANALYSIS_SWITCHES if analysis_ablations else ())
+        ),
     ]
     return systems, variant
 
@@ -375,6 +420,22 @@ BEFORE = "Berita before (summed per-field BM25)"
 SHIPPED = "Berita as shipped"  # the API's default: every matching article is a result
 PAGE = "Berita's page (copies folded, linked)"  # collapse=true: a folded copy counts at its hit's rank
 UNDERSTANDING_OFF = "Berita, dates/acronyms/old spellings off"  # issue 31's mechanisms off
+# Issue 27's mechanisms switched off, one at a time (the analysis switches all
+# at once: the index as before the issue, queried as before it).
+BEFORE_27 = "Berita before issue 27 (analysis, query, scoring)"
+OFF_STOPWORD_RULE = "  issue 27 off: frequent query stopwords dropped"
+OFF_HYPHEN_APART = "  issue 27 off: hyphenated word written apart"
+ON_RARITY = "  issue 27 on (not shipped): typed-form rarity"
+ON_COMPOUND_ONCE = "  issue 27 on (not shipped): compound counted once"
+ANALYSIS_SWITCHES = ("stopwords", "names", "prefix_repairs", "hyphen_parts")  # an index each (--analysis-ablations)
+ABLATIONS = (
+    BEFORE_27,
+    OFF_STOPWORD_RULE,
+    OFF_HYPHEN_APART,
+    ON_RARITY,
+    ON_COMPOUND_ONCE,
+    *(f"  issue 27 off: {flag.replace('_', ' ')} (analysis)" for flag in ANALYSIS_SWITCHES),
+)
 BASELINE_NAMES = (FTS_OR, FTS_AND, BM25_STEMMED, UNDERSTANDING_OFF)
 POOLED_NAMES = (FTS_OR, FTS_AND, BM25_PLAIN, BM25_STEMMED, SHIPPED)  # the systems bench/pool.py pools
 
@@ -494,10 +555,15 @@ def main() -> None:
         metavar="FILE",
         help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines)",
     )
+    parser.add_argument(
+        "--analysis-ablations",
+        action="store_true",
+        help="also Berita with each of issue 27's analysis switches off (an index each, built once)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     records = load_records(corpus_path(args.corpus))
-    systems, variant = build_systems(Path(args.workdir), records)
+    systems, variant = build_systems(Path(args.workdir), records, args.analysis_ablations)
     needs = eval_needs()
     judgments = eval_judgments()
     judged = with_relevant(needs, judgments)
@@ -546,6 +612,8 @@ def main() -> None:
                 f"{about}; used for no choice)"
             )
             print_differences(f"{label}: ", system_table(systems, later, judgments), args.bootstrap)
+            if query_set == "fresh":
+                print_recall(systems, later, judgments)
             unseen += later
     if unseen:
         print(f"\nthe later sets together ({len(unseen)} queries that no weight or mechanism was chosen on)")
@@ -588,7 +656,7 @@ def main() -> None:
             varied = known_item_metrics([r for r, it in zip(ranks, items) if it.varied])["MRR@10"]
             print(f"{s.name:<44}{m['MRR@10']:>8.3f}{m['S@1']:>7.3f}{m['S@10']:>7.3f}{varied:>8.3f}")
             reciprocal[s.name] = [1 / r if r else 0.0 for r in ranks]
-        for baseline in BASELINE_NAMES:
+        for baseline in BASELINE_NAMES + tuple(a for a in ABLATIONS if a in reciprocal):
             diffs = [a - b for a, b in zip(reciprocal[SHIPPED], reciprocal[baseline])]
             lo, hi = bootstrap_ci(diffs, args.bootstrap)
             print(f"  shipped - {baseline}: MRR@10 {mean(diffs):+.3f} 95% CI [{lo:+.3f}, {hi:+.3f}]")
@@ -632,9 +700,22 @@ def system_table(systems: list[System], needs: list[Need], judgments: dict) -> d
     return scores
 
 
+def print_recall(systems: list[System], needs: list[Need], judgments: dict) -> None:
+    """R@100: the share of each query's judged relevant articles in the top 100, averaged."""
+    print("R@100 (relevant judged articles in the top 100, mean over queries):")
+    for s in systems:
+        if s.name.startswith("  issue 27") or s.name in (PAGE, BEFORE):
+            continue
+        values = []
+        for n in needs:
+            relevant = {d for d, g in judgments[n.qid].items() if g > 0}
+            values.append(len(relevant & set(s.rank(n, 100))) / len(relevant))
+        print(f"  {s.name:<50}{mean(values):>7.3f}")
+
+
 def print_differences(label: str, scores: dict[str, list[float]], resamples: int) -> None:
     """Shipped minus each baseline, per query: mean, paired bootstrap 95% CI, wins and losses."""
-    for baseline in BASELINE_NAMES:
+    for baseline in BASELINE_NAMES + tuple(a for a in ABLATIONS if a in scores):
         diffs = [a - b for a, b in zip(scores[SHIPPED], scores[baseline])]
         lo, hi = bootstrap_ci(diffs, resamples)
         better = sum(1 for d in diffs if d > 1e-9)

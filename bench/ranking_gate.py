@@ -15,9 +15,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quality import Need, engine_ranked, eval_judgments, eval_needs, ndcg_at_10, with_relevant  # noqa: E402
+from quality import Need, eval_judgments, eval_needs, ndcg_at_10, with_relevant  # noqa: E402
 
 from search.engine import SearchEngine, SearchRequest  # noqa: E402
+from search.request import parse_date_bound  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CORPUS_SNAPSHOT = HERE / "ranking-snapshot.tsv"
@@ -30,8 +31,24 @@ def judged_rankings(engine: SearchEngine) -> Ranking:
     out: Ranking = {}
     for name in GATED_SETS:
         for need in eval_needs(name):
-            out[(name, need.qid)] = engine_ranked(engine, need, 10, collapse=False)
+            out[(name, need.qid)] = _top10(engine, need)
     return out
+
+
+def _top10(engine: SearchEngine, need: Need) -> list[str]:
+    """The API's top 10, articles tied on score and date in id order: the
+    engine breaks such ties by document number, which depends on how an
+    index build's processes happened to write their segments."""
+    request = SearchRequest(
+        q=need.q,
+        date_from=parse_date_bound(need.date_from),
+        date_to=parse_date_bound(need.date_to, end=True),
+        size=10,
+        sort="relevance",
+        collapse=False,
+    )
+    hits = engine.search(request).hits
+    return [h.id for h in sorted(hits, key=lambda h: (-round(h.score or 0.0, 6), -h.published.timestamp(), h.id))]
 
 
 def query_rankings(engine: SearchEngine, queries: list[str]) -> Ranking:

@@ -51,11 +51,31 @@ def _data_lines(name: str) -> list[str]:
 
 
 TALA_STOPWORDS: frozenset[str] = frozenset(_data_lines("stopwords-id.txt"))
+# The stopwords in more than a tenth of the articles (bench/analysis_audit.py):
+# the only ones a query drops, and only beside other words (see search.query).
+FREQUENT_STOPWORDS: frozenset[str] = frozenset(_data_lines("stopwords-frequent.txt"))
 
 # meN-/peN- with their nasal: menusuk, meminta, mengambil, penyapu, pemakan.
 NASAL_PREFIX = re.compile(r"^(?:me|pe)(ny|ng|n|m)")
 # Words a stem filter remembers (Whoosh's StemFilter bounds its cache the same way).
 STEM_CACHE = 200_000
+
+
+# What a word's prefix is, for repairs keyed by it: meN-/peN- by their nasal
+# (as the recoding table is), else the plain prefixes, longest first.
+PLAIN_PREFIXES = ("ter", "per", "ber", "me", "pe", "be", "di", "ke", "se")
+
+
+def word_prefix(word: str) -> str:
+    """The prefix a repair is keyed by: "ng", "n", "m", "ny" for meN-/peN-
+    (mengatakan, menata), "ter", "per", "di", ... or "" for none."""
+    nasal = NASAL_PREFIX.match(word)
+    if nasal:
+        return nasal.group(1)
+    for prefix in PLAIN_PREFIXES:
+        if word.startswith(prefix) and len(word) > len(prefix) + 2:
+            return prefix
+    return ""
 
 
 def recodings(nasal: str, stem_text: str) -> list[str]:
@@ -72,13 +92,26 @@ def recodings(nasal: str, stem_text: str) -> list[str]:
     return []
 
 
+# Bumped when the chain itself changes (issue 27: stopwords indexed, names left
+# whole, prefix-keyed repairs, hyphenated parts at consecutive positions).
+ANALYSIS_VERSION = "issue-27"
+
+
 def _rules_fingerprint() -> str:
     """A digest of the word lists the stemmed analysis depends on. Indexes
     record it, because a query stemmed under other rules than its index
     silently misses (masalah was indexed as "masa" before it was protected)."""
     digest = hashlib.sha256()
-    for name in ("stem-protect.txt", "stopwords-id.txt", "stem-recode.txt", "spelling-variants.txt"):
+    for name in (
+        "stem-protect.txt",
+        "stopwords-id.txt",
+        "stem-recode.txt",
+        "spelling-variants.txt",
+        "names.txt",
+        "stopwords-frequent.txt",
+    ):
         digest.update(resources.files("index").joinpath("data", name).read_bytes())
+    digest.update(ANALYSIS_VERSION.encode())
     return digest.hexdigest()[:12]
 
 
@@ -88,13 +121,16 @@ STEM_RULES = _rules_fingerprint()
 class StemLists(NamedTuple):
     """The word lists of the protected stemmer: roots Snowball must not cut,
     repairs of its output (mangled stem -> root), the meN-/peN- recoding
-    ((nasal, Snowball stem) -> root) and spelling variants (non-standard word
-    -> standard word)."""
+    ((nasal, Snowball stem) -> root), spelling variants (non-standard word
+    -> standard word), repairs keyed by the word's prefix ((prefix, Snowball
+    stem) -> root: ter- asa -> rasa while asa stays) and names left whole."""
 
     protected: frozenset[str]
     repairs: dict[str, str]
     recode: dict[tuple[str, str], str]
     spellings: dict[str, str]
+    prefixed: dict[tuple[str, str], str] = {}
+    names: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -102,10 +138,15 @@ def shipped_stem_lists() -> StemLists:
     """The lists in index/data, read once (every default filter shares them)."""
     roots: set[str] = set()
     repairs: dict[str, str] = {}
+    prefixed: dict[tuple[str, str], str] = {}
     for line in _data_lines("stem-protect.txt"):
         if ">" in line:
             mangled, fixed = (part.strip() for part in line.split(">", 1))
-            repairs[mangled] = fixed
+            if ":" in mangled:
+                prefix, mangled = (part.strip() for part in mangled.split(":", 1))
+                prefixed[(prefix, mangled)] = fixed
+            else:
+                repairs[mangled] = fixed
         else:
             roots.add(line)
     recode: dict[tuple[str, str], str] = {}
@@ -117,7 +158,8 @@ def shipped_stem_lists() -> StemLists:
     for line in _data_lines("spelling-variants.txt"):
         variant, standard = (part.strip() for part in line.split("#", 1)[0].split(">", 1))
         spellings[variant] = standard
-    return StemLists(frozenset(roots), repairs, recode, spellings)
+    names = frozenset(_data_lines("names.txt"))
+    return StemLists(frozenset(roots), repairs, recode, spellings, prefixed, names)
 
 
 def fold(text: str) -> str:
@@ -195,21 +237,47 @@ class FoldFilter(Filter):
 
 
 class ReduplicationFilter(Filter):
-    """Keeps a hyphenated word whole and, when indexing, also its parts at the
-    same position: "anak-anak" is found by "anak" and "anak-anak" alike, while a
-    query for "anak-anak" asks only for the whole form."""
+    """Keeps a hyphenated word whole and, when indexing, also its parts: "anak-anak"
+    is found by "anak" and "anak-anak" alike, while a query for "anak-anak" asks
+    only for the whole form. With ``consecutive`` the distinct parts stand at
+    consecutive positions (the whole at the first), so "pro-kontra" stands
+    where "pro kontra" would and a phrase or proximity over the parts fires;
+    the words after it move on by as many positions, in queries too."""
+
+    def __init__(self, consecutive: bool = False):
+        self.consecutive = consecutive
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is self.__class__ and getattr(other, "consecutive", False) == self.consecutive
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("consecutive", False)  # pickled before issue 27: parts at one position
+        self.__dict__.update(state)
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        shift = 0
+        consecutive = getattr(self, "consecutive", False)
         for t in tokens:
-            if "-" not in t.text or t.mode == "query":
+            if shift and getattr(t, "positions", False):
+                t.pos += shift
+            if "-" not in t.text:
                 yield t
                 continue
             whole, start = t.text, getattr(t, "startchar", None)
+            parts = list(dict.fromkeys(part for part in whole.split("-") if part))
+            if consecutive and len(parts) > 1:
+                shift += len(parts) - 1
+            if t.mode == "query":
+                yield t
+                continue
+            pos = t.pos if getattr(t, "positions", False) else None
             yield t
             offset = 0
-            seen = set()
+            seen: set[str] = set()
             for part in whole.split("-"):
                 if part and part not in seen:
+                    if consecutive and pos is not None:
+                        t.pos = pos + len(seen)
                     seen.add(part)
                     t.text = part
                     t.stopped = False
@@ -288,14 +356,22 @@ class IndonesianStemFilter(PlainStemFilter):
         recode: Mapping[tuple[str, str], str] | None = None,
         cachesize: int = STEM_CACHE,
         spellings: Mapping[str, str] | None = None,
+        prefixed: Mapping[tuple[str, str], str] | None = None,
+        names: Iterable[str] | None = None,
+        stopword_roots: bool = True,
     ):
         shipped = shipped_stem_lists()
         self.protected = shipped.protected if protected is None else frozenset(protected)
         self.repairs = shipped.repairs if repairs is None else dict(repairs)
         self.recode = shipped.recode if recode is None else dict(recode)
         self.spellings = shipped.spellings if spellings is None else dict(spellings)
-        own = StemLists(self.protected, self.repairs, self.recode, self.spellings)
-        self.rules = STEM_RULES if own == shipped else _lists_fingerprint(own)
+        self.prefixed = shipped.prefixed if prefixed is None else dict(prefixed)
+        self.names = shipped.names if names is None else frozenset(names)
+        # A derived form whose root is a stopword keeps its own form
+        # (pengadaan, diadakan: not the near-weightless "ada").
+        self.stopword_roots = stopword_roots
+        own = StemLists(self.protected, self.repairs, self.recode, self.spellings, self.prefixed, self.names)
+        self.rules = STEM_RULES if own == shipped and stopword_roots else _lists_fingerprint(own, stopword_roots)
         super().__init__(cachesize)
 
     def __setstate__(self, state: dict) -> None:
@@ -305,6 +381,9 @@ class IndonesianStemFilter(PlainStemFilter):
             # which lists the index was built with (index.schema checks it).
             state.update(shipped_stem_lists()._asdict())
         state.setdefault("spellings", {})  # built before spelling variants: stems as it was built
+        state.setdefault("prefixed", {})  # built before issue 27: stems as it was built
+        state.setdefault("names", frozenset())
+        state.setdefault("stopword_roots", False)
         super().__setstate__(state)
 
     def _attach(self) -> None:
@@ -342,6 +421,23 @@ class IndonesianStemFilter(PlainStemFilter):
         return self._respelled.get(root, root)
 
     def _root(self, word: str) -> str:
+        """:meth:`_affixed_root`, but a name stays whole, and a derived form whose
+        root is a stopword keeps its own form (a clitic alone still goes)."""
+        names = self.names
+        if names:
+            if word in names:
+                return word
+            for particle in PARTICLES:
+                if word.endswith(particle) and word[: -len(particle)] in names:
+                    return word[: -len(particle)]
+        root = self._affixed_root(word)
+        if self.stopword_roots and root != word and root in TALA_STOPWORDS:
+            if any(word == root + particle for particle in PARTICLES):
+                return root
+            return word
+        return root
+
+    def _affixed_root(self, word: str) -> str:
         """Protected roots stay, Snowball output is repaired.
 
         Snowball strips -lah/-kah/-pun and -ku/-mu/-nya first, which cuts roots
@@ -359,6 +455,10 @@ class IndonesianStemFilter(PlainStemFilter):
             if root in protected:
                 return root
         stemmed = self.snowball(word)
+        if self.prefixed:
+            keyed = self.prefixed.get((word_prefix(word), stemmed))
+            if keyed is not None:
+                return keyed
         stemmed = self.repairs.get(stemmed, stemmed)
         prefix = NASAL_PREFIX.match(word)
         if prefix:
@@ -366,7 +466,7 @@ class IndonesianStemFilter(PlainStemFilter):
         return stemmed
 
 
-def _lists_fingerprint(lists: StemLists) -> str:
+def _lists_fingerprint(lists: StemLists, stopword_roots: bool = True) -> str:
     """A name for word lists other than the shipped ones (tests, evaluations)."""
     text = repr(
         (
@@ -376,6 +476,8 @@ def _lists_fingerprint(lists: StemLists) -> str:
             sorted(lists.spellings.items()),
         )
     )
+    if lists.prefixed or lists.names or stopword_roots:
+        text += repr((sorted(lists.prefixed.items()), sorted(lists.names), stopword_roots))
     return "custom-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
@@ -385,29 +487,58 @@ class Analysis:
     query compiler are given the same one, so they cannot disagree.
 
     ``stemming`` is "protected" (shipped), "snowball" (plain Snowball) or
-    "none", so evaluations can compare the three."""
+    "none", so evaluations can compare the three. Issue 27's mechanisms each
+    have a switch, so an evaluation can build an index without one:
+    ``stopwords`` (Tala's stopwords indexed like any word; a query drops the
+    frequent ones itself), ``names`` (names left unstemmed),
+    ``prefix_repairs`` (stemmer repairs keyed by the word's prefix, and
+    stopword roots kept in their derived form) and ``hyphen_parts`` (a
+    hyphenated word's parts at consecutive positions). :meth:`before` is the
+    analysis as it was before them (the baselines' indexes)."""
 
     stemming: str = "protected"
+    stopwords: bool = True
+    names: bool = True
+    prefix_repairs: bool = True
+    hyphen_parts: bool = True
 
     def __post_init__(self) -> None:
         if self.stemming not in ("protected", "snowball", "none"):
             raise ValueError(f"unknown stemming mode {self.stemming!r}")
 
+    @classmethod
+    def before(cls, stemming: str = "protected") -> Analysis:
+        """The analysis before issue 27's switches (for baselines)."""
+        return cls(stemming, stopwords=False, names=False, prefix_repairs=False, hyphen_parts=False)
+
+    @property
+    def label(self) -> str:
+        """A short name for directories: the stemming and any switch turned off."""
+        off = [n for n in ("stopwords", "names", "prefix_repairs", "hyphen_parts") if not getattr(self, n)]
+        if self.stemming != "protected" and len(off) == 4:
+            return self.stemming
+        return "-".join([self.stemming, *("no_" + n for n in off)])
+
     def exact(self) -> CompositeAnalyzer:
-        """Unstemmed: for exact names and phrases. Stopwords are dropped but leave
-        their position free, so a phrase with a stopword inside still lines up."""
-        return (
-            IndonesianTokenizer()
-            | FoldFilter()
-            | ReduplicationFilter()
-            | StopFilter(stoplist=TALA_STOPWORDS, minsize=1, renumber=False)
-        )
+        """Unstemmed: for exact names and phrases. Without ``stopwords``, stopwords
+        are dropped but leave their position free, so a phrase with a stopword
+        inside still lines up."""
+        chain = IndonesianTokenizer() | FoldFilter() | ReduplicationFilter(consecutive=self.hyphen_parts)
+        if self.stopwords:
+            return chain
+        return chain | StopFilter(stoplist=TALA_STOPWORDS, minsize=1, renumber=False)
 
     def stemmed(self) -> CompositeAnalyzer:
         """Stemmed for recall (the exact chain when ``stemming`` is "none")."""
         chain = self.exact()
         if self.stemming == "protected":
-            return chain | IndonesianStemFilter()
+            if self.names and self.prefix_repairs:
+                return chain | IndonesianStemFilter()
+            return chain | IndonesianStemFilter(
+                names=None if self.names else (),
+                prefixed=None if self.prefix_repairs else {},
+                stopword_roots=self.prefix_repairs,
+            )
         if self.stemming == "snowball":
             return chain | PlainStemFilter()
         return chain

@@ -35,9 +35,60 @@ def test_acronyms_and_case_and_accents_fold():
     assert index_terms("Café") == ["cafe"]
 
 
-def test_stopwords_removed_but_positions_kept_in_exact_field():
+def test_stopwords_indexed_at_their_positions():
     tokens = [(t.text, t.pos) for t in SHIPPED.exact()("menteri dalam negeri", positions=True)]
+    assert tokens == [("menteri", 0), ("dalam", 1), ("negeri", 2)]
+    assert index_terms("usaha kecil") == ["usaha", "kecil"]  # Tala's list holds content words
+
+
+def test_before_issue_27_stopwords_removed_but_positions_kept():
+    tokens = [(t.text, t.pos) for t in Analysis.before().exact()("menteri dalam negeri", positions=True)]
     assert tokens == [("menteri", 0), ("negeri", 2)]
+
+
+def test_hyphenated_parts_stand_at_consecutive_positions():
+    tokens = [(t.text, t.pos) for t in SHIPPED.exact()("soal pro-kontra itu", positions=True, mode="index")]
+    assert tokens == [("soal", 0), ("pro-kontra", 1), ("pro", 1), ("kontra", 2), ("itu", 3)]
+    query = [(t.text, t.pos) for t in SHIPPED.exact()("soal pro-kontra itu", positions=True, mode="query")]
+    assert query == [("soal", 0), ("pro-kontra", 1), ("itu", 3)]  # the same gaps as the index
+    before = [(t.text, t.pos) for t in Analysis.before().exact()("pro-kontra soal", positions=True, mode="index")]
+    assert before == [("pro-kontra", 0), ("pro", 0), ("kontra", 0), ("soal", 1)]
+
+
+def test_repairs_keyed_by_prefix():
+    assert stem("mengatakan") == stem("dikatakan") == "kata"
+    assert stem("menata") == stem("penataan") == stem("penata") == stem("ditata") == "tata"
+    assert stem("terasa") == stem("perasaan") == stem("merasa") == stem("dirasakan") == "rasa"
+    assert stem("asa") == "asa"
+    assert stem("pertama") == "pertama" and stem("tama") == "tama"
+    assert stem("terapan") == stem("menerapkan") == "terap"
+    assert stem("balai") == "balai"
+
+
+def test_derived_form_of_a_stopword_root_keeps_its_form():
+    assert stem("pengadaan") == "pengadaan"
+    assert stem("diadakan") == "diadakan"
+    assert stem("adanya") == "ada"  # a clitic alone still goes
+    off = IndonesianStemFilter(stopword_roots=False)
+    assert off.stem("pengadaan") == "ada"
+
+
+def test_names_left_unstemmed():
+    assert stem("persebaya") == "persebaya" and stem("ketapang") == "ketapang"
+    assert IndonesianStemFilter(names=()).stem("ketapang") != "ketapang"
+    assert stem("kementerian") == stem("menteri")  # relatives as common: stemmed
+
+
+def test_no_marked_wrong_pair_joins():
+    """bench/stem-wrong-pairs.txt: pairs a reader marked in bench/analysis_audit.py."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "stem-wrong-pairs.txt"
+    pairs = [ln.split("#", 1)[0].split() for ln in path.read_text("utf-8").splitlines()]
+    pairs = [p for p in pairs if p]
+    assert pairs
+    joined = [(a, b) for a, b in pairs if stem(a) == stem(b)]
+    assert joined == []
 
 
 def test_protected_words_where_snowball_mangles_news_vocabulary():
@@ -155,7 +206,7 @@ def test_men_and_mem_forms_meet_their_roots_through_the_corpus_recoding():
 
     assert stem("menusuk") == stem("penusukan") == stem("ditusuk") == "tusuk"
     assert stem("meminta") == stem("minta") == stem("diminta")
-    assert stem("menanti") == stem("dinanti")
+    assert stem("menanti") == "menanti"  # nanti is a stopword: the derived form keeps its own (issue 27)
     assert stem("pengantin") != "kantin"  # a root of its own, not peng- + kantin
     assert stem("menyangkal") != stem("menangkal")
 

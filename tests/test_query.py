@@ -2,9 +2,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import query as wq
 
+from index.analysis import Analysis
 from index.schema import build_schema
 from search.query import plan
-from search.query.compile import QueryCompiler
+from search.query.compile import QueryCompiler, Weights
 from search.query.syntax import Group, Not, Word, parse_user_query, without_quotes
 
 
@@ -57,10 +58,46 @@ def test_unscoped_words_search_stems_and_exact_twins_in_title_and_body():
 
 
 def test_phrase_with_a_stopword_allows_its_gap():
-    q = QueryCompiler().compile('"menteri dalam negeri"').query
+    """Before issue 27 stopwords were not indexed: the phrase allows their gap."""
+    q = QueryCompiler(analysis=Analysis.before()).compile('"menteri dalam negeri"').query
     assert isinstance(q, plan.All | plan.Any), q
     phrases = [p for p in q.children if isinstance(p, plan.Phrase)]
     assert len(phrases) == 2 and all(p.words == ("menteri", "negeri") and p.slop == 2 for p in phrases)
+
+
+def test_quoted_phrase_keeps_its_stopwords():
+    q = QueryCompiler().compile('"menteri dalam negeri"').query
+    assert isinstance(q, plan.All | plan.Any), q
+    phrases = [p for p in q.children if isinstance(p, plan.Phrase)]
+    assert len(phrases) == 2 and all(p.words == ("menteri", "dalam", "negeri") and p.slop == 1 for p in phrases)
+
+
+def _words(node: plan.Node) -> set[str]:
+    match node:
+        case plan.Token():
+            return {t.text for t in node.terms if t.field == "body_exact" and not isinstance(t, plan.Adjacent)}
+        case plan.All() | plan.Any():
+            return set().union(*(_words(c) for c in node.children))
+        case _:
+            return set()
+
+
+def test_frequent_query_stopword_dropped_only_beside_other_words():
+    compiler = QueryCompiler(Weights(old_spellings=False))  # (banyir, djakarta: other spellings, pruned by a snapshot)
+    assert _words(compiler.compile("banjir di jakarta").nonempty_query()) == {"banjir", "jakarta"}
+    assert {"usaha", "kecil"} <= _words(compiler.compile("usaha kecil").nonempty_query())  # not frequent
+    assert _words(compiler.compile("yang di").nonempty_query()) == {"yang", "di"}  # nothing else remains
+    kept = QueryCompiler(Weights(drop_frequent_stopwords=False, old_spellings=False)).compile("banjir di jakarta")
+    kept = kept.nonempty_query()
+    assert {"banjir", "di", "jakarta"} <= _words(kept)
+
+
+def test_hyphenated_query_word_matches_its_parts_written_apart():
+    q = QueryCompiler().compile("pro-kontra").nonempty_query()
+    assert isinstance(q, plan.Token)
+    assert {t.text for t in q.terms if isinstance(t, plan.Adjacent)} == {"pro kontra"}
+    off = QueryCompiler(Weights(hyphen_apart=False)).compile("pro-kontra").nonempty_query()
+    assert isinstance(off, plan.Token) and not any(isinstance(t, plan.Adjacent) for t in off.terms)
 
 
 def test_only_exclusions_means_everything_else():

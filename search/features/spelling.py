@@ -171,6 +171,7 @@ class CorrectionIndex:
             for length in range(len(word) - limit, len(word) + limit + 1)
             if (band := part.bands.get(length)) is not None
             for term in band.close(mask, limit)
+            if term not in TALA_STOPWORDS  # indexed since issue 27, never a correction
         }
         found = {
             term: int(distance)
@@ -186,7 +187,11 @@ class CorrectionIndex:
         """Two known words that ``word`` runs together (a missing space), the
         most common pair first."""
         floor = max(at_least, MIN_CORRECTION_DOCS)
-        counted = ((self.count(word[:i]), self.count(word[i:]), i) for i in range(2, len(word) - 1))
+        counted = (
+            (self.count(word[:i]), self.count(word[i:]), i)
+            for i in range(2, len(word) - 1)
+            if word[:i] not in TALA_STOPWORDS and word[i:] not in TALA_STOPWORDS
+        )
         pairs = [(min(a, b), word[:i], word[i:]) for a, b, i in counted if a >= floor and b >= floor]
         pairs.sort(reverse=True)
         return [(a, b) for _, a, b in pairs[:ALTERNATIVES]]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from whoosh.analysis import Analyzer
 
+from index.analysis import TALA_STOPWORDS
 from index.dates import USEC_PER_DAY
 
 RECENCY_WEIGHT = 0.5  # share of the score that decays; the rest never does (BM25F saturates: ratios are smaller)
@@ -42,8 +43,9 @@ def recency_rerank(
 def title_fingerprint(title: str, exact: Analyzer) -> frozenset[str]:
     """The title's content words, as the ``exact`` (unstemmed) analyzer gives
     them for a query: folded, stopwords out, a hyphenated word whole. What
-    near-duplicate titles share."""
-    return frozenset(t.text for t in exact(title, mode="query"))
+    near-duplicate titles share. Stopwords are left out here, as the index
+    holds them since issue 27 (two titles differing by a *di* are one story)."""
+    return frozenset(t.text for t in exact(title, mode="query") if t.text not in TALA_STOPWORDS)
 
 
 def near_duplicate(a: frozenset[str], b: frozenset[str]) -> bool:

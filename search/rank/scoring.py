@@ -104,13 +104,26 @@ class BM25F:
 
     On top, bounded additions: the exact (unstemmed) forms score the same way
     at ``exact_share`` of the weight, and words standing together add
-    ``proximity`` times their idf per field where they do."""
+    ``proximity`` times their idf per field where they do.
+
+    With ``exact_rarity`` (issue 27) the typed form's own rarity counts where
+    the article holds that form: the stem's and the typed form's evidence
+    saturate once, under an idf that moves from the root family's towards the
+    typed form's by the share of the token's (weighted) occurrences written in
+    the typed form; the form's idf is at least ``1 + exact_share`` times the
+    family's, so a common typed form still ranks its exact matches first.
+    A rare form typed (*menyehatkan*) then weighs like the rare word it is
+    where the article holds it, and like its root (*sehat*) elsewhere."""
 
     k1: float = 1.2
     b_title: float = 0.4
     b_body: float = 0.75
     exact_share: float = 0.25
     proximity_share: float = 0.3
+    # Off by default: on the fresh set it lost 0.027 nDCG@10 (95% CI [-0.049, -0.007])
+    # and 0.012 on the later sets together (bench/README.md, issue 27).
+    exact_rarity: bool = False
+    rarity_idf: bool = False  # interpolate the idf instead of the share (the first reading)
 
     def _b(self, field: str) -> float:
         return self.b_title if field.startswith("title") else self.b_body
@@ -127,6 +140,17 @@ class BM25F:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _combined(self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray):
+        mask, pseudo = self._pseudo(ev, terms, cand)
+        if not mask.any():
+            return mask, pseudo
+        idf = self._idf(ev, terms)
+        return mask, idf * pseudo * (self.k1 + 1) / (pseudo + self.k1)
+
+    def _pseudo(
+        self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray, scale: dict[str, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(matched mask, BM25F pseudo-frequency) of the terms; ``scale`` (by
+        field) multiplies the terms' boosts."""
         snap = ev.snap
         mask = np.zeros(cand.size, dtype=bool)
         pseudo = np.zeros(cand.size)
@@ -140,16 +164,46 @@ class BM25F:
                 continue
             b = self._b(t.field)
             norm = (1 - b) + b * snap.lengths[t.field][cand] / snap.avg_length[t.field]
-            pseudo += np.where(hit, t.boost * postings.tf[where] / np.maximum(norm, 1e-9), 0.0)
+            boost = t.boost if scale is None else t.boost * scale.get(t.field, 1.0)
+            pseudo += np.where(hit, boost * postings.tf[where] / np.maximum(norm, 1e-9), 0.0)
             mask |= hit
+        return mask, pseudo
+
+    def _rare_form(
+        self, ev: Evaluation, stems: tuple[plan.Term, ...], exacts: tuple[plan.Term, ...], cand: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One saturation over the stem's evidence, under an idf between the
+        family's and the typed form's (see the class docstring)."""
+        mask, stem_pseudo = self._pseudo(ev, stems, cand)
         if not mask.any():
-            return mask, pseudo
-        idf = self._idf(ev, terms)
-        return mask, idf * pseudo * (self.k1 + 1) / (pseudo + self.k1)
+            return mask, stem_pseudo
+        # The typed form's occurrences weighed as the stem's in the same field
+        # (the first term of a field is the word itself).
+        first_stem: dict[str, float] = {}
+        first_exact: dict[str, float] = {}
+        for t in stems:
+            first_stem.setdefault(t.field + "_exact", t.boost)
+        for t in exacts:
+            first_exact.setdefault(t.field, t.boost)
+        scale = {f: first_stem[f] / b for f, b in first_exact.items() if f in first_stem and b > 0}
+        _, exact_pseudo = self._pseudo(ev, exacts, cand, scale)
+        family = self._idf(ev, stems)
+        if self.rarity_idf:
+            form = max(self._idf(ev, exacts), family * (1 + self.exact_share))
+            share = np.minimum(1.0, exact_pseudo / np.maximum(stem_pseudo, 1e-9))
+            idf = family + share * (form - family)
+            return mask, idf * stem_pseudo * (self.k1 + 1) / (stem_pseudo + self.k1)
+        # The typed form's occurrences count again at a share its rarity
+        # beside the family's gives (at least ``exact_share``).
+        extra = max(self.exact_share, self._idf(ev, exacts) / max(family, 1e-9) - 1)
+        pseudo = stem_pseudo + extra * exact_pseudo
+        return mask, family * pseudo * (self.k1 + 1) / (pseudo + self.k1)
 
     def token(self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         stems = tuple(t for t in terms if not t.field.endswith("_exact"))
         exacts = tuple(t for t in terms if t.field.endswith("_exact"))
+        if stems and exacts and self.exact_share and self.exact_rarity:
+            return self._rare_form(ev, stems, exacts, cand)
         mask, score = self._combined(ev, stems or exacts, cand)
         if stems and exacts and self.exact_share:
             exact_mask, exact_score = self._combined(ev, exacts, cand)
@@ -450,6 +504,10 @@ def top_scored(
             possible.append(can)
             bonus_scores.append(np.where(can, ev.scorer.proximity(ev, phrase, cand), 0.0))
         upper = base + sum(bonus_scores)
+        # Phrases standing for the same words in one field (the words, or two
+        # of them written as one) give the better of their bonuses, not both.
+        groups = [(phrase.field, phrase.stands_for or phrase.words) for phrase in proximity]
+        given = {g: np.zeros(cand.size) for g in groups}
         pending = np.flatnonzero(np.any(possible, axis=0))
         pending = pending[np.argsort(-upper[pending], kind="stable")]
         checked = np.ones(cand.size, dtype=bool)
@@ -463,11 +521,13 @@ def top_scored(
             if ev.deadline.passed():
                 break
             batch = np.sort(pending[start : start + chunk])
-            for phrase, can, bonus in zip(proximity, possible, bonus_scores):
+            for phrase, can, bonus, group in zip(proximity, possible, bonus_scores, groups):
                 sub = batch[can[batch]]
                 if sub.size:
-                    hit = ev.phrase_mask(phrase, cand[sub])
-                    exact[sub[hit]] += bonus[sub[hit]]
+                    won = sub[ev.phrase_mask(phrase, cand[sub])]
+                    more = np.maximum(bonus[won] - given[group][won], 0.0)
+                    exact[won] += more
+                    given[group][won] += more
             checked[batch] = True
             start += chunk
             chunk *= 2

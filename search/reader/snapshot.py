@@ -318,8 +318,10 @@ class Snapshot:
         """A compound written apart (``ibu kota`` for ``ibukota``): the documents
         with the two words next to each other in the field's positional twin,
         and how often (see :meth:`_apart`)."""
-        key = (fieldname, first, second)
-        return self._terms.get_or_load(key, lambda: self._apart(fieldname, first, second), _postings_bytes)
+        # The stemmed field and its exact twin read the same positions: one entry.
+        positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
+        key = (positional, first, second)
+        return self._terms.get_or_load(key, lambda: self._apart(positional, first, second), _postings_bytes)
 
     def _apart(self, fieldname: str, first: str, second: str) -> Postings:
         """Kept only where the corpus attests it: in at least ``APART_MIN_DOCS``
