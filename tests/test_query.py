@@ -87,8 +87,8 @@ def test_frequent_query_stopword_dropped_only_beside_other_words():
     assert _words(compiler.compile("banjir di jakarta").nonempty_query()) == {"banjir", "jakarta"}
     assert {"usaha", "kecil"} <= _words(compiler.compile("usaha kecil").nonempty_query())  # not frequent
     assert _words(compiler.compile("yang di").nonempty_query()) == {"yang", "di"}  # nothing else remains
-    kept = QueryCompiler(Weights(drop_frequent_stopwords=False, old_spellings=False)).compile("banjir di jakarta")
-    kept = kept.nonempty_query()
+    keeping = QueryCompiler(Weights(drop_frequent_stopwords=False, old_spellings=False))
+    kept = keeping.compile("banjir di jakarta").nonempty_query()
     assert {"banjir", "di", "jakarta"} <= _words(kept)
 
 
