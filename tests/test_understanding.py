@@ -4,7 +4,7 @@ the date filter, through the engine, the API and the page."""
 from __future__ import annotations
 
 import pytest
-from conftest import client_over, record
+from conftest import client_over, index_records, record, write_jsonl
 
 NOW = "2019-10-16T09:00:00+07:00"  # a Wednesday
 
@@ -193,3 +193,36 @@ def test_stats_lists_the_learned_acronyms_and_rebuild_makes_them_again(tmp_path)
     assert [(r["acronym"], r["long_form"], r["articles"]) for r in rows] == [
         ("BNPB", "badan nasional penanggulangan bencana", 3)
     ]
+
+
+def test_an_acronym_learned_by_a_later_commit_reaches_the_running_engine(tmp_path):
+    """The engine reads the acronym table again only when its file changed: a
+    commit without acronyms keeps it, the commit that makes a pair consistent
+    (its third article) brings it to the next snapshot."""
+    from index.readers import read_paths
+    from index.writer import Indexer
+    from search.engine import SearchEngine, SearchRequest
+
+    define = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    directory = tmp_path / "ix"
+    index_records(
+        directory,
+        [record(id=f"def-{i}", title=f"Pemeriksaan Saksi {i}", body=define) for i in range(2)]
+        + [record(id="long", title="Komisi Pemberantasan Korupsi Menahan Bupati", body="Bupati ditahan.")],
+    )
+    engine = SearchEngine.open(directory, background=False)
+    try:
+
+        def finds_long_form() -> bool:
+            hits = engine.search(SearchRequest(q="kpk menahan")).hits
+            return "long" in {h.id for h in hits if h.missing_word is None}
+
+        assert not finds_long_form()  # two articles: not yet consistent
+        for extra in (record(id="plain", title="Harga Cabai Naik", body="Harga cabai naik."), None):
+            if extra is None:
+                extra = record(id="def-2", title="Pemeriksaan Saksi 2", body=define)
+            report = Indexer(directory).ingest(read_paths([write_jsonl(tmp_path / f"{extra['id']}.jsonl", [extra])]))
+            assert engine.manager.refresh_to(report.generation or 0, 30)
+        assert finds_long_form()
+    finally:
+        engine.close()
