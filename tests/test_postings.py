@@ -250,7 +250,7 @@ def test_a_compound_written_apart_is_counted_as_the_positions_say(sample_index, 
                 }
                 owner, at = firsts.gather(np.searchsorted(firsts.ids, both))
                 assert sorted(at.tolist()) == sorted(p for d in both.tolist() for p in starts.get(d, ()))
-                found = snap._apart("body", first, second)
+                found = snap.adjacent("body", first, second)
                 assert dict(zip(found.ids.tolist(), found.tf.tolist())) == expected
                 checked += bool(expected)
             assert checked == 4

@@ -29,7 +29,7 @@ from typing import Protocol, assert_never
 import numpy as np
 
 from ..query import plan
-from ..reader.snapshot import POSITIONAL_FIELDS, SCORED_FIELDS, Postings, Snapshot
+from ..reader.snapshot import SCORED_FIELDS, Postings, Snapshot, positional_twin
 
 EMPTY = np.zeros(0, dtype=np.int64)
 CHECK_EVERY = 128  # phrase/proximity documents between two deadline checks
@@ -389,7 +389,7 @@ class Evaluation:
 
     def _may_hold(self, term: plan.Adjacent, cand: np.ndarray) -> bool:
         """Whether any of ``cand`` holds both words of a compound written apart."""
-        positional = term.field if term.field in POSITIONAL_FIELDS else term.field + "_exact"
+        positional = positional_twin(term.field)
         return all(lookup(self.snap.postings(positional, w, self.within).ids, cand)[0].any() for w in term.parts)
 
     def _keyword_table(self, node: plan.Keyword) -> np.ndarray:

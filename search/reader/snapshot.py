@@ -13,6 +13,7 @@ requests never interleave reads on one snapshot's files.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -251,6 +252,9 @@ class Postings:
         return None
 
 
+NO_POSTINGS = Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())
+
+
 class Snapshot:
     """Arrays over one searcher's documents; see the module docstring."""
 
@@ -319,33 +323,46 @@ class Snapshot:
         with the two words next to each other in the field's positional twin,
         and how often (see :meth:`_apart`)."""
         # The stemmed field and its exact twin read the same positions: one entry.
-        positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
+        positional = positional_twin(fieldname)
         key = (positional, first, second)
         return self._terms.get_or_load(key, lambda: self._apart(positional, first, second), _postings_bytes)
 
-    def _apart(self, fieldname: str, first: str, second: str) -> Postings:
+    def _apart(self, positional: str, first: str, second: str) -> Postings:
         """Kept only where the corpus attests it: in at least ``APART_MIN_DOCS``
         documents and ``APART_MIN_SHARE`` of those with the joined form, so a
-        chance pair (``kali mantan`` in ``kalimantan``) adds nothing. Each
-        segment's pairs are found once for the segment's life (a new snapshot
-        reads only its new segments'); the attestation counts them all."""
-        positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
+        chance pair (``kali mantan`` in ``kalimantan``) adds nothing."""
         if not (self._has_term(positional, first) and self._has_term(positional, second)):
-            return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())  # (most pairs tried)
-        ids, counts, joined = [], [], 0
+            return NO_POSTINGS  # (most pairs tried)
+        found = self._in_order(positional, ((0, first), (1, second)))
+        joined = self.doc_frequency(positional, first + second)
+        return found if found.ids.size >= max(APART_MIN_DOCS, APART_MIN_SHARE * joined) else NO_POSTINGS
+
+    def spanning(self, fieldname: str, words: tuple[str, ...]) -> Postings:
+        """A long form (*komisi pemberantasan korupsi*): the documents with its
+        words in order in the field's positional twin (``_`` any one word),
+        and how often."""
+        positional = positional_twin(fieldname)
+        placed = tuple((offset, w) for offset, w in enumerate(words) if w != "_")
+        if not placed or not all(self._has_term(positional, w) for _, w in placed):
+            return NO_POSTINGS
+        key = (positional, "span", *words)
+        return self._terms.get_or_load(key, lambda: self._in_order(positional, placed), _postings_bytes)
+
+    def _in_order(self, positional: str, placed: tuple[tuple[int, str], ...]) -> Postings:
+        """The documents holding each ``(offset, word)`` at its offset from one
+        start, and how many such starts each holds. Each segment's answer is
+        found once for the segment's life (a new snapshot reads only its new
+        segments')."""
+        ids, counts = [], []
         for index, (_, offset, sid) in enumerate(self._leaves):
             local, found = self._store.postings.get_or_load(
-                (sid, "apart", positional, first, second),
-                partial(self._segment_apart, index, positional, first, second),
+                (sid, "in order", positional, placed),
+                partial(self._segment_in_order, index, positional, placed),
                 lambda pair: pair[0].nbytes + pair[1].nbytes + 100,
             )
             if local.size:
                 ids.append(local + offset if offset else local)
                 counts.append(found)
-            joined += self._segment_postings(index, positional, first + second).ids.size
-        total = sum(c.size for c in counts)
-        if total < max(APART_MIN_DOCS, APART_MIN_SHARE * joined):
-            return Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())
         return Postings(_concat(ids, np.int32), _concat(counts, np.float32), ())
 
     def _segment_postings(self, index: int, fieldname: str, text: str) -> SegmentPostings:
@@ -361,52 +378,32 @@ class Snapshot:
             (sid, fieldname, text), partial(self._read, leaf, fieldname, text, with_values), lambda p: p.nbytes
         )
 
-    def _segment_apart(self, index: int, positional: str, first: str, second: str) -> tuple[np.ndarray, np.ndarray]:
-        """One segment's documents with ``second`` right after ``first`` (local
-        docnums) and how often. The positions of both words in the documents
-        holding both are gathered at once; a position is (document's place in
-        ``both``, position) as one integer, and the second word's must follow
-        the first's by one."""
-        a = self._segment_postings(index, positional, first)
-        b = self._segment_postings(index, positional, second)
-        both, in_a, in_b = np.intersect1d(a.ids, b.ids, assume_unique=True, return_indices=True)
-        if not both.size or a.positions is None or b.positions is None:
-            return both[:0].astype(np.int32), np.zeros(0, dtype=np.float32)
-        owner, at = a.positions.gather(in_a)
-        follower, after = b.positions.gather(in_b)
-        stride = int(max(at.max(initial=0), after.max(initial=0))) + 2
-        adjacent = np.isin(follower * stride + after, owner * stride + at + 1)
-        found = np.bincount(follower[adjacent], minlength=both.size).astype(np.float32)
-        keep = found > 0
-        return both[keep].astype(np.int32), found[keep]
-
-    def spanning(self, fieldname: str, words: tuple[str, ...]) -> Postings:
-        """A long form (*komisi pemberantasan korupsi*): the documents with its
-        words in order in the field's positional twin (``_`` any one word),
-        and how often."""
-        key = (fieldname, "span", *words)
-        return self._terms.get_or_load(key, lambda: self._spanning(fieldname, words), _postings_bytes)
-
-    def _spanning(self, fieldname: str, words: tuple[str, ...]) -> Postings:
-        positional = fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
-        placed = [(offset, w) for offset, w in enumerate(words) if w != "_"]
-        none = Postings(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), ())
-        if not placed or not all(self._has_term(positional, w) for _, w in placed):
+    def _segment_in_order(
+        self, index: int, positional: str, placed: tuple[tuple[int, str], ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_in_order` in one segment (local docnums). The positions of
+        every word in the documents holding them all are gathered at once; a
+        position less its word's offset is a start, and (document's place,
+        start) one integer, so the starts every word shares are one
+        intersection of integer arrays."""
+        parts = [self._segment_postings(index, positional, w) for _, w in placed]
+        none = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+        if any(p.positions is None or not p.ids.size for p in parts):
             return none
-        both = self.postings(positional, placed[0][1]).ids
-        for _, w in placed[1:]:
-            both = np.intersect1d(both, self.postings(positional, w).ids)
+        both = functools.reduce(np.intersect1d, [p.ids for p in parts])
         if not both.size:
             return none
-        starts: set[tuple[int, int]] | None = None
-        for offset, w in placed:
-            at = {(d, p - offset) for d, ps in self.positions(positional, w, both).items() for p in ps}
-            starts = at if starts is None else starts & at
-        counts: dict[int, int] = {}
-        for d, _ in starts or ():
-            counts[d] = counts.get(d, 0) + 1
-        ids = np.array(sorted(counts), dtype=np.int32)
-        return Postings(ids, np.array([counts[d] for d in ids.tolist()], dtype=np.float32), ())
+        gathered = []
+        for (offset, _), part in zip(placed, parts):
+            assert part.positions is not None  # (checked above)
+            owner, at = part.positions.gather(np.searchsorted(part.ids, both))
+            gathered.append((owner, at - offset))
+        shift = max(offset for offset, _ in placed)  # every start plus this is at least 0
+        stride = max(int(at.max(initial=0)) for _, at in gathered) + shift + 1
+        starts = functools.reduce(np.intersect1d, [owner * stride + at + shift for owner, at in gathered])
+        found = np.bincount(starts // stride, minlength=both.size).astype(np.float32)
+        keep = found > 0
+        return both[keep].astype(np.int32), found[keep]
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """Documents holding the term (deleted ones included), from the term
@@ -597,6 +594,12 @@ class Snapshot:
         """(segment id, first document number, Whoosh reader) of each segment
         (read them under ``io_lock``)."""
         return [(sid, offset, leaf) for leaf, offset, sid in self._leaves]
+
+
+def positional_twin(fieldname: str) -> str:
+    """The field a field's word positions are read from: itself when it keeps
+    positions, else its exact twin (the stemmed fields keep frequencies only)."""
+    return fieldname if fieldname in POSITIONAL_FIELDS else fieldname + "_exact"
 
 
 def _postings_bytes(postings: Postings) -> int:
