@@ -330,8 +330,8 @@ class SearchEngine:
 
     def _snapshot_compiler(self, snap: Snapshot) -> QueryCompiler:
         """The compiler with the acronyms learned from this snapshot's articles
-        (``acronyms.sqlite`` beside the index, read once per snapshot by the
-        warmer, on the refresher thread)."""
+        (``acronyms.sqlite`` beside the index, read by the warmer on the
+        refresher thread when it has changed)."""
         memo = snap.memo("compiler")
         found = memo.get(self.compiler)
         if found is None:
@@ -475,9 +475,10 @@ class SearchEngine:
         an alert asks of each new article). A filter naming a key the index
         does not hold lists nothing (search would refuse it)."""
         if request.q.strip():
-            # The plan as compiled (search's is pruned of absent terms per
+            # The plan as compiled with the snapshot's learned acronyms, as
+            # search compiles it (search's is also pruned of absent terms per
             # snapshot, which matches the same), read from the articles' segments.
-            compiled = self.compiler.compile(request.q)
+            compiled = self._snapshot_compiler(snap).compile(request.q)
             if compiled.is_empty:
                 return docs[:0]
             ev = Evaluation(snap, self.scorer, Deadline(None), within=snap.segments_of(docs))
@@ -490,7 +491,7 @@ class SearchEngine:
 
     def highlighted(self, snap: Snapshot, q: str, docnum: int) -> tuple[str, str]:
         """(title, snippet) of an article with ``q``'s words in ``<mark>``, as a hit shows them."""
-        terms = self.compiler.compile(q).highlight_terms if q.strip() else set()
+        terms = self._snapshot_compiler(snap).compile(q).highlight_terms if q.strip() else set()
         marker = Highlighter.for_snapshot(snap, terms)
         article = article_fields(snap.stored(docnum))
         return marker.title(article["title"]), marker.snippet(article["body"])
