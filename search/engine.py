@@ -35,7 +35,9 @@ from .features.export import COLUMNS as EXPORT_COLUMNS
 from .features.highlight import Highlighter
 from .features.related import MAX_WITHIN_DAYS, related_articles
 from .features.spelling import correct, corrections, has_unknown_word
+from .features.spelling import settle as settle_corrections
 from .features.suggest import MAX_SUGGESTIONS, complete, headline_words
+from .features.suggest import settle as settle_headline_words
 from .query import plan
 from .query.acronyms import AcronymMap
 from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
@@ -136,8 +138,11 @@ class SearchEngine:
         # then: a commit whose articles define no acronym leaves the file as it
         # was, and the next snapshot need not read it again (~30 ms).
         self._acronyms_read: tuple[tuple[int, int] | None, list] = (None, [])
+        # The compiler with those acronyms: (that table, the plain compiler, it).
+        self._acronym_compiler: tuple[list | None, QueryCompiler | None, QueryCompiler] = (None, None, self.compiler)
         manager.add_warmer(warm)  # what autocomplete and spelling read is never built on a request
         manager.add_warmer(self._snapshot_compiler)  # the learned acronyms, read off the request path
+        manager.add_idle_work(settle)  # vocabularies' bases merged again, after the commit is visible
 
     @classmethod
     def open(
@@ -336,8 +341,12 @@ class SearchEngine:
         found = memo.get(self.compiler)
         if found is None:
             table = self._acronym_table() if self.compiler.weights.acronyms else []
-            acronyms = AcronymMap.of(table, self.compiler.exact_positions, version=snap.generation + 1)
-            found = memo.remember(self.compiler, self.compiler.with_acronyms(acronyms))
+            made_from, plain, compiler = self._acronym_compiler
+            if made_from is not table or plain is not self.compiler:  # a commit that taught none keeps it
+                acronyms = AcronymMap.of(table, self.compiler.exact_positions, version=snap.generation + 1)
+                compiler = self.compiler.with_acronyms(acronyms)
+                self._acronym_compiler = (table, self.compiler, compiler)
+            found = memo.remember(self.compiler, compiler)
         return found
 
     def _acronym_table(self) -> list:
@@ -600,6 +609,13 @@ class SearchEngine:
                     "results_max": self.cache.max_entries,
                 },
             }
+
+
+def settle(snap: Snapshot) -> None:
+    """Merge the autocomplete and spelling vocabularies' bases again where a
+    merge or a run of commits has unsettled them."""
+    settle_headline_words(snap)
+    settle_corrections(snap)
 
 
 def warm(snap: Snapshot) -> None:

@@ -8,7 +8,10 @@ from conftest import index_records, record
 
 from index.writer import delete_articles
 from search.engine import SearchEngine, SearchRequest
+from search.features.spelling import corrections
+from search.features.suggest import headline_words
 from search.reader.manager import SearcherManager
+from search.reader.snapshot import base_is_settled
 
 
 def wait_for_new_generation(manager: SearcherManager, old: int, seconds: float = 10) -> None:
@@ -88,3 +91,27 @@ def test_searcher_is_shared_not_opened_per_request(tmp_path):
         t.join()
     assert len(seen) == 1
     manager.close()
+
+
+def test_a_commit_counts_in_completions_and_corrections_before_their_bases_are_merged_again(tmp_path):
+    ixdir = tmp_path / "ix"
+    index_records(ixdir, [record(id=f"b{i}", title=f"Banjir Rendam Desa {i}") for i in range(3)])
+    manager = SearcherManager(ixdir, check_interval=3600)  # the refresher never ticks: each step is ours
+    engine = SearchEngine(manager)
+    for i in range(5):
+        generation = manager.generation
+        index_records(ixdir, [record(id=f"a{i}", title=f"Bandara Ditutup Kabut {i}")])
+        assert manager.refresh_to(generation + 1, 10)
+    with manager.acquire() as snap:
+        base = headline_words(snap).base
+        assert not base_is_settled(base.segments, snap.segment_ids)  # the swap merged nothing again
+        assert not corrections(snap).settled
+        assert corrections(snap).count("bandara") == 5 and corrections(snap).count("banjir") == 3
+    # The later segments' headlines count: bandara (5) ahead of banjir (3, in the base).
+    assert engine.complete("ban") == ["bandara", "banjir"]
+    manager._do_idle_work()  # what the refresher does when it finds no new commit
+    with manager.acquire() as snap:
+        assert base_is_settled(headline_words(snap).base.segments, snap.segment_ids)
+        assert corrections(snap).settled and corrections(snap).count("bandara") == 5
+    assert engine.complete("ban") == ["bandara", "banjir"]
+    engine.close()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -36,7 +36,7 @@ from index.analysis import TALA_STOPWORDS, fold
 from ..memo import BoundedMemo
 from ..query.syntax import Word, parse_user_query
 from ..rank.scoring import Deadline, lookup
-from ..reader.snapshot import SegmentTerms, Snapshot
+from ..reader.snapshot import SegmentTerms, Snapshot, base_is_settled
 
 SPELLING_FIELDS = ("title_exact", "body_exact")  # the forms readers type
 MIN_CORRECTION_DOCS = 2  # a correction is a word found twice (titles and bodies) or more...
@@ -46,7 +46,6 @@ RARE_WORD_DOCS = 20  # a word found this often (titles and bodies) is taken as m
 MAX_CHECKED_WORDS = 8  # correction work per query is bounded
 ALTERNATIVES = 3  # corrections considered per word (the most likely first)
 MAX_COMBINATIONS = 64  # combinations of corrections scored per query
-MAX_LOOSE_SEGMENTS = 4  # segments a snapshot's corrections hold beside their merged base
 NEAR_MEMO = 20_000  # words whose corrections a snapshot remembers
 EDIT_COST = math.log(20)  # an edit must be backed by 20x the co-occurring articles
 
@@ -88,7 +87,8 @@ class SegmentWords:
 
     def __init__(self, docs: Mapping[str, int]):
         self.docs = dict(docs)
-        self.segments: frozenset[str] = frozenset()  # of a merged base: the segments it holds
+        self.segments: frozenset[str] = frozenset()  # of a merged base: the segments it holds...
+        self.members: dict[str, SegmentWords] = {}  # ...and each one's words (counted out once retired)
 
     @cached_property
     def bands(self) -> dict[int, Band]:
@@ -123,37 +123,48 @@ class CorrectionIndex:
     """One snapshot's words for corrections: its segments' (see the module
     docstring), counted together at lookup."""
 
-    def __init__(self, parts: list[SegmentWords]):
+    def __init__(self, parts: list[SegmentWords], retired: Sequence[SegmentWords] = (), settled: bool = True):
         self.parts = parts
+        self.retired = retired  # segments the base counts that a merge has replaced: counted out
+        self.settled = settled  # False: the base counts retired segments, or too many are loose
         self._near = BoundedMemo(NEAR_MEMO)  # popular typos come back
 
     @classmethod
-    def of_snapshot(cls, snap: Snapshot) -> CorrectionIndex:
+    def of_snapshot(cls, snap: Snapshot, settle: bool = False) -> CorrectionIndex:
         """A merged base of the segments an earlier snapshot held, plus the
         few segments commits have added since, each on its own: a commit
-        costs its new segments only. The base is merged again (once) when a
-        merge retires one of its segments or more than
-        :data:`MAX_LOOSE_SEGMENTS` have come."""
+        costs its new segments only. Merging the base again costs the whole
+        vocabulary (200 ms on the corpus), so it is done only with ``settle``
+        (the refresher, when idle: :func:`settle`); until then the segments
+        a merge retired are counted out of the base, and the merged segment is
+        one more beside it."""
         memo = snap.shared_memo("spelling")
-        ids = set(snap.segment_ids)
+        ids = snap.segment_ids
         base: SegmentWords | None = memo.get("base")
         per_segment = snap.per_segment("spelling", SegmentWords.of)
-        if base is None or not base.segments <= ids or len(ids - base.segments) > MAX_LOOSE_SEGMENTS:
+        if base is None or (settle and not base_is_settled(base.segments, ids)):
             base = SegmentWords(_merged(per_segment))
             base.segments = frozenset(ids)
+            base.members = dict(zip(ids, per_segment))
             memo["base"] = base
-        loose = [w for sid, w in zip(snap.segment_ids, per_segment) if sid not in base.segments]
+        loose = [w for sid, w in zip(ids, per_segment) if sid not in base.segments]
+        alive = set(ids)
+        retired = [words for sid, words in base.members.items() if sid not in alive]
         for words in (base, *loose):
             words.bands  # noqa: B018  # made here, on the warmer's thread, not by a request
-        return cls([base, *loose])
+        return cls([base, *loose], retired, base_is_settled(base.segments, ids))
 
     def count(self, term: str) -> int:
         """Documents holding the word (titles and bodies counted apart)."""
-        return sum(part.docs.get(term, 0) for part in self.parts)
+        return sum(part.docs.get(term, 0) for part in self.parts) - sum(part.docs.get(term, 0) for part in self.retired)
 
     def counts(self) -> dict[str, int]:
         """Every word with its count (for tools: requests never merge them)."""
-        return _merged(self.parts)
+        counted = _merged(self.parts)
+        for part in self.retired:
+            for term, n in part.docs.items():
+                counted[term] -= n
+        return {term: n for term, n in counted.items() if n > 0}
 
     def near(self, word: str, at_least: int) -> list[tuple[str, int]]:
         """(term, distance) of the words within :func:`max_distance` of
@@ -367,3 +378,11 @@ def corrections(snap: Snapshot) -> CorrectionIndex:
     memo = snap.memo("spelling")
     found = memo.get("index")
     return found if found is not None else memo.setdefault("index", CorrectionIndex.of_snapshot(snap))
+
+
+def settle(snap: Snapshot) -> None:
+    """Merge the snapshot's correction base again if it is unsettled (the
+    refresher's idle work: never on a request, never delaying a commit's
+    visibility)."""
+    if not corrections(snap).settled:
+        snap.memo("spelling")["index"] = CorrectionIndex.of_snapshot(snap, settle=True)

@@ -71,6 +71,7 @@ class SearcherManager:
         self._refresh_lock = threading.Lock()
         self._warmers: list = []
         self._listeners: list = []
+        self._idle_work: list = []
         self._current = self._open()
         self._closed = False
         self._stop = threading.Event()
@@ -92,6 +93,20 @@ class SearcherManager:
         on the current one now): per-snapshot structures built off the request path."""
         self._warmers.append(warm)
         warm(self._current)
+
+    def add_idle_work(self, work) -> None:
+        """Run ``work(snapshot)`` on the current snapshot whenever the
+        refresher finds no new commit (or, with no refresher, after each
+        reopen): what may lag a commit by a moment (a vocabulary's merged
+        base) kept off the path between a commit and its visibility. ``work``
+        must be cheap when it has nothing to do."""
+        self._idle_work.append(work)
+
+    def _do_idle_work(self) -> None:
+        with self._refresh_lock:
+            if not self._stop.is_set():
+                for work in self._idle_work:
+                    work(self._current)
 
     def add_listener(self, listen) -> None:
         """Call ``listen(generation)`` each time a snapshot is swapped in (and
@@ -136,7 +151,8 @@ class SearcherManager:
     def _refresh_loop(self) -> None:
         while not self._stop.wait(self.check_interval):
             try:
-                self.maybe_refresh()
+                if not self.maybe_refresh():
+                    self._do_idle_work()
             except Exception:  # a half-written commit or a vanished file: try again next tick
                 log.exception("could not open the new index generation")
 
@@ -153,6 +169,8 @@ class SearcherManager:
             give_back_memory()
             for listen in self._listeners:
                 listen(fresh.generation)
+        if self._thread is None:  # no refresher to do it when idle: now
+            self._do_idle_work()
         return True
 
     def last_commit_time(self) -> datetime | None:

@@ -37,6 +37,7 @@ POSITIONAL_FIELDS = frozenset({"title_exact", "body_exact", "author"})
 APART_MIN_DOCS = 2  # a compound written apart counts where this many documents write it so...
 APART_MIN_SHARE = 0.01  # ...and at least this share of the count of those writing it joined
 T = TypeVar("T")
+MAX_LOOSE_SEGMENTS = 4  # segments a merged vocabulary serves beside its base (see base_is_settled)
 SPELLED_COLUMNS = ("category", "source")  # shown as the outlets spell them
 
 
@@ -145,7 +146,7 @@ class SegmentStore:
         for a large segment)."""
         sidecar = self.sidecar(segment_id, reader)
         if isinstance(sidecar, Sidecar):
-            read = partial(_words, *sidecar.terms(fieldname))
+            read = partial(_sidecar_terms, sidecar, fieldname)  # read only when not yet derived
         else:
             read = partial(_read_terms, reader, fieldname)
         return self.derived(segment_id, f"vocabulary:{fieldname}", read)
@@ -596,6 +597,14 @@ class Snapshot:
         return [(sid, offset, leaf) for leaf, offset, sid in self._leaves]
 
 
+def base_is_settled(base_segments: frozenset[str], segment_ids: Iterable[str]) -> bool:
+    """Whether a vocabulary merged over ``base_segments`` serves a snapshot of
+    ``segment_ids`` as it should: none of its segments retired by a merge, and
+    no more than :data:`MAX_LOOSE_SEGMENTS` beside it, each looked up apart."""
+    ids = set(segment_ids)
+    return base_segments <= ids and len(ids - base_segments) <= MAX_LOOSE_SEGMENTS
+
+
 def positional_twin(fieldname: str) -> str:
     """The field a field's word positions are read from: itself when it keeps
     positions, else its exact twin (the stemmed fields keep frequencies only)."""
@@ -613,6 +622,10 @@ def _read_terms(reader, fieldname: str) -> SegmentTerms:
         for term, info in reader.iter_field(fieldname)
     ]
     return _words([t for t, _ in pairs], np.array([d for _, d in pairs], dtype=np.int64))
+
+
+def _sidecar_terms(sidecar: Sidecar, fieldname: str) -> SegmentTerms:
+    return _words(*sidecar.terms(fieldname))
 
 
 def _words(terms: list[str], docs: np.ndarray) -> SegmentTerms:
