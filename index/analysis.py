@@ -388,24 +388,35 @@ class IndonesianStemFilter(PlainStemFilter):
 
     def _attach(self) -> None:
         super()._attach()
-        self._repaired_from: dict[str, list[str]] = {}
-        for mangled, root in self.repairs.items():
-            self._repaired_from.setdefault(root, []).append(mangled)
-        # Each side of a spelling pair read with the rules above, so the
-        # variant's affixed forms meet the standard ones: praktek -> praktik.
-        self._respelled: dict[str, str] = {}
-        for variant, standard in self.spellings.items():
-            wrong, right = self._root(variant), self._root(standard)
-            if wrong != right:
-                self._respelled[wrong] = right
-                self._repaired_from.setdefault(right, []).append(wrong)
+        self._respellings: tuple[dict[str, str], dict[str, list[str]]] | None = None
+
+    def _respelled_and_repaired_from(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """(a variant's root -> the standard root, a root -> the stems repaired
+        or respelled to it): made at first use, not when the schema is
+        unpickled (every commit and every reopen unpickles it, and most of
+        those filters never stem a word)."""
+        found = self._respellings
+        if found is None:
+            repaired_from: dict[str, list[str]] = {}
+            for mangled, root in self.repairs.items():
+                repaired_from.setdefault(root, []).append(mangled)
+            # Each side of a spelling pair read with the rules above, so the
+            # variant's affixed forms meet the standard ones: praktek -> praktik.
+            respelled: dict[str, str] = {}
+            for variant, standard in self.spellings.items():
+                wrong, right = self._root(variant), self._root(standard)
+                if wrong != right:
+                    respelled[wrong] = right
+                    repaired_from.setdefault(right, []).append(wrong)
+            found = self._respellings = (respelled, repaired_from)
+        return found
 
     def repaired_from(self, root: str) -> list[str]:
         """The Snowball stems repaired or respelled to ``root`` (menga -> aku,
         praktek -> praktik): a word that stems to ``root`` contains ``root`` (but
         for a first letter that meN-/peN- replace) or one of these, which a
         highlighter looks for."""
-        return self._repaired_from.get(root, [])
+        return self._respelled_and_repaired_from()[1].get(root, [])
 
     def without_clitic(self, word: str) -> str:
         """The repaired Snowball stem read as if ``word`` ended in no particle
@@ -418,7 +429,7 @@ class IndonesianStemFilter(PlainStemFilter):
     def _stem(self, word: str) -> str:
         """The root, in its standard spelling."""
         root = self._root(word)
-        return self._respelled.get(root, root)
+        return self._respelled_and_repaired_from()[0].get(root, root)
 
     def _root(self, word: str) -> str:
         """:meth:`_affixed_root`, but a name stays whole, and a derived form whose

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import record, write_jsonl
+from server import get_json, running_server
 
 from index.analysis import STEM_RULES
 from search.cli import cli  # index.cli's group, with search, serve and keys registered on it
@@ -323,3 +324,16 @@ def test_the_search_command_loads_no_web_stack():
     probe = "import sys, search.cli; print(sorted(m for m in ('falcon', 'pydantic', 'waitress') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]", loaded
+
+
+def test_an_index_of_nothing_is_searched_and_served_without_error(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    runner = CliRunner()
+    made = runner.invoke(cli, ["index", str(empty), "--index", str(tmp_path / "ix")])
+    assert made.exit_code == 0, made.output
+    searched = runner.invoke(cli, ["search", "banjir", "--index", str(tmp_path / "ix")])
+    assert searched.exit_code == 0 and searched.output.startswith("0 results"), searched.output
+    with running_server(tmp_path / "ix") as base:
+        status, _, body = get_json(f"{base}/api/search?q=banjir")
+        assert status == 200 and body["total"] == 0, body

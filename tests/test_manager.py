@@ -115,3 +115,22 @@ def test_a_commit_counts_in_completions_and_corrections_before_their_bases_are_m
         assert corrections(snap).settled and corrections(snap).count("bandara") == 5
     assert engine.complete("ban") == ["bandara", "banjir"]
     engine.close()
+
+
+def test_a_workers_warm_up_asks_each_kind_of_request_with_the_index_own_words(sample_index, tmp_path):
+    engine = SearchEngine.open(sample_index, background=False)
+    asked: list[str] = []
+    search, complete, related = engine.search, engine.complete, engine.related
+    engine.search = lambda request: asked.append(request.q) or search(request)  # type: ignore[method-assign]
+    engine.complete = lambda text, limit=10: asked.append(f"complete {text}") or complete(text, limit)  # type: ignore[method-assign]
+    engine.related = lambda article_id, *a, **k: asked.append("related") or related(article_id, *a, **k)  # type: ignore[method-assign]
+    engine.warm_up()
+    engine.close()
+    assert len(asked) == 5 and asked[-1] == "related" and asked[-2].startswith("complete ")
+    words = asked[0].split()
+    assert len(words) == 2 and all(w.isalpha() for w in words)  # two headline words of the index
+    empty = tmp_path / "empty"
+    index_records(empty, [])
+    quiet = SearchEngine.open(empty, background=False)
+    quiet.warm_up()  # nothing to warm: no error
+    quiet.close()

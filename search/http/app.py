@@ -144,12 +144,14 @@ def create_app(
     rate_limit: RateLimiter | None = None,
     admission: Admission | None = None,
     generations: WorkerGenerations | None = None,
+    warm_up: bool = False,
 ) -> falcon.App:
     """The WSGI app over one index, as ``config`` says (all state lives in the
     app and its engine). The parts it would build from ``config`` may be
     given instead (a test's engine, a limiter on a fake clock);
     ``generations`` is shared by the worker processes (see
-    :mod:`search.http.visibility`)."""
+    :mod:`search.http.visibility`); ``warm_up``: run each kind of request
+    once first, as a server's worker does before it answers anyone."""
     config = config or ServiceConfig()
     engine = engine or SearchEngine.open(
         index_dir,
@@ -157,6 +159,8 @@ def create_app(
         cache_entries=config.cache_entries,
         budget_seconds=config.budget_seconds,
     )
+    if warm_up:
+        engine.warm_up()
     guard = WriteGuard(index_dir, config.trusted_proxies)
     if rate_limit is None and config.rate:
         rate_limit = RateLimiter(config.rate, config.burst_size, config.trusted_proxies)

@@ -70,7 +70,7 @@ def _app(index_dir: str, config: ServiceConfig, generations: WorkerGenerations):
     """One process's app (its engine, limiter and admission its own)."""
     _enough_descriptors(CONNECTIONS["connection_limit"] + 100)
     sys.setswitchinterval(SWITCH_INTERVAL)
-    app = create_app(index_dir, config, generations=generations)
+    app = create_app(index_dir, config, generations=generations, warm_up=True)
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

@@ -82,7 +82,10 @@ class SearcherManager:
 
     def _open(self) -> Snapshot:
         searcher = self._index.searcher()
-        snapshot = Snapshot(searcher, self.store, searcher.reader().generation(), time.time())
+        generation = searcher.reader().generation()
+        if generation is None:  # an index with no segment yet (nothing indexed): its commit's
+            generation = self._index.latest_generation()
+        snapshot = Snapshot(searcher, self.store, generation, time.time())
         self.store.keep_only(snapshot.segment_ids)
         for warm in self._warmers:
             warm(snapshot)

@@ -391,7 +391,7 @@ class Snapshot:
         none = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
         if any(p.positions is None or not p.ids.size for p in parts):
             return none
-        both = functools.reduce(np.intersect1d, [p.ids for p in parts])
+        both = functools.reduce(_sorted_intersection, [p.ids for p in parts])
         if not both.size:
             return none
         gathered = []
@@ -401,7 +401,7 @@ class Snapshot:
             gathered.append((owner, at - offset))
         shift = max(offset for offset, _ in placed)  # every start plus this is at least 0
         stride = max(int(at.max(initial=0)) for _, at in gathered) + shift + 1
-        starts = functools.reduce(np.intersect1d, [owner * stride + at + shift for owner, at in gathered])
+        starts = functools.reduce(_sorted_intersection, [owner * stride + at + shift for owner, at in gathered])
         found = np.bincount(starts // stride, minlength=both.size).astype(np.float32)
         keep = found > 0
         return both[keep].astype(np.int32), found[keep]
@@ -632,6 +632,18 @@ def _words(terms: list[str], docs: np.ndarray) -> SegmentTerms:
     """The words among a field's terms (alphabetic, two letters or more)."""
     keep = [i for i, term in enumerate(terms) if term.isalpha() and len(term) > 1]
     return SegmentTerms([terms[i] for i in keep], docs[keep] if len(keep) else np.zeros(0, dtype=np.int64))
+
+
+def _sorted_intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The values in both of two sorted arrays of distinct values (document
+    numbers; a document's word starts): a binary search of the shorter in the
+    longer, where ``np.intersect1d`` sorts both again."""
+    if first.size > second.size:
+        first, second = second, first
+    if not first.size:
+        return first
+    where = np.minimum(np.searchsorted(second, first), second.size - 1)
+    return first[second[where] == first]
 
 
 def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:
