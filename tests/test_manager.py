@@ -121,9 +121,20 @@ def test_a_workers_warm_up_asks_each_kind_of_request_with_the_index_own_words(sa
     engine = SearchEngine.open(sample_index, background=False)
     asked: list[str] = []
     search, complete, related = engine.search, engine.complete, engine.related
-    engine.search = lambda request: asked.append(request.q) or search(request)  # type: ignore[method-assign]
-    engine.complete = lambda text, limit=10: asked.append(f"complete {text}") or complete(text, limit)  # type: ignore[method-assign]
-    engine.related = lambda article_id, *a, **k: asked.append("related") or related(article_id, *a, **k)  # type: ignore[method-assign]
+
+    def spy_search(request):
+        asked.append(request.q)
+        return search(request)
+
+    def spy_complete(text, limit=10):
+        asked.append(f"complete {text}")
+        return complete(text, limit)
+
+    def spy_related(article_id, *args, **kwargs):
+        asked.append("related")
+        return related(article_id, *args, **kwargs)
+
+    engine.search, engine.complete, engine.related = spy_search, spy_complete, spy_related  # type: ignore[method-assign]
     engine.warm_up()
     engine.close()
     assert len(asked) == 5 and asked[-1] == "related" and asked[-2].startswith("complete ")
