@@ -29,6 +29,10 @@
    typed queries (bench/understanding/typed-queries.tsv, 30 with the date in
    the words, read from each row's now; pooled with Berita's understanding off
    too), apart, with shipped minus each baseline and minus understanding off.
+   Then the sixth set (bench/sixth-queries.tsv, 60 for issues 27 and 31, the
+   date words in the text read from the index's newest article, acronyms, old
+   spellings; written by a helper that built nothing; pooled with Berita's
+   understanding off too), apart, with per-kind columns.
 
 6. Known items from summaries (bench/summary-known-items.tsv): 180 articles
    drawn at random; helpers who saw only the article wrote a one-sentence
@@ -220,11 +224,15 @@ QUERY_SETS = {
     "confirm": HERE / "confirm-queries.tsv",
     "fourth": HERE / "fourth-queries.tsv",
     "fresh": HERE / "fresh-queries.tsv",
+    "sixth": HERE / "sixth-queries.tsv",
 }
 # Issue 31's typed queries (banjir kemarin): the date is in the words, read from each row's now;
 # pooled with bench/pool.py --queries typed and reported apart (not among the later sets).
 TYPED_SET = HERE / "understanding" / "typed-queries.tsv"
 LATER_SETS = ("heldout", "confirm", "fourth", "fresh")  # written after the first set's mechanisms were fixed
+# The sixth set (issues 27 and 31): date words in the text, read from the index's newest article (no now),
+# acronyms and old spellings; pooled with Berita's understanding off too and reported apart, like typed.
+APART_SETS = ("sixth",)
 
 
 def typed_needs() -> list[Need]:
@@ -241,8 +249,9 @@ def eval_needs(query_set: str = "eval") -> list[Need]:
     """The judged queries of one set: "eval" (73, studied while the mechanisms
     were built), "heldout" (40, written after them and read once), "confirm"
     (48, written after the held-out set was read), "fourth" (42, written
-    after that; no ranking change followed either) or "fresh" (64, written
-    for issue 27 by a helper that built nothing)."""
+    after that; no ranking change followed either), "fresh" (64, written
+    for issue 27 by a helper that built nothing) or "sixth" (60 for issues
+    27 and 31, the date words in the text; also written by such a helper)."""
     lines = [
         ln
         for ln in QUERY_SETS[query_set].read_text(encoding="utf-8").splitlines()
@@ -625,6 +634,14 @@ def main() -> None:
             "the date in the words read from each row's now; written before any search for them)"
         )
         print_differences("typed: ", system_table(systems, typed, judgments), args.bootstrap)
+    sixth = with_relevant(eval_needs("sixth"), judgments)
+    if sixth:
+        print(
+            f"\nsixth queries (bench/{QUERY_SETS['sixth'].name}: {len(sixth)} with a relevant article, "
+            "the date words in the text read from the index's newest article, acronyms and old spellings; "
+            "written for issues 27 and 31 by a helper that built nothing, before any search for them)"
+        )
+        print_differences("sixth: ", system_table(systems, sixth, judgments), args.bootstrap)
 
     old_set = old_judgments()
     print(
@@ -664,7 +681,7 @@ def main() -> None:
     if args.unjudged:
         by_id = {r["id"]: r for r in records}
         with open(args.unjudged, "w", encoding="utf-8") as out:
-            later_needs = [n for s in LATER_SETS for n in eval_needs(s)] + typed_needs()
+            later_needs = [n for s in LATER_SETS + APART_SETS for n in eval_needs(s)] + typed_needs()
             for n in judged + [n for n in needs if n not in judged] + later_needs:
                 seen = set()
                 for s in systems + grid:
@@ -677,12 +694,13 @@ def main() -> None:
 
 KINDS = ("topic", "entity", "variant", "phrase", "dated", "rare")
 FRESH_KINDS = ("form", "name", "stopword", "compound-hyphen")  # the fresh set's, beside its rare
+SIXTH_KINDS = ("acronym", "old-spelling", "date-words", "date-content")  # the sixth set's, beside topic, form, name
 
 
 def system_table(systems: list[System], needs: list[Need], judgments: dict) -> dict[str, list[float]]:
     """Print each system's nDCG@10 (overall, share of its top 10 judged, per
     kind present); return the per-query values by system name."""
-    kinds = [k for k in KINDS + FRESH_KINDS if any(n.kind == k for n in needs)]
+    kinds = [k for k in KINDS + FRESH_KINDS + SIXTH_KINDS if any(n.kind == k for n in needs)]
     widths = {k: max(9, len(k) + 1) for k in kinds}
     print(f"{'system':<44}{'nDCG@10':>8}{'judged@10':>10}" + "".join(f"{k:>{widths[k]}}" for k in kinds))
     scores = {}
