@@ -21,8 +21,8 @@ from __future__ import annotations
 import argparse
 import csv
 from collections.abc import Iterator
-from functools import partial
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from index.acronyms import AcronymStore, normalise
@@ -113,7 +113,9 @@ def evaluate_acronyms(index_dir: Path, engine: SearchEngine, show: bool) -> None
     with engine.manager.acquire() as snap:
         usage = partial(acronym_usage, snap)
         kept = {a for a in learned if AcronymMap.of([a], engine.compiler.exact_positions, usage=usage).long_forms}
-    print(f"acronyms, as the table holds them and as the engine keeps them ({len(kept):,} of {len(learned):,}: both sides")
+    print(
+        f"acronyms, as the table holds them and as the engine keeps them ({len(kept):,} of {len(learned):,}: both sides"
+    )
     print("  go together in the articles, search/query/acronyms.py MIN_ASSOCIATION):")
     report_acronyms({(a.acronym.upper(), a.long_form) for a in learned}, seen, "table", show)
     report_acronyms({(a.acronym.upper(), a.long_form) for a in kept}, seen, "engine", show)
@@ -166,9 +168,7 @@ def evaluate_old_spellings(engine: SearchEngine | None, show: bool) -> None:
     def joined_in_index(old: str, modern: str) -> bool:
         assert engine is not None
         stem_old, stem_modern = engine.compiler.stems(old), engine.compiler.stems(modern)
-        return stem_old != stem_modern and (
-            set(stem_modern) <= searched(old) or set(stem_old) <= searched(modern)
-        )
+        return stem_old != stem_modern and (set(stem_modern) <= searched(old) or set(stem_old) <= searched(modern))
 
     def joined_by_rules(old: str, modern: str) -> bool:
         return all(
