@@ -301,3 +301,26 @@ def test_an_acronym_the_articles_use_for_something_else_is_not_joined(tmp_path):
         assert "kpk-long" in {h.id for h in engine.search(SearchRequest(q="kpk", size=50)).hits}
     finally:
         engine.close()
+
+
+def test_an_acronym_typed_ranks_the_articles_writing_it_above_those_writing_the_long_form(tmp_path):
+    """The long form written out is the acronym's word but not the form typed:
+    it counts as the word's stem, without the typed form's exact score (as an
+    old spelling or a spelling variant), so for the same text the article
+    writing the acronym ranks first, and back for the long form typed."""
+    from search.engine import SearchEngine, SearchRequest
+
+    define = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    records = [record(id=f"def-{i}", title=f"Pemeriksaan Saksi {i}", body=define) for i in range(3)]
+    records += [
+        record(id="short", title="Bupati Ditahan", body="Penyidik KPK satu dua menahan bupati."),
+        record(id="long", title="Bupati Ditahan", body="Penyidik Komisi Pemberantasan Korupsi menahan bupati."),
+    ]
+    records += [record(id=f"other-{i}", title=f"Harga Cabai Naik {i}", body="Harga cabai naik.") for i in range(30)]
+    engine = SearchEngine.open(index_records(tmp_path / "ix", records), background=False)
+    try:
+        for q, first, second in (("kpk", "short", "long"), ("komisi pemberantasan korupsi", "long", "short")):
+            scores = {h.id: h.score or 0.0 for h in engine.search(SearchRequest(q=q)).hits}
+            assert scores[first] > scores[second], (q, scores)
+    finally:
+        engine.close()

@@ -326,15 +326,8 @@ class QueryCompiler:
         terms: list[plan.Term] = []
         for f in ("title", "body"):
             terms.append(plan.Term(f, node.acronym, getattr(w, f) or 0.001))
-            if w.exact_twins and getattr(w, f + "_exact") > 0:
-                terms.append(plan.Term(f + "_exact", node.acronym, getattr(w, f + "_exact")))
         written = parts[0] if len(parts) == 1 else plan.All(parts)
         return plan.Any((written, plan.Excluding(plan.Token(tuple(terms)), written)))
-
-    def _span_boost(self, f: str) -> float:
-        """A form read from positions: the stem field's weight with its exact twin's."""
-        w = self.weights
-        return (getattr(w, f) or 0.001) + (getattr(w, f + "_exact") if w.exact_twins else 0)
 
     def _joined_neighbours(self, children: list[SyntaxNode], dropped: int | None = None) -> dict[int, tuple[str, ...]]:
         """For each plain word next to another plain word, the two written as one
@@ -431,8 +424,8 @@ class QueryCompiler:
                     for f in fields
                 ]
             long_form = self.acronyms.long_forms.get(exact) if len(forms) == 1 else None
-            if long_form:  # a learned acronym: its long form written out is the same word
-                terms += [plan.Spanning(f, " ".join(long_form), self._span_boost(f)) for f in fields]
+            if long_form:  # a learned acronym: its long form written out is the same word, not the form typed
+                terms += [plan.Spanning(f, " ".join(long_form), getattr(w, f) or 0.001) for f in fields]
             tokens.append(plan.Token(tuple(terms)))
         return tokens[0] if len(tokens) == 1 else plan.All(tuple(tokens))
 
