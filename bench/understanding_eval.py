@@ -9,7 +9,8 @@ in bench/understanding/ (written before the feature by other hands).
   may keep the date as words, see SearchEngine._dates_are_content).
 - date-content.tsv: false filters, by the parser alone and by the engine.
 - acronyms.tsv: which correct pairs the learned table (acronyms.sqlite of the
-  index) holds, and which wrong ones it wrongly holds.
+  index) holds, and which wrong ones it wrongly holds; then the same for the
+  pairs the engine keeps (both sides going together in the articles).
 - old-spellings.tsv: pairs joined (a query for one form searches the other,
   in the plan the engine runs over the index: only forms the index holds) and
   false friends wrongly joined; also by the rules alone.
@@ -21,11 +22,13 @@ import argparse
 import csv
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from index.acronyms import AcronymStore, normalise
-from search.engine import SearchEngine, SearchRequest
+from search.engine import SearchEngine, SearchRequest, acronym_usage
 from search.query import plan
+from search.query.acronyms import AcronymMap
 from search.query.dates import read_dates
 from search.query.old_spelling import spellings
 from search.rank.scoring import Deadline
@@ -104,9 +107,21 @@ def evaluate_dates(engine: SearchEngine | None, show: bool) -> None:
         print(f"  precision (exact filters / all filters) {ratio(engine_exact, engine_applied + false_engine)}")
 
 
-def evaluate_acronyms(index_dir: Path, show: bool) -> None:
-    table = {(a.acronym.upper(), a.long_form) for a in AcronymStore(index_dir).table()}
+def evaluate_acronyms(index_dir: Path, engine: SearchEngine, show: bool) -> None:
+    learned = AcronymStore(index_dir).table()
     seen = {(a.acronym.upper(), a.long_form) for a in AcronymStore(index_dir).candidates()}
+    with engine.manager.acquire() as snap:
+        usage = partial(acronym_usage, snap)
+        kept = {a for a in learned if AcronymMap.of([a], engine.compiler.exact_positions, usage=usage).long_forms}
+    print(
+        f"acronyms, as the table holds them and as the engine keeps them ({len(kept):,} of {len(learned):,}: both sides"
+    )
+    print("  go together in the articles, search/query/acronyms.py MIN_ASSOCIATION):")
+    report_acronyms({(a.acronym.upper(), a.long_form) for a in learned}, seen, "table", show)
+    report_acronyms({(a.acronym.upper(), a.long_form) for a in kept}, seen, "engine", show)
+
+
+def report_acronyms(table: set[tuple[str, str]], seen: set[tuple[str, str]], label: str, show: bool) -> None:
     correct = held = wrong = wrongly = proposed_correct = 0
     for r in rows("acronyms.tsv"):
         key = (r["acronym"].strip().upper(), normalise(r["long_form"]))
@@ -115,13 +130,13 @@ def evaluate_acronyms(index_dir: Path, show: bool) -> None:
             held += key in table
             proposed_correct += key in seen
             if show and key not in table:
-                print(f"  {r['id']}\tmissed {key}{' (a candidate, not kept)' if key in seen else ''}")
+                print(f"  {r['id']}\t{label}: missed {key}{' (a candidate, not kept)' if key in seen else ''}")
         else:
             wrong += 1
             wrongly += key in table
             if show and key in table:
-                print(f"  {r['id']}\twrongly held {key}")
-    print(f"acronyms (acronyms.tsv; learned table of {len(table):,} pairs):")
+                print(f"  {r['id']}\t{label}: wrongly held {key}")
+    print(f" {label} ({len(table):,} pairs):")
     print(
         f"  correct pairs held (recall)  {ratio(held, correct)}  (extracted at all: {ratio(proposed_correct, correct)})"
     )
@@ -129,14 +144,16 @@ def evaluate_acronyms(index_dir: Path, show: bool) -> None:
     print(f"  precision on labelled rows   {ratio(held, held + wrongly)}")
 
 
-def exact_terms(node: plan.Node) -> set[str]:
+def stem_terms(node: plan.Node) -> set[str]:
+    """The terms a plan seeks in the stemmed fields (an old or modern spelling
+    adds its stem there, and its exact form nowhere: the typed form ranks first)."""
     match node:
         case plan.Token():
-            return {t.text for t in node.terms if t.field.endswith("_exact")}
+            return {t.text for t in node.terms if t.field in ("title", "body") and not isinstance(t, plan.Adjacent)}
         case plan.All() | plan.Any():
-            return set().union(*(exact_terms(c) for c in node.children))
+            return set().union(*(stem_terms(c) for c in node.children))
         case plan.Excluding():
-            return exact_terms(node.include)
+            return stem_terms(node.include)
         case _:
             return set()
 
@@ -146,10 +163,12 @@ def evaluate_old_spellings(engine: SearchEngine | None, show: bool) -> None:
         assert engine is not None
         with engine.manager.acquire() as snap:
             compiled = engine._compiled(snap, word, Deadline(None))
-        return exact_terms(compiled.query) if compiled.query is not None else set()
+        return stem_terms(compiled.query) if compiled.query is not None else set()
 
     def joined_in_index(old: str, modern: str) -> bool:
-        return modern in searched(old) or old in searched(modern)
+        assert engine is not None
+        stem_old, stem_modern = engine.compiler.stems(old), engine.compiler.stems(modern)
+        return stem_old != stem_modern and (set(stem_modern) <= searched(old) or set(stem_old) <= searched(modern))
 
     def joined_by_rules(old: str, modern: str) -> bool:
         return all(
@@ -192,7 +211,8 @@ def main() -> None:
         evaluate_dates(engine, args.rows)
         print()
         if args.index:
-            evaluate_acronyms(args.index, args.rows)
+            assert engine is not None
+            evaluate_acronyms(args.index, engine, args.rows)
             print()
         evaluate_old_spellings(engine, args.rows)
     finally:

@@ -226,3 +226,101 @@ def test_an_acronym_learned_by_a_later_commit_reaches_the_running_engine(tmp_pat
         assert finds_long_form()
     finally:
         engine.close()
+
+
+def test_the_typed_spelling_ranks_above_its_old_or_modern_form(tmp_path):
+    """An old or modern spelling is the same word but not the form typed: it is
+    found, and ranks below the same article written in the typed form."""
+    from search.engine import SearchEngine, SearchRequest
+
+    records = [
+        record(id="old", title="Pidato Soekarno di Bandung", body="Soekarno berpidato di depan massa."),
+        record(id="new", title="Pidato Sukarno di Bandung", body="Sukarno berpidato di depan massa."),
+    ]
+    engine = SearchEngine.open(index_records(tmp_path / "ix", records), background=False)
+    try:
+        for typed, mine, other in (("soekarno", "old", "new"), ("sukarno", "new", "old")):
+            scores = {h.id: h.score or 0.0 for h in engine.search(SearchRequest(q=typed)).hits}
+            assert set(scores) == {"old", "new"}, typed
+            assert scores[mine] > scores[other], (typed, scores)
+    finally:
+        engine.close()
+
+
+def test_a_long_form_typed_in_full_does_not_count_its_acronym_again(tmp_path):
+    """A name and its initials learned as a pair (three articles define them):
+    the query for the name finds an article writing only the initials, and an
+    article writing both the name and the initials scores as one writing the
+    name beside another word of the same length, not above it."""
+    from search.engine import SearchEngine, SearchRequest
+
+    define = "Tokoh Papua Benny Wenda (BW) berbicara di London."
+    records = [record(id=f"def-{i}", title=f"Wawancara Tokoh {i}", body=define) for i in range(3)]
+    records += [
+        record(id="both", title="Benny Wenda di Sidang", body="Benny Wenda hadir. BW bicara lama."),
+        record(id="name", title="Benny Wenda di Sidang", body="Benny Wenda hadir. XY bicara lama."),
+        record(id="initials", title="Sidang Tokoh", body="BW hadir di sidang."),
+    ]
+    engine = SearchEngine.open(index_records(tmp_path / "ix", records), background=False)
+    try:
+        hits = {h.id: h.score for h in engine.search(SearchRequest(q="benny wenda", size=10)).hits}
+        assert "initials" in hits  # the acronym alone still stands for the name
+        assert hits["both"] == pytest.approx(hits["name"])
+    finally:
+        engine.close()
+
+
+def test_an_acronym_the_articles_use_for_something_else_is_not_joined(tmp_path):
+    """A name's initials defined in three articles (*Firli Bahuri (FB)*) while
+    most articles writing FB mean Facebook and most writing the name never use
+    the initials: the table records the pair, the engine does not join it
+    (its sides rarely go together); a pair the articles do use together is kept."""
+    from index.acronyms import AcronymStore
+    from search.engine import SearchEngine, SearchRequest
+
+    define = "Ketua KPK Firli Bahuri (FB) menjawab kritik."
+    records = [record(id=f"def-{i}", title=f"Ketua KPK Menjawab {i}", body=define) for i in range(3)]
+    records += [
+        record(id=f"name-{i}", title=f"Firli Bahuri Dilantik {i}", body="Firli Bahuri hadir.") for i in range(40)
+    ]
+    records += [record(id=f"fb-{i}", title=f"Akun FB Diretas {i}", body="Unggahan di FB viral.") for i in range(30)]
+    define_kpk = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    records += [record(id=f"kpk-{i}", title=f"Saksi Diperiksa {i}", body=define_kpk) for i in range(3)]
+    records += [record(id="kpk-long", title="Komisi Pemberantasan Korupsi Menahan Bupati", body="Bupati ditahan.")]
+    directory = index_records(tmp_path / "ix", records)
+    assert {a.acronym for a in AcronymStore(directory).table()} == {"FB", "KPK"}
+    engine = SearchEngine.open(directory, background=False)
+    try:
+
+        def found(q: str) -> set[str]:
+            return {h.id.split("-")[0] for h in engine.search(SearchRequest(q=q, size=50)).hits}
+
+        assert found("fb") == {"def", "fb"}  # not every article naming Firli Bahuri
+        assert found("firli bahuri") == {"def", "name"}  # not the Facebook articles
+        assert "kpk" in found("komisi pemberantasan korupsi") and "kpk" in found("kpk")
+        assert "kpk-long" in {h.id for h in engine.search(SearchRequest(q="kpk", size=50)).hits}
+    finally:
+        engine.close()
+
+
+def test_an_acronym_typed_ranks_the_articles_writing_it_above_those_writing_the_long_form(tmp_path):
+    """The long form written out is the acronym's word but not the form typed:
+    it counts as the word's stem, without the typed form's exact score (as an
+    old spelling or a spelling variant), so for the same text the article
+    writing the acronym ranks first, and back for the long form typed."""
+    from search.engine import SearchEngine, SearchRequest
+
+    define = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    records = [record(id=f"def-{i}", title=f"Pemeriksaan Saksi {i}", body=define) for i in range(3)]
+    records += [
+        record(id="short", title="Bupati Ditahan", body="Penyidik KPK satu dua menahan bupati."),
+        record(id="long", title="Bupati Ditahan", body="Penyidik Komisi Pemberantasan Korupsi menahan bupati."),
+    ]
+    records += [record(id=f"other-{i}", title=f"Harga Cabai Naik {i}", body="Harga cabai naik.") for i in range(30)]
+    engine = SearchEngine.open(index_records(tmp_path / "ix", records), background=False)
+    try:
+        for q, first, second in (("kpk", "short", "long"), ("komisi pemberantasan korupsi", "long", "short")):
+            scores = {h.id: h.score or 0.0 for h in engine.search(SearchRequest(q=q)).hits}
+            assert scores[first] > scores[second], (q, scores)
+    finally:
+        engine.close()

@@ -310,8 +310,12 @@ class QueryCompiler:
 
     def _long_form(self, node: _LongForm, highlight: set[str], positive: list[str]) -> plan.Node | None:
         """A long form typed in full: its words as typed, or its acronym in an
-        article that writes only that. The words keep their own tokens (and
-        proximity), so the articles writing them rank as before."""
+        article that does not write them. The words keep their own tokens (and
+        proximity), so the articles writing them rank as before; the acronym
+        stands in for the long form only where the long form is missing, one
+        word as a spelling variant is, so an article writing both is not
+        counted twice (initials beside a name, *Benny Wenda (BW)*, lifted
+        those articles above the ones writing the name alone)."""
         w = self.weights
         words = [self._word(Word(text), highlight) for text in node.text.split()]
         positive += node.text.split()
@@ -322,15 +326,8 @@ class QueryCompiler:
         terms: list[plan.Term] = []
         for f in ("title", "body"):
             terms.append(plan.Term(f, node.acronym, getattr(w, f) or 0.001))
-            if w.exact_twins and getattr(w, f + "_exact") > 0:
-                terms.append(plan.Term(f + "_exact", node.acronym, getattr(w, f + "_exact")))
         written = parts[0] if len(parts) == 1 else plan.All(parts)
-        return plan.Any((written, plan.Token(tuple(terms))))
-
-    def _span_boost(self, f: str) -> float:
-        """A form read from positions: the stem field's weight with its exact twin's."""
-        w = self.weights
-        return (getattr(w, f) or 0.001) + (getattr(w, f + "_exact") if w.exact_twins else 0)
+        return plan.Any((written, plan.Excluding(plan.Token(tuple(terms)), written)))
 
     def _joined_neighbours(self, children: list[SyntaxNode], dropped: int | None = None) -> dict[int, tuple[str, ...]]:
         """For each plain word next to another plain word, the two written as one
@@ -386,8 +383,11 @@ class QueryCompiler:
         # The word written together with a neighbour, or written apart, counts
         # as an occurrence of it: one BM25F token over every written form.
         also = [(stem, text) for text in joined for stem in self._terms(self.stemmed, text)[:1]]
-        if w.old_spellings and len(forms) == 1 and len(exacts) == 1:
-            also += self._spellings(exacts[0])
+        # Another spelling (old or modern) is the same word but not the form
+        # typed: its stem counts, its exact form adds nothing (as a spelling
+        # variant's, which the stemmer joins), so the typed form ranks first.
+        respelled = self._spellings(exacts[0]) if w.old_spellings and len(forms) == 1 and len(exacts) == 1 else []
+        also += respelled
         highlight.update(stem for stem, _ in also)
         half = 0.5 if w.compound_once else 1.0  # a joined form stands in two neighbouring tokens
         apart = _written_apart(exacts[0]) if w.compounds and len(forms) == 1 and len(exacts) == 1 else ()
@@ -398,9 +398,10 @@ class QueryCompiler:
             terms = []
             for i, (s, e) in enumerate([(stem, exact)] + (also if len(forms) == 1 else [])):
                 share = 1.0 if i == 0 else half
+                typed = i <= len(also) - len(respelled)  # the word as typed, or joined or written apart
                 for f in fields:
                     terms.append(plan.Term(f, s, (getattr(w, f) or 0.001) * share))
-                    if w.exact_twins and getattr(w, f + "_exact") > 0:
+                    if typed and w.exact_twins and getattr(w, f + "_exact") > 0:
                         terms.append(plan.Term(f + "_exact", e, getattr(w, f + "_exact") * share))
             if w.compound_once:
                 # Written apart: the same weights as the joined form, as stem
@@ -423,8 +424,8 @@ class QueryCompiler:
                     for f in fields
                 ]
             long_form = self.acronyms.long_forms.get(exact) if len(forms) == 1 else None
-            if long_form:  # a learned acronym: its long form written out is the same word
-                terms += [plan.Spanning(f, " ".join(long_form), self._span_boost(f)) for f in fields]
+            if long_form:  # a learned acronym: its long form written out is the same word, not the form typed
+                terms += [plan.Spanning(f, " ".join(long_form), getattr(w, f) or 0.001) for f in fields]
             tokens.append(plan.Token(tuple(terms)))
         return tokens[0] if len(tokens) == 1 else plan.All(tuple(tokens))
 
