@@ -9,6 +9,7 @@ import falcon
 
 from index.writer import DiskFull, IndexBusy
 
+from ..backend import BackendUnavailable
 from ..request import InvalidRequest, StaleCursor
 from .models import Problem
 
@@ -67,6 +68,15 @@ def handle_index_busy(req: falcon.Request, resp: falcon.Response, exc: IndexBusy
         title="Index busy",
         description=f"another writer{who} holds the index; waited {exc.waited:g} s, try again",
         retry_after=2,
+    )
+
+
+def handle_backend_unavailable(
+    req: falcon.Request, resp: falcon.Response, exc: BackendUnavailable, params: dict
+) -> None:
+    """The search cluster did not answer within the bounded wait: 503, try again."""
+    raise falcon.HTTPServiceUnavailable(
+        title="Search backend unavailable", description=str(exc), retry_after=exc.retry_after
     )
 
 
