@@ -1,0 +1,847 @@
+"""The engine over an OpenSearch cluster (:class:`search.backend.Engine`).
+
+Queries are compiled by Berita's own compiler (:mod:`search.query`), with
+the same analysis the documents were indexed with (:mod:`index.opensearch`),
+and the plan is sent as query DSL (:mod:`.translate`). Filters, facets and
+the date histogram are the cluster's filters and aggregations (Asia/Jakarta
+days); highlighting, near-duplicate folding and the recency blend are the
+Whoosh backend's own code run on the page of hits. What the cluster backend
+does not do (yet) is listed in the README ("Backends").
+
+The generation (ETags, cursors) is the sum over primary shards of their
+highest sequence number: it changes with every write the cluster applies and
+never goes back. A thread reads it every ``POLL_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from datetime import time as dtime
+from typing import Any
+
+import numpy as np
+
+from index.analysis import SHIPPED, STEM_RULES, TALA_STOPWORDS, Analysis
+from index.dates import WIB, from_utc_naive
+from index.model import Article, normalise_key
+from index.opensearch.documents import token_positions
+from index.opensearch.target import ClusterTarget, ClusterUnavailable
+from index.opensearch.writer import ClusterWriter, connection_errors, unavailable
+from index.schema import KEYED_COLUMNS
+
+from ...backend import Committed
+from ...features.export import COLUMNS as EXPORT_COLUMNS
+from ...features.highlight import Highlighter
+from ...features.histogram import days_histogram
+from ...features.related import DISTINCTIVE_WORDS, MAX_WITHIN_DAYS
+from ...features.suggest import MAX_SUGGESTIONS
+from ...query import plan
+from ...query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
+from ...query.dates import read_dates
+from ...query.syntax import without_quotes
+from ...rank.filters import LISTED_AT_MOST, loose_source
+from ...rank.pipeline import PARTIAL_BELOW
+from ...rank.rerank import collapse_near_duplicates, near_duplicate, recency_rerank, title_fingerprint
+from ...request import (
+    DEFAULT_BUDGET_SECONDS,
+    MAX_DEEP,
+    MAX_QUERY_CHARS,
+    MAX_SIZE,
+    MAX_WINDOW,
+    RERANK_DEPTH,
+    InvalidRequest,
+    SearchRequest,
+    StaleCursor,
+    validate,
+)
+from ...results import Folded, Hit, SearchResult, Understood
+from .translate import Translator
+
+POLL_SECONDS = 1.0  # how often the generation is read (a write through this process reads it at once)
+UNQUOTE_BELOW = 10
+EXPORT_PAGE = 1000  # rows one point-in-time page fetches
+PIT_KEEP_ALIVE = "2m"
+USEC_PER_DAY = 86_400_000_000
+SOURCE_FIELDS = ["article", "published", "published_has_time", "source"]
+
+
+def _published(src: dict) -> datetime:
+    return from_utc_naive(datetime.fromisoformat(src["published"].rstrip("Z")))
+
+
+def _article(src: dict) -> dict:
+    """An article as the API shows it, from its stored source."""
+    record = src["article"]
+    return {
+        "id": record["id"],
+        "url": record.get("url"),
+        "title": record["title"],
+        "body": record.get("body") or "",
+        "published": _published(src),
+        "published_has_time": bool(src.get("published_has_time", True)),
+        "category": record.get("category"),
+        "source": record.get("source"),
+        "author": record.get("author"),
+    }
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.astimezone(UTC).timestamp() * 1_000_000)
+
+
+class OpenSearchEngine:
+    """Answers search requests from an OpenSearch index (an alias)."""
+
+    def __init__(
+        self,
+        target: ClusterTarget,
+        client: Any | None = None,
+        weights: Weights = DEFAULT_WEIGHTS,
+        analysis: Analysis = SHIPPED,
+        budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
+        partial_matches: bool = True,
+        poll: bool = True,
+    ):
+        self.target = target
+        self.client = client if client is not None else target.client()
+        self.index = target.index
+        self.compiler = QueryCompiler(weights, analysis)
+        self.analysis = analysis
+        self.body_analyzer = analysis.stemmed()
+        self.exact_analyzer = analysis.exact()
+        self.budget_seconds = budget_seconds
+        self.partial_matches = partial_matches
+        self._translator: Translator | None = None
+        self._generation = 0
+        self._listeners: list[Callable[[int], None]] = []
+        self._keys: tuple[int, dict[str, list[str]]] | None = None
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._opened = time.time()
+        self._thread: threading.Thread | None = None
+        if poll:
+            self._thread = threading.Thread(target=self._poll, name="berita-opensearch-generation", daemon=True)
+            self._thread.start()
+
+    @classmethod
+    def connect(cls, target: ClusterTarget, **kwargs) -> OpenSearchEngine:
+        return cls(target, **kwargs)
+
+    def writer(self) -> ClusterArticleWriter:
+        return ClusterArticleWriter(self)
+
+    def close(self) -> None:
+        self._closed.set()
+
+    # -- the cluster --------------------------------------------------------------
+
+    def _call(self, method: Callable[..., dict], **kwargs) -> dict:
+        """One call to the cluster; no node answering is :class:`ClusterUnavailable`."""
+        from opensearchpy.exceptions import TransportError
+
+        try:
+            return method(**kwargs)
+        except connection_errors() as exc:
+            raise unavailable(self.target, exc) from exc
+        except TransportError as exc:
+            if exc.status_code in (429, 502, 503, 504):
+                raise unavailable(self.target, exc) from exc
+            raise
+
+    @property
+    def translator(self) -> Translator:
+        """``combined_fields`` on OpenSearch 3.2+, ``cross_fields`` before."""
+        if self._translator is None:
+            number = self._call(self.client.info)["version"]["number"]
+            major, minor = (int(part) for part in number.split(".")[:2])
+            self._translator = Translator(combined=(major, minor) >= (3, 2))
+        return self._translator
+
+    def _search(self, body: dict, **params) -> dict:
+        if self.budget_seconds:
+            body = {**body, "timeout": f"{int(self.budget_seconds * 1000)}ms"}
+        return self._call(self.client.search, index=self.index, body=body, params=params or None)
+
+    def _count(self, query: dict) -> int:
+        return int(self._call(self.client.count, index=self.index, body={"query": query})["count"])
+
+    def _read_generation(self) -> int:
+        stats = self._call(self.client.indices.stats, index=self.index, params={"level": "shards"})
+        total = 0
+        for index in stats["indices"].values():
+            for copies in index["shards"].values():
+                for copy in copies:
+                    if copy["routing"]["primary"]:
+                        total += int(copy["seq_no"]["max_seq_no"]) + 1
+        return total
+
+    def _poll(self) -> None:
+        while not self._closed.is_set():
+            try:
+                self._advance(self._read_generation())
+            except Exception:  # an unreachable cluster: keep the last generation, try again
+                pass
+            self._closed.wait(POLL_SECONDS)
+
+    def _advance(self, generation: int) -> None:
+        with self._lock:
+            if generation <= self._generation:
+                return
+            self._generation = generation
+            listeners = list(self._listeners)
+        for listen in listeners:
+            listen(generation)
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def on_new_snapshot(self, listen: Callable[[int], None]) -> None:
+        with self._lock:
+            self._listeners.append(listen)
+            now = self._generation
+        listen(now)
+
+    def refresh_to(self, generation: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._advance(self._read_generation())
+            except ClusterUnavailable:
+                pass
+            if self._generation >= generation:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+    # -- filters --------------------------------------------------------------------
+
+    def _known_keys(self) -> dict[str, list[str]]:
+        """The keys the index holds per keyed column (for filter errors), per generation."""
+        found = self._keys
+        if found is not None and found[0] == self._generation:
+            return found[1]
+        aggs = {column: {"terms": {"field": column, "size": 65_536}} for column in KEYED_COLUMNS.values()}
+        answer = self._search({"size": 0, "aggs": aggs})["aggregations"]
+        keys = {column: [b["key"] for b in answer[column]["buckets"]] for column in KEYED_COLUMNS.values()}
+        self._keys = (self._generation, keys)
+        return keys
+
+    def _filters(self, request: SearchRequest) -> tuple[list[dict], dict[str, dict]]:
+        """(the date filter's clauses, one clause per keyed filter kind)."""
+        dates: list[dict] = []
+        bounds = {}
+        if request.date_from is not None:
+            bounds["gte"] = request.date_from.astimezone(UTC).isoformat()
+        if request.date_to is not None:
+            bounds["lte"] = request.date_to.astimezone(UTC).isoformat()
+        if bounds:
+            dates.append({"range": {"published": bounds}})
+        keyed: dict[str, dict] = {}
+        for kind, values in (
+            ("category", request.categories),
+            ("source", request.sources),
+            ("author", request.authors),
+        ):
+            wanted = sorted({k for k in (normalise_key(v) for v in values) if k})
+            if not wanted:
+                continue
+            column = KEYED_COLUMNS[kind]
+            known = self._known_keys()[column]
+            if kind == "source":
+                resolved: set[str] = set()
+                for name in wanted:
+                    matches = [k for k in known if loose_source(k) == loose_source(name)]
+                    if not matches:
+                        raise InvalidRequest(
+                            "source", f"no source {name!r} in the index; known sources: {', '.join(sorted(known))}"
+                        )
+                    resolved.update(matches)
+                wanted = sorted(resolved)
+            else:
+                unknown = [k for k in wanted if k not in known and not any(x.startswith(k + "/") for x in known)]
+                if unknown:
+                    listed = (
+                        f"known {kind} keys: {', '.join(sorted(known))}"
+                        if len(known) <= LISTED_AT_MOST
+                        else f"the index holds {len(known):,}; "
+                        f"facets={kind}&facet_size=1000 lists them with their counts"
+                    )
+                    raise InvalidRequest(kind, f"no {kind} {unknown[0]!r} in the index; {listed}")
+            should: list[dict] = [{"terms": {column: wanted}}]
+            if kind == "category":  # a section also passes its subsections
+                should += [{"prefix": {column: k + "/"}} for k in wanted]
+            keyed[kind] = {"bool": {"should": should, "minimum_should_match": 1}}
+        return dates, keyed
+
+    # -- search -------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        validate(request)
+        started = time.perf_counter()
+        if request.generation is not None and request.generation != self._generation:
+            raise StaleCursor("the index has changed since this cursor was made: search again")
+        asked, (request, understood) = request, self.understand(request)
+        compiled = self.compiler.compile(request.q) if request.q.strip() else None
+        result = self._answer(request, compiled)
+        if understood is not None:
+            result = replace(result, query=asked.q, understood=understood)
+        result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return result
+
+    def _match(self, compiled: CompiledQuery | None) -> dict:
+        if compiled is None:
+            return {"match_all": {}}
+        if compiled.is_empty:
+            return {"match_none": {}}
+        return self.translator.query(compiled.nonempty_query())
+
+    def _relaxed(self, request: SearchRequest, compiled: CompiledQuery | None, shown: int) -> list[tuple[str, dict]]:
+        """(left-out word, the query without it and not the full query) for the
+        partial matches this request lists (as :func:`partial_groups` decides)."""
+        relax = self.partial_matches and request.effective_sort in ("relevance", "recent")
+        if not relax or compiled is None or compiled.is_empty or not compiled.relaxations:
+            return []
+        if shown >= PARTIAL_BELOW and len(compiled.relaxations) < 3:
+            return []
+        full = self._match(compiled)
+        return [
+            (word, {"bool": {"must": [self.translator.query(q)], "must_not": [full]}})
+            for word, q in compiled.relaxations
+        ]
+
+    def _answer(self, request: SearchRequest, compiled: CompiledQuery | None) -> SearchResult:
+        sort = request.effective_sort
+        dates, keyed = self._filters(request)
+        every_filter = dates + list(keyed.values())
+        match = self._match(compiled)
+        full_filtered = {"bool": {"must": [match], "filter": every_filter}}
+        shown = self._count(full_filtered) if compiled is not None and compiled.relaxations else 0
+        groups = self._relaxed(request, compiled, shown)
+        pool = (
+            match if not groups else {"bool": {"should": [match, *(q for _, q in groups)], "minimum_should_match": 1}}
+        )
+        aggs: dict = {}
+        if groups:
+            aggs["groups"] = {"filters": {"filters": {word: q for word, q in groups}}}
+        for kind in sorted(request.facets & set(KEYED_COLUMNS)):
+            others = [c for k, c in keyed.items() if k != kind]
+            column = KEYED_COLUMNS[kind]
+            label = "author_label" if kind == "author" else f"{kind}_label"
+            aggs[f"facet_{kind}"] = {
+                "filter": {"bool": {"filter": others}},
+                "aggs": {
+                    "keys": {
+                        "terms": {
+                            "field": column,
+                            "size": request.facet_size,
+                            "order": [{"_count": "desc"}, {"_key": "asc"}],
+                        },
+                        "aggs": {"label": {"terms": {"field": label, "size": 1}}},
+                    },
+                    "distinct": {"cardinality": {"field": column, "precision_threshold": 40_000}},
+                },
+            }
+        if "date" in request.facets:
+            aggs["days"] = {
+                "filter": {"bool": {"filter": list(keyed.values())}},
+                "aggs": {
+                    "days": {
+                        "date_histogram": {
+                            "field": "published",
+                            "calendar_interval": "day",
+                            "time_zone": "Asia/Jakarta",
+                        }
+                    }
+                },
+            }
+        answer = self._search(
+            {
+                "size": 0,
+                "track_total_hits": True,
+                "query": {"bool": {"must": [pool], "filter": dates}},
+                "aggs": {"matched": {"filter": {"bool": {"filter": list(keyed.values())}}}, **aggs},
+            }
+        )
+        found = answer["aggregations"]
+        total = int(found["matched"]["doc_count"])
+        partial = [(word, int(found["groups"]["buckets"][word]["doc_count"])) for word, _ in groups] if groups else []
+        partial = [(w, n) for w, n in partial if n]
+        full_total = total - sum(n for _, n in partial)
+        first = request.start
+        if request.offset is None and first >= MAX_WINDOW and first < total:
+            raise InvalidRequest(
+                "page",
+                f"only the first {MAX_WINDOW} results can be reached by page number; "
+                "follow the cursor of the previous page, export the whole set, or narrow the query",
+                reason="window",
+            )
+        facets: dict[str, list[tuple[str, str, int]]] = {}
+        facets_more: dict[str, int] = {}
+        for kind in sorted(request.facets & set(KEYED_COLUMNS)):
+            agg = found[f"facet_{kind}"]
+            listed = [
+                (b["key"], (b["label"]["buckets"] or [{"key": b["key"]}])[0]["key"], int(b["doc_count"]))
+                for b in agg["keys"]["buckets"]
+            ]
+            facets[kind] = listed
+            facets_more[kind] = max(0, int(agg["distinct"]["value"]) - len(listed))
+        histogram = None
+        if "date" in request.facets:
+            buckets = found["days"]["days"]["buckets"]
+            days = np.repeat(
+                np.array([(b["key"] + 7 * 3_600_000) // 86_400_000 for b in buckets], dtype=np.int64),
+                np.array([b["doc_count"] for b in buckets], dtype=np.int64),
+            )
+            histogram = days_histogram(days, request.interval)
+        hits: list[Hit] = []
+        if first < total and request.size:
+            ranked, missing = self._ranked(request, compiled, full_filtered, groups, every_filter, first, full_total)
+            terms = compiled.highlight_terms if compiled else set()
+            marker = Highlighter(terms, self.body_analyzer)
+            hits = [
+                self._hit(src, score, marker, dups, missing.get(src["article"]["id"])) for src, score, dups in ranked
+            ]
+        return SearchResult(
+            query=request.q,
+            total=total,
+            unquoted=without_quotes(request.q) if total < UNQUOTE_BELOW else None,
+            start=first,
+            page=first // request.size + 1 if request.size else request.page,
+            size=request.size,
+            sort=sort,
+            took_ms=0.0,
+            hits=hits,
+            facets=facets,
+            facets_more=facets_more,
+            timed_out=bool(answer.get("timed_out")),
+            partial_total=sum(n for _, n in partial),
+            relaxed_words=[w for w, _ in partial],
+            histogram=histogram,
+            generation=self._generation,
+        )
+
+    def _sort(self, sort: str) -> list:
+        if sort in ("newest", "oldest"):
+            order = "desc" if sort == "newest" else "asc"
+            return [{"published": order}, {"id": "asc"}]
+        return [{"_score": "desc"}, {"published": "desc"}, {"id": "asc"}]
+
+    def _scored(self, compiled: CompiledQuery | None, query: dict) -> dict:
+        """``query`` with the proximity evidence as optional clauses."""
+        if compiled is None or not compiled.proximity:
+            return query
+        return {"bool": {"must": [query], "should": [self.translator.query(p) for p in compiled.proximity]}}
+
+    def _fetch(self, query: dict, sort: str, start: int, size: int) -> list[tuple[dict, float | None]]:
+        if size <= 0:
+            return []
+        answer = self._search(
+            {
+                "query": query,
+                "from": start,
+                "size": size,
+                "sort": self._sort(sort),
+                "_source": SOURCE_FIELDS,
+                "track_scores": True,
+            }
+        )
+        return [
+            (h["_source"], h.get("_score") if sort not in ("newest", "oldest") else None)
+            for h in answer["hits"]["hits"]
+        ]
+
+    def _ranked(
+        self,
+        request: SearchRequest,
+        compiled: CompiledQuery | None,
+        full_filtered: dict,
+        groups: list[tuple[str, dict]],
+        every_filter: list[dict],
+        first: int,
+        full_total: int,
+    ) -> tuple[list[tuple[dict, float | None, list[Folded]]], dict[str, str]]:
+        """The page's hits: full matches above partial ones (each with the word it lacks)."""
+        sort = (
+            request.effective_sort
+            if compiled is not None
+            else ("oldest" if request.effective_sort == "oldest" else "newest")
+        )
+        window = first + request.size
+        depth = 2 * window + request.size if request.collapse else window
+        if sort == "recent":
+            depth = max(depth, RERANK_DEPTH)
+        scoring = self._scored(compiled, full_filtered)
+        rows: list[tuple[dict, float | None]] = []
+        begin = 0 if (request.collapse or sort == "recent") else first
+        rows = self._fetch(scoring, sort, begin, min(depth, full_total) - begin)
+        if sort == "recent" and rows:
+            now = _micros(request.now) if request.now else _micros(max(_published(s) for s, _ in rows))
+            published = np.array([_micros(_published(s)) for s, _ in rows], dtype=np.int64)
+            order = recency_rerank(
+                [(i, float(s or 0)) for i, (_, s) in enumerate(rows)], published, now, request.half_life_days
+            )
+            rows = [(rows[i][0], score) for i, score in order]
+        missing: dict[str, str] = {}
+        if groups and len(rows) + begin < depth:
+            named = [{"bool": {"must": [q], "filter": every_filter, "_name": word}} for word, q in groups]
+            extra_query = {"bool": {"should": named, "minimum_should_match": 1}}
+            skip = max(0, first - full_total) if begin else 0
+            room = depth - full_total - skip if begin else depth - len(rows)
+            answer = self._search(
+                {
+                    "query": extra_query,
+                    "from": skip,
+                    "size": max(0, room),
+                    "sort": self._sort("relevance"),
+                    "_source": SOURCE_FIELDS,
+                    "track_scores": True,
+                }
+            )
+            for h in answer["hits"]["hits"]:
+                rows.append((h["_source"], h.get("_score")))
+                names = h.get("matched_queries") or []
+                if names:
+                    missing[h["_source"]["article"]["id"]] = names[0]
+        entries: list[tuple[int, float | None, list]] = [(i, s, []) for i, (_, s) in enumerate(rows)]
+        if request.collapse:
+            fingerprints = [title_fingerprint(src["article"]["title"], self.exact_analyzer) for src, _ in rows]
+            sources = np.array([hash(src.get("source")) for src, _ in rows], dtype=np.int64)
+            entries = collapse_near_duplicates(entries, fingerprints.__getitem__, sources, depth=depth, fill=window)
+        page = entries[first - begin : first - begin + request.size]
+        out = [
+            (
+                rows[i][0],
+                score,
+                [
+                    Folded(
+                        id=rows[d][0]["article"]["id"],
+                        url=rows[d][0]["article"].get("url"),
+                        title=rows[d][0]["article"]["title"],
+                        source=rows[d][0]["article"].get("source"),
+                    )
+                    for d in dups
+                ],
+            )
+            for i, score, dups in page
+        ]
+        return out, missing
+
+    def _hit(
+        self, src: dict, score: float | None, marker: Highlighter, dups: list[Folded], missing_word: str | None
+    ) -> Hit:
+        article = _article(src)
+        return Hit(
+            id=article["id"],
+            url=article["url"],
+            title=article["title"],
+            title_html=marker.title(article["title"]),
+            snippet=marker.snippet(article["body"]),
+            published=article["published"],
+            published_has_time=article["published_has_time"],
+            category=article["category"],
+            source=article["source"],
+            author=article["author"],
+            score=round(score, 4) if score is not None else None,
+            duplicates=dups,
+            missing_word=missing_word,
+        )
+
+    # -- date words in the query --------------------------------------------------
+
+    def understand(self, request: SearchRequest) -> tuple[SearchRequest, Understood | None]:
+        """As :meth:`search.engine.SearchEngine.understand`: the date words in
+        ``q`` as the date filter, unless they read as content words (the rest
+        of the query matches nothing in those dates while the whole does, or
+        nothing else is asked and the date is a calendar one)."""
+        if not request.dates or request.date_from or request.date_to or not request.q.strip():
+            return request, None
+        now = request.now or self.newest_published()
+        reading = read_dates(request.q, now) if now is not None else None
+        if reading is None:
+            return request, None
+        lo = datetime.combine(reading.date_from, dtime.min, WIB) if reading.date_from else None
+        hi = datetime.combine(reading.date_to, dtime.max, WIB) if reading.date_to else None
+        filtered = replace(request, q=reading.remaining, date_from=lo, date_to=hi)
+        rest = self.compiler.compile(reading.remaining) if reading.remaining.strip() else None
+        if rest is None or rest.is_empty:
+            content = not reading.relative
+        else:
+            dates, keyed = self._filters(filtered)
+            rest_count = self._count({"bool": {"must": [self._match(rest)], "filter": dates + list(keyed.values())}})
+            content = rest_count == 0 and self._count(self._match(self.compiler.compile(request.q))) > 0
+        if content:
+            return request, None
+        return filtered, Understood(reading.text, reading.date_from, reading.date_to, reading.remaining)
+
+    def spellchecked(self, request: SearchRequest) -> SearchRequest:
+        """No did-you-mean over the cluster (yet): the query as typed."""
+        return replace(request, spellcheck=False)
+
+    # -- articles, related, export, complete, health --------------------------------
+
+    def _source_of(self, article_id: str) -> dict | None:
+        from opensearchpy.exceptions import NotFoundError
+
+        try:
+            found = self._call(
+                self.client.get, index=self.index, id=article_id, params={"_source": ",".join(SOURCE_FIELDS)}
+            )
+        except NotFoundError:
+            return None
+        return found["_source"] if found.get("found") else None
+
+    def article(self, article_id: str) -> dict | None:
+        if not article_id:
+            return None
+        src = self._source_of(article_id)
+        return None if src is None else _article(src)
+
+    def related(
+        self, article_id: str, size: int = 5, within_days: int | None = None
+    ) -> tuple[SearchResult, list[Hit]] | None:
+        """More like this: the article's distinctive stems (tf-idf, title
+        twice) searched for, as the Whoosh backend does, with document
+        frequencies from the cluster's term statistics."""
+        if not 1 <= size <= MAX_SIZE:
+            raise InvalidRequest("size", f"size must be between 1 and {MAX_SIZE}")
+        if within_days is not None and not 0 <= within_days <= MAX_WITHIN_DAYS:
+            raise InvalidRequest("within_days", f"within_days must be between 0 and {MAX_WITHIN_DAYS}")
+        started = time.perf_counter()
+        src = self._source_of(article_id) if article_id else None
+        if src is None:
+            return None
+        article = _article(src)
+        terms = self._distinctive(article["title"], article["body"])
+        weights = self.compiler.weights
+        hits: list[Hit] = []
+        same: list[Hit] = []
+        if terms:
+            query = plan.Any(
+                tuple(
+                    plan.Token((plan.Term("title", t, weights.title), plan.Term("body", t, weights.body)))
+                    for t in terms
+                )
+            )
+            filters: list[dict] = []
+            if within_days is not None:
+                when = article["published"]
+                gap = within_days * USEC_PER_DAY / 1_000_000
+                filters.append(
+                    {
+                        "range": {
+                            "published": {
+                                "gte": datetime.fromtimestamp(when.timestamp() - gap, UTC).isoformat(),
+                                "lte": datetime.fromtimestamp(when.timestamp() + gap, UTC).isoformat(),
+                            }
+                        }
+                    }
+                )
+            body = {
+                "bool": {
+                    "must": [self.translator.query(query)],
+                    "must_not": [{"ids": {"values": [article_id]}}],
+                    "filter": filters,
+                }
+            }
+            rows = self._fetch(body, "relevance", 0, 4 * size + 20)
+            marker = Highlighter(set(terms), self.body_analyzer)
+            own = title_fingerprint(article["title"], self.exact_analyzer)
+            for row, score in rows:
+                other = row["article"]
+                if (
+                    near_duplicate(own, title_fingerprint(other["title"], self.exact_analyzer))
+                    and other.get("source") != article["source"]
+                ):
+                    same.append(self._hit(row, score, marker, [], None))
+                elif len(hits) < size:
+                    hits.append(self._hit(row, score, marker, [], None))
+        result = SearchResult(
+            query=" ".join(terms),
+            total=len(hits),
+            page=1,
+            size=size,
+            sort="relevance",
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            hits=hits,
+            generation=self._generation,
+        )
+        return result, same[:size]
+
+    def _distinctive(self, title: str, body: str) -> list[str]:
+        tf: dict[str, int] = {}
+        for text, weight in ((title, 2), (body, 1)):
+            for token in self.body_analyzer(text):
+                word = token.text
+                if word.isalpha() and len(word) > 2 and word not in TALA_STOPWORDS:
+                    tf[word] = tf.get(word, 0) + weight
+        if not tf:
+            return []
+        words = sorted(tf)
+        answer = self._call(
+            self.client.termvectors,
+            index=self.index,
+            body={
+                "doc": {"title": " ".join(words), "body": " ".join(words)},
+                "term_statistics": True,
+                "field_statistics": True,
+                "fields": ["title", "body"],
+            },
+        )
+        vectors = answer.get("term_vectors", {})
+        docs = max(
+            (vectors.get(f, {}).get("field_statistics", {}).get("doc_count", 0) for f in ("title", "body")), default=0
+        )
+        scored = []
+        for word, count in tf.items():
+            df = max(vectors.get(f, {}).get("terms", {}).get(word, {}).get("doc_freq", 0) for f in ("title", "body"))
+            if df >= 2 and docs:
+                scored.append((count * float(np.log(docs / df)), word))
+        return [word for _, word in sorted(scored, reverse=True)[:DISTINCTIVE_WORDS]]
+
+    def export(self, request: SearchRequest, limit: int = MAX_DEEP) -> Iterator[dict]:
+        """Every result (up to ``limit``) in the order paging lists them,
+        read through a point in time with ``search_after``: full matches,
+        then those lacking one word (with the word)."""
+        request = replace(request, page=1, offset=None, collapse=False)
+        validate(request)
+        request = self.spellchecked(self.understand(request)[0])
+        compiled = self.compiler.compile(request.q) if request.q.strip() else None
+        dates, keyed = self._filters(request)
+        every_filter = dates + list(keyed.values())
+        full_filtered = {"bool": {"must": [self._match(compiled)], "filter": every_filter}}
+        shown = self._count(full_filtered) if compiled is not None and compiled.relaxations else 0
+        groups = self._relaxed(request, compiled, shown)
+        sort = (
+            request.effective_sort
+            if compiled is not None
+            else ("oldest" if request.effective_sort == "oldest" else "newest")
+        )
+        parts: list[tuple[dict, str]] = [(self._scored(compiled, full_filtered), sort)]
+        if groups:
+            named = [{"bool": {"must": [q], "filter": every_filter, "_name": word}} for word, q in groups]
+            parts.append(({"bool": {"should": named, "minimum_should_match": 1}}, "relevance"))
+        left = limit
+        for query, order in parts:
+            ranked = order in ("relevance", "recent")
+            for hit in self._points_in_time(query, "relevance" if order == "recent" else order, left):
+                left -= 1
+                src = hit["_source"]
+                article = _article(src)
+                names = hit.get("matched_queries") or []
+                yield {
+                    **{column: article[column] for column in EXPORT_COLUMNS if column in article},
+                    "score": round(hit["_score"], 4) if ranked and hit.get("_score") is not None else None,
+                    "missing_word": names[0] if names else None,
+                }
+            if left <= 0:
+                return
+
+    def _points_in_time(self, query: dict, sort: str, limit: int) -> Iterator[dict]:
+        if limit <= 0:
+            return
+        pit = self._call(self.client.create_pit, index=self.index, params={"keep_alive": PIT_KEEP_ALIVE})["pit_id"]
+        try:
+            after: list | None = None
+            left = limit
+            while left > 0:
+                body: dict = {
+                    "query": query,
+                    "size": min(EXPORT_PAGE, left),
+                    "sort": self._sort(sort),
+                    "_source": SOURCE_FIELDS,
+                    "track_scores": True,
+                    "pit": {"id": pit, "keep_alive": PIT_KEEP_ALIVE},
+                }
+                if after is not None:
+                    body["search_after"] = after
+                page = self._call(self.client.search, body=body)["hits"]["hits"]
+                if not page:
+                    return
+                yield from page
+                left -= len(page)
+                after = page[-1]["sort"]
+        finally:
+            try:
+                self.client.delete_pit(body={"pit_id": [pit]})
+            except Exception:  # the point in time expires by itself
+                pass
+
+    def complete(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
+        """The query with its last word completed: words of the titles that
+        hold the earlier words and a word starting so, most frequent first."""
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidRequest("q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed")
+        if not 1 <= limit <= MAX_SUGGESTIONS:
+            raise InvalidRequest("size", f"size must be between 1 and {MAX_SUGGESTIONS}")
+        words = [t.text for t in self.exact_analyzer(text, mode="query")]
+        if not words or text[-1:].isspace():
+            return []
+        before, prefix = words[:-1], words[-1]
+        must: list[dict] = [{"term": {"title_exact": w}} for w in before]
+        must.append({"prefix": {"title_exact": prefix}})
+        rows = self._fetch({"bool": {"filter": must}}, "newest", 0, 200)
+        counts: dict[str, int] = {}
+        for row, _ in rows:
+            for group in token_positions(self.exact_analyzer, row["article"]["title"]):
+                for word in set(group):
+                    if word.startswith(prefix) and word.isalnum():
+                        counts[word] = counts.get(word, 0) + 1
+        ranked = sorted(counts, key=lambda w: (-counts[w], w))[:limit]
+        head = " ".join(before)
+        return [f"{head} {w}" if head else w for w in ranked]
+
+    def newest_published(self) -> datetime | None:
+        answer = self._search({"size": 0, "aggs": {"last": {"max": {"field": "published"}}}})
+        value = answer["aggregations"]["last"].get("value")
+        return None if value is None else datetime.fromtimestamp(value / 1000, UTC).astimezone(WIB)
+
+    def health(self) -> dict:
+        """The cluster's answer; an unreachable cluster raises :class:`ClusterUnavailable` (503)."""
+        health = self._call(self.client.cluster.health, index=self.index, params={"timeout": "2s"})
+        count = self._count({"match_all": {}})
+        warnings = []
+        if health.get("status") == "red":
+            warnings.append(f"cluster {health.get('cluster_name')} is red: some shards are unassigned")
+        elif health.get("status") == "yellow":
+            warnings.append(f"cluster {health.get('cluster_name')} is yellow: some replicas are unassigned")
+        return {
+            "status": "ok",
+            "pid": os.getpid(),
+            "documents": count,
+            "generation": self._generation,
+            "last_commit": None,
+            "searcher_opened": datetime.fromtimestamp(self._opened).astimezone(),
+            "stem_rules": STEM_RULES,
+            "warnings": warnings,
+            "caches": {"postings_bytes": 0, "postings_max_bytes": 0, "results": 0, "results_max": 0},
+        }
+
+
+class ClusterArticleWriter:
+    """The HTTP write API's writer over the cluster (:class:`search.backend.ArticleWriter`)."""
+
+    def __init__(self, engine: OpenSearchEngine):
+        self.engine = engine
+        self.cluster = ClusterWriter(engine.target, engine.client)
+
+    def upsert(self, articles: list[Article]) -> Committed:
+        report = self.cluster.upsert_report(articles)
+        return Committed(
+            outcomes={a.id: report.outcomes.get(a.id, "failed") for a in articles},
+            errors=dict(report.failed),
+            generation=self.engine._read_generation() if report.commits else None,
+        )
+
+    def delete(self, article_id: str) -> Committed:
+        deleted, _ = self.cluster.delete([article_id])
+        return Committed(
+            outcomes={article_id: "deleted"} if deleted else {},
+            generation=self.engine._read_generation() if deleted else None,
+        )
