@@ -82,7 +82,7 @@ class ClusterWriter:
                 },
                 params={"wait_for_active_shards": "1"},
             )
-            self.client.cluster.health(index=name, wait_for_status="yellow", timeout="30s")
+            self.client.cluster.health(index=name, params={"wait_for_status": "yellow", "request_timeout": 30})
             self._ensured = True
             return name
         except connection_errors() as exc:

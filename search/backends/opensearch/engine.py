@@ -47,6 +47,7 @@ from ...query.syntax import without_quotes
 from ...rank.filters import LISTED_AT_MOST, loose_source
 from ...rank.pipeline import PARTIAL_BELOW
 from ...rank.rerank import collapse_near_duplicates, near_duplicate, recency_rerank, title_fingerprint
+from ...reader.snapshot import APART_MIN_DOCS, APART_MIN_SHARE
 from ...request import (
     DEFAULT_BUDGET_SECONDS,
     MAX_DEEP,
@@ -60,7 +61,7 @@ from ...request import (
     validate,
 )
 from ...results import Folded, Hit, SearchResult, Understood
-from .translate import Translator
+from .translate import Translator, positional
 
 POLL_SECONDS = 1.0  # how often the generation is read (a write through this process reads it at once)
 UNQUOTE_BELOW = 10
@@ -120,6 +121,8 @@ class OpenSearchEngine:
         self._generation = 0
         self._listeners: list[Callable[[int], None]] = []
         self._keys: tuple[int, dict[str, list[str]]] | None = None
+        self._attested: dict[tuple[str, str], bool] = {}  # compounds written apart, for _attested_generation
+        self._attested_generation = -1
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._opened = time.time()
@@ -288,12 +291,52 @@ class OpenSearchEngine:
         if request.generation is not None and request.generation != self._generation:
             raise StaleCursor("the index has changed since this cursor was made: search again")
         asked, (request, understood) = request, self.understand(request)
-        compiled = self.compiler.compile(request.q) if request.q.strip() else None
+        compiled = self._compiled(request.q) if request.q.strip() else None
         result = self._answer(request, compiled)
         if understood is not None:
             result = replace(result, query=asked.q, understood=understood)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
+
+    def _compiled(self, q: str) -> CompiledQuery:
+        """The query's plan with the compounds written apart kept only where
+        the index attests them (as the Whoosh snapshot decides: in at least
+        ``APART_MIN_DOCS`` documents and ``APART_MIN_SHARE`` of those writing
+        it joined), so a chance pair adds nothing on either backend."""
+        compiled = self.compiler.compile(q)
+        if compiled.query is None:
+            return compiled
+        pairs: set[tuple[str, str]] = set()
+
+        def collect(term: plan.Term) -> bool:
+            if isinstance(term, plan.Adjacent) and not isinstance(term, plan.Spanning):
+                pairs.add((positional(term.field), term.text))
+            return True
+
+        compiled.pruned(collect)
+        self._attest(pairs)
+
+        def holds(term: plan.Term) -> bool:
+            if isinstance(term, plan.Adjacent) and not isinstance(term, plan.Spanning):
+                return self._attested.get((positional(term.field), term.text), False)
+            return True
+
+        return compiled.pruned(holds)
+
+    def _attest(self, pairs: set[tuple[str, str]]) -> None:
+        if self._attested_generation != self._generation:
+            self._attested, self._attested_generation = {}, self._generation
+        asked = sorted(p for p in pairs if p not in self._attested)
+        if not asked:
+            return
+        body: list[dict] = []
+        for field, text in asked:
+            for query in ({"match_phrase": {field: text}}, {"term": {field: text.replace(" ", "")}}):
+                body += [{"index": self.index}, {"size": 0, "track_total_hits": True, "query": query}]
+        answers = self._call(self.client.msearch, body=body)["responses"]
+        for i, pair in enumerate(asked):
+            apart, joined = (int(a["hits"]["total"]["value"]) for a in answers[2 * i : 2 * i + 2])
+            self._attested[pair] = apart >= max(APART_MIN_DOCS, APART_MIN_SHARE * joined)
 
     def _match(self, compiled: CompiledQuery | None) -> dict:
         if compiled is None:
@@ -482,7 +525,8 @@ class OpenSearchEngine:
         begin = 0 if (request.collapse or sort == "recent") else first
         rows = self._fetch(scoring, sort, begin, min(depth, full_total) - begin)
         if sort == "recent" and rows:
-            now = _micros(request.now) if request.now else _micros(max(_published(s) for s, _ in rows))
+            newest = request.now or self.newest_published()  # ages from the newest article, as Whoosh's
+            now = _micros(newest) if newest else None
             published = np.array([_micros(_published(s)) for s, _ in rows], dtype=np.int64)
             order = recency_rerank(
                 [(i, float(s or 0)) for i, (_, s) in enumerate(rows)], published, now, request.half_life_days
@@ -569,13 +613,13 @@ class OpenSearchEngine:
         lo = datetime.combine(reading.date_from, dtime.min, WIB) if reading.date_from else None
         hi = datetime.combine(reading.date_to, dtime.max, WIB) if reading.date_to else None
         filtered = replace(request, q=reading.remaining, date_from=lo, date_to=hi)
-        rest = self.compiler.compile(reading.remaining) if reading.remaining.strip() else None
+        rest = self._compiled(reading.remaining) if reading.remaining.strip() else None
         if rest is None or rest.is_empty:
             content = not reading.relative
         else:
             dates, keyed = self._filters(filtered)
             rest_count = self._count({"bool": {"must": [self._match(rest)], "filter": dates + list(keyed.values())}})
-            content = rest_count == 0 and self._count(self._match(self.compiler.compile(request.q))) > 0
+            content = rest_count == 0 and self._count(self._match(self._compiled(request.q))) > 0
         if content:
             return request, None
         return filtered, Understood(reading.text, reading.date_from, reading.date_to, reading.remaining)
@@ -712,7 +756,7 @@ class OpenSearchEngine:
         request = replace(request, page=1, offset=None, collapse=False)
         validate(request)
         request = self.spellchecked(self.understand(request)[0])
-        compiled = self.compiler.compile(request.q) if request.q.strip() else None
+        compiled = self._compiled(request.q) if request.q.strip() else None
         dates, keyed = self._filters(request)
         every_filter = dates + list(keyed.values())
         full_filtered = {"bool": {"must": [self._match(compiled)], "filter": every_filter}}
@@ -804,7 +848,7 @@ class OpenSearchEngine:
 
     def health(self) -> dict:
         """The cluster's answer; an unreachable cluster raises :class:`ClusterUnavailable` (503)."""
-        health = self._call(self.client.cluster.health, index=self.index, params={"timeout": "2s"})
+        health = self._call(self.client.cluster.health, index=self.index)
         count = self._count({"match_all": {}})
         warnings = []
         if health.get("status") == "red":
