@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from backends import BACKENDS, cluster_urls, needs, opensearch_app  # noqa: F401 (cluster_urls: a fixture)
 from conftest import OPENAPI, REGENERATE_OPENAPI, committed_openapi
 from falcon import testing
 from hypothesis import HealthCheck, given, settings
@@ -15,8 +16,14 @@ from search.http.models import SearchParams
 from search.http.openapi import openapi_document
 
 
-@pytest.fixture(scope="module")
-def client(sample_index):
+@pytest.fixture(scope="module", params=BACKENDS)
+def client(request, sample_index, tmp_path_factory):
+    """The app over the sample, on each backend."""
+    if request.param == "opensearch":
+        urls = request.getfixturevalue("cluster_urls")
+        over_cluster = testing.TestClient(opensearch_app(urls, tmp_path_factory.mktemp("opensearch-keys")))
+        over_cluster.backend = "opensearch"  # type: ignore[attr-defined]
+        return over_cluster
     return testing.TestClient(create_app(sample_index))
 
 
@@ -383,6 +390,7 @@ def test_a_typo_is_searched_corrected_in_the_api_and_the_cli(client, sample_inde
 
     from search.cli import cli
 
+    needs(client, "spelling")
     typo = client.simulate_get("/api/search", params={"q": "kesehatn"}).json
     fine = client.simulate_get("/api/search", params={"q": "kesehatan"}).json
     assert fine["suggestion"] is None and fine["corrected_query"] is None and fine["total"] > 0

@@ -68,6 +68,7 @@ UNQUOTE_BELOW = 10
 EXPORT_PAGE = 1000  # rows one point-in-time page fetches
 PIT_KEEP_ALIVE = "2m"
 USEC_PER_DAY = 86_400_000_000
+EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 SOURCE_FIELDS = ["article", "published", "published_has_time", "source"]
 
 
@@ -91,8 +92,19 @@ def _article(src: dict) -> dict:
     }
 
 
+def _utc(moment: datetime) -> datetime:
+    """In UTC, clamped: year 1 or 9999 with an offset still compares (as the Whoosh filters clamp)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if moment.year < 5000 else datetime.max.replace(tzinfo=UTC)
+
+
 def _micros(moment: datetime) -> int:
-    return int(moment.astimezone(UTC).timestamp() * 1_000_000)
+    utc = _utc(moment)
+    return (utc.toordinal() - EPOCH_ORDINAL) * USEC_PER_DAY + (
+        (utc.hour * 3600 + utc.minute * 60 + utc.second) * 1_000_000 + utc.microsecond
+    )
 
 
 class OpenSearchEngine:
@@ -119,6 +131,7 @@ class OpenSearchEngine:
         self.partial_matches = partial_matches
         self._translator: Translator | None = None
         self._generation = 0
+        self._changed_at: datetime | None = None  # when this engine saw the generation last advance
         self._listeners: list[Callable[[int], None]] = []
         self._keys: tuple[int, dict[str, list[str]]] | None = None
         self._attested: dict[tuple[str, str], bool] = {}  # compounds written apart, for _attested_generation
@@ -196,6 +209,7 @@ class OpenSearchEngine:
             if generation <= self._generation:
                 return
             self._generation = generation
+            self._changed_at = datetime.now(UTC).astimezone()
             listeners = list(self._listeners)
         for listen in listeners:
             listen(generation)
@@ -241,9 +255,9 @@ class OpenSearchEngine:
         dates: list[dict] = []
         bounds = {}
         if request.date_from is not None:
-            bounds["gte"] = request.date_from.astimezone(UTC).isoformat()
+            bounds["gte"] = _utc(request.date_from).isoformat()
         if request.date_to is not None:
-            bounds["lte"] = request.date_to.astimezone(UTC).isoformat()
+            bounds["lte"] = _utc(request.date_to).isoformat()
         if bounds:
             dates.append({"range": {"published": bounds}})
         keyed: dict[str, dict] = {}
@@ -860,7 +874,7 @@ class OpenSearchEngine:
             "pid": os.getpid(),
             "documents": count,
             "generation": self._generation,
-            "last_commit": None,
+            "last_commit": self._changed_at,  # as seen from here: the cluster keeps no commit time
             "searcher_opened": datetime.fromtimestamp(self._opened).astimezone(),
             "stem_rules": STEM_RULES,
             "warnings": warnings,
