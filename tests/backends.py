@@ -66,3 +66,17 @@ def opensearch_app(urls: list[str], keys_dir: Path, records: list | None = None,
     report = ClusterWriter(target).ingest(read_paths(paths))
     assert not report.problems, report.problems[:3]
     return create_app(keys_dir, replace(config or ServiceConfig(), opensearch=target))
+
+
+def cluster_with(urls: list[str], records_file: Path | None = None):
+    """A new cluster index holding the sample (or the records of
+    ``records_file``): its target and the ``berita serve`` options naming it."""
+    from index.opensearch.writer import ClusterWriter
+
+    target = fresh_target(urls)
+    report = ClusterWriter(target).ingest(read_paths([records_file or sample_path()]))
+    assert not report.problems, report.problems[:3]
+    options = ["--backend", "opensearch", "--opensearch-index", target.index]
+    for url in urls:
+        options += ["--opensearch-url", url]
+    return target, options

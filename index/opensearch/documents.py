@@ -7,8 +7,9 @@ stream is one entry per position, separated by spaces: the tokens that share
 a position (a hyphenated word and its first part: *pro-kontra* and *pro*)
 are joined by ``|`` and split again at that position by a ``pattern_capture``
 filter; a position without a token (a stopword an evaluation analysis drops)
-is ``_``, which a ``stop`` filter removes leaving its position free. So the
-cluster indexes the same terms at the same positions as Whoosh does.
+is ``_``, which a ``stop`` filter removes leaving its position free; a space
+inside a token travels as a private-use character. So the cluster indexes
+the same terms at the same positions as Whoosh does.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from ..model import Article, normalise_key
 
 STACK = "|"  # joins the tokens at one position
 GAP = "_"  # stands for a position without a token
+# A space inside one token (folding makes "ﷺ" four Arabic words in one token)
+# travels as this private-use character, made a space again by the cluster.
+SPACE = "\ue000"
 # The analysed twins: OpenSearch field -> (which analysis, the article's text).
 STEMMED_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact", "author")
@@ -42,7 +46,11 @@ def token_positions(analyzer: CompositeAnalyzer, text: str) -> list[list[str]]:
 
 def token_stream(groups: Iterable[list[str]]) -> str:
     """Positions as the cluster's ``berita_tokens`` analyzer reads them back."""
-    return " ".join(STACK.join(group) if group else GAP for group in groups)
+    return " ".join(STACK.join(_one_word(t) for t in group) if group else GAP for group in groups)
+
+
+def _one_word(token: str) -> str:
+    return "".join(SPACE if c.isspace() else c for c in token) if not token.isalnum() else token
 
 
 def analysed(analyzer: CompositeAnalyzer, text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..analysis import STEM_RULES
 from ..schema import KEYED_COLUMNS
-from .documents import EXACT_FIELDS, GAP, STACK, STEMMED_FIELDS
+from .documents import EXACT_FIELDS, GAP, SPACE, STACK, STEMMED_FIELDS
 
 MAX_RESULT_WINDOW = 100_050  # as deep as a cursor or an export reaches (search.request.MAX_DEEP), plus a page
 ANALYSED = ("title", "body", "title_exact", "body_exact", "author")
@@ -28,13 +28,14 @@ def settings(shards: int = 1, replicas: int = 0) -> dict:
                     "patterns": [f"([^{STACK}]+)"],
                 },
                 "berita_gaps": {"type": "stop", "stopwords": [GAP], "ignore_case": False},
+                "berita_spaces": {"type": "pattern_replace", "pattern": SPACE, "replacement": " ", "all": True},
             },
             "analyzer": {
                 # Documents: positions (spaces), tokens sharing one (|), gaps (_).
                 "berita_tokens": {
                     "type": "custom",
                     "tokenizer": "berita_positions",
-                    "filter": ["berita_stacked", "berita_gaps"],
+                    "filter": ["berita_stacked", "berita_gaps", "berita_spaces"],
                 },
                 # Queries: the compiler's terms, already analysed, one per space.
                 "berita_terms": {"type": "custom", "tokenizer": "berita_positions"},
