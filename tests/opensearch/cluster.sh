@@ -9,6 +9,8 @@
 #                                                         (after a kill -9), wait until it joined
 #   bash tests/opensearch/cluster.sh urls DIR            print the HTTP URLs of DIR's live nodes
 #   bash tests/opensearch/cluster.sh resolve             only resolve the artifacts (for CI)
+#   bash tests/opensearch/cluster.sh check               exit 3, saying why, if Java 21+ or mvn is
+#                                                         missing (tests skip then), else 0
 #
 # Stdout carries only the URLs, one per line; progress and errors go to stderr. Node N keeps its
 # pid in DIR/node-N.pid and its config, data and logs under DIR/node-N/.
@@ -31,7 +33,6 @@ set -euo pipefail
 
 readonly OPENSEARCH_VERSION=3.9.0
 readonly LOG4J_VERSION=2.25.5 # the log4j-api version opensearch 3.9.0 depends on
-readonly CLUSTER_NAME=berita-test
 HEAP=${BERITA_OPENSEARCH_HEAP:-512m}
 TIMEOUT=${BERITA_OPENSEARCH_TIMEOUT:-240}
 CACHE=${BERITA_OPENSEARCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/berita-opensearch}
@@ -63,6 +64,20 @@ as_user() { # sets AS_USER: the command prefix that runs a node as an ordinary u
   unshare --user --map-user=65534 --map-group=65534 true 2>/dev/null \
     || die "running as root: OpenSearch refuses root, and this kernel does not allow a user namespace (unshare --user) to run it as another user"
   AS_USER=(unshare --user --map-user=65534 --map-group=65534)
+}
+
+missing_tool() { # prints why a cluster cannot be run here (no JDK 21+, no mvn, ...), or nothing
+  (find_java) >/dev/null 2>&1 || {
+    echo "no Java 21 or newer (OpenSearch $OPENSEARCH_VERSION needs it; set BERITA_OPENSEARCH_JAVA_HOME)"
+    return 0
+  }
+  if [ ! -f "$OS_HOME/.complete" ] && ! command -v mvn >/dev/null 2>&1; then
+    echo "no mvn (Maven), which fetches OpenSearch from Maven Central"
+    return 0
+  fi
+  command -v curl >/dev/null 2>&1 || echo "no curl"
+  command -v python3 >/dev/null 2>&1 || echo "no python3"
+  command -v setsid >/dev/null 2>&1 || echo "no setsid (util-linux)"
 }
 
 find_java() { # sets JAVA to a JDK 21+ java binary
@@ -213,7 +228,7 @@ write_node_config() { # write_node_config DIR N NODES
   done
   mkdir -p "$conf" "$dir/node-$n/data" "$dir/node-$n/logs" "$dir/node-$n/tmp"
   {
-    echo "cluster.name: $CLUSTER_NAME"
+    echo "cluster.name: $(cat "$dir/cluster/name")"
     echo "node.name: node-$n"
     echo "path.data: $dir/node-$n/data"
     echo "path.logs: $dir/node-$n/logs"
@@ -331,6 +346,8 @@ cmd_start() {
   check_assembled
   mkdir -p "$dir/cluster"
   echo "$nodes" >"$dir/cluster/nodes"
+  # a name of its own, so that a node never joins another cluster that took over old ports
+  [ -s "$dir/cluster/name" ] || echo "berita-test-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')" >"$dir/cluster/name"
   # fresh ports each start: the data keeps the nodes' identities, discovery uses the new seeds
   mapfile -t ports < <(free_ports $((2 * nodes)))
   for ((i = 1; i <= nodes; i++)); do
@@ -425,7 +442,7 @@ cmd_urls() {
 }
 
 usage() {
-  sed -n '4,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -434,6 +451,11 @@ case "${1:-}" in
   stop) [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
   restart) [ $# -eq 3 ] || usage; cmd_restart "$2" "$3" ;;
   urls) [ $# -eq 2 ] || usage; cmd_urls "$2" ;;
+  check)
+    [ $# -eq 1 ] || usage
+    why=$(missing_tool)
+    [ -z "$why" ] || { log "cannot run OpenSearch here: $why"; exit 3; }
+    ;;
   resolve) [ $# -eq 1 ] || usage; assemble; check_assembled; log "OpenSearch $OPENSEARCH_VERSION assembled in $OS_HOME" ;;
   *) usage ;;
 esac
