@@ -17,10 +17,12 @@ from typing import Any
 from ..analysis import STEM_RULES
 from ..model import Article
 from ..readers import Item, Note, Problem
-from ..writer import DEFAULT_BATCH, IngestReport, _batches
+from ..writer import IngestReport, _batches
 from . import mapping
 from .documents import DocumentMaker
 from .target import ClusterTarget, ClusterUnavailable
+
+BULK_BATCH = 500  # articles per _bulk request (a few MB: small heaps take it whole)
 
 
 def unavailable(target: ClusterTarget, exc: Exception) -> ClusterUnavailable:
@@ -50,7 +52,7 @@ class ClusterWriter:
         client: Any | None = None,
         shards: int = 1,
         replicas: int = 0,
-        batch_size: int = DEFAULT_BATCH,
+        batch_size: int = BULK_BATCH,
     ):
         self.target = target
         self.client = client if client is not None else target.client()
@@ -113,7 +115,8 @@ class ClusterWriter:
 
     def upsert_report(self, articles: list[Article]) -> IngestReport:
         report = IngestReport()
-        self._write(articles, report, lambda p: report.problems.append(p))
+        for start in range(0, len(articles), self.batch_size):
+            self._write(articles[start : start + self.batch_size], report, lambda p: report.problems.append(p))
         return report
 
     def _write(self, articles: list[Article], report: IngestReport, problem: Callable[[Problem], None]) -> None:
