@@ -115,11 +115,19 @@ def cli() -> None:
     is_flag=True,
     help="Rewrite the segments written before postings sidecars (or with a damaged one), so queries read them mapped.",
 )
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="With --backend opensearch: analyse every stored article again into a new index, then switch the alias.",
+)
 @backend_options
-def index_command(paths, index_dir, sample, source, procs, batch_size, upgrade, cluster) -> None:
+def index_command(paths, index_dir, sample, source, procs, batch_size, upgrade, rebuild, cluster) -> None:
     """Index articles from JSON Lines files (optionally .gz), portal pages and
     directories of them. Re-running is safe: unchanged articles are skipped,
     changed ones replaced."""
+    if rebuild:
+        _rebuild(cluster, paths or sample)
+        return
     if not paths and not sample and not upgrade:
         raise click.UsageError("give at least one PATH (or --sample, or --upgrade)")
     if cluster is not None and upgrade:
@@ -189,6 +197,28 @@ def index_command(paths, index_dir, sample, source, procs, batch_size, upgrade, 
     if report.problems:
         click.echo(f"{skipped_summary(report.problems)} because of errors (listed above)", err=True)
         sys.exit(1)
+
+
+def _rebuild(cluster: ClusterTarget | None, more: object) -> None:
+    """``berita index --backend opensearch --rebuild``: zero-downtime re-analysis behind the alias."""
+    from .opensearch.writer import CountMismatch
+
+    if cluster is None:
+        raise click.UsageError(
+            "--rebuild rebuilds a cluster index: give --backend opensearch (a Whoosh index is "
+            "rebuilt by indexing into a new directory)"
+        )
+    if more:
+        raise click.UsageError("--rebuild reads the articles the cluster stores; give no PATH or --sample with it")
+    started = time.perf_counter()
+    try:
+        old, new, count = _cluster_writer(cluster).rebuild()
+    except (ClusterUnavailable, CountMismatch) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{count:,} articles analysed again into {new} in {time.perf_counter() - started:.1f} s; "
+        f"{cluster.index} now points to it ({old} deleted)"
+    )
 
 
 def _where(cluster: ClusterTarget) -> str:

@@ -130,3 +130,27 @@ def test_the_client_fails_over_to_a_node_that_answers(cluster_urls):  # noqa: F8
         assert engine.search(SearchRequest(q="banjir")).total >= 1
     with pytest.raises(ClusterUnavailable):
         OpenSearchEngine(ClusterTarget((dead,), target.index), poll=False).search(SearchRequest(q="banjir"))
+
+
+@pytest.mark.opensearch
+def test_a_stem_rules_change_is_rebuilt_behind_the_alias(cluster_urls):  # noqa: F811
+    from index.opensearch.writer import ClusterWriter
+    from index.store import StaleAnalysis
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.request import SearchRequest
+
+    target = fresh_target(cluster_urls, "rules")
+    writer = ClusterWriter(target)
+    writer.ingest(read_paths([sample_path()]))
+    old, _ = writer.resolve()
+    writer.client.indices.put_mapping(index=old, body={"_meta": {"stem_rules": "older-rules"}})
+    with pytest.raises(StaleAnalysis):
+        ClusterWriter(target).upsert_report([article_from_record(record(id="new"))])
+    assert ClusterWriter(target).stats()["stale_analysis"]
+    engine = OpenSearchEngine(target, poll=False)
+    before = [h.id for h in engine.search(SearchRequest(q="iuran bpjs")).hits]
+    replaced, new, count = ClusterWriter(target).rebuild()
+    assert replaced == old and new != old and count == 25
+    assert ClusterWriter(target).stats()["stale_analysis"] is None
+    assert not writer.client.indices.exists(index=old)
+    assert [h.id for h in engine.search(SearchRequest(q="iuran bpjs")).hits] == before  # the alias answers as before

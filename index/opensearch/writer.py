@@ -11,12 +11,14 @@ both on first use.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..analysis import STEM_RULES
 from ..model import Article
-from ..readers import Item, Note, Problem
+from ..readers import Item, Note, Problem, article_from_record
+from ..store import StaleAnalysis
 from ..writer import IngestReport, _batches
 from . import mapping
 from .documents import DocumentMaker
@@ -38,9 +40,14 @@ def connection_errors() -> tuple[type[Exception], ...]:
     return (ConnectionError, ConnectionTimeout)
 
 
-def concrete_name(alias: str, rules: str = STEM_RULES) -> str:
-    """The index behind ``alias`` for these stem rules (lower case, no odd characters)."""
-    return f"{alias}-{re.sub(r'[^a-z0-9-]+', '-', rules.lower()).strip('-')}"
+def concrete_name(alias: str, rules: str = STEM_RULES, stamp: str = "") -> str:
+    """The index behind ``alias`` for these stem rules (lower case, no odd
+    characters); ``stamp`` tells two builds with the same rules apart."""
+    return f"{alias}-{re.sub(r'[^a-z0-9-]+', '-', rules.lower()).strip('-')}" + (f"-{stamp}" if stamp else "")
+
+
+class CountMismatch(RuntimeError):
+    """A rebuilt index does not hold what the old one did: the alias was not switched."""
 
 
 class ClusterWriter:
@@ -65,30 +72,100 @@ class ClusterWriter:
     # -- the index --------------------------------------------------------------
 
     def ensure(self) -> str:
-        """The concrete index behind the alias, made (with the alias) if absent."""
+        """The concrete index behind the alias, made (with the alias) if
+        absent. One built with other stem rules is refused for writes
+        (:class:`StaleAnalysis`: rebuild it, ``berita index --rebuild``)."""
+        name, rules = self.resolve()
+        if rules != STEM_RULES:
+            raise StaleAnalysis(
+                f"the cluster index {name} was built with stemming rules {rules} but this Berita stems with "
+                f"{STEM_RULES}: rebuild it behind the alias with 'berita index --backend opensearch --rebuild'"
+            )
+        self._ensured = True
+        return name
+
+    def resolve(self) -> tuple[str, str | None]:
+        """(the concrete index behind the alias, made if absent; its stem rules)."""
         try:
             if self.client.indices.exists_alias(name=self.target.index):
-                found = self.client.indices.get_alias(name=self.target.index)
-                self._ensured = True
-                return sorted(found)[0]
-            if self.client.indices.exists(index=self.target.index):
-                self._ensured = True
-                return self.target.index  # a plain index of that name (made by hand)
-            name = concrete_name(self.target.index)
-            self.client.indices.create(
-                index=name,
-                body={
-                    "settings": mapping.settings(self.shards, self.replicas),
-                    "mappings": mapping.mappings(),
-                    "aliases": {self.target.index: {}},
-                },
-                params={"wait_for_active_shards": "1"},
-            )
-            self.client.cluster.health(index=name, params={"wait_for_status": "yellow", "request_timeout": 30})
-            self._ensured = True
-            return name
+                name = sorted(self.client.indices.get_alias(name=self.target.index))[0]
+            elif self.client.indices.exists(index=self.target.index):
+                name = self.target.index  # a plain index of that name (made by hand)
+            else:
+                name = self._create(concrete_name(self.target.index), alias=True)
+            return name, self.stem_rules(name)
         except connection_errors() as exc:
             raise unavailable(self.target, exc) from exc
+
+    def _create(self, name: str, alias: bool) -> str:
+        body: dict = {"settings": mapping.settings(self.shards, self.replicas), "mappings": mapping.mappings()}
+        if alias:
+            body["aliases"] = {self.target.index: {}}
+        self.client.indices.create(index=name, body=body, params={"wait_for_active_shards": "1"})
+        self.client.cluster.health(index=name, params={"wait_for_status": "yellow", "request_timeout": 30})
+        return name
+
+    def stem_rules(self, name: str) -> str | None:
+        found = self.client.indices.get_mapping(index=name)
+        return next(iter(found.values()))["mappings"].get("_meta", {}).get("stem_rules")
+
+    def rebuild(self, on_article: Callable[[Article], None] | None = None) -> tuple[str, str, int]:
+        """Analyse every stored article again into a new index, check it holds
+        as many as the old one, then move the alias to it in one atomic
+        ``_aliases`` call (searches never see an empty or half-built index)
+        and delete the old one. Returns (old index, new index, articles)."""
+        try:
+            old = sorted(self.client.indices.get_alias(name=self.target.index))[0]
+            expected = int(self.client.count(index=old)["count"])
+            new = self._create(concrete_name(self.target.index, stamp=time.strftime("%Y%m%d%H%M%S")), alias=False)
+            building = ClusterWriter(
+                ClusterTarget(self.target.urls, new, self.target.timeout), self.client, self.shards, self.replicas
+            )
+            building._ensured = True
+            report = building.ingest(self._stored(old), on_article=on_article)
+            self.client.indices.refresh(index=new)
+            held = int(self.client.count(index=new)["count"])
+            if held != expected or report.problems:
+                self.client.indices.delete(index=new)
+                raise CountMismatch(
+                    f"the rebuilt index held {held:,} articles where {old} holds {expected:,} "
+                    f"({len(report.problems)} failed): the alias still points to {old}"
+                )
+            self.client.indices.update_aliases(
+                body={
+                    "actions": [
+                        {"remove": {"index": old, "alias": self.target.index}},
+                        {"add": {"index": new, "alias": self.target.index}},
+                    ]
+                }
+            )
+            self.client.indices.delete(index=old)
+        except connection_errors() as exc:
+            raise unavailable(self.target, exc) from exc
+        return old, new, held
+
+    def _stored(self, name: str) -> Iterator[Item]:
+        """Every article stored in index ``name`` (a point in time, in id order)."""
+        pit = self.client.create_pit(index=name, params={"keep_alive": "5m"})["pit_id"]
+        after: list | None = None
+        try:
+            while True:
+                body: dict = {
+                    "size": self.batch_size,
+                    "sort": [{"id": "asc"}],
+                    "_source": ["article"],
+                    "pit": {"id": pit, "keep_alive": "5m"},
+                }
+                if after is not None:
+                    body["search_after"] = after
+                hits = self.client.search(body=body)["hits"]["hits"]
+                if not hits:
+                    return
+                for hit in hits:
+                    yield article_from_record(hit["_source"]["article"])
+                after = hits[-1]["sort"]
+        finally:
+            self.client.delete_pit(body={"pit_id": [pit]})
 
     # -- writes -----------------------------------------------------------------
 
@@ -185,7 +262,7 @@ class ClusterWriter:
     def stats(self) -> dict:
         """``berita stats --backend opensearch``: documents, date range, keys,
         and which index the alias points to."""
-        name = self.ensure()
+        name, rules = self.resolve()
         try:
             count = self.client.count(index=self.target.index)["count"]
             aggs = self.client.search(
@@ -201,10 +278,8 @@ class ClusterWriter:
                 },
             )["aggregations"]
             store = self.client.indices.stats(index=name, metric="store")
-            meta = self.client.indices.get_mapping(index=name)[name]["mappings"].get("_meta", {})
         except connection_errors() as exc:
             raise unavailable(self.target, exc) from exc
-        rules = meta.get("stem_rules")
         return {
             "index": self.target.index,
             "alias_of": name,

@@ -10,6 +10,7 @@ from pathlib import Path
 import falcon
 import falcon.media
 
+from index.store import StaleAnalysis
 from index.writer import DiskFull, IndexBusy
 
 from ..alerts.service import AlertService
@@ -27,6 +28,7 @@ from .problems import (
     handle_disk_full,
     handle_index_busy,
     handle_invalid_request,
+    handle_stale_analysis,
     handle_stale_cursor,
     handle_unexpected,
 )
@@ -218,6 +220,7 @@ def create_app(
     app.add_error_handler(IndexBusy, handle_index_busy)
     app.add_error_handler(DiskFull, handle_disk_full)
     app.add_error_handler(BackendUnavailable, handle_backend_unavailable)
+    app.add_error_handler(StaleAnalysis, handle_stale_analysis)
     app.add_route("/api/search", SearchResource(engine))
     generations = generations or WorkerGenerations(1)
     engine.on_new_snapshot(generations.publish)  # after the warmers: this worker now answers

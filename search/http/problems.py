@@ -7,6 +7,7 @@ import logging
 
 import falcon
 
+from index.store import StaleAnalysis
 from index.writer import DiskFull, IndexBusy
 
 from ..backend import BackendUnavailable
@@ -78,6 +79,11 @@ def handle_backend_unavailable(
     raise falcon.HTTPServiceUnavailable(
         title="Search backend unavailable", description=str(exc), retry_after=exc.retry_after
     )
+
+
+def handle_stale_analysis(req: falcon.Request, resp: falcon.Response, exc: StaleAnalysis, params: dict) -> None:
+    """The index was built with other stemming rules: adding to it would mix two analyses."""
+    raise falcon.HTTPConflict(title="Index built with other stemming rules", description=str(exc))
 
 
 def handle_disk_full(req: falcon.Request, resp: falcon.Response, exc: DiskFull, params: dict) -> None:
