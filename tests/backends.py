@@ -49,9 +49,9 @@ def fresh_target(urls: list[str], prefix: str = "t"):
     return ClusterTarget(tuple(urls), f"{prefix}-{uuid.uuid4().hex[:12]}")
 
 
-def opensearch_app(urls: list[str], keys_dir: Path, records: list | None = None, config=None):
+def opensearch_app(urls: list[str], keys_dir: Path, records: list | None = None, config=None) -> tuple:
     """The app over a new cluster index holding the sample (or ``records``,
-    as JSON Lines records); ``keys_dir`` keeps its write keys."""
+    as JSON Lines records), and that index; ``keys_dir`` keeps its write keys."""
     from dataclasses import replace
 
     from conftest import write_jsonl
@@ -65,7 +65,33 @@ def opensearch_app(urls: list[str], keys_dir: Path, records: list | None = None,
     paths = [sample_path()] if records is None else [write_jsonl(keys_dir / "records.jsonl", records)]
     report = ClusterWriter(target).ingest(read_paths(paths))
     assert not report.problems, report.problems[:3]
-    return create_app(keys_dir, replace(config or ServiceConfig(), opensearch=target))
+    return create_app(keys_dir, replace(config or ServiceConfig(), opensearch=target)), target
+
+
+def opensearch_client(urls: list[str], keys_dir: Path, records: list | None = None):
+    """A falcon test client over :func:`opensearch_app`, saying its backend and cluster index."""
+    from falcon import testing
+
+    app, target = opensearch_app(urls, keys_dir, records)
+    client = testing.TestClient(app)
+    client.backend = "opensearch"  # type: ignore[attr-defined]
+    client.cluster = target  # type: ignore[attr-defined]
+    return client
+
+
+def cli_backend(client) -> list[str]:
+    """The ``berita`` options that reach the backend ``client`` answers from
+    (none for the Whoosh index: ``--index`` names it)."""
+    target = getattr(client, "cluster", None)
+    if target is None:
+        return []
+    return [
+        "--backend",
+        "opensearch",
+        "--opensearch-index",
+        target.index,
+        *(f"--opensearch-url={u}" for u in target.urls),
+    ]
 
 
 def cluster_with(urls: list[str], records_file: Path | None = None):

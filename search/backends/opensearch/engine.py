@@ -47,7 +47,7 @@ from ...query.syntax import without_quotes
 from ...rank.filters import LISTED_AT_MOST, loose_source
 from ...rank.pipeline import PARTIAL_BELOW
 from ...rank.rerank import collapse_near_duplicates, near_duplicate, recency_rerank, title_fingerprint
-from ...reader.snapshot import APART_MIN_DOCS, APART_MIN_SHARE
+from ...reader.snapshot import APART_MIN_DOCS, APART_MIN_SHARE, SPELLED_COLUMNS, readable_label
 from ...request import (
     DEFAULT_BUDGET_SECONDS,
     MAX_DEEP,
@@ -134,6 +134,7 @@ class OpenSearchEngine:
         self._changed_at: datetime | None = None  # when this engine saw the generation last advance
         self._listeners: list[Callable[[int], None]] = []
         self._keys: tuple[int, dict[str, list[str]]] | None = None
+        self._labels: tuple[int, dict[str, dict[str, str]]] | None = None
         self._attested: dict[tuple[str, str], bool] = {}  # compounds written apart, for _attested_generation
         self._attested_generation = -1
         self._lock = threading.Lock()
@@ -249,6 +250,41 @@ class OpenSearchEngine:
         keys = {column: [b["key"] for b in answer[column]["buckets"]] for column in KEYED_COLUMNS.values()}
         self._keys = (self._generation, keys)
         return keys
+
+    def _spelled_labels(self) -> dict[str, dict[str, str]]:
+        """Per spelled column, key -> how it is shown: the spelling most
+        articles give it (a category section counting the spellings of the
+        paths under it), an all-lowercase one capitalised; as the Whoosh
+        snapshot chooses them, per generation."""
+        found = self._labels
+        if found is not None and found[0] == self._generation:
+            return found[1]
+        aggs = {
+            column: {
+                "terms": {"field": f"{column}_label", "size": 65_536},
+                "aggs": {"keys": {"terms": {"field": column, "size": 1}}},
+            }
+            for column in SPELLED_COLUMNS
+        }
+        answer = self._search({"size": 0, "aggs": aggs})["aggregations"]
+        labels: dict[str, dict[str, str]] = {}
+        for column in SPELLED_COLUMNS:
+            tally: dict[str, dict[str, int]] = {}
+            for bucket in answer[column]["buckets"]:
+                if not bucket["keys"]["buckets"]:
+                    continue
+                label, key, n = bucket["key"].strip(), bucket["keys"]["buckets"][0]["key"], bucket["doc_count"]
+                parts, key_parts = [p.strip() for p in label.split("/")], key.split("/")
+                sections = column == "category"
+                pairs = [(key, " / ".join(p for p in parts if p) if sections else label)]
+                if sections and len(parts) == len(key_parts):
+                    pairs += [("/".join(key_parts[:d]), " / ".join(parts[:d])) for d in range(1, len(parts))]
+                for k, spelling in pairs:
+                    votes = tally.setdefault(k, {})
+                    votes[spelling] = votes.get(spelling, 0) + n
+            labels[column] = {k: readable_label(max(v, key=lambda sp: (v[sp], sp))) for k, v in tally.items()}
+        self._labels = (self._generation, labels)
+        return labels
 
     def _filters(self, request: SearchRequest) -> tuple[list[dict], dict[str, dict]]:
         """(the date filter's clauses, one clause per keyed filter kind)."""
@@ -443,8 +479,13 @@ class OpenSearchEngine:
         facets_more: dict[str, int] = {}
         for kind in sorted(request.facets & set(KEYED_COLUMNS)):
             agg = found[f"facet_{kind}"]
+            spelled = self._spelled_labels().get(KEYED_COLUMNS[kind], {})
             listed = [
-                (b["key"], (b["label"]["buckets"] or [{"key": b["key"]}])[0]["key"], int(b["doc_count"]))
+                (
+                    b["key"],
+                    spelled.get(b["key"]) or (b["label"]["buckets"] or [{"key": b["key"]}])[0]["key"],
+                    int(b["doc_count"]),
+                )
                 for b in agg["keys"]["buckets"]
             ]
             facets[kind] = listed
