@@ -73,10 +73,10 @@ def backend_options(command):
     )(command)
 
 
-def _cluster_writer(cluster: ClusterTarget):
+def _cluster_writer(cluster: ClusterTarget, shards: int = 1, replicas: int = 0):
     from .opensearch.writer import ClusterWriter
 
-    return ClusterWriter(cluster)
+    return ClusterWriter(cluster, shards=shards, replicas=replicas)
 
 
 def _report_problem(bar: tqdm, problem: Problem) -> None:
@@ -120,13 +120,31 @@ def cli() -> None:
     is_flag=True,
     help="With --backend opensearch: analyse every stored article again into a new index, then switch the alias.",
 )
+@click.option(
+    "--opensearch-shards",
+    "shards",
+    type=click.IntRange(1, 1024),
+    default=1,
+    show_default=True,
+    help="With --backend opensearch: primary shards of an index made now (or by --rebuild).",
+)
+@click.option(
+    "--opensearch-replicas",
+    "replicas",
+    type=click.IntRange(0, 16),
+    default=0,
+    show_default=True,
+    help="With --backend opensearch: replicas of each shard of an index made now (or by --rebuild).",
+)
 @backend_options
-def index_command(paths, index_dir, sample, source, procs, batch_size, upgrade, rebuild, cluster) -> None:
+def index_command(
+    paths, index_dir, sample, source, procs, batch_size, upgrade, rebuild, shards, replicas, cluster
+) -> None:
     """Index articles from JSON Lines files (optionally .gz), portal pages and
     directories of them. Re-running is safe: unchanged articles are skipped,
     changed ones replaced."""
     if rebuild:
-        _rebuild(cluster, paths or sample)
+        _rebuild(cluster, paths or sample, shards, replicas)
         return
     if not paths and not sample and not upgrade:
         raise click.UsageError("give at least one PATH (or --sample, or --upgrade)")
@@ -152,7 +170,9 @@ def index_command(paths, index_dir, sample, source, procs, batch_size, upgrade, 
             read_paths(paths, source=source), read_paths([sample_path()], source=source or "Berita") if sample else ()
         )
         writer = (
-            _cluster_writer(cluster) if directory is None else Indexer(directory, procs=procs, batch_size=batch_size)
+            _cluster_writer(cluster, shards, replicas)
+            if directory is None
+            else Indexer(directory, procs=procs, batch_size=batch_size)
         )
         report = writer.ingest(
             items,
@@ -199,7 +219,7 @@ def index_command(paths, index_dir, sample, source, procs, batch_size, upgrade, 
         sys.exit(1)
 
 
-def _rebuild(cluster: ClusterTarget | None, more: object) -> None:
+def _rebuild(cluster: ClusterTarget | None, more: object, shards: int, replicas: int) -> None:
     """``berita index --backend opensearch --rebuild``: zero-downtime re-analysis behind the alias."""
     from .opensearch.writer import CountMismatch
 
@@ -212,7 +232,7 @@ def _rebuild(cluster: ClusterTarget | None, more: object) -> None:
         raise click.UsageError("--rebuild reads the articles the cluster stores; give no PATH or --sample with it")
     started = time.perf_counter()
     try:
-        old, new, count = _cluster_writer(cluster).rebuild()
+        old, new, count = _cluster_writer(cluster, shards, replicas).rebuild()
     except (ClusterUnavailable, CountMismatch) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(

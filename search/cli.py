@@ -372,7 +372,7 @@ def serve_command(
         raise click.ClickException(str(exc)) from None
     engine.close()
 
-    served = directory if cluster is None else f"{cluster.index} on {', '.join(cluster.urls)}"
+    served = directory if cluster is None else f"OpenSearch index {cluster.index} at {', '.join(cluster.urls)}"
 
     def ready(h, p):
         shown = f"[{h}]" if ":" in h else h

@@ -69,6 +69,9 @@ EXPORT_PAGE = 1000  # rows one point-in-time page fetches
 PIT_KEEP_ALIVE = "2m"
 USEC_PER_DAY = 86_400_000_000
 EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
+# Scores from the whole index's term statistics, not each shard's (as the
+# Whoosh index scores): one more round trip to the shards per ranked search.
+GLOBAL_STATISTICS = {"search_type": "dfs_query_then_fetch"}
 SOURCE_FIELDS = ["article", "published", "published_has_time", "source"]
 
 
@@ -548,7 +551,8 @@ class OpenSearchEngine:
                 "sort": self._sort(sort),
                 "_source": SOURCE_FIELDS,
                 "track_scores": True,
-            }
+            },
+            **GLOBAL_STATISTICS,
         )
         return [
             (h["_source"], h.get("_score") if sort not in ("newest", "oldest") else None)
@@ -601,7 +605,8 @@ class OpenSearchEngine:
                     "sort": self._sort("relevance"),
                     "_source": SOURCE_FIELDS,
                     "track_scores": True,
-                }
+                },
+                **GLOBAL_STATISTICS,
             )
             for h in answer["hits"]["hits"]:
                 rows.append((h["_source"], h.get("_score")))
