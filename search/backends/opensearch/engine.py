@@ -47,6 +47,7 @@ from ...query.syntax import without_quotes
 from ...rank.filters import LISTED_AT_MOST, loose_source
 from ...rank.pipeline import PARTIAL_BELOW
 from ...rank.rerank import collapse_near_duplicates, near_duplicate, recency_rerank, title_fingerprint
+from ...rank.scoring import BM25F
 from ...reader.snapshot import APART_MIN_DOCS, APART_MIN_SHARE, SPELLED_COLUMNS, readable_label
 from ...request import (
     DEFAULT_BUDGET_SECONDS,
@@ -179,7 +180,8 @@ class OpenSearchEngine:
         if self._translator is None:
             number = self._call(self.client.info)["version"]["number"]
             major, minor = (int(part) for part in number.split(".")[:2])
-            self._translator = Translator(combined=(major, minor) >= (3, 2))
+            shipped = BM25F()
+            self._translator = Translator((major, minor) >= (3, 2), shipped.exact_share, shipped.proximity_share)
         return self._translator
 
     def _search(self, body: dict, **params) -> dict:
@@ -538,7 +540,7 @@ class OpenSearchEngine:
         """``query`` with the proximity evidence as optional clauses."""
         if compiled is None or not compiled.proximity:
             return query
-        return {"bool": {"must": [query], "should": [self.translator.query(p) for p in compiled.proximity]}}
+        return {"bool": {"must": [query], "should": [self.translator.proximity(p) for p in compiled.proximity]}}
 
     def _fetch(self, query: dict, sort: str, start: int, size: int) -> list[tuple[dict, float | None]]:
         if size <= 0:

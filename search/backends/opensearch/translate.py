@@ -10,6 +10,7 @@ with ``combined_fields`` where the cluster has it (OpenSearch 3.2+), else
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import assert_never
 
 from ...query import plan
@@ -22,10 +23,13 @@ def positional(field: str) -> str:
 
 
 class Translator:
-    """Plans to DSL; ``combined`` says whether the cluster has ``combined_fields``."""
+    """Plans to DSL; ``combined`` says whether the cluster has ``combined_fields``;
+    the shares are the Whoosh backend's BM25F's (:class:`search.rank.scoring.BM25F`)."""
 
-    def __init__(self, combined: bool = True):
+    def __init__(self, combined: bool = True, exact_share: float = 0.25, proximity_share: float = 0.3):
         self.combined = combined
+        self.exact_share = exact_share
+        self.proximity_share = proximity_share
 
     def query(self, node: plan.Node) -> dict:
         match node:
@@ -67,31 +71,42 @@ class Translator:
                 assert_never(node)
 
     def _token(self, node: plan.Token) -> dict:
-        """One word in several fields: each distinct term text over its fields
-        as one BM25F term; written-apart forms and long forms as phrases."""
-        by_text: dict[str, list[plan.Term]] = {}
+        """One word in several fields, as Berita's BM25F scores it: its stems
+        (and forms written apart) over title and body, each distinct text as
+        one BM25F term; the exact (typed) forms over the exact twins the same
+        way, at ``exact_share`` of the weight."""
+        stems: dict[str, list[plan.Term]] = {}
+        exacts: dict[str, list[plan.Term]] = {}
         clauses: list[dict] = []
         for term in node.terms:
             if isinstance(term, plan.Adjacent):
                 clauses.append(self.query(term))
             else:
-                by_text.setdefault(term.text, []).append(term)
-        for text, terms in by_text.items():
-            if len(terms) == 1:
-                clauses.append(self.query(terms[0]))
-                continue
-            # Field boosts below 1 are not allowed: the smallest becomes the query's boost.
-            least = min(t.boost for t in terms) or 1.0
-            fields = [f"{t.field}^{t.boost / least:g}" for t in terms]
-            if self.combined:
-                clauses.append({"combined_fields": {"query": text, "fields": fields, "boost": least}})
-            else:
-                clauses.append(
-                    {"multi_match": {"query": text, "fields": fields, "type": "cross_fields", "boost": least}}
-                )
+                (exacts if term.field.endswith("_exact") else stems).setdefault(term.text, []).append(term)
+        share = self.exact_share if stems else 1.0
+        for group, scale in ((stems, 1.0), (exacts, share)):
+            for text, terms in group.items():
+                clauses.append(self._combined(text, terms, scale))
         if len(clauses) == 1:
             return clauses[0]
-        return {"dis_max": {"queries": clauses}}
+        return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+    def _combined(self, text: str, terms: list[plan.Term], scale: float) -> dict:
+        """``text`` in the terms' fields as one BM25F term (field boosts
+        below 1 are not allowed: the smallest becomes the query's boost)."""
+        if len(terms) == 1:
+            t = terms[0]
+            return {"term": {t.field: {"value": text, "boost": t.boost * scale}}}
+        least = min(t.boost for t in terms) or 1.0
+        fields = [f"{t.field}^{t.boost / least:g}" for t in terms]
+        if self.combined:
+            return {"combined_fields": {"query": text, "fields": fields, "boost": least * scale}}
+        return {"multi_match": {"query": text, "fields": fields, "type": "cross_fields", "boost": least * scale}}
+
+    def proximity(self, node: plan.Phrase) -> dict:
+        """A proximity bonus: the phrase scored at ``proximity_share`` (Berita
+        adds that share of the words' idf where they stand together)."""
+        return self._phrase(replace(node, boost=node.boost * self.proximity_share))
 
     def _phrase(self, node: plan.Phrase) -> dict:
         """Whoosh's slop bounds each gap (1: adjacent); a span query in order
