@@ -96,6 +96,15 @@ def _article(src: dict) -> dict:
     }
 
 
+def _reason(exc: Exception) -> str:
+    """The root cause an OpenSearch error gives, in a line."""
+    info = getattr(exc, "info", None)
+    if isinstance(info, dict):
+        causes = info.get("error", {}).get("root_cause") or [{}]
+        return str(causes[0].get("reason") or info.get("error", {}).get("reason") or exc)
+    return str(exc)
+
+
 def _utc(moment: datetime) -> datetime:
     """In UTC, clamped: year 1 or 9999 with an offset still compares (as the Whoosh filters clamp)."""
     try:
@@ -172,6 +181,8 @@ class OpenSearchEngine:
         except TransportError as exc:
             if exc.status_code in (429, 502, 503, 504):
                 raise unavailable(self.target, exc) from exc
+            if exc.status_code == 400:  # a query the cluster will not run (too many clauses): the reader's to change
+                raise InvalidRequest("q", f"the search cluster cannot run this query: {_reason(exc)}") from exc
             raise
 
     @property
@@ -408,11 +419,18 @@ class OpenSearchEngine:
             return []
         if shown >= PARTIAL_BELOW and len(compiled.relaxations) < 3:
             return []
-        full = self._match(compiled)
-        return [
-            (word, {"bool": {"must": [self.translator.query(q)], "must_not": [full]}})
-            for word, q in compiled.relaxations
-        ]
+        query = compiled.nonempty_query()
+        whole = query.children if isinstance(query, plan.All) else (query,)
+        out = []
+        for word, relaxed in compiled.relaxations:
+            # Lacking only this word: the relaxed query and not what the full
+            # one asks beyond it (a few clauses, where "not the full query"
+            # would repeat every word in every group).
+            kept = set(relaxed.children if isinstance(relaxed, plan.All) else (relaxed,))
+            beyond = [c for c in whole if c not in kept] or [query]
+            lacking = {"bool": {"must": [self.translator.query(c) for c in beyond]}}
+            out.append((word, {"bool": {"must": [self.translator.query(relaxed)], "must_not": [lacking]}}))
+        return out
 
     def _answer(self, request: SearchRequest, compiled: CompiledQuery | None) -> SearchResult:
         sort = request.effective_sort
