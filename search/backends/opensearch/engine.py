@@ -96,6 +96,28 @@ def _article(src: dict) -> dict:
     }
 
 
+LEAVES = ("term", "terms", "prefix", "match_phrase", "span_term", "match_all")
+MAX_CLAUSES = 1000  # of Lucene's 1,024 (indices.query.bool.max_clause_count) for the partial groups
+
+
+def _clauses(query: object) -> int:
+    """Roughly how many clauses Lucene makes of a query (each field of a
+    ``combined_fields`` one)."""
+    if isinstance(query, list):
+        return sum(_clauses(q) for q in query)
+    if not isinstance(query, dict):
+        return 0
+    count = 0
+    for key, value in query.items():
+        if key in LEAVES:
+            count += 1
+        elif key in ("combined_fields", "multi_match"):
+            count += len(value.get("fields", ())) or 1
+        else:
+            count += _clauses(value)
+    return count
+
+
 def _reason(exc: Exception) -> str:
     """The root cause an OpenSearch error gives, in a line."""
     info = getattr(exc, "info", None)
@@ -419,6 +441,12 @@ class OpenSearchEngine:
             return []
         if shown >= PARTIAL_BELOW and len(compiled.relaxations) < 3:
             return []
+        groups = self._groups(compiled)
+        if sum(_clauses(q) for _, q in groups) > MAX_CLAUSES:  # Lucene would refuse the query: full matches only
+            return []
+        return groups
+
+    def _groups(self, compiled: CompiledQuery) -> list[tuple[str, dict]]:
         query = compiled.nonempty_query()
         whole = query.children if isinstance(query, plan.All) else (query,)
         out = []
