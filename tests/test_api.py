@@ -400,7 +400,6 @@ def test_a_typo_is_searched_corrected_in_the_api_and_the_cli(client, sample_inde
 
     from search.cli import cli
 
-    needs(client, "spelling")
     typo = client.simulate_get("/api/search", params={"q": "kesehatn"}).json
     fine = client.simulate_get("/api/search", params={"q": "kesehatan"}).json
     assert fine["suggestion"] is None and fine["corrected_query"] is None and fine["total"] > 0
@@ -408,7 +407,7 @@ def test_a_typo_is_searched_corrected_in_the_api_and_the_cli(client, sample_inde
     assert [h["id"] for h in typo["results"]] == [h["id"] for h in fine["results"]]
     typed = client.simulate_get("/api/search", params={"q": "kesehatn", "spellcheck": "false"}).json
     assert typed["total"] == 0 and typed["corrected_query"] is None
-    out = CliRunner().invoke(cli, ["search", "kesehatn", "--index", str(sample_index)])
+    out = CliRunner().invoke(cli, ["search", "kesehatn", "--index", str(sample_index), *cli_backend(client)])
     assert out.exit_code == 0 and "Menampilkan hasil untuk: kesehatan" in out.output
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from index.analysis import SHIPPED, STEM_RULES, TALA_STOPWORDS, Analysis
+from index.analysis import SHIPPED, STEM_RULES, TALA_STOPWORDS, Analysis, fold_token
 from index.dates import WIB, from_utc_naive
 from index.model import Article, normalise_key
 from index.opensearch.documents import token_positions
@@ -39,6 +39,15 @@ from ...features.export import COLUMNS as EXPORT_COLUMNS
 from ...features.highlight import Highlighter
 from ...features.histogram import days_histogram
 from ...features.related import DISTINCTIVE_WORDS, MAX_WITHIN_DAYS
+from ...features.spelling import (
+    ALTERNATIVES,
+    COMMON_FACTOR,
+    MAX_CHECKED_WORDS,
+    MIN_CHECKED_LENGTH,
+    MIN_CORRECTION_DOCS,
+    RARE_WORD_DOCS,
+    SPELLING_FIELDS,
+)
 from ...features.suggest import MAX_SUGGESTIONS
 from ...query import plan
 from ...query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
@@ -66,6 +75,7 @@ from .translate import Translator, positional
 
 POLL_SECONDS = 1.0  # how often the generation is read (a write through this process reads it at once)
 UNQUOTE_BELOW = 10
+SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
 EXPORT_PAGE = 1000  # rows one point-in-time page fetches
 PIT_KEEP_ALIVE = "2m"
 USEC_PER_DAY = 86_400_000_000
@@ -380,7 +390,14 @@ class OpenSearchEngine:
             raise StaleCursor("the index has changed since this cursor was made: search again")
         asked, (request, understood) = request, self.understand(request)
         compiled = self._compiled(request.q) if request.q.strip() else None
-        result = self._answer(request, compiled)
+        correction = self._correction(request.q) if request.spellcheck and compiled else None
+        if correction is not None and correction[1]:  # nothing as typed: the correction is searched
+            fixed = replace(request, q=correction[0], spellcheck=False)
+            result = replace(self._answer(fixed, self._compiled(fixed.q)), query=request.q)
+            result.corrected_query = correction[0]
+        else:
+            result = self._answer(request, compiled)
+            result.suggestion = correction[0] if correction else None
         if understood is not None:
             result = replace(result, query=asked.q, understood=understood)
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -733,8 +750,77 @@ class OpenSearchEngine:
         return filtered, Understood(reading.text, reading.date_from, reading.date_to, reading.remaining)
 
     def spellchecked(self, request: SearchRequest) -> SearchRequest:
-        """No did-you-mean over the cluster (yet): the query as typed."""
-        return replace(request, spellcheck=False)
+        """The request as search answers it: the corrected query where no
+        article holds the words as typed (and spellcheck then off)."""
+        if not request.spellcheck or not request.q.strip():
+            return request
+        correction = self._correction(request.q)
+        searched = correction[0] if correction and correction[1] else request.q
+        return replace(request, q=searched, spellcheck=False)
+
+    def _correction(self, q: str) -> tuple[str, bool] | None:
+        """Did-you-mean, simpler than the Whoosh backend's: for a query of
+        plain words with fewer than ``SUGGEST_BELOW`` full matches (filters
+        aside), each checkable word found in fewer than ``RARE_WORD_DOCS``
+        articles becomes the cluster's likeliest close word (the term
+        suggester: one edit, two from 6 letters) found ``COMMON_FACTOR``
+        times as often. (corrected text, whether search answers for it: no
+        article holds the words as typed and some hold the correction's)."""
+        words = q.split()
+        if not words or len(words) > MAX_CHECKED_WORDS or not all(w.isalnum() for w in words):
+            return None
+        full = self._count(self._match(self._compiled(q)))
+        if full >= SUGGEST_BELOW:
+            return None
+        folded = [fold_token(w) for w in words]
+        checked = [w for w in folded if w.isalpha() and len(w) >= MIN_CHECKED_LENGTH and w not in TALA_STOPWORDS]
+        if not checked:
+            return None
+        suggest = {
+            f"w{i}-{field}": {
+                "text": word,
+                "term": {
+                    "field": field,
+                    "suggest_mode": "always",
+                    "max_edits": 2 if len(word) >= 6 else 1,
+                    "min_word_length": MIN_CHECKED_LENGTH,
+                    "prefix_length": 0,
+                    "size": ALTERNATIVES,
+                    "analyzer": "berita_terms",
+                },
+            }
+            for i, word in enumerate(folded)
+            if word in checked
+            for field in SPELLING_FIELDS
+        }
+        docs = self._call(self.client.search, index=self.index, body={"size": 0, "suggest": suggest})["suggest"]
+        fixed = list(folded)
+        for i, word in enumerate(folded):
+            if word not in checked:
+                continue
+            seen = self._count({"bool": {"should": [{"term": {f: word}} for f in SPELLING_FIELDS]}})
+            if seen >= RARE_WORD_DOCS:
+                continue
+            options: dict[str, tuple[float, int]] = {}
+            for field in SPELLING_FIELDS:
+                for entry in docs.get(f"w{i}-{field}", []):
+                    for option in entry["options"]:
+                        best = options.get(option["text"], (0.0, 0))
+                        options[option["text"]] = (max(best[0], option["score"]), max(best[1], option["freq"]))
+            likely = [
+                (score, freq, text)
+                for text, (score, freq) in options.items()
+                if freq >= max(MIN_CORRECTION_DOCS, COMMON_FACTOR * seen) and text.isalpha()
+            ]
+            if likely:
+                fixed[i] = max(likely)[2]
+        if fixed == folded:
+            return None
+        corrected = " ".join(f if f != w else typed for f, w, typed in zip(fixed, folded, words))
+        found = self._count(self._match(self._compiled(corrected)))
+        if found <= full:
+            return None
+        return corrected, full == 0
 
     # -- articles, related, export, complete, health --------------------------------
 
