@@ -31,7 +31,6 @@ def cluster_urls(request) -> list[str]:
 
 
 GAPS = {
-    "spelling": "did-you-mean",
     "alerts": "alerts (the percolator reads Whoosh snapshots)",
     "acronyms": "learned acronyms (acronyms.sqlite lives beside a Whoosh index)",
 }

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from backends import BACKENDS, cli_backend, cluster_urls, needs, opensearch_client  # noqa: F401 (cluster_urls: a fixture)
+from backends import BACKENDS, cli_backend, cluster_urls, opensearch_client  # noqa: F401 (cluster_urls: a fixture)
 from conftest import OPENAPI, REGENERATE_OPENAPI, committed_openapi
 from falcon import testing
 from hypothesis import HealthCheck, given, settings
