@@ -32,7 +32,6 @@ def cluster_urls(request) -> list[str]:
 
 GAPS = {
     "alerts": "alerts (the percolator reads Whoosh snapshots)",
-    "acronyms": "learned acronyms (acronyms.sqlite lives beside a Whoosh index)",
 }
 
 

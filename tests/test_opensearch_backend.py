@@ -154,3 +154,37 @@ def test_a_stem_rules_change_is_rebuilt_behind_the_alias(cluster_urls):  # noqa:
     assert ClusterWriter(target).stats()["stale_analysis"] is None
     assert not writer.client.indices.exists(index=old)
     assert [h.id for h in engine.search(SearchRequest(q="iuran bpjs")).hits] == before  # the alias answers as before
+
+
+@pytest.mark.opensearch
+def test_learned_acronyms_find_their_long_forms_and_back_on_the_cluster(tmp_path, cluster_urls):  # noqa: F811
+    """As tests/test_understanding.py has it for the Whoosh index: the pairs
+    each document defines are learned from the cluster's articles."""
+    from backends import opensearch_client
+
+    from index.opensearch.writer import ClusterWriter
+
+    define = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    records = [record(id=f"def-{i}", title=f"Pemeriksaan Saksi {i}", body=define) for i in range(3)]
+    records += [
+        record(id="long", title="Komisi Pemberantasan Korupsi Menahan Bupati", body="Bupati ditahan."),
+        record(id="short", title="KPK Menahan Wali Kota", body="Wali kota ditahan."),
+        record(id="apart", title="Komisi Pemberantasan Pajak", body="Korupsi di tempat lain."),
+    ]
+    client = opensearch_client(cluster_urls, tmp_path / "keys", records)
+    body = client.simulate_get("/api/search", params={"q": "kpk menahan"}).json
+    found = {h["id"]: h["title_html"] for h in body["results"]}
+    assert set(found) >= {"long", "short"}
+    assert "<mark>Komisi</mark> <mark>Pemberantasan</mark> <mark>Korupsi</mark>" in found["long"]
+    back = client.simulate_get("/api/search", params={"q": "komisi pemberantasan korupsi menahan"}).json
+    assert {h["id"] for h in back["results"] if h.get("missing_word") is None} == {"long", "short"}
+    quoted = client.simulate_get("/api/search", params={"q": '"kpk"'}).json
+    assert "long" not in {h["id"] for h in quoted["results"]}
+    ClusterWriter(client.cluster).delete(["def-0", "def-1"])  # one definition left: no longer consistent
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.request import SearchRequest
+
+    fresh = OpenSearchEngine(client.cluster, poll=False)
+    fresh.refresh_to(1, 5)
+    hits = fresh.search(SearchRequest(q="kpk menahan")).hits
+    assert {h.id for h in hits if h.missing_word is None} == {"short"}  # "long" only lacking kpk now

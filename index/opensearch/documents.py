@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from whoosh.analysis import CompositeAnalyzer
 
+from ..acronyms import candidates as acronym_candidates
 from ..analysis import SHIPPED, Analysis
 from ..dates import to_utc_naive
 from ..model import Article, normalise_key
@@ -30,7 +31,7 @@ SPACE = "\ue000"
 # The analysed twins: OpenSearch field -> (which analysis, the article's text).
 STEMMED_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact", "author")
-MAX_TERM_BYTES = 32_766  # Lucene refuses a longer term (the whole document with it)
+ACRONYM_SEPARATOR = "\t"  # between an acronym and its long form in the ``acronyms`` keyword
 
 
 def token_positions(analyzer: CompositeAnalyzer, text: str) -> list[list[str]]:
@@ -79,6 +80,9 @@ class DocumentMaker:
             "title_exact": analysed(self.exact, article.title),
             "body_exact": analysed(self.exact, article.body),
         }
+        pairs = acronym_candidates(f"{article.title}\n{article.body}")
+        if pairs:  # the acronyms it defines, as acronyms.sqlite records them beside a Whoosh index
+            doc["acronyms"] = sorted(f"{a}{ACRONYM_SEPARATOR}{long}" for a, long in pairs)
         if article.category:
             doc["category"] = normalise_key(article.category)
             doc["category_label"] = article.category

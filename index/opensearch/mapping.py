@@ -44,6 +44,12 @@ def settings(shards: int = 1, replicas: int = 0) -> dict:
     }
 
 
+# Fields added after the first indexes were made: put into an older index's
+# mapping when it is opened (adding a field is allowed; documents written
+# before simply lack it).
+ADDED = {"acronyms": {"type": "keyword"}}
+
+
 def mappings() -> dict:
     def text(positions: bool) -> dict:
         return {
@@ -73,5 +79,6 @@ def mappings() -> dict:
             "category_label": keyword,
             "source_label": keyword,
             "author_label": keyword,
+            **ADDED,
         },
     }

@@ -93,6 +93,7 @@ class ClusterWriter:
                 name = self.target.index  # a plain index of that name (made by hand)
             else:
                 name = self._create(concrete_name(self.target.index), alias=True)
+            self.client.indices.put_mapping(index=name, body={"properties": mapping.ADDED})
             return name, self.stem_rules(name)
         except connection_errors() as exc:
             raise unavailable(self.target, exc) from exc

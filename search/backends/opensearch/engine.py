@@ -26,10 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from index.acronyms import MIN_ARTICLES as ACRONYM_MIN_ARTICLES
+from index.acronyms import MIN_SHARE as ACRONYM_MIN_SHARE
+from index.acronyms import Acronym
 from index.analysis import SHIPPED, STEM_RULES, TALA_STOPWORDS, Analysis, fold_token
 from index.dates import WIB, from_utc_naive
 from index.model import Article, normalise_key
-from index.opensearch.documents import token_positions
+from index.opensearch.documents import ACRONYM_SEPARATOR, token_positions
 from index.opensearch.target import ClusterTarget, ClusterUnavailable
 from index.opensearch.writer import ClusterWriter, connection_errors, unavailable
 from index.schema import KEYED_COLUMNS
@@ -50,6 +53,7 @@ from ...features.spelling import (
 )
 from ...features.suggest import MAX_SUGGESTIONS
 from ...query import plan
+from ...query.acronyms import AcronymMap
 from ...query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from ...query.dates import read_dates
 from ...query.syntax import without_quotes
@@ -180,6 +184,7 @@ class OpenSearchEngine:
         self._listeners: list[Callable[[int], None]] = []
         self._keys: tuple[int, dict[str, list[str]]] | None = None
         self._labels: tuple[int, dict[str, dict[str, str]]] | None = None
+        self._acronym_compiler: tuple[int, QueryCompiler] | None = None
         self._attested: dict[tuple[str, str], bool] = {}  # compounds written apart, for _attested_generation
         self._attested_generation = -1
         self._lock = threading.Lock()
@@ -403,12 +408,47 @@ class OpenSearchEngine:
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
 
+    def _compiler(self) -> QueryCompiler:
+        """The compiler with the acronyms learned from the cluster's articles
+        (each document lists the pairs it defines; the consistent ones, as
+        :meth:`index.acronyms.AcronymStore.table` keeps them), per generation."""
+        if not self.compiler.weights.acronyms:
+            return self.compiler
+        found = self._acronym_compiler
+        if found is not None and found[0] == self._generation:
+            return found[1]
+        answer = self._search({"size": 0, "aggs": {"pairs": {"terms": {"field": "acronyms", "size": 100_000}}}})
+        pairs: list[tuple[str, str, int]] = []
+        for bucket in answer["aggregations"]["pairs"]["buckets"]:
+            acronym, _, long_form = bucket["key"].partition(ACRONYM_SEPARATOR)
+            pairs.append((acronym, long_form, int(bucket["doc_count"])))
+        totals: dict[str, int] = {}
+        writings: dict[str, dict[str, int]] = {}
+        by_form: dict[tuple[str, str], int] = {}
+        for acronym, long_form, n in pairs:
+            key = acronym.upper()
+            totals[key] = totals.get(key, 0) + n
+            writings.setdefault(key, {})[acronym] = writings.get(key, {}).get(acronym, 0) + n
+            by_form[(key, long_form)] = by_form.get((key, long_form), 0) + n
+        table = sorted(
+            (
+                Acronym(max(writings[key], key=lambda w: (writings[key][w], w)), long_form, n, n / totals[key])
+                for (key, long_form), n in by_form.items()
+                if n >= ACRONYM_MIN_ARTICLES and n / totals[key] >= ACRONYM_MIN_SHARE
+            ),
+            key=lambda a: (-a.articles, a.acronym, a.long_form),
+        )
+        acronyms = AcronymMap.of(table, self.compiler.exact_positions, version=self._generation + 1)
+        compiler = self.compiler.with_acronyms(acronyms)
+        self._acronym_compiler = (self._generation, compiler)
+        return compiler
+
     def _compiled(self, q: str) -> CompiledQuery:
         """The query's plan with the compounds written apart kept only where
         the index attests them (as the Whoosh snapshot decides: in at least
         ``APART_MIN_DOCS`` documents and ``APART_MIN_SHARE`` of those writing
         it joined), so a chance pair adds nothing on either backend."""
-        compiled = self.compiler.compile(q)
+        compiled = self._compiler().compile(q)
         if compiled.query is None:
             return compiled
         pairs: set[tuple[str, str]] = set()
