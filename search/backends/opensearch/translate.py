@@ -16,6 +16,13 @@ from typing import assert_never
 from ...query import plan
 from ...reader.snapshot import POSITIONAL_FIELDS
 
+# One word's forms (stem, spelling variants, joined, written apart) saturate
+# once in Berita's BM25F: the best form's score, and this share of the others'.
+TIE_BREAKER = 0.1
+# A form written apart carries its field's weight as a boost (title 3.0) where
+# combined_fields takes the same weight as a frequency factor: this divides it back.
+ADJACENT_FIELD_WEIGHT = 2.0
+
 
 def positional(field: str) -> str:
     """Where a field's positions are (the exact twin of a stemmed field)."""
@@ -72,24 +79,30 @@ class Translator:
 
     def _token(self, node: plan.Token) -> dict:
         """One word in several fields, as Berita's BM25F scores it: its stems
-        (and forms written apart) over title and body, each distinct text as
-        one BM25F term; the exact (typed) forms over the exact twins the same
-        way, at ``exact_share`` of the weight."""
+        and the forms it is written apart in saturate once (the best of them,
+        a little of the rest), and its exact (typed) forms over the exact twins
+        add ``exact_share`` of theirs. A form written apart is a phrase, scored
+        per word (its idf is about one word's)."""
         stems: dict[str, list[plan.Term]] = {}
         exacts: dict[str, list[plan.Term]] = {}
-        clauses: list[dict] = []
+        apart: list[dict] = []
         for term in node.terms:
             if isinstance(term, plan.Adjacent):
-                clauses.append(self.query(term))
+                words = len(term.text.split(" "))
+                apart.append(self.query(replace(term, boost=term.boost / (words * ADJACENT_FIELD_WEIGHT))))
             else:
                 (exacts if term.field.endswith("_exact") else stems).setdefault(term.text, []).append(term)
-        share = self.exact_share if stems else 1.0
-        for group, scale in ((stems, 1.0), (exacts, share)):
-            for text, terms in group.items():
-                clauses.append(self._combined(text, terms, scale))
-        if len(clauses) == 1:
-            return clauses[0]
-        return {"bool": {"should": clauses, "minimum_should_match": 1}}
+        parts: list[dict] = []
+        found = [self._combined(text, terms, 1.0) for text, terms in stems.items()] + apart
+        if found:
+            parts.append(found[0] if len(found) == 1 else {"dis_max": {"queries": found, "tie_breaker": TIE_BREAKER}})
+        share = self.exact_share if found else 1.0
+        typed = [self._combined(text, terms, share) for text, terms in exacts.items()]
+        if typed:
+            parts.append(typed[0] if len(typed) == 1 else {"dis_max": {"queries": typed, "tie_breaker": TIE_BREAKER}})
+        if len(parts) == 1:
+            return parts[0]
+        return {"bool": {"should": parts, "minimum_should_match": 1}}
 
     def _combined(self, text: str, terms: list[plan.Term], scale: float) -> dict:
         """``text`` in the terms' fields as one BM25F term (field boosts
