@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_INDEX = "berita"
-REQUEST_TIMEOUT = 5.0  # seconds one HTTP call to a node may take
+REQUEST_TIMEOUT = 3.0  # seconds one HTTP call to a node may take (searches carry a 1 s budget of their own)
+WRITE_TIMEOUT = 30.0  # seconds a _bulk call may take (it waits for the refresh that makes it searchable)
 CONNECT_RETRIES = 2  # another node is tried this many times when one does not answer
 
 

@@ -22,7 +22,7 @@ from ..store import StaleAnalysis
 from ..writer import IngestReport, _batches
 from . import mapping
 from .documents import DocumentMaker
-from .target import ClusterTarget, ClusterUnavailable
+from .target import WRITE_TIMEOUT, ClusterTarget, ClusterUnavailable
 
 BULK_BATCH = 500  # articles per _bulk request (a few MB: small heaps take it whole)
 
@@ -227,7 +227,7 @@ class ClusterWriter:
                 made.append(article)
             if not made:
                 return
-            answer = self.client.bulk(body=body, params={"refresh": "wait_for"})
+            answer = self.client.bulk(body=body, params={"refresh": "wait_for", "request_timeout": WRITE_TIMEOUT})
         except connection_errors() as exc:
             raise unavailable(self.target, exc) from exc
         for article, item in zip(made, answer["items"]):
@@ -251,7 +251,8 @@ class ClusterWriter:
             self.ensure()
         try:
             answer = self.client.bulk(
-                body=[{"delete": {"_index": self.target.index, "_id": i}} for i in ids], params={"refresh": "wait_for"}
+                body=[{"delete": {"_index": self.target.index, "_id": i}} for i in ids],
+                params={"refresh": "wait_for", "request_timeout": WRITE_TIMEOUT},
             )
         except connection_errors() as exc:
             raise unavailable(self.target, exc) from exc
