@@ -261,6 +261,7 @@ EOF
 launch_node() { # launch_node DIR N: start node N's JVM in the background, record its pid
   local dir=$1 n=$2 home="$OS_HOME" pid
   local conf="$dir/node-$n/config"
+  printf '===== cluster.sh starts node-%s at %s =====\n' "$n" "$(date -u +%FT%TZ)" >>"$dir/node-$n/logs/console.log"
   (
     cd "$dir/node-$n"
     exec setsid "${AS_USER[@]}" "$JAVA" \
@@ -280,6 +281,14 @@ launch_node() { # launch_node DIR N: start node N's JVM in the background, recor
   ) </dev/null >>"$dir/node-$n/logs/console.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/node-$n.pid"
+  # the pid is the subshell's until it has exec'd the JVM (the same process): wait for that, so
+  # that node_alive never mistakes a node that is still starting for a dead one
+  for _ in $(seq 100); do
+    node_alive "$dir" "$n" && return 0
+    [ -d "/proc/$pid" ] || return 0 # died already: the waiting caller reports it with the log
+    sleep 0.1
+  done
+  die "node-$n (pid $pid) did not exec java within 10s"
 }
 
 health() { # health URL QUERY: the _cluster/health JSON, or nothing
