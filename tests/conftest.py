@@ -1,11 +1,13 @@
-"""Shared fixtures: small hand-written articles, a sample index, the shared corpus."""
+"""Shared fixtures: small hand-written articles, a sample index, the shared corpus, an OpenSearch cluster."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import opensearch_cluster
 import pytest
 
 from index.readers import read_paths, sample_path
@@ -114,3 +116,29 @@ def corpus_index(tmp_path_factory, corpus_path, seed_page) -> Path:
     report = Indexer(directory, procs=2).ingest(read_paths([corpus_path, seed_page]))
     assert not report.problems, report.problems[:5]
     return directory
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster_nodes(tmp_path_factory) -> Iterator[opensearch_cluster.Cluster]:
+    """A real 3-node OpenSearch cluster on 127.0.0.1, started once per session by
+    tests/opensearch/cluster.sh and stopped at the end; or the running one whose node URLs
+    BERITA_OPENSEARCH_URLS names (then neither started nor stopped). Skips only where Java 21+
+    or Maven is missing."""
+    urls = opensearch_cluster.given_urls()
+    if urls:
+        yield opensearch_cluster.Cluster(urls=urls)
+        return
+    why = opensearch_cluster.missing_tool()
+    if why:
+        pytest.skip(f"no OpenSearch cluster: {why}")
+    directory = tmp_path_factory.mktemp("opensearch")
+    try:
+        yield opensearch_cluster.start(directory, nodes=3)
+    finally:
+        opensearch_cluster.stop(directory)
+
+
+@pytest.fixture(scope="session")
+def opensearch_urls(opensearch_cluster_nodes) -> list[str]:
+    """The HTTP URL of every node of the session's OpenSearch cluster."""
+    return opensearch_cluster_nodes.urls
