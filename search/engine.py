@@ -147,7 +147,7 @@ class SearchEngine:
             self.compiler,
         )
         manager.add_warmer(warm)  # what autocomplete and spelling read is never built on a request
-        manager.add_warmer(self._snapshot_compiler)  # the learned acronyms, read off the request path
+        manager.add_warmer(self.compiler_for)  # the learned acronyms, read off the request path
         manager.add_idle_work(settle)  # vocabularies' bases merged again, after the commit is visible
 
     @classmethod
@@ -339,7 +339,7 @@ class SearchEngine:
         stems = self.compiler.stems(word)
         return sum(snap.doc_frequency(f, t) for t in stems for f in STEMMED_FIELDS) if stems else math.inf
 
-    def _snapshot_compiler(self, snap: Snapshot) -> QueryCompiler:
+    def compiler_for(self, snap: Snapshot) -> QueryCompiler:
         """The compiler with the acronyms learned from this snapshot's articles
         (``acronyms.sqlite`` beside the index, read by the warmer on the
         refresher thread when it has changed)."""
@@ -387,7 +387,7 @@ class SearchEngine:
                     return False
                 return term_postings(snap, term).ids.size > 0
 
-            found = self._snapshot_compiler(snap).compile(q).pruned(holds)
+            found = self.compiler_for(snap).compile(q).pruned(holds)
             if not deadline.timed_out:
                 memo.remember(key, found)
         return found
@@ -497,7 +497,7 @@ class SearchEngine:
             # The plan as compiled with the snapshot's learned acronyms, as
             # search compiles it (search's is also pruned of absent terms per
             # snapshot, which matches the same), read from the articles' segments.
-            compiled = self._snapshot_compiler(snap).compile(request.q)
+            compiled = self.compiler_for(snap).compile(request.q)
             if compiled.is_empty:
                 return docs[:0]
             ev = Evaluation(snap, self.scorer, Deadline(None), within=snap.segments_of(docs))
@@ -510,7 +510,7 @@ class SearchEngine:
 
     def highlighted(self, snap: Snapshot, q: str, docnum: int) -> tuple[str, str]:
         """(title, snippet) of an article with ``q``'s words in ``<mark>``, as a hit shows them."""
-        terms = self._snapshot_compiler(snap).compile(q).highlight_terms if q.strip() else set()
+        terms = self.compiler_for(snap).compile(q).highlight_terms if q.strip() else set()
         marker = Highlighter.for_snapshot(snap, terms)
         article = article_fields(snap.stored(docnum))
         return marker.title(article["title"]), marker.snippet(article["body"])

@@ -505,3 +505,23 @@ def test_an_alert_matches_exactly_what_search_lists(corpus_publish):
 
     check()
     assert seen["some"] >= seen["matched"] // 8  # the queries are not all empty-handed
+
+
+def test_an_acronym_alert_is_told_of_an_article_writing_only_the_long_form(tmp_path):
+    """Search finds *Komisi Pemberantasan Korupsi* for ``kpk`` once the corpus
+    has taught the pair; the alert, told of what search lists, must be woken
+    by such an article too (its prefilter reads the learned acronyms)."""
+    define = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    ixdir = tmp_path / "ix"
+    ingest(ixdir, [record(id=f"def-{i}", title=f"Pemeriksaan Saksi {i}", body=define) for i in range(3)])
+    engine = SearchEngine.open(ixdir, background=False)
+    store = AlertStore(ixdir)
+    matcher = Matcher(engine, store)
+    assert matcher.run().articles == 0
+    alert = store.add("k", "kpk", {"q": "kpk"}, "http://127.0.0.1:9/", "rahasia-1")
+    ingest(ixdir, [record(id="long", title="Komisi Pemberantasan Korupsi Menahan Bupati", body="Bupati ditahan.")])
+    engine.manager.maybe_refresh()
+    assert {row["id"] for row in engine.export(search_request(alert.search))} >= {"long"}  # what search lists...
+    matcher.run()
+    assert delivered_ids(store, alert.id) == {"long"}  # ...the alert is told of
+    engine.close()

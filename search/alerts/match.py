@@ -78,8 +78,8 @@ def required_terms(node: plan.Node | None) -> Clauses | None:
     match node:
         case None | plan.Keyword() | plan.Everything():
             return None
-        case plan.Adjacent():  # written apart: both words stand in the field
-            return tuple(frozenset({w}) for w in node.parts) if node.field in TEXT_FIELDS else None
+        case plan.Adjacent():  # written apart, or a learned long form: its words stand in the field
+            return tuple(frozenset({w}) for w in node.held_words) if node.field in TEXT_FIELDS else None
         case plan.Term():
             return (frozenset({node.text}),) if node.field in TEXT_FIELDS else None
         case plan.Token():
@@ -136,8 +136,15 @@ class AlertIndex:
     always: set[str] = field(default_factory=set)  # alerts no term is required by
     clauses: dict[str, Clauses | None] = field(default_factory=dict)  # every one must meet the article's words
     indexed: dict[str, frozenset[str]] = field(default_factory=dict)  # the clause by_term holds the alert under
+    compiled_with: QueryCompiler | None = None  # the compiler (with its learned acronyms) they were read with
 
     def refresh(self, store: AlertStore, compiler: QueryCompiler) -> None:
+        """Reload the alerts that changed; all of them when ``compiler`` is not
+        the one they were compiled with (the learned acronyms changed)."""
+        if compiler is not self.compiled_with:
+            for alert_id in list(self.alerts):
+                self._remove(alert_id)
+            self.compiled_with = compiler
         versions = store.versions()
         gone = [i for i, a in self.alerts.items() if versions.get(i) != a.changed]
         for alert_id in gone:
@@ -266,7 +273,7 @@ class Matcher:
         if set(snap.segment_ids) == matched:
             return MatchRun()
         fresh = self._fresh(snap, matched, None)
-        self.index.refresh(self.store, self.engine.compiler)
+        self.index.refresh(self.store, self.engine.compiler_for(snap))
         outcome = MatchRun(articles=len(fresh))
         found = matches(self.engine, self.index, snap, [a.docnum for a in fresh], outcome)
         by_docnum = {a.docnum: a for a in fresh}

@@ -35,6 +35,11 @@ class Adjacent(Term):
         first, second = self.text.split(" ", 1)
         return first, second
 
+    @property
+    def held_words(self) -> tuple[str, ...]:
+        """The words an article holds (in the positional twin) where it matches."""
+        return self.parts
+
 
 @dataclass(frozen=True)
 class Spanning(Adjacent):
@@ -46,6 +51,10 @@ class Spanning(Adjacent):
     @property
     def words(self) -> tuple[str, ...]:
         return tuple(self.text.split(" "))
+
+    @property
+    def held_words(self) -> tuple[str, ...]:
+        return tuple(w for w in self.words if w != "_")
 
 
 @dataclass(frozen=True)

@@ -388,9 +388,11 @@ class Evaluation:
                 assert_never(node)
 
     def _may_hold(self, term: plan.Adjacent, cand: np.ndarray) -> bool:
-        """Whether any of ``cand`` holds both words of a compound written apart."""
+        """Whether any of ``cand`` holds every word of a compound written apart
+        (or of a learned long form)."""
         positional = positional_twin(term.field)
-        return all(lookup(self.snap.postings(positional, w, self.within).ids, cand)[0].any() for w in term.parts)
+        held = term.held_words
+        return all(lookup(self.snap.postings(positional, w, self.within).ids, cand)[0].any() for w in held)
 
     def _keyword_table(self, node: plan.Keyword) -> np.ndarray:
         """Per vocabulary code: is it the key, or a ``key/...`` below it?"""
