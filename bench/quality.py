@@ -64,6 +64,7 @@ from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, Analysis, fold  # noqa
 from index.dates import parse_published  # noqa: E402
 from index.readers import article_from_record  # noqa: E402
 from index.writer import Indexer  # noqa: E402
+from search.backend import Engine  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
 from search.query.compile import DEFAULT_WEIGHTS  # noqa: E402
 from search.rank.scoring import BM25F, WhooshBM25F  # noqa: E402
@@ -303,7 +304,7 @@ def _bound(day: str | None, end: bool, default: float) -> float:
     return bound.timestamp() if bound else default
 
 
-def engine_ranked(engine: SearchEngine, need: Need, limit: int, collapse: bool, dates: bool = True) -> list[str]:
+def engine_ranked(engine: Engine, need: Need, limit: int, collapse: bool, dates: bool = True) -> list[str]:
     """What a reader sees: the first ``limit`` hits; a story folded under a
     kept hit counts at the kept hit's rank (it is linked there)."""
     out: list[str] = []
@@ -560,9 +561,21 @@ def main() -> None:
         action="store_true",
         help="also Berita with each of issue 27's analysis switches off (an index each, built once)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=("whoosh", "opensearch"),
+        default="whoosh",
+        help="opensearch: Berita as shipped on the Whoosh index beside the same on a cluster, set by set",
+    )
+    parser.add_argument("--opensearch-url", action="append", default=[], help="a cluster node (repeatable)")
+    parser.add_argument("--opensearch-index", default="quality", help="the cluster index (filled with the corpus once)")
     args = parser.parse_args()
     started = time.perf_counter()
     records = load_records(corpus_path(args.corpus))
+    if args.backend == "opensearch":
+        backends_report(args, records)
+        print(f"\n{time.perf_counter() - started:.0f} s")
+        return
     systems, variant = build_systems(Path(args.workdir), records, args.analysis_ablations)
     needs = eval_needs()
     judgments = eval_judgments()
@@ -673,6 +686,80 @@ def main() -> None:
                             seen.add(d)
                             out.write(judging_line(n.qid, n.q, by_id[d]))
     print(f"\n{time.perf_counter() - started:.0f} s")
+
+
+CLUSTER = "Berita on OpenSearch"
+
+
+def backends_report(args: argparse.Namespace, records: list[dict]) -> None:
+    """``--backend opensearch``: Berita as shipped (collapse off, as the API's
+    default) on its Whoosh index and on the cluster, nDCG@10 for every judged
+    set and MRR@10 for every known-item kind, with the paired bootstrap CI of
+    cluster minus Whoosh."""
+    from index.opensearch.target import ClusterTarget
+    from index.opensearch.writer import ClusterWriter
+    from search.backends.opensearch.engine import OpenSearchEngine
+
+    if not args.opensearch_url:
+        sys.exit("--backend opensearch needs --opensearch-url")
+    target = ClusterTarget(tuple(args.opensearch_url), args.opensearch_index, timeout=60)
+    writer = ClusterWriter(target)
+    writer.ensure()
+    held = writer.client.count(index=target.index)["count"]
+    if held != len({r["id"] for r in records}):
+        print(f"indexing {len(records):,} articles into {target.index} (it holds {held:,}) ...", file=sys.stderr)
+        writer.ingest(article_from_record(r) for r in records)
+    whoosh = SearchEngine(
+        SearcherManager(ensure_index(Path(args.workdir), Analysis(), records), background=False), budget_seconds=None
+    )
+    cluster = OpenSearchEngine(target, budget_seconds=None, poll=False)
+    systems = [
+        System(SHIPPED, lambda need, limit: engine_ranked(whoosh, need, limit, False)),
+        System(CLUSTER, lambda need, limit: engine_ranked(cluster, need, limit, False)),
+    ]
+    judgments = eval_judgments()
+
+    def difference(label: str, scores: dict[str, list[float]]) -> None:
+        diffs = [a - b for a, b in zip(scores[CLUSTER], scores[SHIPPED])]
+        lo, hi = bootstrap_ci(diffs, args.bootstrap)
+        print(f"  {label}cluster - whoosh {mean(diffs):+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]")
+
+    def condensed(needs: list[Need]) -> dict[str, list[float]]:
+        """nDCG@10 over each ranking with its unjudged articles left out (a
+        condensed list, Sakai 2007): the pools were drawn from the Whoosh
+        backend, so an unjudged article in the cluster's top 10 says nothing."""
+        return {
+            s.name: [
+                ndcg_at_10([d for d in s.rank(n, 30) if d in judgments[n.qid]][:10], judgments[n.qid]) for n in needs
+            ]
+            for s in systems
+        }
+
+    sets = [(query_set, with_relevant(eval_needs(query_set), judgments)) for query_set in ("eval", *LATER_SETS)]
+    sets.append(("typed", with_relevant(typed_needs(), judgments)))
+    for query_set, needs in sets:
+        if not needs:
+            continue
+        print(f"\n{query_set} queries ({len(needs)} with a relevant article)")
+        difference("nDCG@10 ", system_table(systems, needs, judgments))
+        difference("condensed nDCG@10 (unjudged left out) ", condensed(needs))
+    for label, items in (
+        ("body words", body_known_items(records, args.sample)),
+        ("title words", known_items(records, args.sample)),
+        ("summaries", summary_known_items(records)),
+        ("fresh summaries", summary_known_items(records, FRESH_ITEMS)),
+    ):
+        print(f"\nknown items from {label}: {len(items)} queries")
+        reciprocal: dict[str, list[float]] = {}
+        for s in systems:
+            ranks = []
+            for item in items:
+                ids = s.rank(Need("k", "known", item.query, None, None), 10)
+                ranks.append(ids.index(item.article_id) + 1 if item.article_id in ids else None)
+            m = known_item_metrics(ranks)
+            print(f"  {s.name:<44}MRR@10 {m['MRR@10']:.3f}  S@10 {m['S@10']:.3f}")
+            reciprocal[s.name] = [1 / r if r else 0.0 for r in ranks]
+        difference("MRR@10 ", reciprocal)
 
 
 KINDS = ("topic", "entity", "variant", "phrase", "dated", "rare")

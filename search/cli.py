@@ -11,10 +11,12 @@ from datetime import datetime
 import click
 from tqdm import tqdm
 
-from index.cli import cli, index_option
+from index.cli import backend_options, cli, index_option
+from index.opensearch.target import ClusterTarget, ClusterUnavailable
 from index.store import IndexMissing, resolve_index_dir
 from index.writer import DISK_FULL
 
+from .backend import Engine
 from .engine import EXPORT_LIMIT, SearchEngine
 from .features.export import EXPORT_FORMATS, export_lines
 from .features.highlight import plain_text
@@ -68,6 +70,7 @@ from .request import (
 @click.option(
     "--format", "export_format", type=click.Choice(EXPORT_FORMATS), default="csv", show_default=True, help="With --all."
 )
+@backend_options
 def search_command(
     query,
     index_dir,
@@ -87,6 +90,7 @@ def search_command(
     as_json,
     export_all,
     export_format,
+    cluster,
 ):
     """Search the index from the terminal."""
     given = click.get_current_context().get_parameter_source
@@ -115,7 +119,7 @@ def search_command(
         dates=dates,
     )
     try:
-        engine = SearchEngine.open(resolve_index_dir(index_dir), background=False)
+        engine = open_engine(index_dir, cluster)
         try:
             if export_all:
                 _export(engine, request, export_format)
@@ -125,7 +129,7 @@ def search_command(
             engine.close()
     except InvalidRequest as exc:
         raise click.BadParameter(cli_detail(exc), param_hint=f"--{exc.param}") from None
-    except IndexMissing as exc:
+    except (IndexMissing, ClusterUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         from .http.models import SearchResponse  # the API's envelope (the web stack loads only for --json)
@@ -161,6 +165,15 @@ def search_command(
         click.echo(f"     {hit.url or 'id: ' + hit.id}")
 
 
+def open_engine(index_dir, cluster: ClusterTarget | None) -> Engine:
+    """The Whoosh index in ``index_dir``, or the cluster (without its refresher thread)."""
+    if cluster is None:
+        return SearchEngine.open(resolve_index_dir(index_dir), background=False)
+    from .backends.opensearch.engine import OpenSearchEngine
+
+    return OpenSearchEngine.connect(cluster, poll=False)
+
+
 def date_option(value: str | None, option: str, end: bool = False) -> datetime | None:
     """A date option's value as the API reads it (a bare date: a whole Jakarta day)."""
     try:
@@ -184,7 +197,7 @@ def cli_detail(exc: InvalidRequest) -> str:
     return detail
 
 
-def _export(engine: SearchEngine, request: SearchRequest, fmt: str) -> None:
+def _export(engine: Engine, request: SearchRequest, fmt: str) -> None:
     """Every match to stdout; a progress bar on stderr when it is a terminal."""
     understood, _ = engine.understand(request)  # date words in q as the date filter
     searched = engine.spellchecked(understood)
@@ -303,6 +316,7 @@ def text_histogram(interval: str, buckets: list, width: int = 40) -> str:
     show_default=True,
     help="Longest wait, in seconds, between two tries of a failed alert webhook delivery.",
 )
+@backend_options
 def serve_command(
     index_dir,
     host,
@@ -320,8 +334,10 @@ def serve_command(
     cors_origins,
     base_url,
     alert_retry_cap,
+    cluster,
 ):
-    """Serve the search API and page with waitress."""
+    """Serve the search API and page with waitress (with --backend opensearch,
+    from a cluster; --index then only keeps the write keys)."""
     from .http.server import run_server
 
     directory = resolve_index_dir(index_dir)
@@ -335,6 +351,7 @@ def serve_command(
         require_read_key=require_read_key,
         cors_origins=tuple(cors_origins),
         alert_retry_cap=alert_retry_cap,
+        opensearch=cluster,
     )
     if base_url:
         if not base_url.lower().startswith(("http://", "https://")):
@@ -348,18 +365,20 @@ def serve_command(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--rate-limit") from None
     try:
-        engine = SearchEngine.open(directory, background=False)  # fail fast, before binding
-    except IndexMissing as exc:
+        engine = open_engine(directory, cluster)  # fail fast, before binding
+        for warning in engine.health()["warnings"]:
+            click.echo(f"warning: {warning}", err=True)
+    except (IndexMissing, ClusterUnavailable) as exc:
         raise click.ClickException(str(exc)) from None
-    for warning in engine.health()["warnings"]:
-        click.echo(f"warning: {warning}", err=True)
     engine.close()
+
+    served = directory if cluster is None else f"OpenSearch index {cluster.index} at {', '.join(cluster.urls)}"
 
     def ready(h, p):
         shown = f"[{h}]" if ":" in h else h
         processes = f"{workers} process{'' if workers == 1 else 'es'}"
         click.echo(
-            f"Berita serving {directory} on http://{shown}:{p}/ ({processes} x {threads} "
+            f"Berita serving {served} on http://{shown}:{p}/ ({processes} x {threads} "
             f"thread{'' if threads == 1 else 's'})",
             err=True,
         )

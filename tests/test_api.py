@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from backends import BACKENDS, cli_backend, cluster_urls, opensearch_client  # noqa: F401 (cluster_urls: a fixture)
 from conftest import OPENAPI, REGENERATE_OPENAPI, committed_openapi
 from falcon import testing
 from hypothesis import HealthCheck, given, settings
@@ -15,9 +16,25 @@ from search.http.models import SearchParams
 from search.http.openapi import openapi_document
 
 
-@pytest.fixture(scope="module")
-def client(sample_index):
+@pytest.fixture(scope="module", params=BACKENDS)
+def client(request, sample_index, tmp_path_factory):
+    """The app over the sample, on each backend."""
+    if request.param == "opensearch":
+        urls = request.getfixturevalue("cluster_urls")
+        return opensearch_client(urls, tmp_path_factory.mktemp("opensearch-keys"))
     return testing.TestClient(create_app(sample_index))
+
+
+@pytest.fixture(params=BACKENDS)
+def over(request):
+    """``client_over`` (an app over a new index of some records) on each backend."""
+    from conftest import client_over
+
+    if request.param == "whoosh":
+        return client_over
+    urls = request.getfixturevalue("cluster_urls")
+
+    return lambda directory, records: opensearch_client(urls, directory, records)
 
 
 def get(client, path, **params):
@@ -101,10 +118,10 @@ def test_phrase_exclusion_or_and_scopes(client):
     }
 
 
-def test_exact_matches_rank_above_stem_only_matches(tmp_path):
+def test_exact_matches_rank_above_stem_only_matches(tmp_path, over):
     """Two articles alike but for the word's form: the one with the query's own
     form ranks first, and the other form is still found (by its stem)."""
-    from conftest import client_over, record
+    from conftest import record
 
     records = [
         record(
@@ -116,7 +133,7 @@ def test_exact_matches_rank_above_stem_only_matches(tmp_path):
             id="exact", title="Rencana Pemindahan Kantor Kementerian", body="Pemerintah merencanakan pemindahan kantor."
         ),
     ]
-    found = ids(get(client_over(tmp_path / "ix", records), "/api/search", q="pemindahan", collapse="false"))
+    found = ids(get(over(tmp_path / "ix", records), "/api/search", q="pemindahan", collapse="false"))
     assert found == ["exact", "stem-only"]
 
 
@@ -226,11 +243,11 @@ def test_script_urls_never_become_links_and_pages_carry_security_headers(tmp_pat
     assert head.status_code == 200 and head.headers["content-type"].startswith("application/json")
 
 
-def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path):
+def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path, over):
     """Three words, two articles with all of them, two lacking one: the full
     matches come first, the others after, each naming the missing word; a
     quoted phrase stays required."""
-    from conftest import client_over, record
+    from conftest import record
 
     records = [
         record(id="full-1", title="Harga Cabai Rawit Naik", body="Harga cabai rawit naik di pasar."),
@@ -239,7 +256,7 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
         record(id="no-harga", title="Menanam Cabai Rawit", body="Cara menanam cabai rawit di pot."),
         record(id="other", title="Harga Bawang", body="Bawang putih."),
     ]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     body = client.simulate_get("/api/search", params={"q": "harga cabai rawit", "collapse": "false"}).json
     ids = [r["id"] for r in body["results"]]
     assert sorted(ids[:2]) == ["full-1", "full-2"] and sorted(ids[2:]) == ["no-harga", "no-rawit"]
@@ -255,18 +272,18 @@ def test_partial_matches_follow_full_ones_and_say_which_word_they_lack(tmp_path)
     assert "Menampilkan juga hasil tanpa kata" in page.text and "Tidak memuat" in page.text
 
 
-def test_a_phrase_that_matches_few_articles_offers_its_words_loose(tmp_path):
+def test_a_phrase_that_matches_few_articles_offers_its_words_loose(tmp_path, over):
     """Strict phrases stay strict; under a page of results the answer (and the
     page, as a link) offers the same query without the quotes, which finds the
     articles holding the words apart."""
-    from conftest import client_over, record
+    from conftest import record
 
     records = [
         record(id="phrase", title="Hari Batik Nasional", body="Peringatan hari batik nasional di Solo."),
         record(id="apart", title="Batik di Hari Kemerdekaan", body="Batik tampil pada hari nasional."),
         record(id="other", title="Harga Bawang", body="Bawang putih naik."),
     ]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     strict = client.simulate_get("/api/search", params={"q": '"hari batik nasional" -bawang'}).json
     assert [r["id"] for r in strict["results"]] == ["phrase"]
     assert strict["unquoted_query"] == "hari batik nasional -bawang"
@@ -290,15 +307,15 @@ def test_facets_show_the_outlets_labels_not_keys(client):
         assert client.simulate_get("/api/search", params={"source": f["key"]}).json["total"] == f["count"], f
 
 
-def test_sources_match_forgivingly_and_unknown_ones_are_named(tmp_path):
-    from conftest import client_over, record
+def test_sources_match_forgivingly_and_unknown_ones_are_named(tmp_path, over):
+    from conftest import record
 
     records = [
         record(id="k", source="Kompas.com", title="Gempa Ambon"),
         record(id="t", source="Tempo.co", title="Gempa Ambon"),
         record(id="d", source="detikSport", title="Gempa Ambon"),
     ]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     for name in ("kompas", "Kompas.com", "KOMPAS", "kompas.com "):
         body = client.simulate_get("/api/search", params={"q": "gempa", "source": name, "collapse": "false"}).json
         assert [r["id"] for r in body["results"]] == ["k"], name
@@ -390,7 +407,7 @@ def test_a_typo_is_searched_corrected_in_the_api_and_the_cli(client, sample_inde
     assert [h["id"] for h in typo["results"]] == [h["id"] for h in fine["results"]]
     typed = client.simulate_get("/api/search", params={"q": "kesehatn", "spellcheck": "false"}).json
     assert typed["total"] == 0 and typed["corrected_query"] is None
-    out = CliRunner().invoke(cli, ["search", "kesehatn", "--index", str(sample_index)])
+    out = CliRunner().invoke(cli, ["search", "kesehatn", "--index", str(sample_index), *cli_backend(client)])
     assert out.exit_code == 0 and "Menampilkan hasil untuk: kesehatan" in out.output
 
 
@@ -579,12 +596,12 @@ def test_an_answer_that_strays_from_its_documented_shape_fails_loudly():
         SearchResponse.of(SearchResult(**{**good.__dict__, "sort": "popularity"}))
 
 
-def test_compounds_match_written_together_or_apart(tmp_path):
+def test_compounds_match_written_together_or_apart(tmp_path, over):
     """Indonesian writes many compounds both ways (bulu tangkis / bulutangkis):
     a query of the two words finds the joined form as a full match, scored
     like the words standing together, and marks it in the snippet; a word
     alone is still only a partial match. A quoted phrase stays as written."""
-    from conftest import client_over, record
+    from conftest import record
 
     filler = "Atlet muda berlatih setiap pagi di gedung olahraga kota."
     records = [
@@ -592,7 +609,7 @@ def test_compounds_match_written_together_or_apart(tmp_path):
         record(id="joined", title="Turnamen Bulutangkis Dibuka", body=f"Turnamen bulutangkis dibuka. {filler}"),
         record(id="feather", title="Bulu Ayam untuk Kerajinan", body=f"Bulu ayam dijual murah. {filler}"),
     ]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     body = client.simulate_get("/api/search", params={"q": "bulu tangkis", "collapse": "false"}).json
     hits = {r["id"]: r for r in body["results"]}
     assert [r["id"] for r in body["results"]][:2] in (["split", "joined"], ["joined", "split"])
@@ -606,7 +623,7 @@ def test_compounds_match_written_together_or_apart(tmp_path):
     records.append(record(id="split-2", title="Final Bulu Tangkis", body=f"Final bulu tangkis ramai. {filler}"))
     records.append(record(id="chance", title="Kali Mantan Juara", body=f"Dua kali mantan juara hadir. {filler}"))
     records.append(record(id="place", title="Kalimantan Barat", body=f"Hujan di Kalimantan. {filler}"))
-    client = client_over(tmp_path / "ix2", records)
+    client = over(tmp_path / "ix2", records)
     one = client.simulate_get("/api/search", params={"q": "bulutangkis", "collapse": "false"}).json
     found = {r["id"]: r for r in one["results"]}
     assert sorted(found) == ["joined", "split", "split-2"]
@@ -655,14 +672,14 @@ def _many(n: int, word: str = "banjir") -> list[dict]:
     ]
 
 
-def test_the_export_lists_the_same_rows_as_paging_partial_matches_included(tmp_path):
+def test_the_export_lists_the_same_rows_as_paging_partial_matches_included(tmp_path, over):
     """Export is the whole result set: every row paging shows (partial matches
     too, with the word they lack), in the same order, over HTTP and the CLI."""
     import csv
     import io
 
     from click.testing import CliRunner
-    from conftest import client_over, record
+    from conftest import record
 
     from search.cli import cli
 
@@ -673,7 +690,7 @@ def test_the_export_lists_the_same_rows_as_paging_partial_matches_included(tmp_p
         record(id=f"part-{i}", title=f"Harga Cabai Merah {i}", body=f"Harga cabai merah turun {i} kali.")
         for i in range(6)
     ]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     for sort in ("relevance", "recent", "newest"):
         q = {"q": "harga cabai rawit", "sort": sort}
         paged, page = [], 1
@@ -689,20 +706,21 @@ def test_the_export_lists_the_same_rows_as_paging_partial_matches_included(tmp_p
         rows = list(csv.DictReader(io.StringIO(client.simulate_get("/api/search/export", params=q).text)))
         assert [(r["id"], r["missing_word"]) for r in rows] == paged, sort
     out = CliRunner().invoke(
-        cli, ["search", "harga", "cabai", "rawit", "--all", "--index", str(tmp_path / "ix")], catch_exceptions=False
+        cli,
+        ["search", "harga", "cabai", "rawit", "--all", "--index", str(tmp_path / "ix"), *cli_backend(client)],
+        catch_exceptions=False,
     )
     relevance = client.simulate_get("/api/search/export", params={"q": "harga cabai rawit"}).text
-    assert out.exit_code == 0 and len(out.output.splitlines()) == 14  # a header and 13 rows
+    assert out.exit_code == 0 and len(out.output.splitlines()) == 14, out.output[-500:]  # a header and 13 rows
     assert list(csv.DictReader(io.StringIO(out.output))) == list(csv.DictReader(io.StringIO(relevance)))
 
 
-def test_a_page_past_the_last_is_an_empty_200_with_the_real_page_count(tmp_path):
+def test_a_page_past_the_last_is_an_empty_200_with_the_real_page_count(tmp_path, over):
     """One rule: past the last page, 200, no results, the real pages; only a
     page inside a set larger than the page window is refused, pointing to the
     cursor; cursor pages say which page they are."""
-    from conftest import client_over
 
-    client = client_over(tmp_path / "ix", _many(120))
+    client = over(tmp_path / "ix", _many(120))
     for params in ({"size": "50", "page": "21"}, {"page": "99999"}, {"size": "50", "page": "4"}):
         r = client.simulate_get("/api/search", params={"q": "banjir", **params})
         assert r.status_code == 200, (params, r.text)
@@ -726,13 +744,12 @@ def test_pages_count_the_whole_set_and_max_page_says_how_far_page_numbers_reach(
     assert past.status_code == 200 and past.json["results"] == []
 
 
-def test_size_0_counts_and_facets_only_and_unknown_filter_values_are_named(tmp_path):
+def test_size_0_counts_and_facets_only_and_unknown_filter_values_are_named(tmp_path, over):
     """size=0 (Elasticsearch's, the Guardian's) answers the counts and facets;
     an unknown category or author is a 400 as an unknown source is; from=20
     and format=csv say where to go instead."""
-    from conftest import client_over
 
-    client = client_over(tmp_path / "ix", _many(30))
+    client = over(tmp_path / "ix", _many(30))
     counts = client.simulate_get("/api/search", params={"q": "banjir", "size": "0", "facets": "true"})
     assert counts.status_code == 200 and counts.json["results"] == [] and counts.json["total"] == 30
     assert sum(f["count"] for f in counts.json["facets"]["category"]) == 30 and counts.json["cursor"] is None
@@ -750,13 +767,13 @@ def test_size_0_counts_and_facets_only_and_unknown_filter_values_are_named(tmp_p
     assert csv_here.status_code == 400 and "/api/search/export?format=csv" in csv_here.json["detail"]
 
 
-def test_facet_labels_use_the_most_common_spelling_and_the_list_can_grow(tmp_path):
-    from conftest import client_over, record
+def test_facet_labels_use_the_most_common_spelling_and_the_list_can_grow(tmp_path, over):
+    from conftest import record
 
     spellings = ["SELEBRITI"] * 2 + ["Selebriti"] * 3 + ["bola"] + ["Bola / Liga Inggris"] * 2
     records = [record(id=f"s{i}", title=f"Artis {i}", category=c) for i, c in enumerate(spellings)]
     records += [record(id=f"c{i}", title=f"Artis lain {i}", category=f"Rubrik {i}") for i in range(25)]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     body = client.simulate_get("/api/search", params={"q": "artis", "facets": "category", "size": "0"}).json
     labels = {f["key"]: f["label"] for f in body["facets"]["category"]}
     assert labels["selebriti"] == "Selebriti" and labels["bola"] == "Bola"

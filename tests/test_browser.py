@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from backends import BACKENDS, cluster_urls, fresh_target  # noqa: F401 (cluster_urls: a fixture)
 from conftest import record, write_jsonl
 from server import running_server
 
@@ -22,8 +23,8 @@ XSS_TITLE = "Awas <script>window.__xss = 1</script> \"Kutipan\" & 'Petik' Zamrud
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def base_url(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     cities = [
         "Medan",
@@ -62,9 +63,18 @@ def base_url(tmp_path_factory):
             category="Nasional",
         )
     )
-    ixdir = tmp / "ix"
-    Indexer(ixdir).ingest(read_paths([sample_path(), write_jsonl(tmp / "extra.jsonl", extra)]))
-    with running_server(ixdir) as base:
+    ixdir, options = tmp / "ix", []
+    if request.param == "opensearch":
+        from index.opensearch.writer import ClusterWriter
+
+        target = fresh_target(request.getfixturevalue("cluster_urls"))
+        ClusterWriter(target).ingest(read_paths([sample_path(), write_jsonl(tmp / "extra.jsonl", extra)]))
+        ixdir.mkdir()
+        options = ["--backend", "opensearch", "--opensearch-index", target.index]
+        options += [f"--opensearch-url={u}" for u in target.urls]
+    else:
+        Indexer(ixdir).ingest(read_paths([sample_path(), write_jsonl(tmp / "extra.jsonl", extra)]))
+    with running_server(ixdir, 1, *options) as base:
         yield base
 
 

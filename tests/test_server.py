@@ -4,6 +4,8 @@ import json
 import time
 import urllib.parse
 
+import pytest
+from backends import BACKENDS, cluster_urls, cluster_with  # noqa: F401 (cluster_urls: a fixture)
 from conftest import record, write_jsonl
 from server import get_json, running_server
 
@@ -11,9 +13,16 @@ from index.readers import read_paths
 from index.writer import Indexer
 
 
-def test_search_over_http_and_new_commits_become_visible(tmp_path, index_copy):
-    ixdir = index_copy
-    with running_server(ixdir, workers=2) as base:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_search_over_http_and_new_commits_become_visible(tmp_path, index_copy, backend, request):
+    ixdir, options, write = index_copy, [], lambda items: Indexer(index_copy).ingest(items)
+    if backend == "opensearch":
+        from index.opensearch.writer import ClusterWriter
+
+        target, options = cluster_with(request.getfixturevalue("cluster_urls"))
+        ixdir, write = tmp_path / "keys", ClusterWriter(target).ingest
+        ixdir.mkdir()
+    with running_server(ixdir, 2, *options) as base:
         status, ctype, body = get_json(
             base
             + "/api/search?"
@@ -26,7 +35,7 @@ def test_search_over_http_and_new_commits_become_visible(tmp_path, index_copy):
         assert status == 400 and ctype == "application/problem+json" and body["param"] == "size"
 
         generation = get_json(base + "/health")[2]["generation"]
-        Indexer(ixdir).ingest(
+        write(
             read_paths(
                 [
                     write_jsonl(
@@ -55,7 +64,8 @@ def test_search_over_http_and_new_commits_become_visible(tmp_path, index_copy):
         assert article["title"].startswith("Zebra")
 
 
-def test_the_archive_endpoints_over_http(sample_index):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_archive_endpoints_over_http(sample_index, backend, request, tmp_path):
     """Export, feed, autocomplete, cursor paging and related stories on a real
     waitress server; odd values answer 4xx problems, never 500."""
     import csv
@@ -72,7 +82,11 @@ def test_the_archive_endpoints_over_http(sample_index):
         except urllib.error.HTTPError as err:
             return err.code, err.headers.get("content-type"), err.read().decode("utf-8")
 
-    with running_server(sample_index) as base:
+    ixdir, options = sample_index, []
+    if backend == "opensearch":
+        _, options = cluster_with(request.getfixturevalue("cluster_urls"))
+        ixdir = tmp_path
+    with running_server(ixdir, 1, *options) as base:
         status, ctype, text = fetch("/api/search/export?q=bpjs&format=csv")
         assert status == 200 and ctype.startswith("text/csv") and len(list(csv.DictReader(io.StringIO(text)))) >= 3
         status, ctype, text = fetch("/feed.atom?q=bpjs")

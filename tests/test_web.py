@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from backends import BACKENDS, cli_backend, cluster_urls, opensearch_client  # noqa: F401 (cluster_urls: a fixture)
 from falcon import testing
 
 from index.dates import WIB
@@ -10,9 +11,23 @@ from search.http.app import create_app
 from search.http.pages import date_id, number_id, relative_id
 
 
-@pytest.fixture(scope="module")
-def client(sample_index):
+@pytest.fixture(scope="module", params=BACKENDS)
+def client(request, sample_index, tmp_path_factory):
+    """The app over the sample, on each backend."""
+    if request.param == "opensearch":
+        return opensearch_client(request.getfixturevalue("cluster_urls"), tmp_path_factory.mktemp("opensearch-keys"))
     return testing.TestClient(create_app(sample_index))
+
+
+@pytest.fixture(params=BACKENDS)
+def over(request):
+    """``client_over`` (an app over a new index of some records) on each backend."""
+    from conftest import client_over
+
+    if request.param == "whoosh":
+        return client_over
+    urls = request.getfixturevalue("cluster_urls")
+    return lambda directory, records: opensearch_client(urls, directory, records)
 
 
 def test_indonesian_formats():
@@ -94,8 +109,8 @@ def test_the_page_shows_the_author_and_the_api_a_plain_snippet(client):
     assert hit["snippet_text"].replace("…", "").split()[0] in hit["snippet"]
 
 
-def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exactly(tmp_path):
-    from conftest import client_over, record
+def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exactly(tmp_path, over):
+    from conftest import record
 
     records = [
         record(id="a", category="nasional", title="Gempa A"),
@@ -103,7 +118,7 @@ def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exac
         record(id="c", category="Nasional", title="Gempa C"),
         record(id="d", category="Olahraga", title="Gempa D"),
     ]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     page = client.simulate_get("/cari", params={"q": "gempa"}).text
     entry = page.split('data-facet="category:')[1].split("</a>")[0]
     assert entry.startswith("nasional,news/nasional") and '>Nasional <span class="count">3</span>' in entry
@@ -116,8 +131,8 @@ def test_categories_named_differently_by_outlets_are_one_facet_that_filters_exac
     assert [r["id"] for r in api["results"]] == ["b"]  # the filter itself stays exact
 
 
-def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indonesian(tmp_path):
-    from conftest import client_over, record
+def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indonesian(tmp_path, over):
+    from conftest import record
 
     body = "Gempa magnitudo 6,5 mengguncang Ambon pagi ini.\n\nWarga mengungsi ke lapangan terbuka."
     records = [
@@ -128,7 +143,7 @@ def test_article_page_shows_the_article_its_related_stories_and_a_404_in_indones
         record(id="d1", source="Detik", title="Korban Gempa Ambon Butuh Tenda", body="Korban gempa Ambon mengungsi."),
         record(id="x1", source="Detik", title="Harga Cabai Naik", body="Harga cabai naik di pasar."),
     ]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     api = client.simulate_get("/api/articles/k%2F1/related", params={"size": 5}).json
     assert [h["id"] for h in api["same_story"]] == ["t1"]
     assert [h["id"] for h in api["results"]] == ["d1"]  # itself and unrelated x1 are not listed
@@ -203,7 +218,9 @@ def test_export_streams_the_whole_result_set_as_csv_or_json_lines(client, sample
     assert client.simulate_get("/api/search/export", params={"format": "xml"}).status_code == 400
     assert client.simulate_get("/api/search/export", params={"page": "2"}).status_code == 400
     assert client.simulate_get("/api/search/export", params={"cursor": "x"}).status_code == 400  # not silently ignored
-    out = CliRunner().invoke(cli, ["search", "bpjs", "--all", "--format", "jsonl", "--index", str(sample_index)])
+    out = CliRunner().invoke(
+        cli, ["search", "bpjs", "--all", "--format", "jsonl", "--index", str(sample_index), *cli_backend(client)]
+    )
     assert out.exit_code == 0 and len(out.output.strip().splitlines()) == total
 
 
@@ -254,8 +271,8 @@ def test_reader_urls_answer_errors_as_indonesian_pages_and_the_api_as_problem_js
     assert robots.status_code == 200 and "Disallow: /api/" in robots.text and "User-agent: *" in robots.text
 
 
-def test_facets_show_whole_paths_where_a_last_part_alone_would_mislead_and_grow_on_request(tmp_path):
-    from conftest import client_over, record
+def test_facets_show_whole_paths_where_a_last_part_alone_would_mislead_and_grow_on_request(tmp_path, over):
+    from conftest import record
 
     records = [
         record(id="a", category="Properti / Berita", title="Rumah A"),
@@ -263,7 +280,7 @@ def test_facets_show_whole_paths_where_a_last_part_alone_would_mislead_and_grow_
         record(id="c", category="Nasional", title="Rumah C"),
         record(id="d", category="News / Nasional", title="Rumah D"),
     ] + [record(id=f"x{i}", category=f"Rubrik {i:02d}", title=f"Rumah X{i}") for i in range(24)]
-    client = client_over(tmp_path / "ix", records)
+    client = over(tmp_path / "ix", records)
     page = client.simulate_get("/cari", params={"q": "rumah"}).text
     entries = [e.split("</a>")[0] for e in page.split('data-facet="category:')[1:]]
     labels = [e.split('">', 1)[1].split(" <span")[0] if '">' in e else "" for e in entries]

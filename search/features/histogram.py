@@ -68,9 +68,14 @@ def choose_interval(first_day: int, last_day: int) -> str:
 
 def histogram(published_us: np.ndarray, interval: str = "auto") -> tuple[str, list[Bucket]]:
     """(interval used, buckets) for the publication times of a set of articles."""
-    if not published_us.size:
+    return days_histogram(jakarta_days(published_us), interval)
+
+
+def days_histogram(days: np.ndarray, interval: str = "auto") -> tuple[str, list[Bucket]]:
+    """(interval used, buckets) for the Jakarta day numbers of a set of
+    articles (one per article: a backend counting per day repeats each)."""
+    if not days.size:
         return ("day" if interval == "auto" else interval), []
-    days = jakarta_days(published_us)
     if interval == "auto":
         interval = choose_interval(int(days.min()), int(days.max()))
     keys = _bucket_keys(days, interval)

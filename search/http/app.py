@@ -10,9 +10,11 @@ from pathlib import Path
 import falcon
 import falcon.media
 
+from index.store import StaleAnalysis
 from index.writer import DiskFull, IndexBusy
 
 from ..alerts.service import AlertService
+from ..backend import ArticleWriter, BackendUnavailable, Engine
 from ..engine import SearchEngine
 from ..request import InvalidRequest, StaleCursor
 from .admission import Admission
@@ -22,9 +24,11 @@ from .encoding import Gzip, cors_middleware
 from .limits import RateLimiter, RequestLimits
 from .pages import add_pages, serialize_error
 from .problems import (
+    handle_backend_unavailable,
     handle_disk_full,
     handle_index_busy,
     handle_invalid_request,
+    handle_stale_analysis,
     handle_stale_cursor,
     handle_unexpected,
 )
@@ -55,7 +59,7 @@ class RelatedPath:
 
     PREFIX, SUFFIX = "/api/articles/", "/related"
 
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: Engine):
         self.engine = engine
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -105,7 +109,7 @@ class ConditionalGet:
     ``no-cache`` makes clients revalidate, so a new commit is seen at once.
     /health describes the moment and is never cached."""
 
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: Engine):
         self.engine = engine
 
     def _etag(self, req: falcon.Request) -> str:
@@ -131,16 +135,47 @@ class ConditionalGet:
         resp.etag = req.context.get("etag") or self._etag(req)
 
 
+class AlertsUnsupported:
+    """Alerts over a backend without the Whoosh percolator: 501, said plainly."""
+
+    def _refuse(self, req: falcon.Request, resp: falcon.Response, **params) -> None:
+        raise falcon.HTTPNotImplemented(
+            title="Alerts unavailable",
+            description="alerts need the Whoosh backend (berita serve without --backend opensearch)",
+        )
+
+    on_get = on_post = on_put = on_patch = on_delete = _refuse
+
+
 def _uncached(path: str) -> bool:
     """/health describes the moment; alerts change without a commit."""
     return path == "/health" or path.startswith("/api/alerts")
+
+
+def open_backend(index_dir: str | Path, config: ServiceConfig) -> tuple[Engine, ArticleWriter]:
+    """The engine and writer ``config`` names: the Whoosh index in
+    ``index_dir`` (the default), or an OpenSearch cluster (its client is
+    imported only then; ``index_dir`` keeps the write keys)."""
+    if config.opensearch is not None:
+        from ..backends.opensearch.engine import OpenSearchEngine
+
+        cluster = OpenSearchEngine.connect(config.opensearch, budget_seconds=config.budget_seconds)
+        return cluster, cluster.writer()
+    engine = SearchEngine.open(
+        index_dir,
+        postings_cache_mb=config.postings_cache_mb,
+        cache_entries=config.cache_entries,
+        budget_seconds=config.budget_seconds,
+    )
+    return engine, Committer(index_dir)
 
 
 def create_app(
     index_dir: str | Path,
     config: ServiceConfig | None = None,
     *,
-    engine: SearchEngine | None = None,
+    engine: Engine | None = None,
+    writer: ArticleWriter | None = None,
     rate_limit: RateLimiter | None = None,
     admission: Admission | None = None,
     generations: WorkerGenerations | None = None,
@@ -149,14 +184,13 @@ def create_app(
     app and its engine). The parts it would build from ``config`` may be
     given instead (a test's engine, a limiter on a fake clock);
     ``generations`` is shared by the worker processes (see
-    :mod:`search.http.visibility`)."""
+    :mod:`search.http.visibility`). Alerts need the Whoosh backend (its
+    snapshots feed the percolator): over another, their routes answer 501."""
     config = config or ServiceConfig()
-    engine = engine or SearchEngine.open(
-        index_dir,
-        postings_cache_mb=config.postings_cache_mb,
-        cache_entries=config.cache_entries,
-        budget_seconds=config.budget_seconds,
-    )
+    if engine is None:
+        engine, opened_writer = open_backend(index_dir, config)
+        writer = writer or opened_writer
+    writer = writer or Committer(index_dir)
     guard = WriteGuard(index_dir, config.trusted_proxies)
     if rate_limit is None and config.rate:
         rate_limit = RateLimiter(config.rate, config.burst_size, config.trusted_proxies)
@@ -185,10 +219,12 @@ def create_app(
     app.add_error_handler(StaleCursor, handle_stale_cursor)
     app.add_error_handler(IndexBusy, handle_index_busy)
     app.add_error_handler(DiskFull, handle_disk_full)
+    app.add_error_handler(BackendUnavailable, handle_backend_unavailable)
+    app.add_error_handler(StaleAnalysis, handle_stale_analysis)
     app.add_route("/api/search", SearchResource(engine))
     generations = generations or WorkerGenerations(1)
     engine.on_new_snapshot(generations.publish)  # after the warmers: this worker now answers
-    writes = Writes(Committer(index_dir), guard, Visibility(engine, generations))
+    writes = Writes(writer, guard, Visibility(engine, generations))
     app.add_route("/api/articles", BulkResource(writes))
     app.add_route("/api/articles/{article_id:path}", ArticleResource(engine, writes))
     app.add_route("/api/related/{article_id:path}", RelatedResource(engine))
@@ -198,12 +234,16 @@ def create_app(
     app.add_route("/api/suggest", SuggestResource(engine))
     app.add_route("/api/search/export", ExportResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())
-    alerts = Alerts(engine, index_dir, guard, base_url)
-    app.add_route("/api/alerts", AlertsResource(alerts))
-    app.add_route("/api/alerts/{alert_id}", AlertResource(alerts))
-    app.add_route("/api/alerts/{alert_id}/deliveries", DeliveriesResource(alerts))
-    app.add_route("/api/alerts/{alert_id}/feed.atom", AlertFeedResource(alerts))
-    if config.alerts:
-        AlertService(engine, index_dir, config.alert_retry_cap).start()
+    if isinstance(engine, SearchEngine):
+        alerts = Alerts(engine, index_dir, guard, base_url)
+        app.add_route("/api/alerts", AlertsResource(alerts))
+        app.add_route("/api/alerts/{alert_id}", AlertResource(alerts))
+        app.add_route("/api/alerts/{alert_id}/deliveries", DeliveriesResource(alerts))
+        app.add_route("/api/alerts/{alert_id}/feed.atom", AlertFeedResource(alerts))
+        if config.alerts:
+            AlertService(engine, index_dir, config.alert_retry_cap).start()
+    else:
+        for path in ("/api/alerts", "/api/alerts/{alert_id}", "/api/alerts/{alert_id}/{part}"):
+            app.add_route(path, AlertsUnsupported())
     add_pages(app, engine)
     return app

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.opensearch.target import ClusterTarget
+
 from ..reader.manager import DEFAULT_POSTINGS_CACHE_MB
 from ..request import DEFAULT_BUDGET_SECONDS, DEFAULT_CACHE_ENTRIES
 
@@ -47,6 +49,7 @@ class ServiceConfig:
     base_url: str | None = None  # None: this server's own address
     alerts: bool = True  # match and deliver alerts (in the one worker that holds the alerts lock)
     alert_retry_cap: float = 300.0  # longest wait between two tries of a failed webhook delivery
+    opensearch: ClusterTarget | None = None  # serve from this OpenSearch cluster instead of the Whoosh index
 
     @property
     def burst_size(self) -> int:

@@ -24,7 +24,7 @@ from index.dates import WIB
 from index.model import normalise_key
 from index.readers import web_link
 
-from ..engine import SearchEngine
+from ..backend import Engine
 from ..request import FACET_KINDS, InvalidRequest, SearchRequest
 from .links import article_page
 from .models import FilterParams, SearchParams
@@ -99,7 +99,7 @@ def make_environment() -> Environment:
 class PageResource:
     """GET / and /cari: the search page."""
 
-    def __init__(self, engine: SearchEngine, env: Environment):
+    def __init__(self, engine: Engine, env: Environment):
         self.engine = engine
         self.template = env.get_template("search.html")
 
@@ -391,7 +391,7 @@ class ArticlePage:
     """GET /artikel/{id}: one article for reading, with its related coverage
     and the same story from other outlets; an Indonesian 404 when absent."""
 
-    def __init__(self, engine: SearchEngine, env: Environment):
+    def __init__(self, engine: Engine, env: Environment):
         self.engine = engine
         self.template = env.get_template("article.html")
 
@@ -448,7 +448,7 @@ def schema_type(schema: dict | None) -> str:
     return kind
 
 
-def add_pages(app: falcon.App, engine: SearchEngine) -> None:
+def add_pages(app: falcon.App, engine: Engine) -> None:
     env = make_environment()
     page = PageResource(engine, env)
     app.add_route("/", page)

@@ -7,8 +7,10 @@ import logging
 
 import falcon
 
+from index.store import StaleAnalysis
 from index.writer import DiskFull, IndexBusy
 
+from ..backend import BackendUnavailable
 from ..request import InvalidRequest, StaleCursor
 from .models import Problem
 
@@ -68,6 +70,20 @@ def handle_index_busy(req: falcon.Request, resp: falcon.Response, exc: IndexBusy
         description=f"another writer{who} holds the index; waited {exc.waited:g} s, try again",
         retry_after=2,
     )
+
+
+def handle_backend_unavailable(
+    req: falcon.Request, resp: falcon.Response, exc: BackendUnavailable, params: dict
+) -> None:
+    """The search cluster did not answer within the bounded wait: 503, try again."""
+    raise falcon.HTTPServiceUnavailable(
+        title="Search backend unavailable", description=str(exc), retry_after=exc.retry_after
+    )
+
+
+def handle_stale_analysis(req: falcon.Request, resp: falcon.Response, exc: StaleAnalysis, params: dict) -> None:
+    """The index was built with other stemming rules: adding to it would mix two analyses."""
+    raise falcon.HTTPConflict(title="Index built with other stemming rules", description=str(exc))
 
 
 def handle_disk_full(req: falcon.Request, resp: falcon.Response, exc: DiskFull, params: dict) -> None:

@@ -11,7 +11,7 @@ from itertools import chain
 
 import falcon
 
-from ..engine import SearchEngine
+from ..backend import Engine
 from ..features.export import MEDIA_TYPES, export_filename, export_lines
 from ..request import InvalidRequest
 from .feeds import FEED_SIZE, atom_feed, describe_search
@@ -42,7 +42,7 @@ def send(resp: falcon.Response, answer: Model) -> None:
 
 
 class SearchResource:
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: Engine):
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -63,7 +63,7 @@ class SearchResource:
 class ArticleResource(ArticleWrites):
     """GET (and, with a write key, PUT and DELETE) one article."""
 
-    def __init__(self, engine: SearchEngine, writes: Writes):
+    def __init__(self, engine: Engine, writes: Writes):
         super().__init__(writes)
         self.engine = engine
 
@@ -78,7 +78,7 @@ class RelatedResource:
     """GET /api/articles/{id}/related: more like this article (reached through
     :class:`RelatedPath`, since article ids may themselves contain slashes)."""
 
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: Engine):
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, article_id: str) -> None:
@@ -93,7 +93,7 @@ class RelatedResource:
 class ExportResource:
     """GET /api/search/export: the whole result set, streamed as CSV or JSON Lines."""
 
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: Engine):
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -113,7 +113,7 @@ class ExportResource:
 class SuggestResource:
     """GET /api/suggest?q=prefix: completions for the search box."""
 
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: Engine):
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -127,7 +127,7 @@ class FeedResource:
     start with the configured ``base_url`` (``serve --base-url``): a request's
     Host header is the client's to set, and a feed is read by others."""
 
-    def __init__(self, engine: SearchEngine, base_url: str):
+    def __init__(self, engine: Engine, base_url: str):
         self.engine = engine
         self.base_url = base_url
 
@@ -141,7 +141,7 @@ class FeedResource:
 
 
 class HealthResource:
-    def __init__(self, engine: SearchEngine):
+    def __init__(self, engine: Engine):
         self.engine = engine
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -22,7 +22,7 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import get_args
 
@@ -30,6 +30,7 @@ import falcon
 
 from index.dates import DateError
 from index.merging import merge_small_segments
+from index.model import Article
 from index.readers import (
     MAX_RECORD_BYTES,
     MissingId,
@@ -45,7 +46,7 @@ from index.readers import (
 from index.store import latest_generation
 from index.writer import LOCK_WAIT, DiskFull, IndexBusy, Indexer, delete_articles
 
-from ..engine import SearchEngine
+from ..backend import ArticleWriter, Committed, Engine
 from ..keys import KEYS_FILE, has_keys, key_owner
 from .limits import MAX_BODY, TokenBuckets, client_address
 from .models import BulkOutcome, Outcome, WriteParams, Written
@@ -146,16 +147,6 @@ class ReadKeys:
 
 def _unauthorized(detail: str) -> falcon.HTTPUnauthorized:
     return falcon.HTTPUnauthorized(title="Write key required", description=detail, challenges=['Bearer realm="berita"'])
-
-
-@dataclass
-class Committed:
-    """What one request's part of a commit did: per id (added, updated,
-    unchanged, or failed with the reason), and the generation to read it from."""
-
-    outcomes: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    generation: int | None = None
 
 
 class Committer:
@@ -263,7 +254,7 @@ class Visibility:
     """When a write's commit is seen: this worker answers from it before the
     reply (read your write), and with ``refresh=wait_for`` every worker does."""
 
-    def __init__(self, engine: SearchEngine, generations: WorkerGenerations):
+    def __init__(self, engine: Engine, generations: WorkerGenerations):
         self.engine = engine
         self.generations = generations
 
@@ -282,7 +273,7 @@ class Visibility:
 class Writes:
     """What the write resources share: the app's committer, key guard and visibility."""
 
-    committer: Committer
+    committer: ArticleWriter
     guard: WriteGuard
     visibility: Visibility
 
@@ -419,7 +410,7 @@ class BulkResource:
         if len(lines) > MAX_BULK_RECORDS:
             raise InvalidParameter("body", f"at most {MAX_BULK_RECORDS:,} articles per request")
         results: list[dict] = []
-        articles: dict[str, object] = {}
+        articles: dict[str, Article] = {}
         for line, record, error in lines:
             if error is None:
                 try:

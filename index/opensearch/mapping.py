@@ -1,0 +1,84 @@
+"""The index's settings and mappings: the analysers that read Berita's token
+streams back (:mod:`.documents`), the analysed twins as Whoosh has them
+(stemmed fields with frequencies, exact twins with positions), dates, keys
+and the stored record."""
+
+from __future__ import annotations
+
+from ..analysis import STEM_RULES
+from ..schema import KEYED_COLUMNS
+from .documents import EXACT_FIELDS, GAP, SPACE, STACK, STEMMED_FIELDS
+
+MAX_RESULT_WINDOW = 100_050  # as deep as a cursor or an export reaches (search.request.MAX_DEEP), plus a page
+ANALYSED = ("title", "body", "title_exact", "body_exact", "author")
+assert set(ANALYSED) == {*STEMMED_FIELDS, *EXACT_FIELDS}
+
+
+def settings(shards: int = 1, replicas: int = 0) -> dict:
+    return {
+        "number_of_shards": shards,
+        "number_of_replicas": replicas,
+        "max_result_window": MAX_RESULT_WINDOW,
+        "analysis": {
+            "tokenizer": {"berita_positions": {"type": "whitespace", "max_token_length": 4096}},
+            "filter": {
+                "berita_stacked": {
+                    "type": "pattern_capture",
+                    "preserve_original": False,
+                    "patterns": [f"([^{STACK}]+)"],
+                },
+                "berita_gaps": {"type": "stop", "stopwords": [GAP], "ignore_case": False},
+                "berita_spaces": {"type": "pattern_replace", "pattern": SPACE, "replacement": " ", "all": True},
+            },
+            "analyzer": {
+                # Documents: positions (spaces), tokens sharing one (|), gaps (_).
+                "berita_tokens": {
+                    "type": "custom",
+                    "tokenizer": "berita_positions",
+                    "filter": ["berita_stacked", "berita_gaps", "berita_spaces"],
+                },
+                # Queries: the compiler's terms, already analysed, one per space.
+                "berita_terms": {"type": "custom", "tokenizer": "berita_positions"},
+            },
+        },
+    }
+
+
+# Fields added after the first indexes were made: put into an older index's
+# mapping when it is opened (adding a field is allowed; documents written
+# before simply lack it).
+ADDED = {"acronyms": {"type": "keyword"}}
+
+
+def mappings() -> dict:
+    def text(positions: bool) -> dict:
+        return {
+            "type": "text",
+            "analyzer": "berita_tokens",
+            "search_analyzer": "berita_terms",
+            "index_options": "positions" if positions else "freqs",
+            "norms": True,
+        }
+
+    keyword = {"type": "keyword"}
+    return {
+        "dynamic": "strict",
+        "_meta": {"stem_rules": STEM_RULES, "berita": 1},
+        # The analysed twins are made again from the record when needed
+        # (related stories): the stored source keeps the record once.
+        "_source": {"excludes": list(ANALYSED)},
+        "properties": {
+            "id": keyword,
+            "article": {"type": "object", "enabled": False},
+            "published": {"type": "date"},
+            "published_has_time": {"type": "boolean"},
+            "digest": keyword,
+            **{field: text(False) for field in STEMMED_FIELDS},
+            **{field: text(True) for field in EXACT_FIELDS},
+            **{column: keyword for column in KEYED_COLUMNS.values()},
+            "category_label": keyword,
+            "source_label": keyword,
+            "author_label": keyword,
+            **ADDED,
+        },
+    }

@@ -1,0 +1,190 @@
+"""The OpenSearch backend's own parts: the token streams it sends, analysis
+parity with the Whoosh index on a real cluster, writes with their outcomes,
+and an unreachable cluster answered with 503s (never a hang, never a 500)."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+
+import pytest
+from backends import cluster_urls, fresh_target  # noqa: F401, F811 (cluster_urls: a fixture)
+from conftest import record
+from falcon import testing
+from server import free_port
+
+from index.analysis import SHIPPED
+from index.model import Article
+from index.opensearch.documents import token_positions, token_stream
+from index.opensearch.target import ClusterTarget, ClusterUnavailable
+from index.readers import article_from_record, read_paths, sample_path
+
+EDGE_CASES = [
+    "pro-kontra anak-anak tarik-menarik buah-buahan A-a x-x-x",
+    "1.000.000 orang, inflasi 3,5 persen; K.P.K. dan covid-19",
+    "Rp 1.500,75 per-orang   —  «kutipan» naïve Ñusa café",
+    "sabda Nabi ﷺ di dalam",  # folds to one token holding spaces
+    "",
+]
+CHAINS = {"stemmed": SHIPPED.stemmed(), "exact": SHIPPED.exact()}
+
+
+def test_a_stream_keeps_stacked_tokens_at_one_position():
+    groups = token_positions(SHIPPED.exact(), "Debat pro-kontra RUU")
+    assert groups == [["debat"], ["pro-kontra", "pro"], ["kontra"], ["ruu"]]
+    assert token_stream(groups) == "debat pro-kontra|pro kontra ruu"
+    assert token_stream([["a"], [], ["b"]]) == "a _ b"  # a position without a token stays free
+
+
+def sample_texts() -> list[str]:
+    articles = [a for a in read_paths([sample_path()]) if isinstance(a, Article)]
+    return [t for a in articles for t in (a.title, a.body)] + EDGE_CASES
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_urls):  # noqa: F811
+    from index.opensearch.writer import ClusterWriter
+
+    writer = ClusterWriter(fresh_target(cluster_urls, "parity"))
+    writer.ensure()
+    return writer
+
+
+@pytest.mark.opensearch
+@pytest.mark.parametrize("chain", sorted(CHAINS))
+def test_the_cluster_indexes_the_sample_as_whoosh_does(cluster, chain):
+    from index.opensearch.parity import compare
+
+    texts = sample_texts()
+    assert compare(cluster.client, cluster.target.index, CHAINS[chain], texts) == []
+
+
+@pytest.mark.opensearch
+@pytest.mark.corpus
+@pytest.mark.parametrize("chain", sorted(CHAINS))
+def test_the_cluster_indexes_corpus_articles_as_whoosh_does(cluster, corpus_path, chain):
+    """500 articles here; bench/analysis_parity.py compares the whole corpus."""
+    from index.opensearch.parity import compare
+
+    texts = []
+    with gzip.open(corpus_path, "rt", encoding="utf-8") as f:
+        for line in itertools.islice(f, 500):
+            r = json.loads(line)
+            texts += [r.get("title") or "", r.get("body") or ""]
+    assert compare(cluster.client, cluster.target.index, CHAINS[chain], texts) == []
+
+
+@pytest.mark.opensearch
+def test_writes_report_each_record_and_are_idempotent_by_id(cluster_urls):  # noqa: F811
+    from index.opensearch.writer import ClusterWriter
+
+    writer = ClusterWriter(fresh_target(cluster_urls, "writes"))
+    first = article_from_record(record(id="w-1"))
+    other = article_from_record(record(id="w-2", title="Gempa di Palu"))
+    assert writer.upsert_report([first, other]).outcomes == {"w-1": "added", "w-2": "added"}
+    assert writer.upsert_report([first]).outcomes == {"w-1": "unchanged"}
+    changed = article_from_record(record(id="w-1", title="Harga Cabai Turun"))
+    assert writer.upsert_report([changed]).outcomes == {"w-1": "updated"}
+    count = writer.client.count(index=writer.target.index)["count"]
+    assert count == 2  # searchable at once (refresh=wait_for), one document per id
+    assert writer.delete(["w-2", "nope"]) == (["w-2"], ["nope"])
+    assert writer.client.count(index=writer.target.index)["count"] == 1
+
+
+def test_an_unreachable_cluster_answers_503_with_retry_after_and_refuses_writes(tmp_path):
+    from search.http.app import create_app
+    from search.http.config import ServiceConfig
+    from search.keys import add_key
+
+    pytest.importorskip("opensearchpy")
+    secret = add_key(tmp_path, "ed")
+    nowhere = ClusterTarget((f"http://127.0.0.1:{free_port()}",), "berita", timeout=2.0)
+    client = testing.TestClient(create_app(tmp_path, ServiceConfig(opensearch=nowhere)))
+    for path in ("/api/search", "/health", "/api/articles/x", "/api/suggest"):
+        r = client.simulate_get(path, params={"q": "banjir"})
+        assert r.status_code == 503 and r.headers["content-type"] == "application/problem+json", (path, r.text)
+        assert int(r.headers["retry-after"]) > 0
+    page = client.simulate_get("/cari", params={"q": "banjir"})
+    assert page.status_code == 503
+    put = client.simulate_put(
+        "/api/articles/x",
+        json=record(id="x"),
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert put.status_code == 503 and "did not answer" in put.json["detail"]
+
+
+@pytest.mark.opensearch
+def test_the_client_fails_over_to_a_node_that_answers(cluster_urls):  # noqa: F811
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.request import SearchRequest
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    target = fresh_target(cluster_urls)
+    from index.opensearch.writer import ClusterWriter
+
+    ClusterWriter(target).ingest(read_paths([sample_path()]))
+    engine = OpenSearchEngine(ClusterTarget((dead, *cluster_urls), target.index), poll=False)
+    for _ in range(4):  # the client round-robins: the dead node is tried, then another
+        assert engine.search(SearchRequest(q="banjir")).total >= 1
+    with pytest.raises(ClusterUnavailable):
+        OpenSearchEngine(ClusterTarget((dead,), target.index), poll=False).search(SearchRequest(q="banjir"))
+
+
+@pytest.mark.opensearch
+def test_a_stem_rules_change_is_rebuilt_behind_the_alias(cluster_urls):  # noqa: F811
+    from index.opensearch.writer import ClusterWriter
+    from index.store import StaleAnalysis
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.request import SearchRequest
+
+    target = fresh_target(cluster_urls, "rules")
+    writer = ClusterWriter(target)
+    writer.ingest(read_paths([sample_path()]))
+    old, _ = writer.resolve()
+    writer.client.indices.put_mapping(index=old, body={"_meta": {"stem_rules": "older-rules"}})
+    with pytest.raises(StaleAnalysis):
+        ClusterWriter(target).upsert_report([article_from_record(record(id="new"))])
+    assert ClusterWriter(target).stats()["stale_analysis"]
+    engine = OpenSearchEngine(target, poll=False)
+    before = [h.id for h in engine.search(SearchRequest(q="iuran bpjs")).hits]
+    replaced, new, count = ClusterWriter(target).rebuild()
+    assert replaced == old and new != old and count == 25
+    assert ClusterWriter(target).stats()["stale_analysis"] is None
+    assert not writer.client.indices.exists(index=old)
+    assert [h.id for h in engine.search(SearchRequest(q="iuran bpjs")).hits] == before  # the alias answers as before
+
+
+@pytest.mark.opensearch
+def test_learned_acronyms_find_their_long_forms_and_back_on_the_cluster(tmp_path, cluster_urls):  # noqa: F811
+    """As tests/test_understanding.py has it for the Whoosh index: the pairs
+    each document defines are learned from the cluster's articles."""
+    from backends import opensearch_client
+
+    from index.opensearch.writer import ClusterWriter
+
+    define = "Penyidik Komisi Pemberantasan Korupsi (KPK) memeriksa saksi."
+    records = [record(id=f"def-{i}", title=f"Pemeriksaan Saksi {i}", body=define) for i in range(3)]
+    records += [
+        record(id="long", title="Komisi Pemberantasan Korupsi Menahan Bupati", body="Bupati ditahan."),
+        record(id="short", title="KPK Menahan Wali Kota", body="Wali kota ditahan."),
+        record(id="apart", title="Komisi Pemberantasan Pajak", body="Korupsi di tempat lain."),
+    ]
+    client = opensearch_client(cluster_urls, tmp_path / "keys", records)
+    body = client.simulate_get("/api/search", params={"q": "kpk menahan"}).json
+    found = {h["id"]: h["title_html"] for h in body["results"]}
+    assert set(found) >= {"long", "short"}
+    assert "<mark>Komisi</mark> <mark>Pemberantasan</mark> <mark>Korupsi</mark>" in found["long"]
+    back = client.simulate_get("/api/search", params={"q": "komisi pemberantasan korupsi menahan"}).json
+    assert {h["id"] for h in back["results"] if h.get("missing_word") is None} == {"long", "short"}
+    quoted = client.simulate_get("/api/search", params={"q": '"kpk"'}).json
+    assert "long" not in {h["id"] for h in quoted["results"]}
+    ClusterWriter(client.cluster).delete(["def-0", "def-1"])  # one definition left: no longer consistent
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.request import SearchRequest
+
+    fresh = OpenSearchEngine(client.cluster, poll=False)
+    fresh.refresh_to(1, 5)
+    hits = fresh.search(SearchRequest(q="kpk menahan")).hits
+    assert {h.id for h in hits if h.missing_word is None} == {"short"}  # "long" only lacking kpk now
