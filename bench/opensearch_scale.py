@@ -10,7 +10,7 @@ articles. Loopback only; every step bounded.
    --opensearch-shards 3 --opensearch-replicas 1` times the indexing (docs/s, wall clock, the
    articles made searchable at the end); `_cat/indices` gives the index size (primaries and with
    the replicas);
-3. `berita serve --backend opensearch --workers 2` with every node's URL: bench/speed-queries.tsv
+3. `berita serve --backend opensearch --workers 2 --cache 0` with every node's URL: bench/speed-queries.tsv
    (60 reader and editor queries, some with dates and sorts) over HTTP at concurrency 1, one
    warm-up pass, then --passes timed passes: p50/p95/p99 of the whole request;
 4. Whoosh: `berita index` into var/bench/whoosh-N (reused when there), its size on disk, and
@@ -89,7 +89,7 @@ def serving(options: list[str], log: Path) -> Iterator[str]:
         port = probe.getsockname()[1]
     with log.open("w") as out:
         server = subprocess.Popen(
-            [BERITA, "serve", "--port", str(port), "--workers", "2", *options],
+            [BERITA, "serve", "--port", str(port), "--workers", "2", "--cache", "0", *options],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
