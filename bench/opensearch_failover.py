@@ -17,8 +17,15 @@ shared corpus when present, else the bundled sample). Then, for --seconds at lea
   (alternately the elected cluster manager and another node); --down seconds later `cluster.sh
   restart` starts it again with its data, and the times until it rejoined and until the cluster
   is green again are measured.
-At the end every acknowledged id is looked up (mget on the index, after a refresh): an
-acknowledged write that is not there is lost.
+At the end every acknowledged id is searched for (an ids query, after a refresh): an
+acknowledged write that is not found is lost.
+
+--through service (the default) runs it all through Berita: `berita index --backend opensearch`
+preloads the index (3 shards, 1 replica, Berita's analysis) and `berita serve --backend
+opensearch --workers 2` with every node's URL answers the load: GET /api/search (asked once: any
+answer but a 200 is a failed read; the service's own cluster client does the retrying) and POST
+/api/articles?refresh=wait_for (a record is acknowledged when the answer says added, updated or
+unchanged). --through client sends plain documents straight through opensearch-py.
 
 Reports: reads, failed reads after the client's retries (and reads with failed shards), read
 latency p50/p95/max before, during and after the outage; writes acknowledged, refused (not
@@ -29,20 +36,27 @@ the cluster noticed; from the restart until the node rejoined and until green.
 from __future__ import annotations
 
 import argparse
+import http.client as http_client
 import json
 import os
 import random
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import OpenSearchException, TransportError
-from opensearchpy.helpers import BulkIndexError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -77,7 +91,15 @@ def source_articles() -> list[dict]:
             for a in read_paths([sample_path()])
             if isinstance(a, Article)
         ]
-    return [{"title": r["title"], "body": r["body"][:3000], "published": r["published"]} for r in records]
+    return [
+        {"title": r["title"], "body": r["body"][:3000], "published": r["published"], "category": r.get("category")}
+        for r in records
+    ]
+
+
+def record(article_id: str, article: dict) -> dict:
+    """A Berita JSON Lines record of ``article`` under a new id (the corpus's texts are reused)."""
+    return {"id": article_id, "url": f"https://example.test/{article_id}", **article}
 
 
 @dataclass
@@ -100,18 +122,24 @@ class Log:
     write_ms: list[tuple[float, float]] = field(default_factory=list)  # at, ms of a batch
 
 
-def reader(urls: list[str], words: list[str], stop: threading.Event, log: Log, seed: int) -> None:
-    """Searches back to back. The client retries what it can (another node, on connection errors,
-    timeouts and 502-504); a search that lost a shard copy in the middle of the request comes back
-    with failed shards or, when the fetch phase lost it, as a 500 search_phase_execution_exception
-    (OpenSearch retries the query phase on another copy, not the fetch phase). Such a search is
-    asked again, at most SHARD_RETRIES times, as a service should before showing an error or
-    incomplete results; both the first answers and the final ones are counted."""
-    client = make_client(urls)
+def reader(search: Callable[[str], Read], words: list[str], stop: threading.Event, log: Log, seed: int) -> None:
+    """Searches back to back (a word or two from a title) until ``stop``."""
     rng = random.Random(seed)
-    body = {"size": 10, "track_total_hits": True}
     while not stop.is_set():
-        query = {"match": {"body": " ".join(rng.sample(words, rng.choice((1, 2))))}}
+        log.reads.append(search(" ".join(rng.sample(words, rng.choice((1, 2))))))
+
+
+def client_search(client: OpenSearch) -> Callable[[str], Read]:
+    """A search straight through opensearch-py. The client retries what it can (another node, on
+    connection errors, timeouts and 502-504); a search that lost a shard copy in the middle of
+    the request comes back with failed shards or, when the fetch phase lost it, as a 500
+    search_phase_execution_exception (OpenSearch retries the query phase on another copy, not
+    the fetch phase). Such a search is asked again, at most SHARD_RETRIES times, as a service
+    should before showing an error or incomplete results; first and final answers are counted."""
+    body = {"size": 10, "track_total_hits": True}
+
+    def search(words: str) -> Read:
+        query = {"match": {"body": words}}
         started = time.monotonic()
         first_try = ""
         for attempt in range(SHARD_RETRIES + 1):
@@ -122,51 +150,109 @@ def reader(urls: list[str], words: list[str], stop: threading.Event, log: Log, s
                 first_try = first_try or kind
                 if kind == "shard failure" and attempt < SHARD_RETRIES:
                     continue
-                ms = (time.monotonic() - started) * 1000
-                log.reads.append(Read(started, ms, False, first_try=first_try, error=repr(error)[:200]))
-                break
+                return Read(started, elapsed_ms(started), False, first_try=first_try, error=repr(error)[:200])
             except OpenSearchException as error:  # connection errors after the client's retries
-                ms = (time.monotonic() - started) * 1000
-                log.reads.append(Read(started, ms, False, first_try=first_try or "error", error=repr(error)[:200]))
-                break
+                return Read(
+                    started, elapsed_ms(started), False, first_try=first_try or "error", error=repr(error)[:200]
+                )
             partial = answer["_shards"].get("failed", 0) > 0
             if partial:
                 first_try = first_try or "partial"
                 if attempt < SHARD_RETRIES:
                     continue
-            ms = (time.monotonic() - started) * 1000
-            log.reads.append(Read(started, ms, True, partial=partial, first_try=first_try))
-            break
+            return Read(started, elapsed_ms(started), True, partial=partial, first_try=first_try)
+        raise AssertionError("unreachable")
+
+    return search
 
 
-def writer(urls: list[str], articles: list[dict], stop: threading.Event, log: Log) -> None:
-    """Publishes BATCH new articles at a time; an item counts as acknowledged only on its own
-    200/201 in a _bulk answered after refresh=wait_for (searchable when acknowledged)."""
-    client = make_client(urls)
+def service_search(base: str) -> Callable[[str], Read]:
+    """A search through Berita's HTTP API (GET /api/search), asked once: anything but a 200 is a
+    failed read (the service's own cluster client does the retrying)."""
+
+    def search(words: str) -> Read:
+        started = time.monotonic()
+        status, text = http(base, "GET", "/api/search?" + urllib.parse.urlencode({"q": words, "size": 10}))
+        if status != 200:
+            return Read(started, elapsed_ms(started), False, first_try="error", error=f"{status} {text[:200]}")
+        return Read(started, elapsed_ms(started), True)
+
+    return search
+
+
+def elapsed_ms(started: float) -> float:
+    return (time.monotonic() - started) * 1000
+
+
+def http(base: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, str]:
+    """One request to the service on loopback (a 30 s timeout); (status, text), status 0 when no answer."""
+    request = urllib.request.Request(base + path, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
+    except (OSError, http_client.HTTPException) as error:
+        return 0, repr(error)
+
+
+def writer(publish: Callable[[list[dict]], tuple[list[str], dict[str, str]]], articles, stop, log: Log) -> None:
+    """Publishes BATCH new articles at a time until ``stop``; records what was acknowledged."""
     serial = 0
     while not stop.is_set():
         batch = []
         for _ in range(BATCH):
             serial += 1
-            article = articles[serial % len(articles)]
-            batch.append((f"w-{serial}", article))
-        body: list[dict] = []
-        for article_id, article in batch:
-            body += [{"index": {"_index": INDEX, "_id": article_id}}, article]
+            batch.append(record(f"w-{serial}", articles[serial % len(articles)]))
         started = time.monotonic()
+        acknowledged, refused = publish(batch)
+        log.write_ms.append((started, elapsed_ms(started)))
+        log.acknowledged += acknowledged
+        log.refused += [(started, article_id, why) for article_id, why in refused.items()]
+
+
+def client_publish(client: OpenSearch) -> Callable[[list[dict]], tuple[list[str], dict[str, str]]]:
+    """_bulk with refresh=wait_for: an item is acknowledged on its own 200/201 (then searchable)."""
+
+    def publish(batch: list[dict]) -> tuple[list[str], dict[str, str]]:
+        body: list[dict] = []
+        for article in batch:
+            body += [{"index": {"_index": INDEX, "_id": article["id"]}}, article]
         try:
             answer = client.bulk(body=body, refresh="wait_for")
-        except (OpenSearchException, BulkIndexError) as error:
-            for article_id, _ in batch:
-                log.refused.append((started, article_id, repr(error)[:200]))
-            continue
-        log.write_ms.append((started, (time.monotonic() - started) * 1000))
-        for (article_id, _), item in zip(batch, answer["items"]):
+        except OpenSearchException as error:
+            return [], {article["id"]: repr(error)[:200] for article in batch}
+        acknowledged, refused = [], {}
+        for article, item in zip(batch, answer["items"]):
             outcome = item["index"]
             if outcome.get("status") in (200, 201) and "error" not in outcome:
-                log.acknowledged.append(article_id)
+                acknowledged.append(article["id"])
             else:
-                log.refused.append((started, article_id, json.dumps(outcome.get("error"))[:200]))
+                refused[article["id"]] = json.dumps(outcome.get("error"))[:200]
+        return acknowledged, refused
+
+    return publish
+
+
+def service_publish(base: str, key: str) -> Callable[[list[dict]], tuple[list[str], dict[str, str]]]:
+    """POST /api/articles?refresh=wait_for (Berita's bulk publish): a record is acknowledged when
+    the 200 answer gives it added, updated or unchanged."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def publish(batch: list[dict]) -> tuple[list[str], dict[str, str]]:
+        body = json.dumps(batch).encode()
+        status, text = http(base, "POST", "/api/articles?refresh=wait_for", body, headers)
+        if status != 200:
+            return [], {article["id"]: f"{status} {text[:200]}" for article in batch}
+        acknowledged, refused = [], {}
+        for result in json.loads(text)["results"]:
+            if result["result"] in ("added", "updated", "unchanged"):
+                acknowledged.append(result["id"])
+            else:
+                refused[result["id"]] = f"{result['result']}: {result.get('error', '')}"[:200]
+        return acknowledged, refused
+
+    return publish
 
 
 def node_of_manager(client: OpenSearch) -> int:
@@ -189,13 +275,14 @@ def wait_until(predicate, limit_s: float, step_s: float = 0.25) -> float | None:
 
 
 def lost_writes(client: OpenSearch, ids: list[str]) -> list[str]:
-    """The acknowledged ids that the index does not hold."""
+    """The acknowledged ids that a search (an ids query, after a refresh) does not find."""
     client.indices.refresh(index=INDEX)
     missing = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        found = client.mget(index=INDEX, body={"ids": chunk}, _source=False)
-        missing += [doc["_id"] for doc in found["docs"] if not doc.get("found")]
+        body = {"query": {"ids": {"values": chunk}}, "size": len(chunk), "_source": False}
+        found = {hit["_id"] for hit in client.search(index=INDEX, body=body)["hits"]["hits"]}
+        missing += [i for i in chunk if i not in found]
     return missing
 
 
@@ -220,37 +307,107 @@ def run(args: argparse.Namespace, directory: Path) -> dict:
     cluster = opensearch_cluster.start(directory, nodes=3)
     start_s = time.monotonic() - started
     client = make_client(cluster.urls)
-    client.indices.create(
-        index=INDEX,
-        body={
-            "settings": {"number_of_shards": 3, "number_of_replicas": 1},
-            "mappings": {
-                "properties": {"title": {"type": "text"}, "body": {"type": "text"}, "published": {"type": "date"}}
-            },
-        },
-    )
-    client.cluster.health(index=INDEX, wait_for_status="green")
     articles = source_articles()
+    preload = [record(f"p-{n}", articles[n % len(articles)]) for n in range(args.preload)]
     rng = random.Random(26)
-    for start in range(0, args.preload, 500):
-        body: list[dict] = []
-        for n in range(start, min(start + 500, args.preload)):
-            body += [{"index": {"_index": INDEX, "_id": f"p-{n}"}}, articles[n % len(articles)]]
-        client.bulk(body=body, refresh="wait_for")
     words = sorted({w.lower() for a in rng.sample(articles, min(400, len(articles))) for w in a["title"].split()})
     words = [w for w in words if w.isalpha() and len(w) > 3]
-    print(
-        f"cluster green in {start_s:.1f}s; index {INDEX} (3 shards x 2 copies), {args.preload} articles",
-        file=sys.stderr,
-    )
+    with ExitStack() as stack:
+        if args.through == "service":
+            base, key = stack.enter_context(berita_service(cluster.urls, preload, directory, args.workers))
+            search, publish = service_search(base), service_publish(base, key)
+        else:
+            plain_index(client, preload)
+            search, publish = client_search(client), client_publish(make_client(cluster.urls))
+        print(f"green in {start_s:.1f}s; {INDEX}: 3 shards x 2 copies, {args.preload} articles", file=sys.stderr)
+        return load_and_kill(args, cluster, client, search, publish, articles, words) | {
+            "through": args.through,
+            "cluster_start_s": round(start_s, 1),
+        }
 
+
+def plain_index(client: OpenSearch, preload: list[dict]) -> None:
+    """The index as plain documents (standard analyser), preloaded."""
+    text = {"type": "text"}
+    mappings = {"properties": {"title": text, "body": text, "published": {"type": "date"}}}
+    settings = {"number_of_shards": 3, "number_of_replicas": 1}
+    client.indices.create(index=INDEX, body={"settings": settings, "mappings": mappings})
+    client.cluster.health(index=INDEX, wait_for_status="green")
+    for start in range(0, len(preload), 500):
+        body: list[dict] = []
+        for article in preload[start : start + 500]:
+            body += [{"index": {"_index": INDEX, "_id": article["id"]}}, article]
+        client.bulk(body=body, refresh="wait_for")
+
+
+@contextmanager
+def berita_service(urls: list[str], preload: list[dict], directory: Path, workers: int) -> Iterator[tuple[str, str]]:
+    """`berita index` the preload into the cluster (3 shards, 1 replica, Berita's analysis), then
+    `berita serve --backend opensearch` with every node's URL on a free loopback port; yields its
+    base URL and a write key, and stops it (bounded) at the end."""
+    keys = directory / "berita"
+    keys.mkdir(exist_ok=True)
+    cluster_options = ["--backend", "opensearch", "--opensearch-index", INDEX]
+    for url in urls:
+        cluster_options += ["--opensearch-url", url]
+    key = berita("keys", "add", "probe", "--index", str(keys)).strip()
+    if not key:
+        raise RuntimeError("berita keys add printed no key")
+    records = directory / "preload.jsonl"
+    records.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in preload), encoding="utf-8")
+    berita("index", str(records), *cluster_options, "--opensearch-shards", "3", "--opensearch-replicas", "1")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (directory / "serve.log").open("w")
+    server = subprocess.Popen(
+        [*BERITA, "serve", "--index", str(keys), "--port", str(port), "--workers", str(workers), *cluster_options],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if wait_until(lambda: http(base, "GET", "/health")[0] == 200, 60) is None:
+            raise RuntimeError(f"berita serve did not answer /health within 60 s; see {directory / 'serve.log'}")
+        yield base, key
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        log.close()
+
+
+BERITA = [str(Path(sys.executable).with_name("berita"))]  # the console script beside this Python
+
+
+def berita(*args: str) -> str:
+    """Run a berita command (bounded); its stdout. Fails loudly with its stderr."""
+    done = subprocess.run([*BERITA, *args], capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise RuntimeError(f"berita {' '.join(args[:2])} exited {done.returncode}: {done.stderr[-2000:]}")
+    return done.stdout
+
+
+def load_and_kill(
+    args: argparse.Namespace,
+    cluster: opensearch_cluster.Cluster,
+    client: OpenSearch,
+    search: Callable[[str], Read],
+    publish: Callable[[list[dict]], tuple[list[str], dict[str, str]]],
+    articles: list[dict],
+    words: list[str],
+) -> dict:
     log = Log()
     stop = threading.Event()
     threads = [
-        threading.Thread(target=reader, args=(cluster.urls, words, stop, log, seed), daemon=True)
+        threading.Thread(target=reader, args=(search, words, stop, log, seed), daemon=True)
         for seed in range(args.readers)
     ]
-    threads.append(threading.Thread(target=writer, args=(cluster.urls, articles, stop, log), daemon=True))
+    threads.append(threading.Thread(target=writer, args=(publish, articles, stop, log), daemon=True))
     load_started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -286,7 +443,6 @@ def run(args: argparse.Namespace, directory: Path) -> dict:
         phases.setdefault(phase(read), []).append(read)
     return {
         "opensearch_nodes": 3,
-        "cluster_start_s": round(start_s, 1),
         "load_s": round(load_s, 1),
         "readers": args.readers,
         "reads": summary(log.reads),
@@ -358,6 +514,13 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=15, help="seconds into the load")
     parser.add_argument("--down", type=float, default=20, help="seconds the node stays dead")
     parser.add_argument("--readers", type=int, default=2)
+    parser.add_argument(
+        "--through",
+        choices=("service", "client"),
+        default="service",
+        help="service: Berita's HTTP API over its OpenSearch backend; client: plain documents through opensearch-py",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="berita serve --workers, with --through service")
     parser.add_argument("--preload", type=int, default=3000)
     parser.add_argument("--dir", type=Path, help="cluster directory (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the report here")

@@ -63,7 +63,7 @@ def missing_tool() -> str | None:
         ["bash", str(CLUSTER_SH), "check"], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
     )
     if done.returncode == MISSING_TOOL_EXIT:
-        return done.stderr.strip().removeprefix("cluster.sh: ")
+        return done.stderr.strip().removeprefix("cluster.sh: cannot run OpenSearch here: ")
     if done.returncode != 0:
         raise ClusterError(f"cluster.sh check exited {done.returncode}:\n{done.stderr}")
     return None

@@ -48,8 +48,15 @@ readonly MODULES=(
 )
 
 log() { printf 'cluster.sh: %s\n' "$*" >&2; }
+STARTING="" # the DIR whose nodes `start` launched: stopped again if the start fails
 die() {
   log "error: $*"
+  if [ -n "$STARTING" ]; then
+    local dir=$STARTING
+    STARTING=""
+    log "stopping the nodes this start launched"
+    cmd_stop "$dir" || true
+  fi
   exit 1
 }
 
@@ -366,6 +373,7 @@ cmd_start() {
   done
   for ((i = 1; i <= nodes; i++)); do write_node_config "$dir" "$i" "$nodes"; done
   started=$(date +%s)
+  STARTING=$dir
   log "starting $nodes OpenSearch $OPENSEARCH_VERSION nodes in $dir (java: $JAVA, heap $HEAP)"
   for ((i = 1; i <= nodes; i++)); do
     launch_node "$dir" "$i"
@@ -373,6 +381,7 @@ cmd_start() {
     stagger_until_listening "$dir" "$i" $((started + TIMEOUT))
   done
   wait_for "$dir" green $((started + TIMEOUT))
+  STARTING=""
   log "cluster green with $nodes nodes after $(($(date +%s) - started))s"
   print_urls "$dir"
 }
