@@ -188,3 +188,36 @@ def test_learned_acronyms_find_their_long_forms_and_back_on_the_cluster(tmp_path
     fresh.refresh_to(1, 5)
     hits = fresh.search(SearchRequest(q="kpk menahan")).hits
     assert {h.id for h in hits if h.missing_word is None} == {"short"}  # "long" only lacking kpk now
+
+
+def test_a_search_that_lost_a_shard_copy_is_asked_again_then_is_a_503_never_a_500(monkeypatch):
+    """When a node dies during a search's fetch phase, OpenSearch answers 500
+    (search_phase_execution_exception) or reports failed shards: asked once
+    more, as the replicas take over; if it fails again, the cluster is
+    unavailable (503 + Retry-After), never a server error."""
+    pytest.importorskip("opensearchpy")
+    from opensearchpy.exceptions import TransportError
+
+    import search.backends.opensearch.engine as cluster_engine
+
+    monkeypatch.setattr(cluster_engine, "SHARD_FAILURE_PAUSE", 0.0)
+    engine = cluster_engine.OpenSearchEngine(ClusterTarget((f"http://127.0.0.1:{free_port()}",), "x"), poll=False)
+    answers: list = []
+
+    def flaky(**_):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    lost = TransportError(500, "search_phase_execution_exception", {})
+    answers[:] = [lost, {"_shards": {"failed": 0}, "hits": {}}]
+    assert engine._call(flaky) == {"_shards": {"failed": 0}, "hits": {}}
+    answers[:] = [{"_shards": {"failed": 1}}, {"_shards": {"failed": 0}, "ok": True}]
+    assert engine._call(flaky)["ok"]
+    answers[:] = [lost, lost]
+    with pytest.raises(ClusterUnavailable):
+        engine._call(flaky)
+    answers[:] = [TransportError(404, "index_not_found_exception", {})]
+    with pytest.raises(TransportError):  # not the cluster's trouble: the caller's to read
+        engine._call(flaky)

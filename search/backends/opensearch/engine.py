@@ -89,6 +89,8 @@ EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 # Whoosh index scores): one more round trip to the shards per ranked search.
 GLOBAL_STATISTICS = {"search_type": "dfs_query_then_fetch"}
 SOURCE_FIELDS = ["article", "published", "published_has_time", "source"]
+SHARD_FAILURE_TRIES = 2  # a search that lost a shard copy mid-request is asked this many times in all
+SHARD_FAILURE_PAUSE = 0.5  # seconds before asking again: the replica is promoted meanwhile
 
 
 def _published(src: dict) -> datetime:
@@ -209,19 +211,36 @@ class OpenSearchEngine:
     # -- the cluster --------------------------------------------------------------
 
     def _call(self, method: Callable[..., dict], **kwargs) -> dict:
-        """One call to the cluster; no node answering is :class:`ClusterUnavailable`."""
+        """One call to the cluster; no node answering is :class:`ClusterUnavailable`.
+        A search that lost a shard copy while a node died (a 500
+        ``search_phase_execution_exception``, or shards reported failed) is
+        asked once more, when the replicas have taken over; then it is the
+        cluster's trouble (503), never the reader's (500)."""
         from opensearchpy.exceptions import TransportError
 
-        try:
-            return method(**kwargs)
-        except connection_errors() as exc:
-            raise unavailable(self.target, exc) from exc
-        except TransportError as exc:
-            if exc.status_code in (429, 502, 503, 504):
+        for attempt in range(SHARD_FAILURE_TRIES):
+            last = attempt == SHARD_FAILURE_TRIES - 1
+            try:
+                answer = method(**kwargs)
+            except connection_errors() as exc:
                 raise unavailable(self.target, exc) from exc
-            if exc.status_code == 400:  # a query the cluster will not run (too many clauses): the reader's to change
-                raise InvalidRequest("q", f"the search cluster cannot run this query: {_reason(exc)}") from exc
-            raise
+            except TransportError as exc:
+                if exc.status_code == 400:  # a query the cluster will not run (too many clauses): the reader's
+                    raise InvalidRequest("q", f"the search cluster cannot run this query: {_reason(exc)}") from exc
+                server_side = isinstance(exc.status_code, int) and exc.status_code >= 500
+                if exc.status_code in (429, 502, 503, 504) or (server_side and last):
+                    raise unavailable(self.target, exc) from exc
+                if not server_side:
+                    raise
+                time.sleep(SHARD_FAILURE_PAUSE)
+                continue
+            failed = answer.get("_shards", {}).get("failed", 0) if isinstance(answer, dict) else 0
+            if not failed:
+                return answer
+            if last:
+                raise unavailable(self.target, RuntimeError(f"{failed} shards failed to answer"))
+            time.sleep(SHARD_FAILURE_PAUSE)
+        raise AssertionError("unreachable")  # (the last attempt returns or raises)
 
     @property
     def translator(self) -> Translator:
