@@ -489,10 +489,13 @@ class SearchEngine:
 
     def listed_among(self, snap: Snapshot, request: SearchRequest, docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` (sorted live docnums of ``snap``) a search of
-        ``request`` by date, without spelling correction, lists: the query's
+        ``request`` by date, without spelling correction, lists (its date words
+        read as search reads them): the query's
         full matches that pass the filters, evaluated on ``docs`` alone (what
         an alert asks of each new article). A filter naming a key the index
         does not hold lists nothing (search would refuse it)."""
+        # Date words in q read as search reads them (the filter, and q without them).
+        request, _ = self._understood(snap, Evaluation(snap, self.scorer, Deadline(None)), request)
         if request.q.strip():
             # The plan as compiled with the snapshot's learned acronyms, as
             # search compiles it (search's is also pruned of absent terms per

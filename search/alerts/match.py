@@ -25,15 +25,18 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import assert_never
 
 import numpy as np
 
+from index.dates import WIB
 from index.stats import segment_column
 
 from ..engine import SearchEngine
 from ..query import plan
 from ..query.compile import QueryCompiler
+from ..query.dates import read_dates
 from ..rank.rerank import near_duplicate, title_fingerprint
 from ..reader.snapshot import Snapshot
 from ..request import SearchRequest, parse_date_bound
@@ -154,7 +157,14 @@ class AlertIndex:
 
     def add(self, alert: Alert, compiler: QueryCompiler) -> None:
         request = search_request(alert.search)
-        compiled = compiler.compile(request.q) if request.q.strip() else None
+        words = request.q
+        if request.dates and not (request.date_from or request.date_to):
+            # Search may read date words (*acara april*) as the date filter and
+            # search the rest: only the rest is required (the engine's
+            # confirmation decides, per snapshot, as search does).
+            reading = read_dates(words, datetime.now(WIB))
+            words = reading.remaining if reading is not None else words
+        compiled = compiler.compile(words) if words.strip() else None
         # A query of stopwords only matches nothing (search lists nothing): no word wakes it.
         clauses = (
             (frozenset(),) if compiled and compiled.is_empty else required_terms(compiled.query if compiled else None)
