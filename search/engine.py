@@ -42,7 +42,6 @@ from .query import plan
 from .query.acronyms import AcronymMap, Usage
 from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from .query.dates import DateReading, read_dates
-from .query.syntax import without_quotes
 from .rank.filters import Filters, combine
 from .rank.pipeline import Candidates, DateHistogram, Facets, TopDocs, candidates, full_matches
 from .rank.scoring import BM25F, Deadline, Evaluation, Scorer, term_postings
@@ -66,7 +65,6 @@ __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResu
 
 EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
 SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
-UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its phrases loose
 STEMMED_FIELDS = ("title", "body")  # where a plain word is sought by its stems
 TITLE_PHRASE_MIN = 2  # titles writing a date after the query's words that make it a name (Piala Dunia 2018)
 TITLE_PHRASE_SHARE = 0.05  # ... and the share of the titles with those words that do
@@ -422,22 +420,16 @@ class SearchEngine:
                 self._hit(snap, docnum, score, marker, dups, ranked.missing.get(docnum))
                 for docnum, score, dups in ranked.entries[first : first + request.size]
             ]
-        partial = found.partial
-        return SearchResult(
-            query=request.q,
-            total=total,
-            unquoted=without_quotes(request.q) if total < UNQUOTE_BELOW else None,
-            start=first,
-            page=first // request.size + 1 if request.size else request.page,
-            size=request.size,
-            sort=sort,
-            took_ms=0.0,
-            hits=hits,
+        return SearchResult.page_of(
+            request,
+            sort,
+            total,
+            first,
+            hits,
+            found.partial,
             facets=facets,
             facets_more=facets_more,
             timed_out=ev.deadline.timed_out,
-            partial_total=sum(n for _, n in partial),
-            relaxed_words=[word for word, _ in partial],
             histogram=histogram,
         )
 

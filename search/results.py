@@ -10,7 +10,10 @@ from datetime import date, datetime
 from index.dates import from_utc_naive
 
 from .features.histogram import Bucket
-from .request import MAX_DEEP, MAX_WINDOW
+from .query.syntax import without_quotes
+from .request import MAX_DEEP, MAX_WINDOW, SearchRequest
+
+UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its phrases loose
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,35 @@ class SearchResult:
     generation: int = 0  # of the snapshot that answered
     start: int = 0  # results before this page
     understood: Understood | None = None  # date words in q read as the date filter
+
+    @classmethod
+    def page_of(
+        cls,
+        request: SearchRequest,
+        sort: str,
+        total: int,
+        first: int,
+        hits: list[Hit],
+        partial: list[tuple[str, int]],
+        **found,
+    ) -> SearchResult:
+        """The page of ``request`` that starts at result ``first``, as every
+        backend answers it: ``partial`` is (missing word, articles lacking
+        it); ``found`` the rest (facets, histogram, timed_out, generation)."""
+        return cls(
+            query=request.q,
+            total=total,
+            unquoted=without_quotes(request.q) if total < UNQUOTE_BELOW else None,
+            start=first,
+            page=first // request.size + 1 if request.size else request.page,
+            size=request.size,
+            sort=sort,
+            took_ms=0.0,
+            hits=hits,
+            partial_total=sum(n for _, n in partial),
+            relaxed_words=[word for word, _ in partial],
+            **found,
+        )
 
     @property
     def next_start(self) -> int | None:

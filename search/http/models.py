@@ -411,7 +411,7 @@ class SearchResponse(Model):
     unquoted_query: str | None = Field(
         None,
         description=(
-            f"Fewer than {engine.UNQUOTE_BELOW} results for a query with quoted phrases: the same query with the "
+            f"Fewer than {results.UNQUOTE_BELOW} results for a query with quoted phrases: the same query with the "
             'phrases\' words loose (title:"a b" as title:a title:b; excluded phrases stay quoted), to offer as a '
             "wider search; else null."
         ),

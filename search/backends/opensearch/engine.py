@@ -56,7 +56,6 @@ from ...query import plan
 from ...query.acronyms import AcronymMap
 from ...query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
 from ...query.dates import read_dates
-from ...query.syntax import without_quotes
 from ...rank.filters import LISTED_AT_MOST, loose_source
 from ...rank.pipeline import PARTIAL_BELOW
 from ...rank.rerank import collapse_near_duplicates, near_duplicate, recency_rerank, title_fingerprint
@@ -79,7 +78,6 @@ from ...results import Folded, Hit, SearchResult, Understood
 from .translate import Translator, positional
 
 POLL_SECONDS = 1.0  # how often the generation is read (a write through this process reads it at once)
-UNQUOTE_BELOW = 10
 SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
 EXPORT_PAGE = 1000  # rows one point-in-time page fetches
 PIT_KEEP_ALIVE = "2m"
@@ -634,21 +632,16 @@ class OpenSearchEngine:
             hits = [
                 self._hit(src, score, marker, dups, missing.get(src["article"]["id"])) for src, score, dups in ranked
             ]
-        return SearchResult(
-            query=request.q,
-            total=total,
-            unquoted=without_quotes(request.q) if total < UNQUOTE_BELOW else None,
-            start=first,
-            page=first // request.size + 1 if request.size else request.page,
-            size=request.size,
-            sort=sort,
-            took_ms=0.0,
-            hits=hits,
+        return SearchResult.page_of(
+            request,
+            sort,
+            total,
+            first,
+            hits,
+            partial,
             facets=facets,
             facets_more=facets_more,
             timed_out=bool(answer.get("timed_out")),
-            partial_total=sum(n for _, n in partial),
-            relaxed_words=[w for w, _ in partial],
             histogram=histogram,
             generation=self._generation,
         )
