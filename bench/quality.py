@@ -563,7 +563,8 @@ def main() -> None:
     parser.add_argument(
         "--unjudged",
         metavar="FILE",
-        help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines)",
+        help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines);"
+        " with --backend opensearch, those in the cluster's top 10 of every judged set",
     )
     parser.add_argument(
         "--analysis-ablations",
@@ -730,10 +731,8 @@ def backends_report(args: argparse.Namespace, records: list[dict]) -> None:
         SearcherManager(ensure_index(Path(args.workdir), Analysis(), records), background=False), budget_seconds=None
     )
     cluster = OpenSearchEngine(target, budget_seconds=None, poll=False)
-    systems = [
-        System(SHIPPED, lambda need, limit: engine_ranked(whoosh, need, limit, False)),
-        System(CLUSTER, lambda need, limit: engine_ranked(cluster, need, limit, False)),
-    ]
+    cluster_system = System(CLUSTER, lambda need, limit: engine_ranked(cluster, need, limit, False))
+    systems = [System(SHIPPED, lambda need, limit: engine_ranked(whoosh, need, limit, False)), cluster_system]
     judgments = eval_judgments()
 
     def difference(label: str, scores: dict[str, list[float]]) -> None:
@@ -752,8 +751,17 @@ def backends_report(args: argparse.Namespace, records: list[dict]) -> None:
             for s in systems
         }
 
-    sets = [(query_set, with_relevant(eval_needs(query_set), judgments)) for query_set in ("eval", *LATER_SETS)]
-    sets.append(("typed", with_relevant(typed_needs(), judgments)))
+    all_needs = [(query_set, eval_needs(query_set)) for query_set in ("eval", *LATER_SETS, *APART_SETS)]
+    all_needs.append(("typed", typed_needs()))
+    if args.unjudged:
+        by_id = {r["id"]: r for r in records}
+        with open(args.unjudged, "w", encoding="utf-8") as out:
+            for _, needs in all_needs:
+                for n in needs:
+                    for d in cluster_system.rank(n, 10):
+                        if d not in judgments.get(n.qid, {}):
+                            out.write(judging_line(n.qid, n.q, by_id[d]))
+    sets = [(query_set, with_relevant(needs, judgments)) for query_set, needs in all_needs]
     for query_set, needs in sets:
         if not needs:
             continue
