@@ -34,7 +34,7 @@ from index.schema import stale_analysis, stem_rules_of
 from .features.export import COLUMNS as EXPORT_COLUMNS
 from .features.highlight import Highlighter
 from .features.related import MAX_WITHIN_DAYS, related_articles
-from .features.spelling import correct, corrections, has_unknown_word
+from .features.spelling import SUGGEST_BELOW, correct, corrections, has_unknown_word
 from .features.spelling import settle as settle_corrections
 from .features.suggest import MAX_SUGGESTIONS, complete, headline_words
 from .features.suggest import settle as settle_headline_words
@@ -64,7 +64,6 @@ from .results import Folded, Hit, SearchResult, Understood, article_fields
 __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResult"]
 
 EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
-SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
 STEMMED_FIELDS = ("title", "body")  # where a plain word is sought by its stems
 TITLE_PHRASE_MIN = 2  # titles writing a date after the query's words that make it a name (Piala Dunia 2018)
 TITLE_PHRASE_SHARE = 0.05  # ... and the share of the titles with those words that do

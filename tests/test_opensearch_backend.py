@@ -212,10 +212,10 @@ def test_a_search_that_lost_a_shard_copy_is_asked_again_then_is_a_503_never_a_50
     pytest.importorskip("opensearchpy")
     from opensearchpy.exceptions import TransportError
 
-    import search.backends.opensearch.engine as cluster_engine
+    import search.backends.opensearch.cluster as cluster_calls
 
-    monkeypatch.setattr(cluster_engine, "SHARD_FAILURE_PAUSE", 0.0)
-    engine = cluster_engine.OpenSearchEngine(ClusterTarget((f"http://127.0.0.1:{free_port()}",), "x"), poll=False)
+    monkeypatch.setattr(cluster_calls, "SHARD_FAILURE_PAUSE", 0.0)
+    cluster = cluster_calls.Cluster(ClusterTarget((f"http://127.0.0.1:{free_port()}",), "x"))
     answers: list = []
 
     def flaky(**_):
@@ -226,12 +226,12 @@ def test_a_search_that_lost_a_shard_copy_is_asked_again_then_is_a_503_never_a_50
 
     lost = TransportError(500, "search_phase_execution_exception", {})
     answers[:] = [lost, {"_shards": {"failed": 0}, "hits": {}}]
-    assert engine._call(flaky) == {"_shards": {"failed": 0}, "hits": {}}
+    assert cluster.call(flaky) == {"_shards": {"failed": 0}, "hits": {}}
     answers[:] = [{"_shards": {"failed": 1}}, {"_shards": {"failed": 0}, "ok": True}]
-    assert engine._call(flaky)["ok"]
+    assert cluster.call(flaky)["ok"]
     answers[:] = [lost, lost]
     with pytest.raises(ClusterUnavailable):
-        engine._call(flaky)
+        cluster.call(flaky)
     answers[:] = [TransportError(404, "index_not_found_exception", {})]
     with pytest.raises(TransportError):  # not the cluster's trouble: the caller's to read
-        engine._call(flaky)
+        cluster.call(flaky)

@@ -43,6 +43,7 @@ MIN_CORRECTION_DOCS = 2  # a correction is a word found twice (titles and bodies
 COMMON_FACTOR = 5  # ...and this many times more than the word it replaces
 MIN_CHECKED_LENGTH = 4  # shorter words are too ambiguous to correct
 RARE_WORD_DOCS = 20  # a word found this often (titles and bodies) is taken as meant
+SUGGEST_BELOW = 5  # fewer full matches than this (filters aside): look for a spelling correction
 MAX_CHECKED_WORDS = 8  # correction work per query is bounded
 ALTERNATIVES = 3  # corrections considered per word (the most likely first)
 MAX_COMBINATIONS = 64  # combinations of corrections scored per query

@@ -1,0 +1,46 @@
+"""Date words in the query (*banjir kemarin*), read as the Whoosh backend
+reads them: the date filter, unless they read as content words."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from datetime import time as dtime
+
+from index.dates import WIB
+
+from ...query.dates import read_dates
+from ...request import SearchRequest
+from ...results import Understood
+from .cluster import Cluster
+from .filters import RequestFilters
+from .hits import newest_published
+from .queries import QueryPlanner
+
+
+def understand(
+    cluster: Cluster, planner: QueryPlanner, filters: RequestFilters, request: SearchRequest
+) -> tuple[SearchRequest, Understood | None]:
+    """As :meth:`search.engine.SearchEngine.understand`: the date words in
+    ``q`` as the date filter, unless they read as content words (the rest
+    of the query matches nothing in those dates while the whole does, or
+    nothing else is asked and the date is a calendar one)."""
+    if not request.dates or request.date_from or request.date_to or not request.q.strip():
+        return request, None
+    now = request.now or newest_published(cluster)
+    reading = read_dates(request.q, now) if now is not None else None
+    if reading is None:
+        return request, None
+    lo = datetime.combine(reading.date_from, dtime.min, WIB) if reading.date_from else None
+    hi = datetime.combine(reading.date_to, dtime.max, WIB) if reading.date_to else None
+    filtered = replace(request, q=reading.remaining, date_from=lo, date_to=hi)
+    rest = planner.compiled(reading.remaining) if reading.remaining.strip() else None
+    if rest is None or rest.is_empty:
+        content = not reading.relative
+    else:
+        dates, keyed = filters.of(filtered)
+        rest_count = cluster.count({"bool": {"must": [planner.match(rest)], "filter": dates + list(keyed.values())}})
+        content = rest_count == 0 and planner.full_matches(request.q) > 0
+    if content:
+        return request, None
+    return filtered, Understood(reading.text, reading.date_from, reading.date_to, reading.remaining)
