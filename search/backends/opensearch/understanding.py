@@ -23,8 +23,9 @@ def understand(
 ) -> tuple[SearchRequest, Understood | None]:
     """As :meth:`search.engine.SearchEngine.understand`: the date words in
     ``q`` as the date filter, unless they read as content words (the rest
-    of the query matches nothing in those dates while the whole does, or
-    nothing else is asked and the date is a calendar one)."""
+    of the query matches nothing in those dates, fully or lacking one word
+    as search would list it, while the whole does; or nothing else is asked
+    and the date is a calendar one)."""
     if not request.dates or request.date_from or request.date_to or not request.q.strip():
         return request, None
     now = request.now or newest_published(cluster)
@@ -39,8 +40,13 @@ def understand(
         content = not reading.relative
     else:
         dates, keyed = filters.of(filtered)
-        rest_count = cluster.count({"bool": {"must": [planner.match(rest)], "filter": dates + list(keyed.values())}})
-        content = rest_count == 0 and planner.full_matches(request.q) > 0
+        within = dates + list(keyed.values())
+        listed = cluster.count({"bool": {"must": [planner.match(rest)], "filter": within}})
+        groups = planner.relaxed(filtered, rest, listed) if not listed else []
+        if groups:  # what the filtered search would list lacking one word counts too, as on Whoosh
+            either = [query for _, query in groups]
+            listed = cluster.count({"bool": {"should": either, "minimum_should_match": 1, "filter": within}})
+        content = listed == 0 and planner.full_matches(request.q) > 0
     if content:
         return request, None
     return filtered, Understood(reading.text, reading.date_from, reading.date_to, reading.remaining)
