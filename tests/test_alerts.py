@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from backends import BACKENDS, cluster_urls, cluster_with  # noqa: F401 (cluster_urls: a fixture)
 from conftest import record, write_jsonl
 from receiver import Receiver
 from server import call, running_server
@@ -281,11 +282,21 @@ def berita(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "search", *args], capture_output=True, text=True, timeout=WAIT)
 
 
-def test_alerts_api_delivers_once_from_two_workers(index_copy, tmp_path):
-    editor, other = add_key(index_copy, "redaksi"), add_key(index_copy, "lain")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_alerts_api_delivers_once_from_two_workers(index_copy, tmp_path, backend, request):
+    """Over HTTP on either backend (over the cluster the store lives in the
+    serving directory, beside the keys): an alert is told once of each
+    matching article, whoever wrote it, never of another; another outlet's
+    copy joins the earlier delivery; the alert's feed lists the story."""
+    serving, options, reach = index_copy, [], ["--index", str(index_copy)]
+    if backend == "opensearch":
+        _, options = cluster_with(request.getfixturevalue("cluster_urls"))
+        serving, reach = tmp_path / "keys", options
+        serving.mkdir()
+    editor, other = add_key(serving, "redaksi"), add_key(serving, "lain")
     receiver = Receiver("rahasia-webhook")
     try:
-        with running_server(index_copy, 2, "--alert-retry-cap", "1") as base:
+        with running_server(serving, 2, "--alert-retry-cap", "1", *options) as base:
             body = {"name": "Longsor", "q": "longsor", "webhook": {"url": receiver.url, "secret": "rahasia-webhook"}}
             status, headers, made = call(base, "POST", "/api/alerts", body, key=editor)
             assert status == 201, made
@@ -305,9 +316,12 @@ def test_alerts_api_delivers_once_from_two_workers(index_copy, tmp_path):
 
             article = record(title="Longsor Tutup Jalan Garut", body="Longsor menutup jalan di Garut.", source="X")
             assert call(base, "PUT", "/api/articles/alert-1", article, key=editor)[0] == 201
+            copy = {**article, "id": "alert-4", "body": "Longsor menutup jalan di Garut!", "source": "Z"}
+            assert call(base, "PUT", "/api/articles/alert-4", copy, key=editor)[0] == 201
             # berita index in another process: its articles are matched as well
             write_jsonl(tmp_path / "more.jsonl", [record(id="alert-2", title="Longsor Lagi di Cianjur", source="Y")])
-            assert berita("index", str(tmp_path / "more.jsonl"), "--index", str(index_copy)).returncode == 0
+            indexed = berita("index", str(tmp_path / "more.jsonl"), *reach)
+            assert indexed.returncode == 0, indexed.stderr
             unrelated = record(id="alert-3", title="Harga Beras Turun", body="Harga beras turun.")
             assert call(base, "PUT", "/api/articles/alert-3", unrelated, key=editor)[0] == 201
 
@@ -329,6 +343,9 @@ def test_alerts_api_delivers_once_from_two_workers(index_copy, tmp_path):
 
             log = wait_until(delivered_log)
             assert log and sorted(d["id"] for d in log) == sorted(r.delivery_id for r in got)
+            # Another outlet's copy of alert-1 was not delivered: it joined alert-1's delivery.
+            (first,) = [a for d in log for a in d["articles"] if a["id"] == "alert-1"]
+            assert [a["id"] for a in first["also_reported"]] == ["alert-4"]
 
             feed = changed["feed"]
             with urllib.request.urlopen(feed, timeout=WAIT) as resp:

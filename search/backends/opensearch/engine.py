@@ -1114,6 +1114,37 @@ class OpenSearchEngine:
             "caches": {"postings_bytes": 0, "postings_max_bytes": 0, "results": 0, "results_max": 0},
         }
 
+    # -- what alerts ask (search.backends.opensearch.alerts) -----------------------
+
+    def query_compiler(self) -> QueryCompiler:
+        """The compiler search uses now (with the acronyms learned from the cluster)."""
+        return self._compiler()
+
+    def listing_query(self, request: SearchRequest) -> dict | None:
+        """The query of what a search of ``request`` lists, sorted by date and
+        as typed: its full matches passing every filter, date words read as
+        search reads them (``request.now`` as the newest article). None when
+        it lists nothing: stopwords only, or a filter key the index does not
+        hold (search refuses it)."""
+        try:
+            request, _ = self.understand(request)
+            compiled = self._compiled(request.q) if request.q.strip() else None
+            dates, keyed = self._filters(request)
+        except InvalidRequest:
+            return None
+        if compiled is not None and compiled.is_empty:
+            return None
+        return {"bool": {"must": [self._match(compiled)], "filter": dates + list(keyed.values())}}
+
+    def articles(self, ids: list[str]) -> dict[str, dict]:
+        """The stored articles of ``ids`` as the API shows them (one ``_mget``; absent ones left out)."""
+        if not ids:
+            return {}
+        found = self._call(
+            self.client.mget, index=self.index, body={"ids": ids}, params={"_source": ",".join(SOURCE_FIELDS)}
+        )
+        return {d["_id"]: _article(d["_source"]) for d in found["docs"] if d.get("found")}
+
     def warm_up(self) -> None:
         """A search with facets and a completion before a server answers
         anyone (the Python side's first calls); a cluster that does not
