@@ -128,7 +128,11 @@ class ClusterWriter:
         body: dict = {"settings": mapping.settings(self.shards, self.replicas), "mappings": mapping.mappings()}
         if alias:
             body["aliases"] = {self.target.index: {}}
-        self.client.indices.create(index=name, body=body, params={"wait_for_active_shards": "1"})
+        # As long as a write may take: a loaded cluster takes seconds to make an
+        # index, and a create retried after the client's 3 s finds it made (400).
+        self.client.indices.create(
+            index=name, body=body, params={"wait_for_active_shards": "1", "request_timeout": WRITE_TIMEOUT}
+        )
         self.client.cluster.health(index=name, params={"wait_for_status": "yellow", "request_timeout": 30})
         return name
 

@@ -53,7 +53,11 @@ class Look(Protocol):
     """One view of the index for one matching pass."""
 
     generation: int  # the backend's generation when the look was taken
-    compiler: QueryCompiler  # with the acronyms learned from this view, as search compiles
+
+    @property
+    def compiler(self) -> QueryCompiler:
+        """The query compiler with the acronyms learned from this view, as search compiles."""
+        ...
 
     def current(self, store: AlertStore) -> bool:
         """Read the store's watermark; True when nothing can lie beyond it (the pass ends)."""

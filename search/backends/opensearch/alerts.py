@@ -34,6 +34,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from index.opensearch.writer import ClusterWriter, connection_errors, unavailable
@@ -41,6 +43,7 @@ from index.opensearch.writer import ClusterWriter, connection_errors, unavailabl
 from ...alerts.look import STEMMED_TEXT, Fresh, Seen, text_words
 from ...alerts.store import AlertStore
 from ...features.highlight import Highlighter
+from ...query.compile import QueryCompiler
 from ...rank.rerank import title_fingerprint
 from ...request import SearchRequest
 from .engine import OpenSearchEngine
@@ -80,10 +83,19 @@ class ClusterLook:
         self.margin = margin
         self.now = now
         self.generation = engine.generation
-        self.compiler = engine.query_compiler()
-        self.newest = engine.newest_published()  # "now" for date words, once per look
         self.stored: str | None = None  # the watermark as the store held it
         self.articles: list[dict] = []  # each Fresh's article, by its ref
+
+    # Asked of the cluster only when something is new (a look comes every second).
+
+    @cached_property
+    def compiler(self) -> QueryCompiler:
+        return self.engine.query_compiler()
+
+    @cached_property
+    def newest(self) -> datetime | None:
+        """What date words are relative to ("kemarin"), once per look, as search reads it."""
+        return self.engine.newest_published()
 
     def _ask(self, method: Callable[..., dict], **kwargs: Any) -> dict:
         try:
