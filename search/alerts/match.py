@@ -203,7 +203,9 @@ class MatchRun:
     seconds: float = 0.0
 
 
-def confirmed(look: Look, index: AlertIndex, articles: list[Fresh], outcome: MatchRun | None = None):
+def confirmed(
+    look: Look, index: AlertIndex, articles: list[Fresh], outcome: MatchRun | None = None
+) -> dict[str, list[Fresh]]:
     """Which of ``articles`` each alert lists: candidates by the articles'
     words, each confirmed by the backend on its candidate articles alone."""
     asked: dict[str, list[Fresh]] = {}

@@ -66,22 +66,35 @@ class ClusterWatch:
         self.margin = margin
         self.clock = clock
         self._current = False
+        self._compiler: QueryCompiler | None = None
 
     @contextmanager
     def look(self) -> Iterator[ClusterLook]:
         if not self._current:  # an index without ``ingested`` raises StaleAnalysis
             ClusterWriter(self.engine.target, self.engine.client).ensure()
             self._current = True
-        yield ClusterLook(self.engine, self.margin, self.clock())
+        yield ClusterLook(self.engine, self.margin, self.clock(), self.compiler)
+
+    def compiler(self) -> QueryCompiler:
+        """The engine's compiler now; the one handed out before while the
+        learned acronyms are the same. The engine makes a new compiler each
+        generation, and the alerts' prefilter is compiled again whenever the
+        compiler changes: so it is, as on Whoosh, only when the acronyms do."""
+        now = self.engine.query_compiler()
+        kept = self._compiler
+        if kept is None or now.acronyms.long_forms != kept.acronyms.long_forms:
+            self._compiler = kept = now
+        return kept
 
 
 class ClusterLook:
     """The cluster at one moment; the watermark is the last look's moment."""
 
-    def __init__(self, engine: OpenSearchEngine, margin: float, now: float):
+    def __init__(self, engine: OpenSearchEngine, margin: float, now: float, compiler: Callable[[], QueryCompiler]):
         self.engine = engine
         self.margin = margin
         self.now = now
+        self._compiler_now = compiler
         self.generation = engine.generation
         self.stored: str | None = None  # the watermark as the store held it
         self.articles: list[dict] = []  # each Fresh's article, by its ref
@@ -90,7 +103,7 @@ class ClusterLook:
 
     @cached_property
     def compiler(self) -> QueryCompiler:
-        return self.engine.query_compiler()
+        return self._compiler_now()
 
     @cached_property
     def newest(self) -> datetime | None:
