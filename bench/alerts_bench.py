@@ -182,7 +182,8 @@ def in_cluster(urls: list[str], name: str, kept: list[dict], held: list[dict], s
     writer = ClusterWriter(target)
     engine = OpenSearchEngine(target, poll=False)
     held_ids = [r["id"] for r in held[: SINGLES + BATCHES * BATCH]]
-    if engine.health()["documents"] < len(kept):
+    name, _ = writer.resolve()  # made if absent
+    if int(writer.client.count(index=name)["count"]) < len(kept):
         started = time.perf_counter()
         writer.ingest(article_from_record(r) for r in kept)
         print(f"cluster base index: {len(kept):,} articles in {time.perf_counter() - started:.0f} s", flush=True)
