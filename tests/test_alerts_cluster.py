@@ -8,7 +8,14 @@ from __future__ import annotations
 import pytest
 from backends import cluster_urls, fresh_target  # noqa: F401 (cluster_urls: a fixture)
 from conftest import record
-from test_alerts import SAMPLE_ALERTS, delivered_ids, sample_records
+from test_alerts import (
+    CORPUS_BASE,
+    SAMPLE_ALERTS,
+    corpus_sample,
+    delivered_ids,
+    sample_records,
+    saved_search_examples,
+)
 
 from index.readers import article_from_record
 from search.alerts.match import Matcher, search_request
@@ -72,6 +79,47 @@ def test_cluster_alerts_tell_of_what_search_lists_once(tmp_path, cluster_urls): 
     engine.refresh_to(engine.generation + 1, 5)
     assert Matcher(engine, AlertStore(tmp_path)).run().deliveries == 0
     assert {a.id: delivered_ids(store, a.id) for a in alerts} == before
+    engine.close()
+
+
+@pytest.mark.corpus
+def test_a_cluster_alert_matches_exactly_what_search_lists(cluster_urls, corpus_path):  # noqa: F811
+    """Property, as tests/test_alerts.py has it for Whoosh: over random corpus
+    queries and filters, the articles an alert matches among those a write
+    made visible are those a search of its query and filters lists among
+    them (the look's window read with a margin wide enough to hold them)."""
+    from hypothesis import HealthCheck, example, given, settings
+
+    from search.alerts.match import AlertIndex, confirmed
+    from search.alerts.store import Alert
+    from search.backends.opensearch.alerts import ClusterWatch
+
+    chosen = corpus_sample(corpus_path)
+    new = chosen[CORPUS_BASE:]
+    new_ids = {r["id"] for r in new}
+    engine = cluster_engine(cluster_urls)
+    publish(engine, chosen[:CORPUS_BASE])
+    publish(engine, new)
+    with ClusterWatch(engine, margin=3600).look() as look:
+        fresh = [a for a in look.fresh(lambda ids: {}) if a.id in new_ids]
+    assert {a.id for a in fresh} == new_ids
+    seen = {"matched": 0, "some": 0}
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(saved_search_examples(new))
+    @example({"q": "acara april"})
+    @example({"q": "banjir jakarta kemarin"})
+    def check(saved: dict):
+        index = AlertIndex()
+        index.add(Alert("a", "k", "a", saved, "http://127.0.0.1:9/", "rahasia-1"), look.compiler)
+        matched = {a.id for a in confirmed(look, index, fresh).get("a", [])}
+        listed = {row["id"] for row in engine.export(search_request(saved))} & new_ids
+        assert matched == listed, saved
+        seen["matched"] += 1
+        seen["some"] += bool(listed)
+
+    check()
+    assert seen["some"] >= seen["matched"] // 8  # the queries are not all empty-handed
     engine.close()
 
 
