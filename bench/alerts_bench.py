@@ -21,12 +21,23 @@ For each alert count, on a fresh copy of the base index:
    receiver): the time to acknowledge a PUT of one article and a bulk POST of
    100, with the alerts against the same server on a copy without an alert
    store (the baseline).
+
+With ``--backend opensearch`` (step 1 only) the same is measured over a
+cluster: a 1-node cluster started by tests/opensearch/cluster.sh (or the
+nodes ``--opensearch-url`` names), the base indexed once into
+``--opensearch-index`` (reused when it holds it; the held-out articles are
+deleted from it first), each held-out article published through the
+cluster's writer (acknowledged once searchable) and matched by the same
+:class:`Matcher` (the window of stamps, the prefilter, one ``_msearch`` of
+the candidates); the baseline is every alert's search sent for one article
+in the same ``_msearch`` form.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -161,6 +172,66 @@ def in_process(base: Path, work: Path, held: list[dict], searches: list[dict]) -
     return figures
 
 
+def in_cluster(urls: list[str], name: str, kept: list[dict], held: list[dict], searches: list[dict]) -> dict:
+    """Step 1 over the cluster (see the module docstring)."""
+    from index.opensearch.target import ClusterTarget
+    from index.opensearch.writer import ClusterWriter
+    from search.backends.opensearch.engine import OpenSearchEngine
+
+    target = ClusterTarget(tuple(urls), name)
+    writer = ClusterWriter(target)
+    engine = OpenSearchEngine(target, poll=False)
+    held_ids = [r["id"] for r in held[: SINGLES + BATCHES * BATCH]]
+    name, _ = writer.resolve()  # made if absent
+    if int(writer.client.count(index=name)["count"]) < len(kept):
+        started = time.perf_counter()
+        writer.ingest(article_from_record(r) for r in kept)
+        print(f"cluster base index: {len(kept):,} articles in {time.perf_counter() - started:.0f} s", flush=True)
+    writer.delete(held_ids)  # news again
+
+    def publish(records: list[dict]) -> None:
+        committed = engine.writer().upsert([article_from_record(r) for r in records])
+        assert committed.generation is not None and engine.refresh_to(committed.generation, 120)
+
+    with tempfile.TemporaryDirectory(prefix="berita-alerts-cluster-") as work:
+        store = AlertStore(work)
+        matcher = Matcher(engine, store)
+        matcher.run()  # the watermark
+        store.add_many("bench", [(f"s{i}", s, "http://127.0.0.1:9/hook", SECRET) for i, s in enumerate(searches)])
+        started = time.perf_counter()
+        matcher.index.refresh(store, engine.query_compiler())
+        figures: dict = {"alerts": len(searches), "load_s": time.perf_counter() - started}
+        singles, candidates, matched = [], [], []
+        for record in held[:SINGLES]:
+            publish([record])
+            run = matcher.run()
+            assert run.articles == 1, run
+            singles.append(run.seconds)
+            candidates.append(run.candidates)
+            matched.append(run.matches)
+        figures["single"] = pct(singles)
+        figures["candidates"] = statistics.mean(candidates)
+        figures["matches"] = statistics.mean(matched)
+        per_article = []
+        rest = held[SINGLES:]
+        for b in range(BATCHES):
+            publish(rest[b * BATCH : (b + 1) * BATCH])
+            run = matcher.run()
+            per_article.append(run.seconds / max(1, run.articles))
+        figures["batch"] = pct(per_article)
+        # Baseline: every alert's search sent for one article (no prefilter).
+        with matcher.watch.look() as look:
+            article = look.fresh(lambda ids: {})[-1]  # the newest one published
+            asked = {alert_id: (request, [article]) for alert_id, request in matcher.index.requests.items()}
+            began = time.perf_counter()
+            look.listed(asked)
+            figures["brute"] = time.perf_counter() - began
+        figures["rss_mb"] = peak_rss_mb()
+        store.close()
+    engine.close()
+    return figures
+
+
 def call(port: int, method: str, path: str, body: bytes, key: str, content_type: str) -> float:
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
@@ -200,18 +271,55 @@ def acknowledgements(ixdir: Path, key: str, held: list[dict], receiver: Receiver
     return {"put": pct(puts), "bulk": pct(bulks)}
 
 
+def show(count: int, f: dict, label: str = "") -> None:
+    single, batch = f["single"], f["batch"]
+    print(
+        f"{label}{count:>7,} alerts: load {f['load_s']:.1f} s; "
+        f"per article one by one p50 {single[0] * 1000:.1f} ms p95 {single[1] * 1000:.1f} ms; "
+        f"in batches of {BATCH} p50 {batch[0] * 1000:.2f} ms p95 {batch[1] * 1000:.2f} ms; "
+        f"candidates/article {f['candidates']:.0f}, matches/article {f['matches']:.1f}; "
+        f"baseline (every alert asked) {f['brute'] * 1000:.0f} ms/article; "
+        f"peak RSS {f['rss_mb']:.0f} MB; load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+
+
+def cluster_main(args: argparse.Namespace, records: list[dict], held: list[dict], kept: list[dict]) -> None:
+    """Step 1 over the cluster: a 1-node cluster started here unless --opensearch-url names one."""
+    import opensearch_cluster
+
+    with tempfile.TemporaryDirectory(prefix="berita-alerts-os-") as scratch:
+        urls = args.opensearch_url
+        started = not urls
+        if started:
+            urls = opensearch_cluster.start(Path(scratch) / "cluster", nodes=1).urls
+        try:
+            for count in [int(c) for c in args.alerts.split(",")]:
+                searches = saved_searches(records, count)
+                show(count, in_cluster(urls, args.opensearch_index, kept, held[1:], searches), "cluster ")
+        finally:
+            if started:
+                opensearch_cluster.stop(Path(scratch) / "cluster")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus")
     parser.add_argument("--base", default="var/alerts-base", help="the base index (built when absent)")
     parser.add_argument("--alerts", default="10000,100000")
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--backend", choices=("whoosh", "opensearch"), default="whoosh")
+    parser.add_argument("--opensearch-url", action="append", default=[], help="a running cluster's node")
+    parser.add_argument("--opensearch-index", default="alerts-bench")
     args = parser.parse_args()
     records = load_records(corpus_path(args.corpus))
     rng = random.Random(SEED)
     rng.shuffle(records)
     held_count = 1 + max(SINGLES + BATCHES * BATCH, HTTP_SINGLES + HTTP_BATCHES * BATCH)
     held, kept = records[:held_count], records[held_count:]
+    if args.backend == "opensearch":
+        cluster_main(args, records, held, kept)
+        return
     base = Path(args.base)
     if not index_exists(base):
         started = time.perf_counter()
@@ -222,15 +330,7 @@ def main() -> None:
     for count in counts:
         searches = saved_searches(records, count)
         with tempfile.TemporaryDirectory(prefix="berita-alerts-bench-") as work:
-            f = in_process(base, Path(work), held[1:], searches)
-        print(
-            f"{count:>7,} alerts: load {f['load_s']:.1f} s; per article one by one p50 {f['single'][0] * 1000:.1f} ms "
-            f"p95 {f['single'][1] * 1000:.1f} ms; in batches of {BATCH} p50 {f['batch'][0] * 1000:.2f} ms "
-            f"p95 {f['batch'][1] * 1000:.2f} ms; candidates/article {f['candidates']:.0f}, "
-            f"matches/article {f['matches']:.1f}; baseline (every alert asked) {f['brute'] * 1000:.0f} ms/article; "
-            f"peak RSS {f['rss_mb']:.0f} MB",
-            flush=True,
-        )
+            show(count, in_process(base, Path(work), held[1:], searches))
     if args.no_http:
         return
     for count in [0, *counts]:

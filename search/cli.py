@@ -482,14 +482,20 @@ def _alert_body(given: dict) -> dict:
     return body
 
 
-def _with_alerts(index_dir, act):
-    """Run ``act(engine, store)`` on the index's alerts; errors as messages."""
+def _with_alerts(index_dir, cluster: ClusterTarget | None, act):
+    """Run ``act(engine, store)`` on the alerts of the index directory (over
+    a cluster: of the serving directory given to ``berita serve --index``);
+    errors as messages."""
+    from index.store import StaleAnalysis
+
     from .alerts.service import open_alerts
     from .alerts.store import AlertNotFound
 
     directory = resolve_index_dir(index_dir)
+    if cluster is not None and not directory.is_dir():
+        raise click.ClickException(f"no serving directory {directory} (the --index that berita serve keeps keys in)")
     try:
-        engine = SearchEngine.open(directory, background=False)
+        engine = open_engine(directory, cluster)
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -499,6 +505,8 @@ def _with_alerts(index_dir, act):
         raise click.BadParameter(cli_detail(exc), param_hint=hint) from None
     except AlertNotFound as exc:
         raise click.ClickException(f"no alert {exc.args[0]!r} in {directory}") from None
+    except (ClusterUnavailable, StaleAnalysis) as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         engine.close()
 
@@ -515,8 +523,9 @@ def _show_alert(alert) -> str:
 @click.argument("name")
 @click.argument("query", nargs=-1)
 @index_option
+@backend_options
 @_alert_options
-def alerts_add(name, query, index_dir, **options) -> None:
+def alerts_add(name, query, index_dir, cluster, **options) -> None:
     """Save a search QUERY as alert NAME; prints the alert's id."""
     from .alerts.match import check_search
     from .http.models import AlertIn
@@ -531,25 +540,27 @@ def alerts_add(name, query, index_dir, **options) -> None:
             ALERT_OWNER, spec.name, search, spec.webhook.url, spec.webhook.secret, spec.updates, spec.digest_minutes
         )
 
-    alert = _with_alerts(index_dir, add)
+    alert = _with_alerts(index_dir, cluster, add)
     click.echo(f"alert {alert.name!r} saved", err=True)
     click.echo(alert.id)
 
 
 @alerts_group.command("list")
 @index_option
-def alerts_list(index_dir) -> None:
+@backend_options
+def alerts_list(index_dir, cluster) -> None:
     """Every alert: id, owner (the key that made it), name, query, webhook."""
-    for alert in _with_alerts(index_dir, lambda engine, store: store.alerts(None)):
+    for alert in _with_alerts(index_dir, cluster, lambda engine, store: store.alerts(None)):
         click.echo(f"{alert.id}\t{alert.owner}\t{alert.name}\t{alert.search.get('q') or ''}\t{alert.webhook_url}")
 
 
 @alerts_group.command("show")
 @click.argument("alert_id")
 @index_option
-def alerts_show(alert_id, index_dir) -> None:
+@backend_options
+def alerts_show(alert_id, index_dir, cluster) -> None:
     """An alert as JSON (its secret left out)."""
-    click.echo(_show_alert(_with_alerts(index_dir, lambda engine, store: store.get(alert_id, None))))
+    click.echo(_show_alert(_with_alerts(index_dir, cluster, lambda engine, store: store.get(alert_id, None))))
 
 
 @alerts_group.command("change")
@@ -557,8 +568,9 @@ def alerts_show(alert_id, index_dir) -> None:
 @click.option("--name", help="A new name.")
 @click.option("--query", "q", help="A new query.")
 @index_option
+@backend_options
 @_alert_options
-def alerts_change(alert_id, index_dir, **options) -> None:
+def alerts_change(alert_id, index_dir, cluster, **options) -> None:
     """Change the options given of an alert; prints it as JSON."""
     from .alerts.match import check_search
     from .http.alerts import changed_alert, changed_body
@@ -573,29 +585,31 @@ def alerts_change(alert_id, index_dir, **options) -> None:
         check_search(engine, search)
         return store.update(changed_alert(alert, spec, search))
 
-    click.echo(_show_alert(_with_alerts(index_dir, change)))
+    click.echo(_show_alert(_with_alerts(index_dir, cluster, change)))
 
 
 @alerts_group.command("delete")
 @click.argument("alert_id")
 @index_option
-def alerts_delete(alert_id, index_dir) -> None:
+@backend_options
+def alerts_delete(alert_id, index_dir, cluster) -> None:
     """Delete an alert and its undelivered deliveries."""
-    _with_alerts(index_dir, lambda engine, store: store.delete(alert_id, None))
+    _with_alerts(index_dir, cluster, lambda engine, store: store.delete(alert_id, None))
     click.echo(f"deleted alert {alert_id}", err=True)
 
 
 @alerts_group.command("deliveries")
 @click.argument("alert_id")
 @index_option
-def alerts_deliveries(alert_id, index_dir) -> None:
+@backend_options
+def alerts_deliveries(alert_id, index_dir, cluster) -> None:
     """An alert's delivery log, newest first: id, status, attempts, articles."""
 
     def log(engine, store):
         store.get(alert_id, None)
         return store.deliveries(alert_id)
 
-    for d in _with_alerts(index_dir, log):
+    for d in _with_alerts(index_dir, cluster, log):
         ids = ", ".join(a["id"] for a in d.articles)
         click.echo(f"{d.id}\t{d.status}\t{d.attempts}\t{ids}" + (f"\t{d.last_error}" if d.last_error else ""))
 

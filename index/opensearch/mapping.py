@@ -44,6 +44,14 @@ def settings(shards: int = 1, replicas: int = 0) -> dict:
     }
 
 
+# The documents' layout, kept in the mapping's ``_meta`` and in the index's
+# name with the stem rules. 2 added ``ingested`` (when a writer sent the
+# document: what alerts read "became visible since" by). An index of another
+# layout is stale as one built with other stem rules is (writes refused,
+# ``stats`` says STALE, ``berita index --rebuild`` moves the alias): a field
+# only put into an old mapping would leave its older documents silently without it.
+LAYOUT = 2
+
 # Fields added after the first indexes were made: put into an older index's
 # mapping when it is opened (adding a field is allowed; documents written
 # before simply lack it).
@@ -63,7 +71,7 @@ def mappings() -> dict:
     keyword = {"type": "keyword"}
     return {
         "dynamic": "strict",
-        "_meta": {"stem_rules": STEM_RULES, "berita": 1},
+        "_meta": {"stem_rules": STEM_RULES, "berita": LAYOUT},
         # The analysed twins are made again from the record when needed
         # (related stories): the stored source keeps the record once.
         "_source": {"excludes": list(ANALYSED)},
@@ -73,6 +81,7 @@ def mappings() -> dict:
             "published": {"type": "date"},
             "published_has_time": {"type": "boolean"},
             "digest": keyword,
+            "ingested": {"type": "date", "format": "epoch_millis"},
             **{field: text(False) for field in STEMMED_FIELDS},
             **{field: text(True) for field in EXACT_FIELDS},
             **{column: keyword for column in KEYED_COLUMNS.values()},

@@ -41,9 +41,26 @@ def connection_errors() -> tuple[type[Exception], ...]:
 
 
 def concrete_name(alias: str, rules: str = STEM_RULES, stamp: str = "") -> str:
-    """The index behind ``alias`` for these stem rules (lower case, no odd
-    characters); ``stamp`` tells two builds with the same rules apart."""
-    return f"{alias}-{re.sub(r'[^a-z0-9-]+', '-', rules.lower()).strip('-')}" + (f"-{stamp}" if stamp else "")
+    """The index behind ``alias`` for these stem rules and this document
+    layout (lower case, no odd characters); ``stamp`` tells two builds apart."""
+    fingerprint = re.sub(r"[^a-z0-9-]+", "-", rules.lower()).strip("-")
+    return f"{alias}-{fingerprint}-l{mapping.LAYOUT}" + (f"-{stamp}" if stamp else "")
+
+
+def now_millis() -> int:
+    """The ``ingested`` stamp of a document written now."""
+    return int(time.time() * 1000)
+
+
+def staleness(meta: dict) -> str | None:
+    """Why an index whose mapping has this ``_meta`` must be rebuilt (other
+    stem rules, another document layout), or None when it is current."""
+    rules, layout = meta.get("stem_rules"), meta.get("berita")
+    if rules != STEM_RULES:
+        return f"index built with stemming rules {rules} but this Berita stems with {STEM_RULES}"
+    if layout != mapping.LAYOUT:
+        return f"index of document layout {layout} but this Berita writes layout {mapping.LAYOUT} (alerts need it)"
+    return None
 
 
 class CountMismatch(RuntimeError):
@@ -68,21 +85,30 @@ class ClusterWriter:
         self.batch_size = batch_size
         self.documents = DocumentMaker()
         self._ensured = False
+        # id -> ``ingested`` to keep instead of now (a rebuild copies each
+        # document's stamp: moving the alias is not news to an alert).
+        self.kept_stamps: dict[str, int] = {}
 
     # -- the index --------------------------------------------------------------
 
     def ensure(self) -> str:
         """The concrete index behind the alias, made (with the alias) if
-        absent. One built with other stem rules is refused for writes
-        (:class:`StaleAnalysis`: rebuild it, ``berita index --rebuild``)."""
-        name, rules = self.resolve()
-        if rules != STEM_RULES:
-            raise StaleAnalysis(
-                f"the cluster index {name} was built with stemming rules {rules} but this Berita stems with "
-                f"{STEM_RULES}: rebuild it behind the alias with 'berita index --backend opensearch --rebuild'"
-            )
+        absent. One built with other stem rules or another document layout
+        is refused for writes (:class:`StaleAnalysis`: rebuild it, ``berita
+        index --rebuild``)."""
+        name, _ = self.resolve()
+        self.require_current(name)
         self._ensured = True
         return name
+
+    def require_current(self, name: str) -> None:
+        """Raise :class:`StaleAnalysis` unless index ``name`` is current (see :func:`staleness`)."""
+        reason = staleness(self.meta(name))
+        if reason is not None:
+            raise StaleAnalysis(
+                f"the cluster index {name}: {reason}: rebuild it behind the alias with "
+                "'berita index --backend opensearch --rebuild'"
+            )
 
     def resolve(self) -> tuple[str, str | None]:
         """(the concrete index behind the alias, made if absent; its stem rules)."""
@@ -117,8 +143,12 @@ class ClusterWriter:
         return name
 
     def stem_rules(self, name: str) -> str | None:
+        return self.meta(name).get("stem_rules")
+
+    def meta(self, name: str) -> dict:
+        """The ``_meta`` of index ``name``'s mapping (its stem rules and layout)."""
         found = self.client.indices.get_mapping(index=name)
-        return next(iter(found.values()))["mappings"].get("_meta", {}).get("stem_rules")
+        return next(iter(found.values()))["mappings"].get("_meta", {})
 
     def rebuild(self, on_article: Callable[[Article], None] | None = None) -> tuple[str, str, int]:
         """Analyse every stored article again into a new index, check it holds
@@ -133,7 +163,7 @@ class ClusterWriter:
                 ClusterTarget(self.target.urls, new, self.target.timeout), self.client, self.shards, self.replicas
             )
             building._ensured = True
-            report = building.ingest(self._stored(old), on_article=on_article)
+            report = building.ingest(self._stored(old, building.kept_stamps), on_article=on_article)
             self.client.indices.refresh(index=new)
             held = int(self.client.count(index=new)["count"])
             if held != expected or report.problems:
@@ -155,8 +185,10 @@ class ClusterWriter:
             raise unavailable(self.target, exc) from exc
         return old, new, held
 
-    def _stored(self, name: str) -> Iterator[Item]:
-        """Every article stored in index ``name`` (a point in time, in id order)."""
+    def _stored(self, name: str, stamps: dict[str, int]) -> Iterator[Item]:
+        """Every article stored in index ``name`` (a point in time, in id
+        order), its ``ingested`` put into ``stamps`` (0 where an older layout
+        has none: archive, never news)."""
         pit = self.client.create_pit(index=name, params={"keep_alive": "5m"})["pit_id"]
         after: list | None = None
         try:
@@ -164,7 +196,7 @@ class ClusterWriter:
                 body: dict = {
                     "size": self.batch_size,
                     "sort": [{"id": "asc"}],
-                    "_source": ["article"],
+                    "_source": ["article", "ingested"],
                     "pit": {"id": pit, "keep_alive": "5m"},
                 }
                 if after is not None:
@@ -173,7 +205,10 @@ class ClusterWriter:
                 if not hits:
                     return
                 for hit in hits:
-                    yield article_from_record(hit["_source"]["article"])
+                    article = article_from_record(hit["_source"]["article"])
+                    if isinstance(article, Article):
+                        stamps[article.id] = int(hit["_source"].get("ingested") or 0)
+                    yield article
                 after = hits[-1]["sort"]
         finally:
             self.client.delete_pit(body={"pit_id": [pit]})
@@ -226,9 +261,11 @@ class ClusterWriter:
                 return
             body: list[dict] = []
             made: list[Article] = []
+            stamp = now_millis()  # before the write: alerts read visibility with a margin after it
             for article in changed:
                 try:
                     doc = self.documents.document(article)
+                    doc["ingested"] = self.kept_stamps.get(article.id, stamp)
                 except Exception as exc:  # one record's analysis failed: it alone is left out
                     report.failed[article.id] = f"could not be indexed: {type(exc).__name__}: {exc}"
                     problem(Problem(f"article {article.id!r}", 0, report.failed[article.id]))
@@ -276,6 +313,7 @@ class ClusterWriter:
         and which index the alias points to."""
         name, rules = self.resolve()
         try:
+            reason = staleness(self.meta(name))
             count = self.client.count(index=self.target.index)["count"]
             aggs = self.client.search(
                 index=self.target.index,
@@ -303,7 +341,5 @@ class ClusterWriter:
             "sources": {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]},
             "categories": {b["key"]: b["doc_count"] for b in aggs["categories"]["buckets"]},
             "stem_rules": rules,
-            "stale_analysis": None
-            if rules == STEM_RULES
-            else f"index built with stemming rules {rules} but this Berita stems with {STEM_RULES}: rebuild it",
+            "stale_analysis": f"{reason}: rebuild it" if reason else None,
         }

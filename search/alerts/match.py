@@ -1,21 +1,22 @@
 """Matching newly visible articles against every saved search (a percolator).
 
-On each new snapshot the :class:`Matcher` finds the articles added or
-changed since its watermark (segments it has not matched, articles whose
-(id, digest) it has not seen), so articles from ``berita index`` in another
-process are matched as surely as those published over HTTP. Candidate
-alerts come from an index of each alert's required terms (Elasticsearch's
-percolator extracts them the same way): an article is asked only of the
-alerts one of whose terms it holds, plus the few alerts no term is required
-by. Each candidate is then confirmed by the engine itself
-(:meth:`SearchEngine.listed_among`), so an alert matches an article exactly
-when a search of its query and filters, sorted by date, lists it.
+On each pass the :class:`Matcher` takes a look at the index (a
+:class:`~.look.Look`: a Whoosh snapshot, or the cluster) and finds the
+articles added or changed since its watermark, so articles written by
+``berita index`` in another process are matched as surely as those
+published over HTTP. Candidate alerts come from an index of each alert's
+required terms (Elasticsearch's percolator extracts them the same way): an
+article is asked only of the alerts one of whose terms it holds, plus the
+few alerts no term is required by. Each candidate is then confirmed by the
+backend's own search (:meth:`Look.listed`), so an alert matches an article
+exactly when a search of its query and filters, sorted by date, lists it.
 
 The deliveries and the new watermark are written in one transaction
-(:mod:`search.alerts.store`), news-aware: another outlet's near-duplicate of
-an article already delivered for the alert joins that delivery ("juga
-diberitakan"), a changed article is delivered again only for alerts that
-ask for updates, and a digest alert collects its matches for N minutes.
+(:mod:`search.alerts.store`), news-aware and the same on both backends:
+another outlet's near-duplicate of an article already delivered for the
+alert joins that delivery ("juga diberitakan"), a changed article is
+delivered again only for alerts that ask for updates, and a digest alert
+collects its matches for N minutes.
 """
 
 from __future__ import annotations
@@ -28,24 +29,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import assert_never
 
-import numpy as np
-
 from index.dates import WIB
-from index.stats import segment_column
 
+from ..backend import Engine
 from ..engine import SearchEngine
 from ..query import plan
 from ..query.compile import QueryCompiler
 from ..query.dates import read_dates
-from ..rank.rerank import near_duplicate, title_fingerprint
+from ..rank.rerank import near_duplicate
 from ..reader.snapshot import Snapshot
 from ..request import SearchRequest, parse_date_bound
-from ..results import article_fields
+from .look import EXACT_TEXT, STEMMED_TEXT, Fresh, Look, Watch, watch_for
+from .snapshots import SnapshotLook
 from .store import Alert, AlertStore
 
 log = logging.getLogger("berita.alerts")
 NEAR_DUPLICATE_DAYS = 3  # an earlier delivery within this many days may take another outlet's copy
-TEXT_FIELDS = frozenset({"title", "body", "title_exact", "body_exact", "author"})
+TEXT_FIELDS = frozenset({*STEMMED_TEXT, *EXACT_TEXT})
 
 
 def search_request(search: dict) -> SearchRequest:
@@ -62,7 +62,7 @@ def search_request(search: dict) -> SearchRequest:
     )
 
 
-def check_search(engine: SearchEngine, search: dict) -> None:
+def check_search(engine: Engine, search: dict) -> None:
     """Refuse a saved search as search would refuse it (InvalidRequest: a
     query too long, a source the index does not hold)."""
     engine.search(replace(search_request(search), size=0))
@@ -112,20 +112,6 @@ def _either(options: list[Clauses | None]) -> Clauses | None:
 def _cost(terms: frozenset[str]) -> tuple[int, int]:
     """Fewer words, then longer ones: a guess at the fewest articles woken."""
     return len(terms), -sum(len(t) for t in terms)
-
-
-def article_terms(snap: Snapshot, stored: dict) -> set[str]:
-    """Every word the index holds for an article in its text fields (both
-    analyses of title and body, and the author), as query terms name them."""
-    words: set[str] = set()
-    for fieldname in ("title", "title_exact", "body", "body_exact"):
-        analyzer = snap.analysis(fieldname)[0]
-        text = stored.get(fieldname.removesuffix("_exact")) or ""
-        words.update(t.text for t in analyzer(text, mode="index"))
-    author = stored.get("author")
-    if author:
-        words.update(t.text for t in snap.analysis("author")[0](author, mode="index"))
-    return words
 
 
 @dataclass
@@ -206,16 +192,6 @@ class AlertIndex:
         return found
 
 
-@dataclass(frozen=True)
-class Fresh:
-    """An article a commit made visible: new, or changed (``update``)."""
-
-    docnum: int
-    id: str
-    digest: str
-    update: bool
-
-
 @dataclass
 class MatchRun:
     """What one pass matched: figures for the bench and the log."""
@@ -227,73 +203,80 @@ class MatchRun:
     seconds: float = 0.0
 
 
-def matches(
-    engine: SearchEngine, index: AlertIndex, snap: Snapshot, docnums: list[int], outcome: MatchRun | None = None
-) -> dict[str, list[int]]:
-    """Which of ``docnums`` (live articles of ``snap``) each alert lists:
-    candidates by the articles' words, each confirmed by the engine on its
-    candidate articles alone."""
-    asked: dict[str, list[int]] = {}
-    for docnum in docnums:
-        for alert_id in index.candidates(article_terms(snap, snap.stored(docnum))):
-            asked.setdefault(alert_id, []).append(docnum)
-    found: dict[str, list[int]] = {}
-    for alert_id, docs in asked.items():
-        listed = engine.listed_among(snap, index.requests[alert_id], np.array(sorted(docs), dtype=np.int64))
-        if listed.size:
-            found[alert_id] = listed.tolist()
+def confirmed(
+    look: Look, index: AlertIndex, articles: list[Fresh], outcome: MatchRun | None = None
+) -> dict[str, list[Fresh]]:
+    """Which of ``articles`` each alert lists: candidates by the articles'
+    words, each confirmed by the backend on its candidate articles alone."""
+    asked: dict[str, list[Fresh]] = {}
+    for article in articles:
+        for alert_id in index.candidates(look.words(article)):
+            asked.setdefault(alert_id, []).append(article)
+    found = look.listed({alert_id: (index.requests[alert_id], docs) for alert_id, docs in asked.items()})
     if outcome is not None:
         outcome.candidates += sum(len(d) for d in asked.values())
         outcome.matches += sum(len(d) for d in found.values())
     return found
 
 
-class Matcher:
-    """Matches what each new snapshot made visible and records deliveries."""
+def matches(
+    engine: SearchEngine, index: AlertIndex, snap: Snapshot, docnums: list[int], outcome: MatchRun | None = None
+) -> dict[str, list[int]]:
+    """Which of ``docnums`` (live articles of ``snap``) each alert lists, as
+    docnums (:func:`confirmed` on the Whoosh backend)."""
+    articles = [Fresh(d, snap.article_id(d), "", False) for d in docnums]
+    found = confirmed(SnapshotLook(engine, snap), index, articles, outcome)
+    return {alert_id: sorted(a.ref for a in docs) for alert_id, docs in found.items()}
 
-    def __init__(self, engine: SearchEngine, store: AlertStore, clock=time.time):
+
+class Matcher:
+    """Matches what each look at the index finds new and records deliveries."""
+
+    def __init__(self, engine: Engine, store: AlertStore, clock=time.time, watch: Watch | None = None):
         self.engine = engine
         self.store = store
         self.index = AlertIndex()
         self.clock = clock
+        self.watch = watch if watch is not None else watch_for(engine)
 
-    def initialise(self, snap: Snapshot) -> bool:
-        """Set the watermark to ``snap`` if there is none yet (alerts tell of
-        what is published from now on, not of the archive); True if set."""
+    def initialise(self, look: Look | None = None) -> bool:
+        """Set the watermark to ``look`` (a new one when None) if there is
+        none yet (alerts tell of what is published from now on, not of the
+        archive); True if set."""
         if self.store.state("initialised"):
             return False
-        fresh = self._fresh(snap, set(), {})
+        if look is None:
+            with self.watch.look() as new:
+                return self.initialise(new)
+        fresh = look.fresh(lambda ids: {})
         with self.store.transaction() as db:
             if db.execute("SELECT value FROM state WHERE key='initialised'").fetchone():
                 return False
-            self._advance(db, snap, fresh)
-            db.execute("INSERT INTO state VALUES ('initialised', ?)", (str(snap.generation),))
+            look.advance(db, fresh)
+            db.execute("INSERT INTO state VALUES ('initialised', ?)", (str(look.generation),))
         return True
 
     def run(self) -> MatchRun:
-        """Match whatever the current snapshot holds beyond the watermark."""
-        with self.engine.manager.acquire() as snap:
-            return self.run_on(snap)
+        """Match whatever the index now shows beyond the watermark."""
+        with self.watch.look() as look:
+            return self.run_on(look)
 
-    def run_on(self, snap: Snapshot) -> MatchRun:
+    def run_on(self, look: Look) -> MatchRun:
         started = time.perf_counter()
-        if self.initialise(snap):
+        if self.initialise(look) or look.current(self.store):
             return MatchRun()
-        matched = self.store.matched_segments()
-        if set(snap.segment_ids) == matched:
+        fresh = look.fresh(self.store.seen_digests)
+        if look.idle(fresh):
             return MatchRun()
-        fresh = self._fresh(snap, matched, None)
-        self.index.refresh(self.store, self.engine.compiler_for(snap))
+        self.index.refresh(self.store, look.compiler)
         outcome = MatchRun(articles=len(fresh))
-        found = matches(self.engine, self.index, snap, [a.docnum for a in fresh], outcome)
-        by_docnum = {a.docnum: a for a in fresh}
+        found = confirmed(look, self.index, fresh, outcome)
         with self.store.transaction() as db:
-            if {r[0] for r in db.execute("SELECT segment_id FROM matched_segments")} != matched:
+            if not look.unmoved(db):
                 return MatchRun()  # another matcher advanced the watermark meanwhile: its records stand
-            for alert_id, docnums in found.items():
-                alert = self.index.alerts[alert_id]
-                outcome.deliveries += self._record(db, snap, alert, [by_docnum[d] for d in docnums])
-            self._advance(db, snap, fresh)
+            for alert_id, articles in found.items():
+                outcome.deliveries += self._record(db, look, self.index.alerts[alert_id], articles)
+            look.advance(db, fresh)
         outcome.seconds = time.perf_counter() - started
         if fresh:
             log.info(
@@ -306,29 +289,7 @@ class Matcher:
             )
         return outcome
 
-    def _fresh(self, snap: Snapshot, matched: set[str], seen: dict[str, str] | None) -> list[Fresh]:
-        """The live articles in segments not yet matched whose (id, digest)
-        the store has not seen (``seen`` given: taken as the store's answer)."""
-        rows: list[tuple[int, str, str]] = []
-        with snap.io_lock:
-            for sid, offset, leaf in snap.segments:
-                if sid in matched:
-                    continue
-                digests = segment_column(leaf, "digest")
-                for i, digest in enumerate(digests):
-                    docnum = offset + i
-                    if snap.live[docnum]:
-                        rows.append((docnum, leaf.stored_fields(i)["id"], digest or ""))
-        known = seen if seen is not None else self.store.seen_digests([r[1] for r in rows])
-        return [Fresh(d, i, g, i in known) for d, i, g in rows if known.get(i) != g]
-
-    @staticmethod
-    def _advance(db, snap: Snapshot, fresh: list[Fresh]) -> None:
-        db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?)", [(a.id, a.digest) for a in fresh])
-        db.execute("DELETE FROM matched_segments")
-        db.executemany("INSERT INTO matched_segments VALUES (?)", [(s,) for s in snap.segment_ids])
-
-    def _record(self, db, snap: Snapshot, alert: Alert, articles: list[Fresh]) -> int:
+    def _record(self, db, look: Look, alert: Alert, articles: list[Fresh]) -> int:
         """Record one alert's matches (see the module docstring); the number of
         new deliveries made (0 or 1)."""
         now = self.clock()
@@ -342,12 +303,11 @@ class Matcher:
         delivery_id = collecting[0] if collecting else uuid.uuid4().hex
         entries: list[dict] = json.loads(collecting[1]) if collecting else []
         added = 0
-        exact = snap.analysis("title_exact")[0]
         for article in articles:
-            fields = article_fields(snap.stored(article.docnum))
+            fields = look.fields(article)
             published = fields["published"].timestamp()
             source = fields["source"] or ""
-            fingerprint = title_fingerprint(fields["title"], exact)
+            fingerprint = look.fingerprint(fields["title"])
             earlier = db.execute(
                 "SELECT digest FROM alerted WHERE alert_id=? AND article_id=?", (alert.id, article.id)
             ).fetchone()
@@ -369,7 +329,7 @@ class Matcher:
                         self._also_reported_in(db, twin_delivery, twin_article, also)
                     self._alerted(db, alert, article, fingerprint, source, published, twin_delivery)
                     continue
-            entries.append(self._entry(snap, alert, article, fields))
+            entries.append(self._entry(look, alert, article, fields))
             added += 1
             self._alerted(db, alert, article, fingerprint, source, published, delivery_id)
         if collecting:
@@ -393,8 +353,9 @@ class Matcher:
             (alert.id, article.id, article.digest, json.dumps(sorted(fingerprint)), source, published, delivery_id),
         )
 
-    def _entry(self, snap: Snapshot, alert: Alert, article: Fresh, fields: dict) -> dict:
-        title_html, snippet = self.engine.highlighted(snap, alert.search.get("q") or "", article.docnum)
+    @staticmethod
+    def _entry(look: Look, alert: Alert, article: Fresh, fields: dict) -> dict:
+        title_html, snippet = look.highlighted(alert.search.get("q") or "", article)
         return {
             "id": article.id,
             "title": fields["title"],

@@ -5,6 +5,12 @@ store's lock file (``fcntl.flock``, released by the kernel when the process
 dies, so another worker takes over) matches each new snapshot off the
 request path and sends the deliveries. A write's acknowledgement never waits
 for either: the snapshot listener only sets an event.
+
+Over an OpenSearch cluster the store and the lock file live in the serving
+directory (``--index``, where the write keys are): alerts are per serving
+directory. Servers on several machines over one cluster each keep, match and
+deliver their own alerts (none is lost or sent twice within one directory);
+they do not share them.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO
 
-from ..engine import SearchEngine
+from ..backend import Engine
 from .deliver import DEFAULT_RETRY_CAP, Deliverer
 from .match import Matcher
 from .store import AlertStore, store_path
@@ -26,19 +32,18 @@ LOCK_FILE = "alerts.lock"
 IDLE_CHECK = 1.0  # seconds between looks for work (a new snapshot wakes it sooner)
 
 
-def open_alerts(engine: SearchEngine, index_dir: str | os.PathLike) -> AlertStore:
-    """The alert store, made if absent with its watermark at the engine's
-    current snapshot (alerts tell of what is published from now on)."""
+def open_alerts(engine: Engine, index_dir: str | os.PathLike) -> AlertStore:
+    """The alert store, made if absent with its watermark at what the engine
+    shows now (alerts tell of what is published from now on)."""
     store = AlertStore(index_dir)
-    with engine.manager.acquire() as snap:
-        Matcher(engine, store).initialise(snap)  # the first time only; matching is the elected worker's
+    Matcher(engine, store).initialise()  # the first time only; matching is the elected worker's
     return store
 
 
 class AlertService:
     """Elects this process as the matcher and deliverer when it can."""
 
-    def __init__(self, engine: SearchEngine, index_dir: str | os.PathLike, retry_cap: float = DEFAULT_RETRY_CAP):
+    def __init__(self, engine: Engine, index_dir: str | os.PathLike, retry_cap: float = DEFAULT_RETRY_CAP):
         self.engine = engine
         self.index_dir = Path(index_dir)
         self.retry_cap = retry_cap

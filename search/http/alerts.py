@@ -24,7 +24,7 @@ from index.readers import RecordError, load_json
 from ..alerts.match import check_search, search_request
 from ..alerts.service import open_alerts
 from ..alerts.store import Alert, AlertNotFound, AlertStore, Delivery
-from ..engine import SearchEngine
+from ..backend import Engine
 from .feeds import FEED_SIZE, atom_feed, describe_search
 from .models import AlertIn, AlertList, AlertOut, DeliveryLog, DeliveryOut, Model
 from .problems import InvalidParameter
@@ -36,7 +36,7 @@ MAX_ALERT_BODY = 16 * 1024
 class Alerts:
     """What the alert resources share: the engine, the key guard and the store."""
 
-    def __init__(self, engine: SearchEngine, index_dir: str | os.PathLike, guard: WriteGuard, base_url: str):
+    def __init__(self, engine: Engine, index_dir: str | os.PathLike, guard: WriteGuard, base_url: str):
         self.engine = engine
         self.index_dir = index_dir
         self.guard = guard

@@ -135,18 +135,6 @@ class ConditionalGet:
         resp.etag = req.context.get("etag") or self._etag(req)
 
 
-class AlertsUnsupported:
-    """Alerts over a backend without the Whoosh percolator: 501, said plainly."""
-
-    def _refuse(self, req: falcon.Request, resp: falcon.Response, **params) -> None:
-        raise falcon.HTTPNotImplemented(
-            title="Alerts unavailable",
-            description="alerts need the Whoosh backend (berita serve without --backend opensearch)",
-        )
-
-    on_get = on_post = on_put = on_patch = on_delete = _refuse
-
-
 def _uncached(path: str) -> bool:
     """/health describes the moment; alerts change without a commit."""
     return path == "/health" or path.startswith("/api/alerts")
@@ -187,8 +175,8 @@ def create_app(
     ``generations`` is shared by the worker processes (see
     :mod:`search.http.visibility`); ``warm_up``: run each kind of request
     once first, as a server's worker does before it answers anyone. Alerts
-    need the Whoosh backend (its snapshots feed the percolator): over
-    another, their routes answer 501."""
+    are kept in ``index_dir`` on either backend (over the cluster, beside
+    the write keys)."""
     config = config or ServiceConfig()
     if engine is None:
         engine, opened_writer = open_backend(index_dir, config)
@@ -239,16 +227,12 @@ def create_app(
     app.add_route("/api/suggest", SuggestResource(engine))
     app.add_route("/api/search/export", ExportResource(engine))
     app.add_route("/openapi.json", OpenAPIResource())
-    if isinstance(engine, SearchEngine):
-        alerts = Alerts(engine, index_dir, guard, base_url)
-        app.add_route("/api/alerts", AlertsResource(alerts))
-        app.add_route("/api/alerts/{alert_id}", AlertResource(alerts))
-        app.add_route("/api/alerts/{alert_id}/deliveries", DeliveriesResource(alerts))
-        app.add_route("/api/alerts/{alert_id}/feed.atom", AlertFeedResource(alerts))
-        if config.alerts:
-            AlertService(engine, index_dir, config.alert_retry_cap).start()
-    else:
-        for path in ("/api/alerts", "/api/alerts/{alert_id}", "/api/alerts/{alert_id}/{part}"):
-            app.add_route(path, AlertsUnsupported())
+    alerts = Alerts(engine, index_dir, guard, base_url)  # the store lives in index_dir on either backend
+    app.add_route("/api/alerts", AlertsResource(alerts))
+    app.add_route("/api/alerts/{alert_id}", AlertResource(alerts))
+    app.add_route("/api/alerts/{alert_id}/deliveries", DeliveriesResource(alerts))
+    app.add_route("/api/alerts/{alert_id}/feed.atom", AlertFeedResource(alerts))
+    if config.alerts:
+        AlertService(engine, index_dir, config.alert_retry_cap).start()
     add_pages(app, engine)
     return app

@@ -43,7 +43,7 @@ from .export import export_rows
 from .facets import FacetLabels
 from .filters import RequestFilters
 from .generation import GenerationWatch
-from .hits import newest_published
+from .hits import SOURCE_FIELDS, article_of, newest_published
 from .queries import QueryPlanner
 from .related import Articles
 from .searching import Searcher
@@ -194,6 +194,37 @@ class OpenSearchEngine:
             "warnings": warnings,
             "caches": {"postings_bytes": 0, "postings_max_bytes": 0, "results": 0, "results_max": 0},
         }
+
+    # -- what alerts ask (search.backends.opensearch.alerts) -----------------------
+
+    def query_compiler(self) -> QueryCompiler:
+        """The compiler search uses now (with the acronyms learned from the cluster)."""
+        return self.planner.compiler()
+
+    def listing_query(self, request: SearchRequest) -> dict | None:
+        """The query of what a search of ``request`` lists, sorted by date and
+        as typed: its full matches passing every filter, date words read as
+        search reads them (``request.now`` as the newest article). None when
+        it lists nothing: stopwords only, or a filter key the index does not
+        hold (search refuses it)."""
+        try:
+            request, _ = self.understand(request)
+            compiled = self.planner.compiled(request.q) if request.q.strip() else None
+            dates, keyed = self.filters.of(request)
+        except InvalidRequest:
+            return None
+        if compiled is not None and compiled.is_empty:
+            return None
+        return {"bool": {"must": [self.planner.match(compiled)], "filter": dates + list(keyed.values())}}
+
+    def stored_articles(self, ids: list[str]) -> dict[str, dict]:
+        """The stored articles of ``ids`` as the API shows them (one ``_mget``; absent ones left out)."""
+        if not ids:
+            return {}
+        found = self.cluster.call(
+            self.client.mget, index=self.index, body={"ids": ids}, params={"_source": ",".join(SOURCE_FIELDS)}
+        )
+        return {d["_id"]: article_of(d["_source"]) for d in found["docs"] if d.get("found")}
 
     def warm_up(self) -> None:
         """A search with facets and a completion before a server answers
