@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from ..analysis import STEM_RULES
 from ..schema import KEYED_COLUMNS
-from .documents import EXACT_FIELDS, GAP, SPACE, STACK, STEMMED_FIELDS
+from .documents import EXACT_FIELDS, GAP, SPACE, STACK, STEMMED_FIELDS, TITLE_WORDS
+
+# The documents' fields as this Berita writes them: an index made with another
+# layout lacks fields searches read (1 had no title_words), so it is stale
+# like one made with other stem rules and is rebuilt, never read half-empty.
+LAYOUT = 2
 
 MAX_RESULT_WINDOW = 100_050  # as deep as a cursor or an export reaches (search.request.MAX_DEEP), plus a page
 ANALYSED = ("title", "body", "title_exact", "body_exact", "author")
@@ -63,10 +68,10 @@ def mappings() -> dict:
     keyword = {"type": "keyword"}
     return {
         "dynamic": "strict",
-        "_meta": {"stem_rules": STEM_RULES, "berita": 1},
+        "_meta": {"stem_rules": STEM_RULES, "berita": LAYOUT},
         # The analysed twins are made again from the record when needed
         # (related stories): the stored source keeps the record once.
-        "_source": {"excludes": list(ANALYSED)},
+        "_source": {"excludes": [*ANALYSED, TITLE_WORDS]},
         "properties": {
             "id": keyword,
             "article": {"type": "object", "enabled": False},
@@ -79,6 +84,24 @@ def mappings() -> dict:
             "category_label": keyword,
             "source_label": keyword,
             "author_label": keyword,
+            TITLE_WORDS: keyword,  # the headline vocabulary's words of this title (autocomplete)
             **ADDED,
         },
     }
+
+
+def built_with(found: dict) -> tuple[str | None, int | None]:
+    """(stem rules, document layout) an index was made with, from its
+    ``get_mapping`` answer (its ``_meta``, as :func:`mappings` writes it)."""
+    meta = next(iter(found.values()))["mappings"].get("_meta", {})
+    return meta.get("stem_rules"), meta.get("berita")
+
+
+def staleness(rules: str | None, layout: int | None) -> str | None:
+    """Why an index built with these stem rules and this layout cannot be
+    written to or fully read by this Berita (None: it can)."""
+    if rules != STEM_RULES:
+        return f"index built with stemming rules {rules} but this Berita stems with {STEM_RULES}: rebuild it"
+    if layout != LAYOUT:
+        return f"index built with document layout {layout} but this Berita writes layout {LAYOUT}: rebuild it"
+    return None

@@ -40,10 +40,11 @@ def connection_errors() -> tuple[type[Exception], ...]:
     return (ConnectionError, ConnectionTimeout)
 
 
-def concrete_name(alias: str, rules: str = STEM_RULES, stamp: str = "") -> str:
-    """The index behind ``alias`` for these stem rules (lower case, no odd
-    characters); ``stamp`` tells two builds with the same rules apart."""
-    return f"{alias}-{re.sub(r'[^a-z0-9-]+', '-', rules.lower()).strip('-')}" + (f"-{stamp}" if stamp else "")
+def concrete_name(alias: str, rules: str = STEM_RULES, layout: int = mapping.LAYOUT, stamp: str = "") -> str:
+    """The index behind ``alias`` for these stem rules and document layout
+    (lower case, no odd characters); ``stamp`` tells two builds apart."""
+    fingerprint = re.sub(r"[^a-z0-9-]+", "-", rules.lower()).strip("-")
+    return f"{alias}-{fingerprint}-v{layout}" + (f"-{stamp}" if stamp else "")
 
 
 class CountMismatch(RuntimeError):
@@ -73,13 +74,15 @@ class ClusterWriter:
 
     def ensure(self) -> str:
         """The concrete index behind the alias, made (with the alias) if
-        absent. One built with other stem rules is refused for writes
-        (:class:`StaleAnalysis`: rebuild it, ``berita index --rebuild``)."""
+        absent. One built with other stem rules or another document layout
+        is refused for writes (:class:`StaleAnalysis`: rebuild it,
+        ``berita index --rebuild``)."""
         name, rules = self.resolve()
-        if rules != STEM_RULES:
+        stale = mapping.staleness(rules, self.layout(name))
+        if stale:
             raise StaleAnalysis(
-                f"the cluster index {name} was built with stemming rules {rules} but this Berita stems with "
-                f"{STEM_RULES}: rebuild it behind the alias with 'berita index --backend opensearch --rebuild'"
+                f"the cluster index {name} cannot take writes: {stale} behind the alias with "
+                "'berita index --backend opensearch --rebuild'"
             )
         self._ensured = True
         return name
@@ -107,8 +110,11 @@ class ClusterWriter:
         return name
 
     def stem_rules(self, name: str) -> str | None:
-        found = self.client.indices.get_mapping(index=name)
-        return next(iter(found.values()))["mappings"].get("_meta", {}).get("stem_rules")
+        return mapping.built_with(self.client.indices.get_mapping(index=name))[0]
+
+    def layout(self, name: str) -> int | None:
+        """The document layout index ``name`` was made with (:data:`mapping.LAYOUT`)."""
+        return mapping.built_with(self.client.indices.get_mapping(index=name))[1]
 
     def rebuild(self, on_article: Callable[[Article], None] | None = None) -> tuple[str, str, int]:
         """Analyse every stored article again into a new index, check it holds
@@ -293,7 +299,5 @@ class ClusterWriter:
             "sources": {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]},
             "categories": {b["key"]: b["doc_count"] for b in aggs["categories"]["buckets"]},
             "stem_rules": rules,
-            "stale_analysis": None
-            if rules == STEM_RULES
-            else f"index built with stemming rules {rules} but this Berita stems with {STEM_RULES}: rebuild it",
+            "stale_analysis": mapping.staleness(rules, self.layout(name)),
         }

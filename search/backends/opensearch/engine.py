@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from index.analysis import SHIPPED, STEM_RULES, Analysis
+from index.opensearch.mapping import built_with, staleness
 from index.opensearch.target import ClusterTarget, ClusterUnavailable
 
 from ...features.suggest import MAX_SUGGESTIONS
@@ -164,12 +165,12 @@ class OpenSearchEngine:
         yield from export_rows(self.cluster, self.planner, self.filters, request, limit)
 
     def complete(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
-        """The query with its last word completed."""
+        """The query with its last word completed (:mod:`.suggest`)."""
         if len(text) > MAX_QUERY_CHARS:
             raise InvalidRequest("q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed")
         if not 1 <= limit <= MAX_SUGGESTIONS:
             raise InvalidRequest("size", f"size must be between 1 and {MAX_SUGGESTIONS}")
-        return suggest.complete(self.cluster, self.exact_analyzer, text, limit)
+        return suggest.complete(self.cluster, text, limit)
 
     def newest_published(self) -> datetime | None:
         return newest_published(self.cluster)
@@ -178,7 +179,7 @@ class OpenSearchEngine:
         """The cluster's answer; an unreachable cluster raises :class:`ClusterUnavailable` (503)."""
         health = self.cluster.call(self.client.cluster.health, index=self.index)
         count = self.cluster.count({"match_all": {}})
-        warnings = []
+        warnings = [stale] if (stale := self._staleness()) else []
         if health.get("status") == "red":
             warnings.append(f"cluster {health.get('cluster_name')} is red: some shards are unassigned")
         elif health.get("status") == "yellow":
@@ -194,6 +195,11 @@ class OpenSearchEngine:
             "warnings": warnings,
             "caches": {"postings_bytes": 0, "postings_max_bytes": 0, "results": 0, "results_max": 0},
         }
+
+    def _staleness(self) -> str | None:
+        """Why the index behind the alias is stale (other stem rules, an older
+        document layout: searches may miss until it is rebuilt), or None."""
+        return staleness(*built_with(self.cluster.call(self.client.indices.get_mapping, index=self.index)))
 
     def warm_up(self) -> None:
         """A search with facets and a completion before a server answers
