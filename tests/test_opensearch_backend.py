@@ -308,3 +308,44 @@ def test_an_index_of_an_older_document_layout_is_stale_until_rebuilt(sample_inde
     whoosh = SearchEngine.open(sample_index, background=False)
     assert engine.complete("ban") == whoosh.complete("ban") != []
     whoosh.close()
+
+
+TYPOS = [
+    "kesehatn",  # one letter dropped: searched as corrected
+    "bpjs kesehatn",
+    "banjr jakarta",
+    "harga cabaii",
+    "gempaa",
+    "kebakran hutan",
+    "pemilu presidn",  # both words changed where that finds more together
+    "iuranbpjs",  # a missing space: offered
+    "kese hatan",  # a word split apart: offered
+    "iuran bpj",  # found as typed: kept
+    "ibu kota",
+    "jokowi",
+]
+
+
+@pytest.mark.opensearch
+def test_the_cluster_corrects_typos_as_the_whoosh_index_does(sample_index, cluster_urls):  # noqa: F811
+    """The same corrections (searched or offered) on both backends, splits and
+    joins included (bench/spelling_eval.py --backend opensearch measures both
+    over the corpus)."""
+    from index.opensearch.writer import ClusterWriter
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.engine import SearchEngine
+    from search.request import SearchRequest
+
+    target = fresh_target(cluster_urls, "spelling")
+    ClusterWriter(target).ingest(read_paths([sample_path()]))
+    cluster = OpenSearchEngine(target, poll=False)
+    whoosh = SearchEngine.open(sample_index, background=False)
+
+    def answered(engine, q: str) -> tuple[str | None, str | None]:
+        result = engine.search(SearchRequest(q=q))
+        return result.corrected_query, result.suggestion
+
+    expected = {q: answered(whoosh, q) for q in TYPOS}
+    assert sum(any(a) for a in expected.values()) >= 9  # the Whoosh index corrects most of them
+    assert {q: answered(cluster, q) for q in TYPOS} == expected
+    whoosh.close()

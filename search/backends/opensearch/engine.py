@@ -38,7 +38,7 @@ from ...request import (
     validate,
 )
 from ...results import Hit, SearchResult, Understood
-from . import spelling, suggest
+from . import suggest
 from .cluster import Cluster
 from .export import export_rows
 from .facets import FacetLabels
@@ -48,6 +48,7 @@ from .hits import newest_published
 from .queries import QueryPlanner
 from .related import Articles
 from .searching import Searcher
+from .spelling import Corrector
 from .understanding import understand
 from .writes import ClusterArticleWriter
 
@@ -87,6 +88,7 @@ class OpenSearchEngine:
             self.body_analyzer,
             self.exact_analyzer,
         )
+        self.corrector = Corrector(self.cluster, self.planner)
         self.articles = Articles(self.cluster, self.watch, weights, self.body_analyzer, self.exact_analyzer)
 
     @classmethod
@@ -121,7 +123,7 @@ class OpenSearchEngine:
         asked, (request, understood) = request, self.understand(request)
         compiled = self.planner.compiled(request.q) if request.q.strip() else None
         checked = request.spellcheck and compiled is not None
-        correction = spelling.correction(self.cluster, self.planner, request.q) if checked else None
+        correction = self.corrector.correction(request.q) if checked else None
         if correction is not None and correction[1]:  # nothing as typed: the correction is searched
             fixed = replace(request, q=correction[0], spellcheck=False)
             result = replace(self.searcher.answer(fixed, self.planner.compiled(fixed.q)), query=request.q)
@@ -142,7 +144,7 @@ class OpenSearchEngine:
         article holds the words as typed (and spellcheck then off)."""
         if not request.spellcheck or not request.q.strip():
             return request
-        correction = spelling.correction(self.cluster, self.planner, request.q)
+        correction = self.corrector.correction(request.q)
         searched = correction[0] if correction and correction[1] else request.q
         return replace(request, q=searched, spellcheck=False)
 
