@@ -67,13 +67,13 @@ class Corrector:
         words = plain_words(q)[:MAX_CHECKED_WORDS]
         if not words:
             return None
-        full = self.planner.full_matches(q)
         folded = [fold(w) for w in words]
         checked = sorted({f for f in folded if checkable(f)})
-        seen, suggested = self._seen_and_near(sorted(set(folded)), checked)
+        full, seen = self._full_and_seen(q, sorted(set(folded)))
         if full >= SUGGEST_BELOW and all(seen[f] for f in checked):
             return None
         rare = [f for f in checked if seen[f] < RARE_WORD_DOCS]
+        suggested = self._near(rare)
         asked = {t for f in rare for t in suggested.get(f, {})}
         asked |= {part for f in rare if not seen[f] for pair in split_points(f) for part in pair}
         asked |= {a + b for a, b in zip(folded, folded[1:]) if (a + b).isalpha()}
@@ -125,9 +125,27 @@ class Corrector:
         corrected = rewritten(q, words, best)
         return corrected, full == 0 and self.planner.full_matches(corrected) > 0
 
-    def _seen_and_near(self, words: list[str], checked: list[str]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
-        """(documents writing each word as typed, titles and bodies counted
-        apart; for each checked word, its close words with their edits), in one request."""
+    def _full_and_seen(self, q: str, words: list[str]) -> tuple[int, dict[str, int]]:
+        """(articles holding every word of ``q``, filters aside; documents
+        writing each word as typed, titles and bodies counted apart), in the
+        one request an ordinary search pays for its spelling check."""
+        answer = self.cluster.call(
+            self.cluster.client.search,
+            index=self.cluster.index,
+            body={
+                "size": 0,
+                "track_total_hits": True,
+                "query": self.planner.match(self.planner.compiled(q)),
+                "aggs": {"everywhere": {"global": {}, "aggs": _count_aggregations(words)}},
+            },
+        )
+        return int(answer["hits"]["total"]["value"]), _counted(words, answer["aggregations"]["everywhere"])
+
+    def _near(self, rare: list[str]) -> dict[str, dict[str, int]]:
+        """For each rare word, its close words (the term suggester's, over the
+        exact forms of titles and bodies) with their edits."""
+        if not rare:
+            return {}
         suggest = {
             f"w{i}-{field}": {
                 "text": word,
@@ -141,25 +159,24 @@ class Corrector:
                     "analyzer": "berita_terms",
                 },
             }
-            for i, word in enumerate(checked)
+            for i, word in enumerate(rare)
             for field in SPELLING_FIELDS
         }
-        body: dict = {"size": 0, "aggs": _count_aggregations(words)}
-        if suggest:
-            body["suggest"] = suggest
-        answer = self.cluster.call(self.cluster.client.search, index=self.cluster.index, body=body)
+        answer = self.cluster.call(
+            self.cluster.client.search, index=self.cluster.index, body={"size": 0, "suggest": suggest}
+        )
         near: dict[str, dict[str, int]] = {}
-        for i, word in enumerate(checked):
+        for i, word in enumerate(rare):
             limit = max_distance(word)
             for field in SPELLING_FIELDS:
-                for entry in answer.get("suggest", {}).get(f"w{i}-{field}", []):
+                for entry in answer["suggest"].get(f"w{i}-{field}", []):
                     for option in entry["options"]:
                         term = option["text"]
                         if is_vocabulary_word(term) and term not in TALA_STOPWORDS:
                             distance = OSA.distance(word, term)
                             if 0 < distance <= limit:
                                 near.setdefault(word, {})[term] = distance
-        return _counted(words, answer["aggregations"]), near
+        return near
 
     def _counts(self, terms: list[str]) -> dict[str, int]:
         """Documents writing each term, titles and bodies counted apart."""
