@@ -61,6 +61,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, cluster_holding, corpus_path, index_exists, judging_line, load_records  # noqa: E402
 
@@ -70,9 +72,11 @@ from index.readers import article_from_record  # noqa: E402
 from index.writer import Indexer  # noqa: E402
 from search.backend import Engine  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
+from search.query import plan  # noqa: E402
 from search.query.compile import DEFAULT_WEIGHTS  # noqa: E402
-from search.rank.scoring import BM25F, WhooshBM25F  # noqa: E402
+from search.rank.scoring import BM25F, Evaluation, WhooshBM25F, lookup, term_postings  # noqa: E402
 from search.reader.manager import SearcherManager  # noqa: E402
+from search.reader.snapshot import SCORED_FIELDS  # noqa: E402
 from search.request import (
     SearchRequest,  # noqa: E402
     parse_date_bound,  # noqa: E402
@@ -563,7 +567,8 @@ def main() -> None:
     parser.add_argument(
         "--unjudged",
         metavar="FILE",
-        help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines)",
+        help="write the unjudged articles in any system's or grid variant's top 10 (JSON Lines);"
+        " with --backend opensearch, those in the cluster's top 10 of every judged set",
     )
     parser.add_argument(
         "--analysis-ablations",
@@ -706,6 +711,44 @@ def main() -> None:
 
 
 CLUSTER = "Berita on OpenSearch"
+ONE_LENGTH = "Berita on Whoosh, one length as Lucene"
+
+
+@dataclass(frozen=True)
+class OneLengthBM25F(BM25F):
+    """Berita's BM25F with the length model OpenSearch's ``combined_fields``
+    (Lucene's CombinedFieldQuery) is limited to: one length per document, the
+    weighted sum of the queried fields' lengths, normalised with one ``b``
+    (per-field similarities are not supported there), where Berita normalises
+    each field by its own length with its own ``b``. Scored on the Whoosh
+    index, it shows what that engine limit alone costs."""
+
+    b: float = 0.75
+
+    def _pseudo(
+        self, ev: Evaluation, terms: tuple[plan.Term, ...], cand: np.ndarray, scale: dict[str, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        snap = ev.snap
+        mask = np.zeros(cand.size, dtype=bool)
+        frequency = np.zeros(cand.size)
+        length = np.zeros(cand.size)
+        average = 0.0
+        for t in terms:
+            boost = t.boost if scale is None else t.boost * scale.get(t.field, 1.0)
+            if t.field in SCORED_FIELDS:
+                length += boost * snap.lengths[t.field][cand]
+                average += boost * snap.avg_length[t.field]
+            postings = term_postings(snap, t)
+            if not postings.ids.size:
+                continue
+            hit, where = lookup(postings.ids, cand)
+            mask |= hit
+            if hit.any() and t.field in SCORED_FIELDS:
+                frequency += np.where(hit, boost * postings.tf[where], 0.0)
+        if average <= 0:
+            return mask, frequency
+        norm = (1 - self.b) + self.b * length / average
+        return mask, frequency / np.maximum(norm, 1e-9)
 
 
 def backends_report(args: argparse.Namespace, records: list[dict]) -> None:
@@ -716,20 +759,30 @@ def backends_report(args: argparse.Namespace, records: list[dict]) -> None:
     from search.backends.opensearch.engine import OpenSearchEngine
 
     target = cluster_holding(args.opensearch_url, args.opensearch_index, records)
-    whoosh = SearchEngine(
-        SearcherManager(ensure_index(Path(args.workdir), Analysis(), records), background=False), budget_seconds=None
-    )
+    index_dir = ensure_index(Path(args.workdir), Analysis(), records)
+    whoosh = SearchEngine(SearcherManager(index_dir, background=False), budget_seconds=None)
     cluster = OpenSearchEngine(target, budget_seconds=None, poll=False)
+    # its own manager: a snapshot's memos are the scorer's to fill
+    one_length = SearchEngine(
+        SearcherManager(index_dir, background=False), budget_seconds=None, scorer=OneLengthBM25F()
+    )
+    cluster_system = System(CLUSTER, lambda need, limit: engine_ranked(cluster, need, limit, False))
     systems = [
         System(SHIPPED, lambda need, limit: engine_ranked(whoosh, need, limit, False)),
-        System(CLUSTER, lambda need, limit: engine_ranked(cluster, need, limit, False)),
+        System(ONE_LENGTH, lambda need, limit: engine_ranked(one_length, need, limit, False)),
+        cluster_system,
     ]
     judgments = eval_judgments()
 
     def difference(label: str, scores: dict[str, list[float]]) -> None:
-        diffs = [a - b for a, b in zip(scores[CLUSTER], scores[SHIPPED])]
-        lo, hi = bootstrap_ci(diffs, args.bootstrap)
-        print(f"  {label}cluster - whoosh {mean(diffs):+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]")
+        for name, against, said in (
+            (CLUSTER, SHIPPED, "cluster - whoosh"),
+            (ONE_LENGTH, SHIPPED, "whoosh with one length - whoosh"),
+            (CLUSTER, ONE_LENGTH, "cluster - whoosh with one length"),
+        ):
+            diffs = [a - b for a, b in zip(scores[name], scores[against])]
+            lo, hi = bootstrap_ci(diffs, args.bootstrap)
+            print(f"  {label}{said} {mean(diffs):+.3f}  95% CI [{lo:+.3f}, {hi:+.3f}]")
 
     def condensed(needs: list[Need]) -> dict[str, list[float]]:
         """nDCG@10 over each ranking with its unjudged articles left out (a
@@ -742,8 +795,17 @@ def backends_report(args: argparse.Namespace, records: list[dict]) -> None:
             for s in systems
         }
 
-    sets = [(query_set, with_relevant(eval_needs(query_set), judgments)) for query_set in ("eval", *LATER_SETS)]
-    sets.append(("typed", with_relevant(typed_needs(), judgments)))
+    all_needs = [(query_set, eval_needs(query_set)) for query_set in ("eval", *LATER_SETS, *APART_SETS)]
+    all_needs.append(("typed", typed_needs()))
+    if args.unjudged:
+        by_id = {r["id"]: r for r in records}
+        with open(args.unjudged, "w", encoding="utf-8") as out:
+            for _, needs in all_needs:
+                for n in needs:
+                    for d in cluster_system.rank(n, 10):
+                        if d not in judgments.get(n.qid, {}):
+                            out.write(judging_line(n.qid, n.q, by_id[d]))
+    sets = [(query_set, with_relevant(needs, judgments)) for query_set, needs in all_needs]
     for query_set, needs in sets:
         if not needs:
             continue

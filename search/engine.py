@@ -41,7 +41,7 @@ from .features.suggest import settle as settle_headline_words
 from .query import plan
 from .query.acronyms import AcronymMap, Usage
 from .query.compile import DEFAULT_WEIGHTS, CompiledQuery, QueryCompiler, Weights
-from .query.dates import DateReading, read_dates
+from .query.dates import DateReading, read_dates, title_phrases, written_with
 from .rank.filters import Filters, combine
 from .rank.pipeline import Candidates, DateHistogram, Facets, TopDocs, candidates, full_matches
 from .rank.scoring import BM25F, Deadline, Evaluation, Scorer, term_postings
@@ -65,8 +65,6 @@ __all__ = ["Hit", "InvalidRequest", "SearchEngine", "SearchRequest", "SearchResu
 
 EXPORT_LIMIT = MAX_DEEP  # rows one export may hold: as deep as a cursor reaches
 STEMMED_FIELDS = ("title", "body")  # where a plain word is sought by its stems
-TITLE_PHRASE_MIN = 2  # titles writing a date after the query's words that make it a name (Piala Dunia 2018)
-TITLE_PHRASE_SHARE = 0.05  # ... and the share of the titles with those words that do
 PLAN_MEMO = 10_000  # query plans each snapshot remembers (pruned to the terms it holds)
 
 
@@ -247,8 +245,8 @@ class SearchEngine:
         - nothing else is asked: only a relative expression (*kemarin*, *minggu
           lalu*) filters; a calendar date alone (*17 Agustus*, *2019*) is a word;
         - the words just before the date, followed by it, are a phrase titles
-          write (at least ``TITLE_PHRASE_MIN`` titles and ``TITLE_PHRASE_SHARE``
-          of those with those words): a name, event or budget with its date;
+          write (:func:`search.query.dates.written_with`): a name, event or
+          budget with its date;
         - the rest of the query, filtered, matches nothing while the whole
           query as words does."""
         memo = snap.memo("date-content", PLAN_MEMO)
@@ -268,15 +266,11 @@ class SearchEngine:
 
     def _written_with(self, snap: Snapshot, ev: Evaluation, q: str, reading: DateReading) -> bool:
         """Whether titles write the (up to two) words before the date words followed by them."""
-        plain = [w for w in q[: q.find(reading.text)].split() if w.strip("()").isalnum() or "-" in w[1:]]
-        before = [w.strip("()") for w in plain if not w.startswith("-") and w != "OR"][-2:]
-        if not before:
+        phrases = title_phrases(q, reading)
+        if phrases is None:
             return False
-        words = " ".join(before)
-        date_words = reading.text.replace('"', "")
-        with_date = full_matches(ev, self._compiled(snap, f'title:"{words} {date_words}"', ev.deadline)).size
-        alone = full_matches(ev, self._compiled(snap, f'title:"{words}"', ev.deadline)).size
-        return with_date >= TITLE_PHRASE_MIN and with_date >= TITLE_PHRASE_SHARE * alone
+        with_date, alone = (full_matches(ev, self._compiled(snap, p, ev.deadline)).size for p in phrases)
+        return written_with(with_date, alone)
 
     def _correction(self, snap: Snapshot, ev: Evaluation, q: str, full: int) -> Correction | None:
         """The query with its likely typos corrected, with its plan when search

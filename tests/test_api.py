@@ -137,6 +137,65 @@ def test_exact_matches_rank_above_stem_only_matches(tmp_path, over):
     assert found == ["exact", "stem-only"]
 
 
+def test_a_quoted_phrase_ranks_by_its_words_not_by_how_often_it_is_quoted(tmp_path, over):
+    """A quoted phrase must stand in the article, and scores its words (as
+    Berita's BM25F does, on both backends): the short piece about a hoax,
+    which writes *kabar bohong* once and its words throughout, ranks above
+    the longer one that quotes the phrase three times about something else
+    (Lucene's own phrase score counts the phrase's occurrences)."""
+    from conftest import record
+
+    filler = " ".join(["Pemerintah daerah membahas anggaran jalan dan jembatan tahun depan."] * 4)
+    records = [
+        record(
+            id="quoted",
+            title="Rapat Anggaran Daerah",
+            body=f"{filler} Ia menyebut kabar bohong soal anggaran, kabar bohong soal jalan, "
+            "kabar bohong soal jembatan.",
+        ),
+        record(
+            id="about",
+            title="Polisi Buru Penyebar Hoaks",
+            body="Kabar bohong beredar. Kabar itu bohong. Kabar lain bohong juga. Kabar dari grup itu bohong. "
+            "Polisi menyebut kabar palsu.",
+        ),
+        record(id="apart", title="Kabar Terbaru", body="Ia tidak bohong soal kabar itu."),
+    ]
+    found = ids(get(over(tmp_path / "ix", records), "/api/search", q='"kabar bohong"', collapse="false"))
+    assert found == ["about", "quoted"]  # 'apart' holds both words, never together
+
+
+def test_date_words_filter_where_the_rest_is_found_lacking_one_word(tmp_path, over):
+    """*kabinet pelantikan kemarin*: no article of that day holds both other
+    words, but one holds *kabinet*; search lists it lacking a word, so the
+    date words are the date filter (not content words), on both backends."""
+    from conftest import record
+
+    records = [
+        record(
+            id="that-day",
+            title="Kabinet Baru Diumumkan",
+            body="Presiden mengumumkan kabinet.",
+            published="2019-10-23T09:00:00+07:00",
+        ),
+        record(id="newest", title="Cuaca Cerah", body="Cuaca cerah hari ini.", published="2019-10-24T09:00:00+07:00"),
+        record(
+            id="earlier",
+            title="Pelantikan Kabinet",
+            body="Pelantikan kabinet berlangsung kemarin di istana.",
+            published="2019-10-01T09:00:00+07:00",
+        ),
+    ]
+    answer = get(over(tmp_path / "ix", records), "/api/search", q="kabinet pelantikan kemarin", collapse="false")
+    assert ids(answer) == ["that-day"]
+    assert answer.json["understood"] == {
+        "from": "2019-10-23",
+        "to": "2019-10-23",
+        "text": "kemarin",
+        "query": "kabinet pelantikan",
+    }
+
+
 def test_article_health_openapi(client):
     r = get(client, "/api/articles/berita-2019-0001")
     assert r.status_code == 200 and r.json["title"].startswith("Pemerintah Putuskan")

@@ -92,6 +92,20 @@ def test_writes_report_each_record_and_are_idempotent_by_id(cluster_urls):  # no
     assert writer.client.count(index=writer.target.index)["count"] == 1
 
 
+def test_a_create_sent_again_after_its_answer_timed_out_is_taken_as_made(cluster_urls):  # noqa: F811
+    """On a loaded cluster an index creation can outlast the client's read
+    timeout and be applied all the same; the client's retry then meets
+    resource_already_exists_exception, which must not fail the write."""
+    from index.opensearch.writer import ClusterWriter, concrete_name
+
+    writer = ClusterWriter(fresh_target(cluster_urls, "retried-create"))
+    name = concrete_name(writer.target.index)
+    assert writer._create(name, alias=True) == name
+    assert writer._create(name, alias=True) == name  # what the retry sends
+    assert writer.ensure() == name
+    assert writer.upsert_report([article_from_record(record(id="r-1"))]).outcomes == {"r-1": "added"}
+
+
 def test_an_unreachable_cluster_answers_503_with_retry_after_and_refuses_writes(tmp_path):
     from search.http.app import create_app
     from search.http.config import ServiceConfig

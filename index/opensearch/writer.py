@@ -102,10 +102,20 @@ class ClusterWriter:
             raise unavailable(self.target, exc) from exc
 
     def _create(self, name: str, alias: bool) -> str:
+        from opensearchpy.exceptions import RequestError
+
         body: dict = {"settings": mapping.settings(self.shards, self.replicas), "mappings": mapping.mappings()}
         if alias:
             body["aliases"] = {self.target.index: {}}
-        self.client.indices.create(index=name, body=body, params={"wait_for_active_shards": "1"})
+        try:
+            self.client.indices.create(
+                index=name, body=body, params={"wait_for_active_shards": "1", "request_timeout": WRITE_TIMEOUT}
+            )
+        except RequestError as exc:
+            # A create whose answer timed out was applied, and the client's retry finds it made
+            # (with its alias: one request made both); anything else is a real refusal.
+            if exc.error != "resource_already_exists_exception":
+                raise
         self.client.cluster.health(index=name, params={"wait_for_status": "yellow", "request_timeout": 30})
         return name
 

@@ -134,6 +134,30 @@ class DateReading:
     relative: bool  # said relative to now (kemarin, minggu lalu), not a calendar date (2019, 17 agustus)
 
 
+TITLE_PHRASE_MIN = 2  # titles writing a date after the query's words that make it a name (Piala Dunia 2018)
+TITLE_PHRASE_SHARE = 0.05  # ... and the share of the titles with those words that do
+
+
+def title_phrases(q: str, reading: DateReading) -> tuple[str, str] | None:
+    """(the up to two plain words before the date words followed by them, those
+    words alone), each as a ``title:"..."`` query; None when no plain word
+    precedes the date. How many titles match each tells a name with its date
+    (*Piala Dunia 2018*) from a date filter (:func:`written_with`)."""
+    plain = [w for w in q[: q.find(reading.text)].split() if w.strip("()").isalnum() or "-" in w[1:]]
+    before = [w.strip("()") for w in plain if not w.startswith("-") and w != "OR"][-2:]
+    if not before:
+        return None
+    words = " ".join(before)
+    return f'title:"{words} {reading.text.replace(chr(34), "")}"', f'title:"{words}"'
+
+
+def written_with(with_date: int, alone: int) -> bool:
+    """Whether titles write the words followed by the date often enough (of
+    ``alone`` titles with the words, ``with_date`` add the date) to read the
+    date words as part of a name."""
+    return with_date >= TITLE_PHRASE_MIN and with_date >= TITLE_PHRASE_SHARE * alone
+
+
 @dataclass(frozen=True)
 class _Token:
     norm: str  # lower case, edge punctuation stripped

@@ -49,7 +49,7 @@ class Translator:
             case plan.Token():
                 return self._token(node)
             case plan.Phrase():
-                return self._phrase(node)
+                return self._quoted(node)
             case plan.Keyword():
                 return {
                     "bool": {
@@ -120,6 +120,15 @@ class Translator:
         """A proximity bonus: the phrase scored at ``proximity_share`` (Berita
         adds that share of the words' idf where they stand together)."""
         return self._phrase(replace(node, boost=node.boost * self.proximity_share))
+
+    def _quoted(self, node: plan.Phrase) -> dict:
+        """A quoted phrase as Berita scores it: it must stand in the text (a
+        filter, no score of its own) and scores its words' BM25 in its field,
+        at its boost, so an article about the phrase's words ranks above one
+        that quotes it once in passing (Lucene's phrase score counts only the
+        phrase's occurrences)."""
+        words = [{"term": {node.field: {"value": w, "boost": node.boost}}} for w in node.words]
+        return {"bool": {"filter": [self._phrase(replace(node, boost=1.0))], "should": words}}
 
     def _phrase(self, node: plan.Phrase) -> dict:
         """Whoosh's slop bounds each gap (1: adjacent); a span query in order
