@@ -84,3 +84,23 @@ def writable_copy(index_dir: Path, work: Path, key_name: str) -> tuple[Path, str
         check=True,
     ).stdout.strip()
     return copy, key
+
+
+def cluster_holding(urls: list[str], index: str, records: list[dict]):
+    """The cluster index (an alias) ``index`` holding the corpus: filled
+    once, reused while it holds as many articles (a ``ClusterTarget`` with a
+    long timeout: a bench asks heavy things)."""
+    from index.opensearch.target import ClusterTarget
+    from index.opensearch.writer import ClusterWriter
+    from index.readers import article_from_record
+
+    if not urls:
+        sys.exit("--backend opensearch needs --opensearch-url")
+    target = ClusterTarget(tuple(urls), index, timeout=60)
+    writer = ClusterWriter(target)
+    writer.ensure()
+    held = writer.client.count(index=target.index)["count"]
+    if held != len({r["id"] for r in records}):
+        print(f"indexing {len(records):,} articles into {target.index} (it holds {held:,}) ...", file=sys.stderr)
+        writer.ingest(article_from_record(r) for r in records)
+    return target

@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, corpus_path, index_exists, judging_line, load_records  # noqa: E402
+from common import REPO, cluster_holding, corpus_path, index_exists, judging_line, load_records  # noqa: E402
 
 from index.analysis import TALA_STOPWORDS, TOKEN_PATTERN, Analysis, fold  # noqa: E402
 from index.dates import parse_published  # noqa: E402
@@ -756,19 +756,9 @@ def backends_report(args: argparse.Namespace, records: list[dict]) -> None:
     default) on its Whoosh index and on the cluster, nDCG@10 for every judged
     set and MRR@10 for every known-item kind, with the paired bootstrap CI of
     cluster minus Whoosh."""
-    from index.opensearch.target import ClusterTarget
-    from index.opensearch.writer import ClusterWriter
     from search.backends.opensearch.engine import OpenSearchEngine
 
-    if not args.opensearch_url:
-        sys.exit("--backend opensearch needs --opensearch-url")
-    target = ClusterTarget(tuple(args.opensearch_url), args.opensearch_index, timeout=60)
-    writer = ClusterWriter(target)
-    writer.ensure()
-    held = writer.client.count(index=target.index)["count"]
-    if held != len({r["id"] for r in records}):
-        print(f"indexing {len(records):,} articles into {target.index} (it holds {held:,}) ...", file=sys.stderr)
-        writer.ingest(article_from_record(r) for r in records)
+    target = cluster_holding(args.opensearch_url, args.opensearch_index, records)
     index_dir = ensure_index(Path(args.workdir), Analysis(), records)
     whoosh = SearchEngine(SearcherManager(index_dir, background=False), budget_seconds=None)
     cluster = OpenSearchEngine(target, budget_seconds=None, poll=False)

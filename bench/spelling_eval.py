@@ -1,6 +1,7 @@
 """How right the did-you-mean is, on a query set written by other hands.
 
     .venv/bin/python bench/spelling_eval.py [--index var/corpus] [--queries bench/spelling-queries.tsv]
+    flock /tmp/berita-bench.lock .venv/bin/python bench/spelling_eval.py --backend opensearch --opensearch-url $URL
 
 bench/spelling-queries.tsv (written from the corpus by a helper before any
 correction was run for it) holds typo queries with the query meant, and
@@ -13,6 +14,10 @@ correctors answer each query, in one run:
   asked only when the query had fewer than 5 results, partial matches included;
 - Whoosh's own ``Searcher.correct_query`` over the exact-form field (prefix=1:
   with prefix=0 Whoosh walks the whole term list per word, seconds a query).
+
+With ``--backend opensearch``, Berita as shipped answers on the Whoosh index
+and on a cluster holding the same corpus (filled once, as bench/quality.py
+fills it), side by side.
 
 Precision: of the typo queries a corrector changed, the share changed to the
 query meant. Recall: of all typo queries, the share changed to it. False
@@ -29,14 +34,17 @@ import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO  # noqa: E402
+from common import REPO, cluster_holding, corpus_path, load_records  # noqa: E402
 
 from index.analysis import TALA_STOPWORDS, fold  # noqa: E402
-from search.engine import SUGGEST_BELOW, SearchEngine  # noqa: E402
-from search.features.spelling import plain_words  # noqa: E402
+from search.backend import Engine  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
+from search.features.spelling import SUGGEST_BELOW, plain_words  # noqa: E402
 from search.request import SearchRequest  # noqa: E402
 
 
@@ -44,7 +52,7 @@ def normal(text: str | None) -> str | None:
     return " ".join(fold(text).split()) if text else None
 
 
-def berita(engine: SearchEngine, q: str) -> str | None:
+def berita(engine: Engine, q: str) -> str | None:
     result = engine.search(SearchRequest(q=q))
     return result.corrected_query or result.suggestion
 
@@ -98,19 +106,37 @@ def main() -> None:
     parser.add_argument("--queries", default=str(REPO / "bench" / "spelling-queries.tsv"))
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset")
     parser.add_argument("--errors", type=int, default=0, help="print this many wrong answers (odd ids only)")
+    parser.add_argument(
+        "--backend",
+        choices=("whoosh", "opensearch"),
+        default="whoosh",
+        help="opensearch: Berita on the Whoosh index beside Berita on a cluster (--systems is ignored)",
+    )
+    parser.add_argument("--opensearch-url", action="append", default=[], help="a cluster node (repeatable)")
+    parser.add_argument("--opensearch-index", default="quality", help="the cluster index (filled with the corpus once)")
+    parser.add_argument("--corpus", help="what the cluster is filled with (the corpus the --index holds)")
     args = parser.parse_args()
     with open(args.queries, encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
     engine = SearchEngine.open(args.index, background=False)
+    systems: list[tuple[str, Callable[[str], str | None]]]
+    cluster = None
+    if args.backend == "opensearch":
+        from search.backends.opensearch.engine import OpenSearchEngine
+
+        target = cluster_holding(args.opensearch_url, args.opensearch_index, load_records(corpus_path(args.corpus)))
+        cluster = OpenSearchEngine(target, budget_seconds=None, poll=False)
+        systems = [("Berita, Whoosh index", partial(berita, engine)), ("Berita, OpenSearch", partial(berita, cluster))]
+    else:
+        systems = [(name, partial(SYSTEMS[name], engine)) for name in args.systems.split(",")]
     print(f"{len(rows)} queries ({sum(r['kind'] == 'correct' for r in rows)} correct), index {args.index}")
-    for name in args.systems.split(","):
-        answer = SYSTEMS[name]
+    for name, answer in systems:
         started = time.perf_counter()
         # (half, kind) -> [asked, changed, right]
         tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
         wrong = []
         for row in rows:
-            got = normal(answer(engine, row["query"]))
+            got = normal(answer(row["query"]))
             half = "odd" if int(row["id"][1:]) % 2 else "even"
             for key in ((half, row["kind"]), ("all", row["kind"]), (half, "*"), ("all", "*")):
                 counts = tally[key]
@@ -138,6 +164,8 @@ def main() -> None:
         for item in wrong[: args.errors]:
             print("   ", *item, sep=" | ")
     engine.close()
+    if cluster is not None:
+        cluster.close()
 
 
 if __name__ == "__main__":

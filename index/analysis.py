@@ -173,6 +173,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def is_vocabulary_word(term: str) -> bool:
+    """Whether an indexed term is a word of its field's vocabulary, the one
+    autocomplete and did-you-mean read: alphabetic, two letters or more."""
+    return term.isalpha() and len(term) > 1
+
+
 def fold_token(text: str) -> str:
     """One token as the index holds it before stemming: folded, a dotted
     acronym without dots (K.P.K. -> kpk), thousands separators gone

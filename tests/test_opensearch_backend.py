@@ -235,3 +235,131 @@ def test_a_search_that_lost_a_shard_copy_is_asked_again_then_is_a_503_never_a_50
     answers[:] = [TransportError(404, "index_not_found_exception", {})]
     with pytest.raises(TransportError):  # not the cluster's trouble: the caller's to read
         cluster.call(flaky)
+
+
+def completion_prompts(titles: list[str]) -> list[str]:
+    """What a reader types into the search box: the first 1-4 letters of each
+    title word, alone and after the title's word before it."""
+    from index.analysis import TOKEN_PATTERN
+
+    prompts: dict[str, None] = {}
+    for title in titles:
+        words = [m.group(0) for m in TOKEN_PATTERN.finditer(title)]
+        for i, word in enumerate(words):
+            for n in range(1, min(4, len(word)) + 1):
+                prompts[word[:n]] = None
+                if i:
+                    prompts[f"{words[i - 1]} {word[:n]}"] = None
+    return list(prompts)
+
+
+def sample_titles() -> list[str]:
+    return [a.title for a in read_paths([sample_path()]) if isinstance(a, Article)]
+
+
+@pytest.mark.opensearch
+def test_the_cluster_completes_as_the_whoosh_index_does(sample_index, cluster_urls):  # noqa: F811
+    """Every prefix of 1-4 letters of every sample title word, alone and after
+    the word before it: the same completions in the same order on both
+    backends (bench/suggest_parity.py compares them over the corpus)."""
+    from index.opensearch.writer import ClusterWriter
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.engine import SearchEngine
+
+    target = fresh_target(cluster_urls, "complete")
+    ClusterWriter(target).ingest(read_paths([sample_path()]))
+    cluster = OpenSearchEngine(target, poll=False)
+    whoosh = SearchEngine.open(sample_index, background=False)
+    prompts = completion_prompts(sample_titles())
+    assert len(prompts) > 300
+    differ = [(p, whoosh.complete(p), cluster.complete(p)) for p in prompts]
+    differ = [d for d in differ if d[1] != d[2]]
+    assert differ == []
+    assert cluster.complete("iuran b") == whoosh.complete("iuran b") != []
+    assert cluster.complete("banjir ") == [] and cluster.complete("") == []
+    whoosh.close()
+
+
+@pytest.mark.opensearch
+def test_an_index_of_an_older_document_layout_is_stale_until_rebuilt(sample_index, cluster_urls):  # noqa: F811
+    """An index made before ``title_words`` (layout 1) completes nothing:
+    it is reported STALE (stats, /health), refuses writes, and after
+    ``--rebuild`` completes as the Whoosh index does."""
+    from index.opensearch import mapping
+    from index.opensearch.documents import TITLE_WORDS, DocumentMaker
+    from index.opensearch.writer import ClusterWriter
+    from index.store import StaleAnalysis
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.engine import SearchEngine
+
+    target = fresh_target(cluster_urls, "layout")
+    writer = ClusterWriter(target)
+    older = mapping.mappings()
+    del older["properties"][TITLE_WORDS]
+    older["_meta"]["berita"] = 1
+    old = f"{target.index}-old"
+    writer.client.indices.create(
+        index=old, body={"settings": mapping.settings(), "mappings": older, "aliases": {target.index: {}}}
+    )
+    maker = DocumentMaker()
+    body: list[dict] = []
+    for article in read_paths([sample_path()]):
+        assert isinstance(article, Article)
+        doc = maker.document(article)
+        del doc[TITLE_WORDS]
+        body += [{"index": {"_index": old, "_id": article.id}}, doc]
+    assert not writer.client.bulk(body=body, params={"refresh": "true"})["errors"]
+    engine = OpenSearchEngine(target, poll=False)
+    assert engine.complete("ban") == []  # what an old index would answer, silently, without the layout check
+    assert "layout 1" in ClusterWriter(target).stats()["stale_analysis"]
+    assert any("layout 1" in w for w in engine.health()["warnings"])
+    with pytest.raises(StaleAnalysis):
+        ClusterWriter(target).upsert_report([article_from_record(record(id="new"))])
+    replaced, new, count = ClusterWriter(target).rebuild()
+    assert replaced == old and count == 25 and f"-v{mapping.LAYOUT}-" in new
+    assert ClusterWriter(target).stats()["stale_analysis"] is None
+    assert engine.health()["warnings"] == []
+    whoosh = SearchEngine.open(sample_index, background=False)
+    assert engine.complete("ban") == whoosh.complete("ban") != []
+    whoosh.close()
+
+
+TYPOS = [
+    "kesehatn",  # one letter dropped: searched as corrected
+    "bpjs kesehatn",
+    "banjr jakarta",
+    "harga cabaii",
+    "gempaa",
+    "kebakran hutan",
+    "pemilu presidn",  # both words changed where that finds more together
+    "iuranbpjs",  # a missing space: offered
+    "kese hatan",  # a word split apart: offered
+    "iuran bpj",  # found as typed: kept
+    "ibu kota",
+    "jokowi",
+]
+
+
+@pytest.mark.opensearch
+def test_the_cluster_corrects_typos_as_the_whoosh_index_does(sample_index, cluster_urls):  # noqa: F811
+    """The same corrections (searched or offered) on both backends, splits and
+    joins included (bench/spelling_eval.py --backend opensearch measures both
+    over the corpus)."""
+    from index.opensearch.writer import ClusterWriter
+    from search.backends.opensearch.engine import OpenSearchEngine
+    from search.engine import SearchEngine
+    from search.request import SearchRequest
+
+    target = fresh_target(cluster_urls, "spelling")
+    ClusterWriter(target).ingest(read_paths([sample_path()]))
+    cluster = OpenSearchEngine(target, poll=False)
+    whoosh = SearchEngine.open(sample_index, background=False)
+
+    def answered(engine, q: str) -> tuple[str | None, str | None]:
+        result = engine.search(SearchRequest(q=q))
+        return result.corrected_query, result.suggestion
+
+    expected = {q: answered(whoosh, q) for q in TYPOS}
+    assert sum(any(a) for a in expected.values()) >= 9  # the Whoosh index corrects most of them
+    assert {q: answered(cluster, q) for q in TYPOS} == expected
+    whoosh.close()

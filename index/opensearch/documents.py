@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from whoosh.analysis import CompositeAnalyzer
 
 from ..acronyms import candidates as acronym_candidates
-from ..analysis import SHIPPED, Analysis
+from ..analysis import SHIPPED, Analysis, is_vocabulary_word
 from ..dates import to_utc_naive
 from ..model import Article, normalise_key
 
@@ -32,6 +32,7 @@ SPACE = "\ue000"
 STEMMED_FIELDS = ("title", "body")
 EXACT_FIELDS = ("title_exact", "body_exact", "author")
 ACRONYM_SEPARATOR = "\t"  # between an acronym and its long form in the ``acronyms`` keyword
+TITLE_WORDS = "title_words"  # keyword: the distinct terms of the title's exact twin
 
 
 def token_positions(analyzer: CompositeAnalyzer, text: str) -> list[list[str]]:
@@ -43,6 +44,13 @@ def token_positions(analyzer: CompositeAnalyzer, text: str) -> list[list[str]]:
     if not by_position:
         return []
     return [by_position.get(p, []) for p in range(max(by_position) + 1)]
+
+
+def headline_terms(exact: CompositeAnalyzer, title: str) -> list[str]:
+    """The distinct words a title adds to the headline vocabulary: the terms
+    the exact analysis indexes in ``title_exact`` that are vocabulary words
+    (what :mod:`search.features.suggest` completes from on a Whoosh index)."""
+    return sorted({term for group in token_positions(exact, title) for term in group if is_vocabulary_word(term)})
 
 
 def token_stream(groups: Iterable[list[str]]) -> str:
@@ -78,6 +86,7 @@ class DocumentMaker:
             "title": analysed(self.stemmed, article.title),
             "body": analysed(self.stemmed, article.body),
             "title_exact": analysed(self.exact, article.title),
+            TITLE_WORDS: headline_terms(self.exact, article.title),
             "body_exact": analysed(self.exact, article.body),
         }
         pairs = acronym_candidates(f"{article.title}\n{article.body}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..analysis import STEM_RULES
 from ..schema import KEYED_COLUMNS
-from .documents import EXACT_FIELDS, GAP, SPACE, STACK, STEMMED_FIELDS
+from .documents import EXACT_FIELDS, GAP, SPACE, STACK, STEMMED_FIELDS, TITLE_WORDS
 
 MAX_RESULT_WINDOW = 100_050  # as deep as a cursor or an export reaches (search.request.MAX_DEEP), plus a page
 ANALYSED = ("title", "body", "title_exact", "body_exact", "author")
@@ -45,12 +45,13 @@ def settings(shards: int = 1, replicas: int = 0) -> dict:
 
 
 # The documents' layout, kept in the mapping's ``_meta`` and in the index's
-# name with the stem rules. 2 added ``ingested`` (when a writer sent the
-# document: what alerts read "became visible since" by). An index of another
-# layout is stale as one built with other stem rules is (writes refused,
-# ``stats`` says STALE, ``berita index --rebuild`` moves the alias): a field
-# only put into an old mapping would leave its older documents silently without it.
-LAYOUT = 2
+# name with the stem rules. 3 added ``ingested`` (when a writer sent the
+# document: what alerts read "became visible since" by) and ``title_words``
+# (the headline vocabulary autocomplete reads). An index of another layout is
+# stale as one built with other stem rules is (writes refused, ``stats`` says
+# STALE, ``berita index --rebuild`` moves the alias): a field only put into an
+# old mapping would leave its older documents silently without it.
+LAYOUT = 3
 
 # Fields added after the first indexes were made: put into an older index's
 # mapping when it is opened (adding a field is allowed; documents written
@@ -74,7 +75,7 @@ def mappings() -> dict:
         "_meta": {"stem_rules": STEM_RULES, "berita": LAYOUT},
         # The analysed twins are made again from the record when needed
         # (related stories): the stored source keeps the record once.
-        "_source": {"excludes": list(ANALYSED)},
+        "_source": {"excludes": [*ANALYSED, TITLE_WORDS]},
         "properties": {
             "id": keyword,
             "article": {"type": "object", "enabled": False},
@@ -88,6 +89,24 @@ def mappings() -> dict:
             "category_label": keyword,
             "source_label": keyword,
             "author_label": keyword,
+            TITLE_WORDS: keyword,  # the headline vocabulary's words of this title (autocomplete)
             **ADDED,
         },
     }
+
+
+def built_with(found: dict) -> tuple[str | None, int | None]:
+    """(stem rules, document layout) an index was made with, from its
+    ``get_mapping`` answer (its ``_meta``, as :func:`mappings` writes it)."""
+    meta = next(iter(found.values()))["mappings"].get("_meta", {})
+    return meta.get("stem_rules"), meta.get("berita")
+
+
+def staleness(rules: str | None, layout: int | None) -> str | None:
+    """Why an index built with these stem rules and this layout cannot be
+    written to or fully read by this Berita (None: it can)."""
+    if rules != STEM_RULES:
+        return f"index built with stemming rules {rules} but this Berita stems with {STEM_RULES}: rebuild it"
+    if layout != LAYOUT:
+        return f"index built with document layout {layout} but this Berita writes layout {LAYOUT}: rebuild it"
+    return None

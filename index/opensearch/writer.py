@@ -40,27 +40,16 @@ def connection_errors() -> tuple[type[Exception], ...]:
     return (ConnectionError, ConnectionTimeout)
 
 
-def concrete_name(alias: str, rules: str = STEM_RULES, stamp: str = "") -> str:
-    """The index behind ``alias`` for these stem rules and this document
-    layout (lower case, no odd characters); ``stamp`` tells two builds apart."""
+def concrete_name(alias: str, rules: str = STEM_RULES, layout: int = mapping.LAYOUT, stamp: str = "") -> str:
+    """The index behind ``alias`` for these stem rules and document layout
+    (lower case, no odd characters); ``stamp`` tells two builds apart."""
     fingerprint = re.sub(r"[^a-z0-9-]+", "-", rules.lower()).strip("-")
-    return f"{alias}-{fingerprint}-l{mapping.LAYOUT}" + (f"-{stamp}" if stamp else "")
+    return f"{alias}-{fingerprint}-v{layout}" + (f"-{stamp}" if stamp else "")
 
 
 def now_millis() -> int:
     """The ``ingested`` stamp of a document written now."""
     return int(time.time() * 1000)
-
-
-def staleness(meta: dict) -> str | None:
-    """Why an index whose mapping has this ``_meta`` must be rebuilt (other
-    stem rules, another document layout), or None when it is current."""
-    rules, layout = meta.get("stem_rules"), meta.get("berita")
-    if rules != STEM_RULES:
-        return f"index built with stemming rules {rules} but this Berita stems with {STEM_RULES}"
-    if layout != mapping.LAYOUT:
-        return f"index of document layout {layout} but this Berita writes layout {mapping.LAYOUT} (alerts need it)"
-    return None
 
 
 class CountMismatch(RuntimeError):
@@ -94,21 +83,17 @@ class ClusterWriter:
     def ensure(self) -> str:
         """The concrete index behind the alias, made (with the alias) if
         absent. One built with other stem rules or another document layout
-        is refused for writes (:class:`StaleAnalysis`: rebuild it, ``berita
-        index --rebuild``)."""
-        name, _ = self.resolve()
-        self.require_current(name)
-        self._ensured = True
-        return name
-
-    def require_current(self, name: str) -> None:
-        """Raise :class:`StaleAnalysis` unless index ``name`` is current (see :func:`staleness`)."""
-        reason = staleness(self.meta(name))
-        if reason is not None:
+        is refused for writes (:class:`StaleAnalysis`: rebuild it,
+        ``berita index --rebuild``)."""
+        name, rules = self.resolve()
+        stale = mapping.staleness(rules, self.layout(name))
+        if stale:
             raise StaleAnalysis(
-                f"the cluster index {name}: {reason}: rebuild it behind the alias with "
+                f"the cluster index {name} cannot take writes: {stale} behind the alias with "
                 "'berita index --backend opensearch --rebuild'"
             )
+        self._ensured = True
+        return name
 
     def resolve(self) -> tuple[str, str | None]:
         """(the concrete index behind the alias, made if absent; its stem rules)."""
@@ -143,12 +128,11 @@ class ClusterWriter:
         return name
 
     def stem_rules(self, name: str) -> str | None:
-        return self.meta(name).get("stem_rules")
+        return mapping.built_with(self.client.indices.get_mapping(index=name))[0]
 
-    def meta(self, name: str) -> dict:
-        """The ``_meta`` of index ``name``'s mapping (its stem rules and layout)."""
-        found = self.client.indices.get_mapping(index=name)
-        return next(iter(found.values()))["mappings"].get("_meta", {})
+    def layout(self, name: str) -> int | None:
+        """The document layout index ``name`` was made with (:data:`mapping.LAYOUT`)."""
+        return mapping.built_with(self.client.indices.get_mapping(index=name))[1]
 
     def rebuild(self, on_article: Callable[[Article], None] | None = None) -> tuple[str, str, int]:
         """Analyse every stored article again into a new index, check it holds
@@ -313,7 +297,6 @@ class ClusterWriter:
         and which index the alias points to."""
         name, rules = self.resolve()
         try:
-            reason = staleness(self.meta(name))
             count = self.client.count(index=self.target.index)["count"]
             aggs = self.client.search(
                 index=self.target.index,
@@ -341,5 +324,5 @@ class ClusterWriter:
             "sources": {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]},
             "categories": {b["key"]: b["doc_count"] for b in aggs["categories"]["buckets"]},
             "stem_rules": rules,
-            "stale_analysis": f"{reason}: rebuild it" if reason else None,
+            "stale_analysis": mapping.staleness(rules, self.layout(name)),
         }

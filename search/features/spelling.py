@@ -25,7 +25,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
 from rapidfuzz import process
@@ -190,23 +190,42 @@ class CorrectionIndex:
             for term, distance, _ in process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
             if distance
         }
-        floor = max(at_least, MIN_CORRECTION_DOCS)
-        counted = [(term, distance, n) for term, distance in found.items() if (n := self.count(term)) >= floor]
-        counted.sort(key=lambda f: (EDIT_COST * f[1] - math.log(f[2]), f[0]))
-        return self._near.remember(key, [(term, distance) for term, distance, _ in counted[:ALTERNATIVES]])
+        return self._near.remember(key, likeliest({t: (d, self.count(t)) for t, d in found.items()}, at_least))
 
     def splits(self, word: str, at_least: int) -> list[tuple[str, str]]:
         """Two known words that ``word`` runs together (a missing space), the
         most common pair first."""
-        floor = max(at_least, MIN_CORRECTION_DOCS)
-        counted = (
-            (self.count(word[:i]), self.count(word[i:]), i)
-            for i in range(2, len(word) - 1)
-            if word[:i] not in TALA_STOPWORDS and word[i:] not in TALA_STOPWORDS
-        )
-        pairs = [(min(a, b), word[:i], word[i:]) for a, b, i in counted if a >= floor and b >= floor]
-        pairs.sort(reverse=True)
-        return [(a, b) for _, a, b in pairs[:ALTERNATIVES]]
+        return splits_of(word, self.count, at_least)
+
+
+def likeliest(found: Mapping[str, tuple[int, int]], at_least: int) -> list[tuple[str, int]]:
+    """(term, distance) of the ``ALTERNATIVES`` likeliest corrections among
+    ``found`` (term -> (distance, documents)) in ``at_least`` documents (and
+    at least :data:`MIN_CORRECTION_DOCS`): fewest edits weighed against frequency."""
+    floor = max(at_least, MIN_CORRECTION_DOCS)
+    counted = [(term, distance, n) for term, (distance, n) in found.items() if n >= floor]
+    counted.sort(key=lambda f: (EDIT_COST * f[1] - math.log(f[2]), f[0]))
+    return [(term, distance) for term, distance, _ in counted[:ALTERNATIVES]]
+
+
+def split_points(word: str) -> list[tuple[str, str]]:
+    """The ways ``word`` may be two words run together (each two letters or
+    more, neither a stopword)."""
+    return [
+        (word[:i], word[i:])
+        for i in range(2, len(word) - 1)
+        if word[:i] not in TALA_STOPWORDS and word[i:] not in TALA_STOPWORDS
+    ]
+
+
+def splits_of(word: str, count: Callable[[str], int], at_least: int) -> list[tuple[str, str]]:
+    """Two words in ``at_least`` documents each (``count``: titles and bodies
+    counted apart) that ``word`` runs together, the most common pair first."""
+    floor = max(at_least, MIN_CORRECTION_DOCS)
+    counted = ((count(a), count(b), a, b) for a, b in split_points(word))
+    pairs = [(min(n, m), a, b) for n, m, a, b in counted if n >= floor and m >= floor]
+    pairs.sort(reverse=True)
+    return [(a, b) for _, a, b in pairs[:ALTERNATIVES]]
 
 
 class Choice:
@@ -264,7 +283,8 @@ def _together(arrays: Iterable[np.ndarray | None]) -> np.ndarray:
     return docs
 
 
-def _checkable(folded: str) -> bool:
+def checkable(folded: str) -> bool:
+    """Whether a folded query word is one a correction is looked for."""
     return folded.isalpha() and len(folded) >= MIN_CHECKED_LENGTH and folded not in TALA_STOPWORDS
 
 
@@ -284,7 +304,7 @@ def has_unknown_word(snap: Snapshot, q: str) -> bool:
     """Whether a plain word of ``q`` is written as no article writes it (found,
     if at all, only through its stem or as two words): the one case where a
     query with many full matches is still checked."""
-    return any(_checkable(f) and not _seen(snap, f) for f in map(fold, plain_words(q)[:MAX_CHECKED_WORDS]))
+    return any(checkable(f) and not _seen(snap, f) for f in map(fold, plain_words(q)[:MAX_CHECKED_WORDS]))
 
 
 def correct(
@@ -317,7 +337,7 @@ def correct(
         if deadline.passed():
             return None
         folded = fold(word)
-        seen = _seen(snap, folded) if _checkable(folded) else RARE_WORD_DOCS
+        seen = _seen(snap, folded) if checkable(folded) else RARE_WORD_DOCS
         if seen >= RARE_WORD_DOCS:
             options.append([alternative(word, 0.0)])
             continue
@@ -331,27 +351,13 @@ def correct(
         if not seen:  # an unknown word may be two run together
             choices += [split(a, b) for a, b in index.splits(folded, at_least)]
         options.append(choices)
-    for i in range(len(options) - 1):  # a word split apart (kecela kaan)
-        first, second = fold(words[i]), fold(words[i + 1])
-        parts_seen = [_seen(snap, w) for w in (first, second)]
-        joined, at_least = first + second, max(MIN_CORRECTION_DOCS, COMMON_FACTOR * max(parts_seen))
-        if joined.isalpha() and min(parts_seen) == 0 and index.count(joined) >= at_least:
-            options[i].append(alternative(joined, EDIT_COST, joins_next=True))
-            options[i + 1].append(JOINED)
-    if all(len(o) == 1 for o in options):
-        return None
-    # The most promising choices of the words that have any, within the bound.
-    while math.prod(len(o) for o in options) > MAX_COMBINATIONS:
-        widest = max(options, key=len)
-        widest.pop()
+    add_joins(options, [fold(w) for w in words], partial(_seen, snap), index.count, alternative)
     # The query as typed: found together in full_matches articles, or (a word no
     # article writes so) nowhere, when any correction found together beats it.
     best_score, best = math.log1p(full_matches) if all_seen else -math.inf, None
     combinations = [
         (math.log1p(min(c.bound for c in combination)) - sum(c.cost for c in combination), combination)
-        for combination in itertools.product(*options)
-        if any(c.cost for c in combination)
-        and all(a.joins_next == (b is JOINED) for a, b in zip(combination, combination[1:] + (END,)))
+        for combination in combinations_of(options)
     ]
     combinations.sort(key=lambda c: -c[0])  # the likeliest first: the rest often need no reading
     for bound, combination in combinations:
@@ -363,8 +369,46 @@ def correct(
         score = math.log1p(together) - sum(c.cost for c in combination)
         if score > best_score:
             best_score, best = score, combination
-    if best is None:
-        return None
+    return None if best is None else rewritten(q, words, best)
+
+
+def add_joins(
+    options: list[list[Choice]],
+    folded: list[str],
+    seen: Callable[[str], int],
+    count: Callable[[str], int],
+    alternative: Callable[..., Choice],
+) -> None:
+    """Add to ``options`` each pair of words split apart (kecela kaan): one of
+    them written nowhere, the two joined found ``COMMON_FACTOR`` times as often."""
+    for i in range(len(options) - 1):
+        first, second = folded[i], folded[i + 1]
+        parts_seen = [seen(w) for w in (first, second)]
+        joined, at_least = first + second, max(MIN_CORRECTION_DOCS, COMMON_FACTOR * max(parts_seen))
+        if joined.isalpha() and min(parts_seen) == 0 and count(joined) >= at_least:
+            options[i].append(alternative(joined, EDIT_COST, joins_next=True))
+            options[i + 1].append(JOINED)
+
+
+def combinations_of(options: list[list[Choice]]) -> list[tuple[Choice, ...]]:
+    """The corrected queries worth scoring: the most promising choices of the
+    words that have any, at most ``MAX_COMBINATIONS``, each changing something
+    and joining words only where both agree (``options`` is cut to fit)."""
+    if all(len(o) == 1 for o in options):
+        return []
+    while math.prod(len(o) for o in options) > MAX_COMBINATIONS:
+        widest = max(options, key=len)
+        widest.pop()
+    return [
+        combination
+        for combination in itertools.product(*options)
+        if any(c.cost for c in combination)
+        and all(a.joins_next == (b is JOINED) for a, b in zip(combination, combination[1:] + (END,)))
+    ]
+
+
+def rewritten(q: str, words: list[str], best: Sequence[Choice]) -> str:
+    """``q`` with each word (or pair joined) that ``best`` changes replaced."""
     corrected = q
     for i, choice in enumerate(best):
         if choice.cost:  # (corrections are letters and spaces: nothing re.sub reads as an escape)

@@ -107,15 +107,35 @@ def _completions(vocabulary: Vocabulary, prefix: str, wanted: int) -> list[str]:
     return sorted((t for t in totals if totals[t] > 0), key=lambda t: (-totals[t], t))[:wanted]
 
 
+def typed(text: str) -> tuple[list[str], str] | None:
+    """(the words before the one being typed, as typed; its folded prefix),
+    or None when no word is being typed (nothing, or a space after the last)."""
+    words = [m.group(0) for m in TOKEN_PATTERN.finditer(text)]
+    if not words or text[-1:].isspace():
+        return None
+    prefix = fold_token(words[-1])
+    return (words[:-1], prefix) if prefix else None
+
+
+def ranked_together(candidates: list[str], together: list[int], limit: int) -> list[str]:
+    """The candidates headlines hold with the earlier words, most such
+    headlines first (ties keep the candidates' order: most frequent first)."""
+    ranked = sorted(zip(together, candidates), key=lambda x: -x[0])
+    return [c for n, c in ranked if n > 0][:limit]
+
+
+def whole_queries(before: list[str], completions: list[str]) -> list[str]:
+    """The completions as whole queries: the earlier words, lower case, then each."""
+    head = " ".join(w.lower() for w in before)
+    return [f"{head} {c}" if head else c for c in completions]
+
+
 def complete(snap: Snapshot, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
     """Whole-query completions for ``text`` (the last word completed)."""
-    words = [m.group(0) for m in TOKEN_PATTERN.finditer(text)]
-    if not words:
+    found = typed(text)
+    if found is None:
         return []
-    ends_with_space = text[-1:].isspace()
-    before, prefix = (words, "") if ends_with_space else (words[:-1], fold_token(words[-1]))
-    if not prefix:
-        return []
+    before, prefix = found
     candidates = _completions(headline_words(snap), prefix, CANDIDATES if before else limit)
     if not candidates:
         return []
@@ -127,7 +147,5 @@ def complete(snap: Snapshot, text: str, limit: int = MAX_SUGGESTIONS) -> list[st
         together = [
             int(lookup(docs, snap.postings(SUGGEST_FIELD, c).ids)[0].sum()) if docs.size else 0 for c in candidates
         ]
-        ranked = sorted(zip(together, candidates), key=lambda x: -x[0])
-        candidates = [c for n, c in ranked if n > 0][:limit]
-    head = " ".join(w.lower() for w in before)
-    return [f"{head} {c}" if head else c for c in candidates]
+        candidates = ranked_together(candidates, together, limit)
+    return whole_queries(before, candidates)

@@ -24,6 +24,7 @@ import numpy as np
 from whoosh.analysis import Analyzer
 from whoosh.searching import Searcher
 
+from index.analysis import is_vocabulary_word
 from index.dates import from_utc_naive
 from index.postings import Sidecar, open_sidecar, term_hash
 from index.schema import KEYED_COLUMNS
@@ -630,7 +631,7 @@ def _sidecar_terms(sidecar: Sidecar, fieldname: str) -> SegmentTerms:
 
 def _words(terms: list[str], docs: np.ndarray) -> SegmentTerms:
     """The words among a field's terms (alphabetic, two letters or more)."""
-    keep = [i for i, term in enumerate(terms) if term.isalpha() and len(term) > 1]
+    keep = [i for i, term in enumerate(terms) if is_vocabulary_word(term)]
     return SegmentTerms([terms[i] for i in keep], docs[keep] if len(keep) else np.zeros(0, dtype=np.int64))
 
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from index.analysis import SHIPPED, STEM_RULES, Analysis
+from index.opensearch.mapping import built_with, staleness
 from index.opensearch.target import ClusterTarget, ClusterUnavailable
 
 from ...features.suggest import MAX_SUGGESTIONS
@@ -37,7 +38,7 @@ from ...request import (
     validate,
 )
 from ...results import Hit, SearchResult, Understood
-from . import spelling, suggest
+from . import suggest
 from .cluster import Cluster
 from .export import export_rows
 from .facets import FacetLabels
@@ -47,6 +48,7 @@ from .hits import SOURCE_FIELDS, article_of, newest_published
 from .queries import QueryPlanner
 from .related import Articles
 from .searching import Searcher
+from .spelling import Corrector
 from .understanding import understand
 from .writes import ClusterArticleWriter
 
@@ -86,6 +88,7 @@ class OpenSearchEngine:
             self.body_analyzer,
             self.exact_analyzer,
         )
+        self.corrector = Corrector(self.cluster, self.planner)
         self.articles = Articles(self.cluster, self.watch, weights, self.body_analyzer, self.exact_analyzer)
 
     @classmethod
@@ -120,7 +123,7 @@ class OpenSearchEngine:
         asked, (request, understood) = request, self.understand(request)
         compiled = self.planner.compiled(request.q) if request.q.strip() else None
         checked = request.spellcheck and compiled is not None
-        correction = spelling.correction(self.cluster, self.planner, request.q) if checked else None
+        correction = self.corrector.correction(request.q) if checked else None
         if correction is not None and correction[1]:  # nothing as typed: the correction is searched
             fixed = replace(request, q=correction[0], spellcheck=False)
             result = replace(self.searcher.answer(fixed, self.planner.compiled(fixed.q)), query=request.q)
@@ -141,7 +144,7 @@ class OpenSearchEngine:
         article holds the words as typed (and spellcheck then off)."""
         if not request.spellcheck or not request.q.strip():
             return request
-        correction = spelling.correction(self.cluster, self.planner, request.q)
+        correction = self.corrector.correction(request.q)
         searched = correction[0] if correction and correction[1] else request.q
         return replace(request, q=searched, spellcheck=False)
 
@@ -164,12 +167,12 @@ class OpenSearchEngine:
         yield from export_rows(self.cluster, self.planner, self.filters, request, limit)
 
     def complete(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
-        """The query with its last word completed."""
+        """The query with its last word completed (:mod:`.suggest`)."""
         if len(text) > MAX_QUERY_CHARS:
             raise InvalidRequest("q", f"q is {len(text)} characters long; at most {MAX_QUERY_CHARS} are allowed")
         if not 1 <= limit <= MAX_SUGGESTIONS:
             raise InvalidRequest("size", f"size must be between 1 and {MAX_SUGGESTIONS}")
-        return suggest.complete(self.cluster, self.exact_analyzer, text, limit)
+        return suggest.complete(self.cluster, text, limit)
 
     def newest_published(self) -> datetime | None:
         return newest_published(self.cluster)
@@ -178,7 +181,7 @@ class OpenSearchEngine:
         """The cluster's answer; an unreachable cluster raises :class:`ClusterUnavailable` (503)."""
         health = self.cluster.call(self.client.cluster.health, index=self.index)
         count = self.cluster.count({"match_all": {}})
-        warnings = []
+        warnings = [stale] if (stale := self._staleness()) else []
         if health.get("status") == "red":
             warnings.append(f"cluster {health.get('cluster_name')} is red: some shards are unassigned")
         elif health.get("status") == "yellow":
@@ -225,6 +228,11 @@ class OpenSearchEngine:
             self.client.mget, index=self.index, body={"ids": ids}, params={"_source": ",".join(SOURCE_FIELDS)}
         )
         return {d["_id"]: article_of(d["_source"]) for d in found["docs"] if d.get("found")}
+
+    def _staleness(self) -> str | None:
+        """Why the index behind the alias is stale (other stem rules, an older
+        document layout: searches may miss until it is rebuilt), or None."""
+        return staleness(*built_with(self.cluster.call(self.client.indices.get_mapping, index=self.index)))
 
     def warm_up(self) -> None:
         """A search with facets and a completion before a server answers
