@@ -54,10 +54,13 @@ class OpenReopen:
     private_end_mb: float
 
 
-def open_and_reopen(index_dir: Path, queries: list[BenchQuery], commits: int, id_prefix: str) -> OpenReopen:
+def open_and_reopen(
+    index_dir: Path, queries: list[BenchQuery], commits: int, id_prefix: str, merge: bool = True
+) -> OpenReopen:
     """Open ``index_dir`` in this process, ask ``queries``, then make ``commits``
-    single-article commits (ids ``id_prefix``-i: the index is changed), each
-    followed by the engine's reopen to the new generation, timed."""
+    single-article commits (ids ``id_prefix``-i: the index is changed; ``merge``
+    False commits as the service's writes do, adding a segment and merging
+    nothing), each followed by the engine's reopen to the new generation, timed."""
     base = private_mb()
     started = time.perf_counter()
     engine = SearchEngine.open(index_dir, background=False)
@@ -74,7 +77,7 @@ def open_and_reopen(index_dir: Path, queries: list[BenchQuery], commits: int, id
             published=datetime.now(WIB),
         )
         started = time.perf_counter()
-        report = Indexer(index_dir).ingest([article])
+        report = Indexer(index_dir, merge=merge).ingest([article])
         committed.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         assert engine.refresh_to(report.generation or 0, 60)

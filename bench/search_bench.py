@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import random
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -316,27 +317,30 @@ def cold_pass(port: int, paths: list[str]) -> dict:
     return percentiles(samples)
 
 
-def ensure_index(index_dir: Path, corpus: Path, procs: int | None = None) -> float | None:
+def ensure_index(
+    index_dir: Path, corpus: Path, procs: int | None = None, budget_s: float | None = None
+) -> float | None:
     """Build the index if absent (``berita index``, with ``--procs`` when
-    given); the seconds it took, or None if it existed."""
+    given); the seconds it took, or None if it existed. Past ``budget_s``
+    seconds the build is interrupted as Ctrl-C would (the index keeps its last
+    commit: fewer articles than the corpus)."""
     if index_exists(index_dir):
         return None
     print(f"building the index in {index_dir} ...", file=sys.stderr)
     started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "search",
-            "index",
-            str(corpus),
-            "--index",
-            str(index_dir),
-            *(["--procs", str(procs)] if procs else []),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
+    command = [sys.executable, "-m", "search", "index", str(corpus), "--index", str(index_dir)]
+    berita = subprocess.Popen(
+        command + (["--procs", str(procs)] if procs else []), stdout=subprocess.DEVNULL, start_new_session=True
     )
+    try:
+        returncode = berita.wait(timeout=budget_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(berita.pid, signal.SIGINT)
+        berita.wait(timeout=600)
+        print(f"stopped after {budget_s:.0f} s: the index keeps its last commit", file=sys.stderr)
+    else:
+        if returncode:
+            raise subprocess.CalledProcessError(returncode, command)
     return time.perf_counter() - started
 
 
