@@ -125,14 +125,28 @@ def indexed_articles(index_dir: Path) -> int:
         ix.close()
 
 
-def build(corpus: Path, target: int, fts_db: Path, index_dir: Path, procs: int, budget_s: float | None) -> Build:
+def build(
+    corpus: Path,
+    target: int,
+    fts_db: Path,
+    index_dir: Path,
+    procs: int,
+    budget_s: float | None,
+    adopted_s: float | None,
+) -> Build:
     """Berita's index first (stopped past ``budget_s``: it keeps its last commit,
     the corpus's first articles, as the indexer commits them in order), then
-    FTS5 of the same first articles."""
-    phase(f"building Berita's index of {target:,} articles with berita index --procs {procs} (no bench lock)")
-    with load_sampled() as berita_load:
-        berita_s = ensure_index(index_dir, corpus, procs=procs, budget_s=budget_s)
-    assert berita_s is not None, f"{index_dir} was there already"
+    FTS5 of the same first articles. ``adopted_s``: the index is one that an
+    earlier, stopped run left (built in that many seconds, its load not sampled)."""
+    if adopted_s is not None:
+        phase(f"adopting {index_dir}, built in {adopted_s:,.0f} s by a stopped run (its load average not sampled)")
+        berita_s, berita_load = adopted_s, list[float]()
+    else:
+        phase(f"building Berita's index of {target:,} articles with berita index --procs {procs} (no bench lock)")
+        with load_sampled() as berita_load:
+            built_s = ensure_index(index_dir, corpus, procs=procs, budget_s=budget_s)
+        assert built_s is not None, f"{index_dir} was there already"
+        berita_s = built_s
     articles = indexed_articles(index_dir)
     print(
         f"Berita: {articles:,} articles in {berita_s:.0f} s ({articles / berita_s:,.0f} docs/s)"
@@ -152,7 +166,7 @@ def build(corpus: Path, target: int, fts_db: Path, index_dir: Path, procs: int, 
         budget_s,
         berita_s,
         dir_size_mb(index_dir),
-        load_summary(berita_load),
+        load_summary(berita_load) if berita_load else {},
         fts_s,
         fts_db.stat().st_size / 1e6,
         load_summary(fts_load),
@@ -243,6 +257,12 @@ def main() -> None:
         type=float,
         help="seconds after which Berita's build is stopped; everything is then measured at the articles it committed",
     )
+    parser.add_argument(
+        "--adopt-built-in",
+        type=float,
+        metavar="SECONDS",
+        help="measure the index a stopped run left in WORKDIR (its build took SECONDS to its last commit)",
+    )
     args = parser.parse_args()
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
@@ -263,9 +283,10 @@ def main() -> None:
         built = Build(**json.loads(saved.read_text()))
         print(f"reusing the build of {built.finished} ({saved})")
     else:
-        shutil.rmtree(index_dir, ignore_errors=True)
+        if args.adopt_built_in is None:
+            shutil.rmtree(index_dir, ignore_errors=True)
         fts_db.unlink(missing_ok=True)
-        built = build(corpus, args.articles, fts_db, index_dir, args.procs, args.build_budget)
+        built = build(corpus, args.articles, fts_db, index_dir, args.procs, args.build_budget, args.adopt_built_in)
         saved.write_text(json.dumps(asdict(built), indent=2) + "\n")
     n = built.articles  # what both indexes hold: the measurements' scale
 
@@ -388,7 +409,7 @@ def main() -> None:
         )
     print(
         f"build load average (1 min) min/mean/max: FTS5 {'/'.join(f'{v:.1f}' for v in built.fts_load.values())}, "
-        f"Berita {'/'.join(f'{v:.1f}' for v in built.berita_load.values())} (built {built.finished})"
+        f"Berita {'/'.join(f'{v:.1f}' for v in built.berita_load.values()) or 'not sampled'} (built {built.finished})"
     )
     print(f"{'figure':<52}{'value':>12}  {'target':<12}{'ratio':<32}verdict")
     for figure, value, target, ratio, met in rows:

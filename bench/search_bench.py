@@ -330,7 +330,12 @@ def ensure_index(
     started = time.perf_counter()
     command = [sys.executable, "-m", "search", "index", str(corpus), "--index", str(index_dir)]
     berita = subprocess.Popen(
-        command + (["--procs", str(procs)] if procs else []), stdout=subprocess.DEVNULL, start_new_session=True
+        command + (["--procs", str(procs)] if procs else []),
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+        # A job started with & (nohup) inherits SIGINT ignored, and Python
+        # then never raises KeyboardInterrupt: the budget's stop needs it back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         returncode = berita.wait(timeout=budget_s)
