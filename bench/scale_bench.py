@@ -150,7 +150,7 @@ def build(
     articles = indexed_articles(index_dir)
     print(
         f"Berita: {articles:,} articles in {berita_s:.0f} s ({articles / berita_s:,.0f} docs/s)"
-        + ("" if articles == target else f", stopped at the budget of {budget_s:.0f} s"),
+        + ("" if articles == target else f", stopped before the end (budget {budget_s or adopted_s:.0f} s)"),
         flush=True,
     )
     phase(f"building SQLite FTS5 of the same {articles:,} articles (no bench lock)")
