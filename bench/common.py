@@ -7,6 +7,7 @@ import json
 import resource
 import statistics
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -20,9 +21,16 @@ def corpus_path(argv_path: str | None = None) -> Path:
     return path
 
 
-def load_records(path: Path) -> list[dict]:
+def iter_records(path: Path) -> Iterator[dict]:
+    """The records of a gzipped JSON Lines corpus one at a time (a replicated
+    corpus of a million does not need to sit in memory)."""
     with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
+        for line in fh:
+            yield json.loads(line)
+
+
+def load_records(path: Path) -> list[dict]:
+    return list(iter_records(path))
 
 
 def peak_rss_mb() -> float:

@@ -22,7 +22,6 @@ written to --json.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import socket
@@ -40,26 +39,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import opensearch_cluster  # noqa: E402
-from common import REPO, corpus_path, dir_size_mb, load_records, percentiles  # noqa: E402
+from common import REPO, dir_size_mb, percentiles  # noqa: E402
 from queries import BenchQuery, speed_set  # noqa: E402
-from replicate import replicate  # noqa: E402
+from replicate import replicated  # noqa: E402
 
 BERITA = str(Path(sys.executable).with_name("berita"))  # the console script beside this Python
 INDEX = "scale"
 INDEX_TIMEOUT_S = 4 * 3600
 REQUEST_TIMEOUT_S = 60
-
-
-def replicated(articles: int) -> Path:
-    path = REPO / "var" / "bench" / f"corpus-{articles}.jsonl.gz"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        with gzip.open(partial, "wt", encoding="utf-8") as out:
-            for record in replicate(load_records(corpus_path()), articles):
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        partial.rename(path)
-    return path
 
 
 def berita(*args: str, timeout: float = INDEX_TIMEOUT_S) -> float:

@@ -23,7 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import corpus_path, load_records  # noqa: E402
+from common import REPO, corpus_path, load_records  # noqa: E402
 
 from index.dates import format_published, parse_published  # noqa: E402
 
@@ -62,6 +62,26 @@ def _perturbed(body: str, copy: int, share: float, rng: random.Random) -> str:
     return WORD.sub(lambda m: m.group(0) + suffix if rng.random() < share else m.group(0), body)
 
 
+def write_replicated(records: list[dict], articles: int, out: Path, perturb: float = 0.03) -> None:
+    """The replicated corpus as gzipped JSON Lines at ``out`` (written beside
+    it, then renamed: a stopped run leaves no half file under the name)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    with gzip.open(partial, "wt", encoding="utf-8", compresslevel=1) as fh:
+        for record in replicate(records, articles, perturb=perturb):
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    partial.rename(out)
+
+
+def replicated(articles: int) -> Path:
+    """The shared corpus replicated to ``articles`` (default perturbation),
+    written once to var/bench/corpus-N.jsonl.gz and reused by the scale benches."""
+    path = REPO / "var" / "bench" / f"corpus-{articles}.jsonl.gz"
+    if not path.exists():
+        write_replicated(load_records(corpus_path()), articles, path)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus")
@@ -70,10 +90,7 @@ def main() -> None:
     parser.add_argument("--perturb", type=float, default=0.03, help="share of body words given a copy's suffix")
     args = parser.parse_args()
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(out, "wt", encoding="utf-8", compresslevel=1) as fh:
-        for record in replicate(load_records(corpus_path(args.corpus)), args.articles, perturb=args.perturb):
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_replicated(load_records(corpus_path(args.corpus)), args.articles, out, args.perturb)
     print(f"{args.articles:,} articles in {out}")
 
 
