@@ -66,7 +66,6 @@ class ClusterWatch:
         self.margin = margin
         self.clock = clock
         self._current = False
-        self._compiler: QueryCompiler | None = None
 
     @contextmanager
     def look(self) -> Iterator[ClusterLook]:
@@ -76,15 +75,10 @@ class ClusterWatch:
         yield ClusterLook(self.engine, self.margin, self.clock(), self.compiler)
 
     def compiler(self) -> QueryCompiler:
-        """The engine's compiler now; the one handed out before while the
-        learned acronyms are the same. The engine makes a new compiler each
-        generation, and the alerts' prefilter is compiled again whenever the
-        compiler changes: so it is, as on Whoosh, only when the acronyms do."""
-        now = self.engine.query_compiler()
-        kept = self._compiler
-        if kept is None or now.acronyms.long_forms != kept.acronyms.long_forms:
-            self._compiler = kept = now
-        return kept
+        """The engine's compiler now (a new one only when the learned
+        acronyms change, so the alerts' prefilter is compiled again only then,
+        as on Whoosh)."""
+        return self.engine.query_compiler()
 
 
 class ClusterLook:

@@ -51,11 +51,14 @@ class QueryPlanner:
         self.generation = generation
         self.base_compiler = compiler
         self.partial_matches = partial_matches
+        self._kept: QueryCompiler | None = None  # the last compiler made, kept while the learned pairs are unchanged
 
     def compiler(self) -> QueryCompiler:
         """The compiler with the acronyms learned from the cluster's articles
         (each document lists the pairs it defines; the consistent ones, as
-        :meth:`index.acronyms.AcronymStore.table` keeps them), per generation."""
+        :meth:`index.acronyms.AcronymStore.table` keeps them), read per
+        generation; a new compiler only when the pairs changed (each write is
+        a generation: the plans compiled before stay good)."""
         if not self.base_compiler.weights.acronyms:
             return self.base_compiler
         return self.generation.kept("acronym_compiler", self._with_acronyms)
@@ -83,7 +86,11 @@ class QueryPlanner:
             key=lambda a: (-a.articles, a.acronym, a.long_form),
         )
         acronyms = AcronymMap.of(table, self.base_compiler.exact_positions, version=self.generation.current + 1)
-        return self.base_compiler.with_acronyms(acronyms)
+        kept = self._kept
+        if kept is not None and kept.acronyms.long_forms == acronyms.long_forms:
+            return kept  # the same pairs: its compiled plans (and the alerts' prefilter) stay good
+        self._kept = self.base_compiler.with_acronyms(acronyms)
+        return self._kept
 
     def compiled(self, q: str) -> CompiledQuery:
         """The query's plan with the compounds written apart kept only where
