@@ -53,7 +53,6 @@ from .request import (
     MAX_DEEP,
     MAX_QUERY_CHARS,
     MAX_SIZE,
-    MAX_WINDOW,
     InvalidRequest,
     SearchRequest,
     StaleCursor,
@@ -396,13 +395,7 @@ class SearchEngine:
         found = self._candidates(ev, request, compiled, full)
         total = found.total
         first = request.start
-        if request.offset is None and first >= MAX_WINDOW and first < total:
-            raise InvalidRequest(
-                "page",
-                f"only the first {MAX_WINDOW} results can be reached by page number; "
-                "follow the cursor of the previous page, export the whole set, or narrow the query",
-                reason="window",
-            )
+        request.require_reachable(total)
         facets, facets_more = found.collect(Facets(request.facets, request.facet_size))
         histogram = found.collect(DateHistogram(request.interval)) if "date" in request.facets else None
         hits: list[Hit] = []
@@ -449,21 +442,7 @@ class SearchEngine:
         missing_word: str | None,
     ) -> Hit:
         article = article_fields(snap.stored(docnum))
-        return Hit(
-            id=article["id"],
-            url=article["url"],
-            title=article["title"],
-            title_html=marker.title(article["title"]),
-            snippet=marker.snippet(article["body"]),
-            published=article["published"],
-            published_has_time=article["published_has_time"],
-            category=article["category"],
-            source=article["source"],
-            author=article["author"],
-            score=round(score, 4) if score is not None else None,
-            duplicates=[self._folded(snap, d) for d in dups],
-            missing_word=missing_word,
-        )
+        return Hit.of(article, marker, score, [self._folded(snap, d) for d in dups], missing_word)
 
     @staticmethod
     def _folded(snap: Snapshot, docnum: int) -> Folded:

@@ -105,6 +105,18 @@ class SearchRequest:
     def effective_sort(self) -> str:
         return self.sort or ("relevance" if self.q.strip() else "newest")
 
+    def require_reachable(self, total: int) -> None:
+        """Refuse a page number past the first ``MAX_WINDOW`` of ``total``
+        results (the cursor and export reach further, and cost less)."""
+        first = self.start
+        if self.offset is None and first >= MAX_WINDOW and first < total:
+            raise InvalidRequest(
+                "page",
+                f"only the first {MAX_WINDOW} results can be reached by page number; "
+                "follow the cursor of the previous page, export the whole set, or narrow the query",
+                reason="window",
+            )
+
 
 def validate(request: SearchRequest) -> None:
     if len(request.q) > MAX_QUERY_CHARS:

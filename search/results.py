@@ -6,12 +6,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from index.dates import from_utc_naive
 
 from .features.histogram import Bucket
 from .query.syntax import without_quotes
 from .request import MAX_DEEP, MAX_WINDOW, SearchRequest
+
+if TYPE_CHECKING:
+    from .features.highlight import Highlighter
 
 UNQUOTE_BELOW = 10  # fewer results than this (a page): offer the query with its phrases loose
 
@@ -54,6 +58,33 @@ class Hit:
     score: float | None
     duplicates: list[Folded] = field(default_factory=list)
     missing_word: str | None = None  # a partial match: the query word this article lacks
+
+    @classmethod
+    def of(
+        cls,
+        article: dict,
+        marker: Highlighter,
+        score: float | None,
+        duplicates: list[Folded],
+        missing_word: str | None,
+    ) -> Hit:
+        """A hit of an article's fields (:func:`article_fields`), its title and
+        snippet marked by ``marker``: the same on every backend."""
+        return cls(
+            id=article["id"],
+            url=article["url"],
+            title=article["title"],
+            title_html=marker.title(article["title"]),
+            snippet=marker.snippet(article["body"]),
+            published=article["published"],
+            published_has_time=article["published_has_time"],
+            category=article["category"],
+            source=article["source"],
+            author=article["author"],
+            score=round(score, 4) if score is not None else None,
+            duplicates=duplicates,
+            missing_word=missing_word,
+        )
 
 
 @dataclass

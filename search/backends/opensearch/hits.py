@@ -38,22 +38,7 @@ def article_of(src: dict) -> dict:
 
 
 def hit_of(src: dict, score: float | None, marker: Highlighter, dups: list[Folded], missing_word: str | None) -> Hit:
-    article = article_of(src)
-    return Hit(
-        id=article["id"],
-        url=article["url"],
-        title=article["title"],
-        title_html=marker.title(article["title"]),
-        snippet=marker.snippet(article["body"]),
-        published=article["published"],
-        published_has_time=article["published_has_time"],
-        category=article["category"],
-        source=article["source"],
-        author=article["author"],
-        score=round(score, 4) if score is not None else None,
-        duplicates=dups,
-        missing_word=missing_word,
-    )
+    return Hit.of(article_of(src), marker, score, dups, missing_word)
 
 
 def sort_clause(sort: str) -> list:

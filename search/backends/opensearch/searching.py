@@ -14,7 +14,7 @@ from whoosh.analysis import Analyzer
 from ...features.highlight import Highlighter
 from ...query.compile import CompiledQuery
 from ...rank.rerank import collapse_near_duplicates, recency_rerank, title_fingerprint
-from ...request import MAX_WINDOW, RERANK_DEPTH, InvalidRequest, SearchRequest
+from ...request import RERANK_DEPTH, SearchRequest
 from ...results import Folded, SearchResult
 from . import facets
 from .cluster import Cluster
@@ -86,13 +86,7 @@ class Searcher:
         partial = [(w, n) for w, n in partial if n]
         full_total = total - sum(n for _, n in partial)
         first = request.start
-        if request.offset is None and first >= MAX_WINDOW and first < total:
-            raise InvalidRequest(
-                "page",
-                f"only the first {MAX_WINDOW} results can be reached by page number; "
-                "follow the cursor of the previous page, export the whole set, or narrow the query",
-                reason="window",
-            )
+        request.require_reachable(total)
         listed, listed_more = self.labels.facets_of(found, request)
         histogram = facets.histogram_of(found, request)
         hits = []
