@@ -47,6 +47,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -116,6 +117,32 @@ def commit(index_dir: Path, records: list[dict]) -> None:
     Indexer(index_dir).ingest(article_from_record(r) for r in records)
 
 
+def matching(matcher: Matcher, publish: Callable[[list[dict]], None], held: list[dict]) -> dict:
+    """The matcher's cost on either backend: ``SINGLES`` articles published
+    one at a time (p50/p95 seconds a pass, candidates and matches an article),
+    then ``BATCHES`` of ``BATCH`` (p50/p95 seconds an article)."""
+    figures: dict = {}
+    singles, candidates, matched = [], [], []
+    for record in held[:SINGLES]:
+        publish([record])
+        run = matcher.run()
+        assert run.articles == 1, run
+        singles.append(run.seconds)
+        candidates.append(run.candidates)
+        matched.append(run.matches)
+    figures["single"] = pct(singles)
+    figures["candidates"] = statistics.mean(candidates)
+    figures["matches"] = statistics.mean(matched)
+    per_article = []
+    rest = held[SINGLES:]
+    for b in range(BATCHES):
+        publish(rest[b * BATCH : (b + 1) * BATCH])
+        run = matcher.run()
+        per_article.append(run.seconds / max(1, run.articles))
+    figures["batch"] = pct(per_article)
+    return figures
+
+
 def in_process(base: Path, work: Path, held: list[dict], searches: list[dict]) -> dict:
     ixdir = work / "ix"
     shutil.copytree(base, ixdir)
@@ -129,28 +156,11 @@ def in_process(base: Path, work: Path, held: list[dict], searches: list[dict]) -
     load_s = time.perf_counter() - started
     figures: dict = {"alerts": len(searches), "load_s": load_s, "rss_mb": peak_rss_mb()}
 
-    singles, candidates, matched = [], [], []
-    for record in held[:SINGLES]:
-        commit(ixdir, [record])
+    def publish(records: list[dict]) -> None:
+        commit(ixdir, records)
         engine.manager.maybe_refresh()
-        run = matcher.run()
-        assert run.articles == 1, run
-        singles.append(run.seconds)
-        candidates.append(run.candidates)
-        matched.append(run.matches)
-    figures["single"] = pct(singles)
-    figures["candidates"] = statistics.mean(candidates)
-    figures["matches"] = statistics.mean(matched)
 
-    per_article = []
-    rest = held[SINGLES:]
-    for b in range(BATCHES):
-        batch = rest[b * BATCH : (b + 1) * BATCH]
-        commit(ixdir, batch)
-        engine.manager.maybe_refresh()
-        run = matcher.run()
-        per_article.append(run.seconds / max(1, run.articles))
-    figures["batch"] = pct(per_article)
+    figures.update(matching(matcher, publish, held))
 
     # Baseline: every alert asked of one article by the engine (no prefilter).
     brute = []
@@ -201,24 +211,7 @@ def in_cluster(urls: list[str], name: str, kept: list[dict], held: list[dict], s
         started = time.perf_counter()
         matcher.index.refresh(store, engine.query_compiler())
         figures: dict = {"alerts": len(searches), "load_s": time.perf_counter() - started}
-        singles, candidates, matched = [], [], []
-        for record in held[:SINGLES]:
-            publish([record])
-            run = matcher.run()
-            assert run.articles == 1, run
-            singles.append(run.seconds)
-            candidates.append(run.candidates)
-            matched.append(run.matches)
-        figures["single"] = pct(singles)
-        figures["candidates"] = statistics.mean(candidates)
-        figures["matches"] = statistics.mean(matched)
-        per_article = []
-        rest = held[SINGLES:]
-        for b in range(BATCHES):
-            publish(rest[b * BATCH : (b + 1) * BATCH])
-            run = matcher.run()
-            per_article.append(run.seconds / max(1, run.articles))
-        figures["batch"] = pct(per_article)
+        figures.update(matching(matcher, publish, held))
         # Baseline: every alert's search sent for one article (no prefilter).
         with matcher.watch.look() as look:
             article = look.fresh(lambda ids: {})[-1]  # the newest one published
