@@ -113,7 +113,8 @@ def cli() -> None:
 @click.option(
     "--upgrade",
     is_flag=True,
-    help="Rewrite the segments written before postings sidecars (or with a damaged one), so queries read them mapped.",
+    help="Rewrite the segments written before their postings stood in the sidecar alone, so queries read them "
+    "mapped and they keep each posting once.",
 )
 @click.option(
     "--rebuild",
@@ -257,11 +258,11 @@ def _upgrade(directory) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     if not segments:
-        click.echo(f"every segment already has its postings sidecar; index {directory}")
+        click.echo(f"every segment already keeps its postings in its sidecar alone; index {directory}")
         return
     click.echo(
-        f"{segments:,} segment{'' if segments == 1 else 's'} ({documents:,} articles) rewritten with postings "
-        f"sidecars in {time.perf_counter() - started:.1f} s; index {directory}"
+        f"{segments:,} segment{'' if segments == 1 else 's'} ({documents:,} articles) rewritten with their "
+        f"postings in the sidecar alone in {time.perf_counter() - started:.1f} s; index {directory}"
     )
 
 

@@ -1,5 +1,10 @@
-"""Whoosh's W3 codec with field lengths read once per segment flush and
-stored fields kept uncompressed.
+"""Whoosh's W3 codec with postings kept only in Berita's sidecar, field
+lengths read once per segment flush and stored fields kept uncompressed.
+
+New segments keep their postings once, in the sidecar the engine maps
+(:mod:`index.postings`), and Whoosh reads them from there too
+(:mod:`index.terms`); W3's term table and postings blocks are still read in
+segments written before.
 
 While writing postings, Whoosh 2.7 looks up each posting's document length in
 the on-disk lengths column, one Python-level read per posting; that was ~15% of
@@ -34,11 +39,12 @@ import os
 import secrets
 import shutil
 
+import numpy as np
 from whoosh import columns
+from whoosh.codec.base import FieldWriter
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     W3Codec,
-    W3FieldWriter,
     W3PerDocReader,
     W3PerDocWriter,
     W3Segment,
@@ -49,7 +55,8 @@ from whoosh.filedb.filestore import StorageError
 from whoosh.filedb.structfile import BufferFile
 from whoosh.util.numeric import byte_to_length
 
-from .postings import SIDECAR_EXT, SidecarWriter
+from .postings import SIDECAR_EXT, SidecarWriter, open_sidecar
+from .terms import SidecarTermsReader
 
 PLAIN_STORED = "_stored_plain"  # the column of uncompressed stored fields
 PLAIN_STORED_COLUMN = columns.PickleColumn(columns.VarBytesColumn())
@@ -98,33 +105,63 @@ class BeritaPerDocReader(W3PerDocReader):
         return reader[docnum] or {}
 
 
-class SidecarFieldWriter(W3FieldWriter):
-    """Whoosh's field writer that also writes the segment's postings sidecar
-    (:mod:`index.postings`) from the same calls: new segments and merged ones
-    alike, before the compound file is assembled, so the sidecar is one more
-    sub-file of the segment and lives and dies with it."""
+class SidecarFieldWriter(FieldWriter):
+    """Writes a segment's postings as its sidecar only (:mod:`index.postings`;
+    Whoosh reads them back through :class:`index.terms.SidecarTermsReader`),
+    new segments and merged ones alike, before the compound file is
+    assembled, so the sidecar is one sub-file of the segment and lives and
+    dies with it. Whoosh's own term table and postings blocks are no longer
+    written: they held every posting a second time.
+
+    A merge hands over whole segments' sidecars (:meth:`add_segment`, from
+    :class:`index.segments.SidecarMerging`) instead of every posting."""
 
     def __init__(self, codec, storage, segment):
-        super().__init__(codec, storage, segment)
+        self._storage = storage
+        self._segment = segment
         self._sidecar = SidecarWriter()
+        self._fieldname = ""
+        self._lengths = None  # the new segment's per-document reader, once Whoosh hands it over
+        self._scored: list[str] = []  # the fields with lengths
+        self.is_closed = False
+
+    def add_postings(self, schema, lengths, items):
+        self._lengths, self._scored = lengths, list(schema.scorable_names())
+        super().add_postings(schema, lengths, items)
+
+    def add_segment(self, sidecar, docnums, fieldnames) -> None:
+        self._sidecar.add_segment(sidecar, docnums, fieldnames)
 
     def start_field(self, fieldname, fieldobj):
-        super().start_field(fieldname, fieldobj)
+        self._fieldname = fieldname
         self._sidecar.start_field(fieldname, fieldobj.format)
 
     def start_term(self, btext):
-        super().start_term(btext)
         self._sidecar.start_term(self._fieldname, btext)
 
     def add(self, docnum, weight, vbytes, length):
-        super().add(docnum, weight, vbytes, length)
         self._sidecar.add(docnum, weight, vbytes)
 
+    def finish_term(self):
+        pass
+
     def close(self):
-        sidecar = self._create_file(SIDECAR_EXT)
-        sidecar.write(self._sidecar.to_bytes(self._segment.doc_count_all()))
+        count = self._segment.doc_count_all()
+        sidecar = self._segment.create_file(self._storage, SIDECAR_EXT)
+        sidecar.write(self._sidecar.to_bytes(count, _length_codes(self._lengths, self._scored, count)))
         sidecar.close()
-        super().close()
+        self.is_closed = True
+
+
+def _length_codes(per_document, fieldnames: list[str], count: int) -> dict[str, np.ndarray]:
+    """Each field's one-byte document lengths in a segment being written
+    (Whoosh's lengths columns), read once each."""
+    codes = {}
+    for name in fieldnames if per_document is not None else ():
+        column = per_document._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+        if column is not None:
+            codes[name] = np.fromiter(column, dtype=np.uint8, count=count)
+    return codes
 
 
 class MemoryFile(io.RawIOBase):
@@ -239,6 +276,23 @@ class BeritaSegment(W3Segment):
         return MappedCompoundStorage(dbfile, use_mmap=storage.supports_mmap)
 
 
+def keeps_whoosh_postings(storage, segment) -> bool:
+    """Whether the segment was written before its postings stood in the
+    sidecar alone: it has W3's term table (and blocks, and maybe a sidecar
+    beside them). ``berita index --upgrade`` rewrites such segments.
+    ``storage``: the index's, or the segment's own compound file's."""
+    name = segment.make_filename(W3Codec.TERMS_EXT)
+    if storage.file_exists(name):
+        return True
+    if not (segment.is_compound() and storage.file_exists(segment.make_filename(segment.COMPOUND_EXT))):
+        return False
+    compound = segment.open_compound_file(storage)
+    try:
+        return compound.file_exists(name)
+    finally:
+        compound.close()
+
+
 SEGMENT_ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"  # Whoosh's
 
 
@@ -256,6 +310,16 @@ class BeritaCodec(W3Codec):
 
     def field_writer(self, storage, segment):
         return SidecarFieldWriter(self, storage, segment)
+
+    def terms_reader(self, storage, segment):
+        """Whoosh's own term table where the segment has one (written before
+        sidecars stood alone), else the sidecar's."""
+        if keeps_whoosh_postings(storage, segment):
+            return super().terms_reader(storage, segment)
+        sidecar = open_sidecar(storage, segment)
+        if isinstance(sidecar, str):
+            raise StorageError(f"segment {segment.segment_id()} has no readable postings: {sidecar}")
+        return SidecarTermsReader(sidecar)
 
     def per_document_reader(self, storage, segment):
         return BeritaPerDocReader(storage, segment)

@@ -26,11 +26,11 @@ from whoosh.reading import SegmentReader
 
 from .acronyms import AcronymStore
 from .analysis import SHIPPED, Analysis
-from .codec import BeritaCodec
+from .codec import BeritaCodec, keeps_whoosh_postings
 from .dates import to_utc_naive
 from .model import Article, normalise_key
-from .postings import Sidecar, open_sidecar
 from .readers import Item, Note, Problem
+from .segments import segment_writer
 from .store import open_existing, open_or_create
 
 WRITER_PID_FILE = "writer.pid"  # who holds the write lock, for "try again" messages
@@ -277,21 +277,21 @@ def delete_articles(index_dir: str | os.PathLike, ids: Iterable[str]) -> tuple[l
 
 
 def upgrade_segments(index_dir: str | os.PathLike) -> tuple[int, int]:
-    """Rewrite every segment that has no usable postings sidecar (written
-    before sidecars, or with a damaged one) into one new segment that has one,
-    in one commit; the others stay as they are. Returns (segments rewritten,
-    documents in them)."""
+    """Rewrite every segment written before postings stood in the sidecar
+    alone (it keeps Whoosh's own term table and postings blocks, with or
+    without a sidecar beside them) into one new segment, in one commit; the
+    others stay as they are. Returns (segments rewritten, documents in them)."""
     ix = open_existing(index_dir)
     rewritten = [0, 0]
 
     def rewrite_old(writer, segments):
         kept = []
         for segment in segments:
+            if not keeps_whoosh_postings(writer.storage, segment):
+                kept.append(segment)
+                continue
             reader = SegmentReader(writer.storage, writer.schema, segment)
             try:
-                if isinstance(open_sidecar(reader.storage(), segment), Sidecar):
-                    kept.append(segment)
-                    continue
                 writer.add_reader(reader)
                 rewritten[0] += 1
                 rewritten[1] += segment.doc_count()
@@ -330,7 +330,7 @@ def open_writer(ix: Index, index_dir: str | os.PathLike, wait: float | None = No
     for the lock; past that an :class:`IndexBusy` naming the holder."""
     wait = LOCK_WAIT if wait is None else wait
     try:
-        writer = ix.writer(timeout=wait, delay=0.05, **options)
+        writer = segment_writer(ix, timeout=wait, delay=0.05, **options)
     except LockError:
         raise IndexBusy(index_dir, current_writer(index_dir), wait) from None
     except OSError as exc:

@@ -5,6 +5,8 @@ for old ones."""
 from __future__ import annotations
 
 import mmap
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,23 +15,106 @@ from conftest import index_records, record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.filedb.filestore import StorageError
 from whoosh.formats import Frequency, Positions
 
 import index.postings as postings_module
 from index.cli import cli
-from index.codec import BeritaCodec, MappedCompoundStorage
+from index.codec import BeritaCodec, MappedCompoundStorage, keeps_whoosh_postings
+from index.model import Article
 from index.postings import SIDECAR_EXT, Sidecar, SidecarWriter, open_sidecar
+from index.readers import read_paths, sample_path
+from index.schema import build_schema
+from index.segments import SidecarMerging
 from index.stats import leaf_readers
-from index.writer import delete_articles, open_writer, upgrade_segments
+from index.terms import SidecarTermsReader
+from index.writer import delete_articles, document_fields, open_writer, upgrade_segments
 from search.engine import SearchEngine, SearchRequest
 from search.reader.segments import read_postings
 
 TEXT_FIELDS = ("title", "body", "title_exact", "body_exact", "author", "id")
 
 
-def _compare_every_term(directory) -> int:
-    """Assert each segment's sidecar holds exactly Whoosh's postings (ids,
-    weights, positions) for every term of the text fields; returns the count."""
+class LegacyFieldWriter(W3FieldWriter):
+    """The field writer of the Berita before postings stood in the sidecar
+    alone: Whoosh's term table and blocks, and a version 1 sidecar beside
+    them. Its segments are still read (and rewritten by --upgrade)."""
+
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._sidecar = SidecarWriter()
+
+    def start_field(self, fieldname, fieldobj):
+        super().start_field(fieldname, fieldobj)
+        self._sidecar.start_field(fieldname, fieldobj.format)
+
+    def start_term(self, btext):
+        super().start_term(btext)
+        self._sidecar.start_term(self._fieldname, btext)
+
+    def add(self, docnum, weight, vbytes, length):
+        super().add(docnum, weight, vbytes, length)
+        self._sidecar.add(docnum, weight, vbytes)
+
+    def close(self):
+        data = self._sidecar.to_bytes(self._segment.doc_count_all()).replace(b'"version":2', b'"version":1', 1)
+        # (version 1 had no term statistics; its readers ignore the arrays)
+        sidecar = self._create_file(SIDECAR_EXT)
+        sidecar.write(data)
+        sidecar.close()
+        super().close()
+
+
+class LegacyCodec(BeritaCodec):
+    def field_writer(self, storage, segment):
+        return LegacyFieldWriter(self, storage, segment)
+
+
+def _write_sample(directory, codec) -> None:
+    """The bundled sample in one segment written with ``codec``, in file order."""
+    directory.mkdir()
+    ix = whoosh_index.create_in(str(directory), build_schema())
+    writer = ix.writer(codec=codec)
+    for article in read_paths([sample_path()]):
+        assert isinstance(article, Article)
+        writer.add_document(**document_fields(article))
+    writer.commit()
+    ix.close()
+
+
+def _term_table(directory) -> dict:
+    """Every indexed term of the index, read through Whoosh's own API: its
+    term info and each posting as (article id, weight, value decoded)."""
+    ix = whoosh_index.open_dir(str(directory))
+    table = {}
+    try:
+        with ix.searcher() as searcher:
+            reader = searcher.reader()
+            ids = {docnum: fields["id"] for docnum, fields in reader.iter_docs()}
+            for fieldname, btext in reader.all_terms():
+                info = reader.term_info(fieldname, btext)
+                fmt = reader.schema[fieldname].format
+                matcher = reader.postings(fieldname, btext)
+                postings = []
+                while matcher.is_active():
+                    value = matcher.value()
+                    decoded = fmt.decode_positions(value) if fmt.supports("positions") else value
+                    postings.append((ids[matcher.id()], matcher.weight(), decoded))
+                    matcher.next()
+                table[fieldname, btext] = (
+                    (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(), info.max_weight()),
+                    sorted(postings),
+                )
+    finally:
+        ix.close()
+    return table
+
+
+def _compare_with_sidecars(directory) -> int:
+    """Assert each segment's sidecar, as the engine reads it, holds exactly the
+    postings Whoosh reads (ids, weights, positions) for every term of the
+    text fields; returns how many terms were compared."""
     ix = whoosh_index.open_dir(str(directory))
     compared = 0
     try:
@@ -59,18 +144,78 @@ def _compare_every_term(directory) -> int:
     return compared
 
 
-def test_every_term_of_a_new_index_reads_the_same_from_the_sidecar_as_from_whoosh(sample_index):
-    assert _compare_every_term(sample_index) > 500
+def test_whoosh_reads_from_the_sidecar_exactly_what_its_own_codec_wrote(tmp_path):
+    """The sample written by Whoosh's stock W3 codec and by Berita's (postings
+    in the sidecar alone): every term of every field has the same term info
+    and the same postings, values included, read through Whoosh's API."""
+    _write_sample(tmp_path / "w3", W3Codec())
+    _write_sample(tmp_path / "berita", BeritaCodec())
+    for name, keeps in (("w3", True), ("berita", False)):
+        ix = whoosh_index.open_dir(str(tmp_path / name))
+        assert [keeps_whoosh_postings(ix.storage, segment) for segment in ix._segments()] == [keeps]
+        ix.close()
+    theirs, ours = _term_table(tmp_path / "w3"), _term_table(tmp_path / "berita")
+    assert len(ours) > 1_500 and {f for f, _ in ours} >= set(TEXT_FIELDS) | {"published", "digest"}
+    assert ours.keys() == theirs.keys()
+    differing = [term for term in theirs if ours[term] != theirs[term]]
+    assert not differing, differing[:5]
+    assert _compare_with_sidecars(tmp_path / "berita") > 500
 
 
-def test_commits_merges_and_deletions_keep_the_sidecars_equal_to_whoosh(index_copy):
+def test_a_new_segment_keeps_its_postings_once(sample_index):
+    ix = whoosh_index.open_dir(str(sample_index))
+    try:
+        for segment in ix._segments():
+            assert not keeps_whoosh_postings(ix.storage, segment)
+            with ix.searcher() as searcher:
+                assert all(isinstance(leaf._terms, SidecarTermsReader) for leaf, _ in leaf_readers(searcher.reader()))
+    finally:
+        ix.close()
+
+
+def test_commits_merges_and_deletions_keep_every_posting(index_copy):
+    """A merge reads the segments' postings through Whoosh from their
+    sidecars and writes them again: the same postings per article before and
+    after, the deleted article's gone."""
     index_records(index_copy, [record(id="extra-1", title="Banjir Bandang di Garut", body="Banjir bandang melanda.")])
+    index_records(index_copy, [record(id="extra-3", title="Gempa di Palu", body="Gempa bumi mengguncang Palu.")])
     delete_articles(index_copy, ["extra-1"])
+    before = _term_table(index_copy)
     ix = whoosh_index.open_dir(str(index_copy))
+    assert len(ix._segments()) > 1
     writer = open_writer(ix, index_copy, codec=BeritaCodec())
     writer.commit(optimize=True)  # every segment merged into one, written again
+    assert len(ix.refresh()._segments()) == 1
     ix.close()
-    assert _compare_every_term(index_copy) > 500
+    after = _term_table(index_copy)
+    live = {term: (info, postings) for term, (info, postings) in before.items() if postings}
+    assert {t: p for t, (_, p) in after.items()} == {t: p for t, (_, p) in live.items()}
+    assert not any(article == "extra-1" for _, postings in after.values() for article, _, _ in postings)
+    assert _compare_with_sidecars(index_copy) > 500
+
+
+def test_a_merge_in_whole_arrays_writes_what_whooshs_merge_posting_by_posting_writes(index_copy, tmp_path):
+    """The same segments (one with a deleted article) merged twice: by
+    Berita's writer, which hands the sidecars over whole, and by Whoosh's own
+    writer, which pools every posting. Every term, its info and its postings
+    read the same."""
+    index_records(index_copy, [record(id="extra-4", title="Banjir di Bekasi", body="Banjir merendam Bekasi.")])
+    index_records(index_copy, [record(id="extra-5", title="Harga cabai turun", body="Harga cabai rawit turun.")])
+    delete_articles(index_copy, ["berita-2019-0002"])
+    whole, pooled = tmp_path / "whole", tmp_path / "pooled"
+    shutil.copytree(index_copy, whole)
+    shutil.copytree(index_copy, pooled)
+    for directory, writer_of in ((whole, lambda ix: open_writer(ix, whole, codec=BeritaCodec())), (pooled, None)):
+        ix = whoosh_index.open_dir(str(directory))
+        assert len(ix._segments()) == 3
+        writer = writer_of(ix) if writer_of else ix.writer(codec=BeritaCodec())  # Whoosh's SegmentWriter
+        assert isinstance(writer, SidecarMerging) == (writer_of is not None)
+        writer.commit(optimize=True)
+        ix.close()
+    merged = _term_table(whole)
+    assert merged == _term_table(pooled) and len(merged) > 1_500
+    assert not any(article == "berita-2019-0002" for _, postings in merged.values() for article, _, _ in postings)
+    assert _compare_with_sidecars(whole) > 500
 
 
 def test_the_engine_reads_mapped_postings_as_views_of_the_map(index_copy):
@@ -96,12 +241,12 @@ def _damage_sidecar(directory) -> None:
     ix = whoosh_index.open_dir(str(directory))
     try:
         spans = []
-        with ix.searcher() as searcher:
-            for leaf, _ in leaf_readers(searcher.reader()):
-                compound = leaf.storage().a
-                assert isinstance(compound, MappedCompoundStorage)
-                offset, length = compound.range(leaf.segment().make_filename(SIDECAR_EXT))
-                spans.append((leaf.segment().make_filename(".seg"), offset + length - 16))
+        for segment in ix._segments():
+            compound = segment.open_compound_file(ix.storage)
+            assert isinstance(compound, MappedCompoundStorage)
+            offset, length = compound.range(segment.make_filename(SIDECAR_EXT))
+            spans.append((segment.make_filename(".seg"), offset + length - 16))
+            compound.close()
     finally:
         ix.close()
     for name, where in spans:
@@ -112,16 +257,26 @@ def _damage_sidecar(directory) -> None:
             f.write(bytes([byte[0] ^ 0xFF]))
 
 
-def test_a_damaged_sidecar_is_refused_and_whoosh_answers_the_same(index_copy, tmp_path):
+@pytest.fixture
+def legacy_index(tmp_path) -> Path:
+    """The sample as the Berita before this one wrote it: Whoosh's postings
+    with a version 1 sidecar beside them."""
+    _write_sample(tmp_path / "legacy", LegacyCodec())
+    return tmp_path / "legacy"
+
+
+def test_a_damaged_sidecar_beside_whooshs_postings_is_refused_and_whoosh_answers_the_same(legacy_index):
     queries = ("banjir", "harga cabai", '"ibu kota"', "presiden -jokowi", "gempa OR banjir")
     requests = [SearchRequest(q=q) for q in queries]
-    engine = SearchEngine.open(index_copy, background=False)
+    engine = SearchEngine.open(legacy_index, background=False)
     try:
+        with engine.manager.acquire() as snap:
+            assert not snap.sidecar_problems
         before = [[(h.id, round(h.score or 0.0, 9)) for h in engine.search(r).hits] for r in requests]
     finally:
         engine.close()
-    _damage_sidecar(index_copy)
-    engine = SearchEngine.open(index_copy, background=False)
+    _damage_sidecar(legacy_index)
+    engine = SearchEngine.open(legacy_index, background=False)
     try:
         with engine.manager.acquire() as snap:
             assert snap.sidecar_problems and all("checksum" in why for why in snap.sidecar_problems.values())
@@ -131,15 +286,33 @@ def test_a_damaged_sidecar_is_refused_and_whoosh_answers_the_same(index_copy, tm
     assert after == before and any(before)
 
 
-def test_upgrade_rewrites_segments_without_a_usable_sidecar_and_only_those(index_copy):
-    index_records(index_copy, [record(id="extra-2", title="Gempa Guncang Lombok", body="Gempa bumi terasa kuat.")])
-    _damage_sidecar(index_copy)  # every segment refused now
-    assert upgrade_segments(index_copy)[0] >= 1
-    assert _compare_every_term(index_copy) > 500
-    result = CliRunner().invoke(cli, ["index", "--upgrade", "--index", str(index_copy)])
-    assert result.exit_code == 0 and "already has its postings sidecar" in result.output
-    stats = CliRunner().invoke(cli, ["stats", "--index", str(index_copy), "--json"])
-    assert '"segments_mapped": 1' in stats.output.replace("\n", "").replace("  ", " ")
+def test_a_damaged_sidecar_holding_the_only_postings_fails_loudly_naming_the_segment(index_copy):
+    """No second copy to fall back on: opening says which segment and why,
+    rather than answering from wrong postings."""
+    _damage_sidecar(index_copy)
+    with pytest.raises(StorageError, match="no readable postings: sidecar not used: checksum mismatch"):
+        SearchEngine.open(index_copy, background=False)
+
+
+def test_upgrade_rewrites_the_segments_that_keep_whooshs_postings_and_only_those(legacy_index):
+    before = _term_table(legacy_index)
+    index_records(legacy_index, [record(id="extra-2", title="Gempa Guncang Lombok", body="Gempa bumi terasa kuat.")])
+    ix = whoosh_index.open_dir(str(legacy_index))
+    kinds = sorted(keeps_whoosh_postings(ix.storage, segment) for segment in ix._segments())
+    ix.close()
+    assert kinds == [False, True]
+    assert upgrade_segments(legacy_index) == (1, len({p[0] for _, ps in before.values() for p in ps}))
+    ix = whoosh_index.open_dir(str(legacy_index))
+    assert not any(keeps_whoosh_postings(ix.storage, segment) for segment in ix._segments())
+    ix.close()
+    after = _term_table(legacy_index)
+    for term, (_, postings) in before.items():
+        assert [p for p in after[term][1] if p[0] != "extra-2"] == postings, term
+    assert _compare_with_sidecars(legacy_index) > 500
+    result = CliRunner().invoke(cli, ["index", "--upgrade", "--index", str(legacy_index)])
+    assert result.exit_code == 0 and "already keeps its postings in its sidecar alone" in result.output
+    stats = CliRunner().invoke(cli, ["stats", "--index", str(legacy_index), "--json"])
+    assert '"segments_mapped": 2' in stats.output.replace("\n", "").replace("  ", " ")
 
 
 def test_upgrade_of_a_missing_index_says_so(tmp_path):
@@ -198,7 +371,7 @@ def test_a_sidecar_for_another_segment_or_version_is_refused():
     with pytest.raises(ValueError, match="3 documents"):
         Sidecar(data, 4)
     with pytest.raises(ValueError, match="version"):
-        Sidecar(data.replace(b'"version":1', b'"version":9'), 3)
+        Sidecar(data.replace(b'"version":2', b'"version":9'), 3)
     with pytest.raises(ValueError, match="not a Berita"):
         Sidecar(b"X" + data[1:], 3)
 
@@ -209,10 +382,10 @@ def monkeypatch_module():
         yield patch
 
 
-def test_a_segments_vocabulary_from_its_sidecar_is_whooshs_term_list(sample_index):
+def test_a_segments_vocabulary_from_its_sidecar_is_whooshs_term_list(legacy_index):
     from search.reader.snapshot import _read_terms, _words
 
-    ix = whoosh_index.open_dir(str(sample_index))
+    ix = whoosh_index.open_dir(str(legacy_index))
     try:
         with ix.searcher() as searcher:
             for leaf, _ in leaf_readers(searcher.reader()):
