@@ -113,8 +113,9 @@ class SidecarFieldWriter(FieldWriter):
     dies with it. Whoosh's own term table and postings blocks are no longer
     written: they held every posting a second time.
 
-    A merge hands over whole segments' sidecars (:meth:`add_segment`, from
-    :class:`index.segments.SidecarMerging`) instead of every posting."""
+    Berita's segment writers (:mod:`index.segments`) hand over the new
+    documents' postings as one table (:meth:`add_table`) and merged
+    segments' sidecars whole (:meth:`add_segment`) instead of every posting."""
 
     def __init__(self, codec, storage, segment):
         self._storage = storage
@@ -131,6 +132,12 @@ class SidecarFieldWriter(FieldWriter):
 
     def add_segment(self, sidecar, docnums, fieldnames) -> None:
         self._sidecar.add_segment(sidecar, docnums, fieldnames)
+
+    def add_table(self, schema, lengths, table) -> None:
+        """The new segment's own postings, as a table (an ArrayPool's),
+        where Whoosh would call :meth:`add_postings` with each posting."""
+        self._lengths, self._scored = lengths, list(schema.scorable_names())
+        self._sidecar.add_table(table)
 
     def start_field(self, fieldname, fieldobj):
         self._fieldname = fieldname

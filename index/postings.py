@@ -110,6 +110,7 @@ class SidecarWriter:
         self._tf = array("f")
         self._pos_bounds = array("Q", [0])
         self._positions = array("i")
+        self._tables: list[TermTable] = []
         self._segments: list[tuple[Sidecar, np.ndarray, frozenset[str]]] = []
 
     def start_field(self, fieldname: str, format_) -> None:
@@ -136,6 +137,11 @@ class SidecarWriter:
         if self._decode is not None:
             self._positions.extend(self._decode(vbytes))
             self._pos_bounds.append(len(self._positions))
+
+    def add_table(self, table: TermTable) -> None:
+        """Take a table of this segment's postings, numbered as here (what an
+        :class:`index.pool.ArrayPool` made of the documents written)."""
+        self._tables.append(table)
 
     def add_segment(self, sidecar: Sidecar, docnums: np.ndarray, fieldnames: frozenset[str]) -> None:
         """Take every posting of another segment's ``sidecar`` (a merge): its
@@ -166,11 +172,14 @@ class SidecarWriter:
         """The sidecar file: header, then each array aligned to 8 bytes.
         ``length_codes``: each field's one-byte document lengths (Whoosh's
         lengths column) in the new segment, for the term statistics."""
-        table = self._own_table()
-        if self._segments:
-            everything = [(table, np.arange(doc_count, dtype=np.int64), frozenset(self.fields))]
+        own = self._own_table()
+        tables = ([own] if own.hash.size else []) + self._tables
+        if self._segments or len(tables) > 1:
+            everything = [(t, np.arange(doc_count, dtype=np.int64), frozenset(t.fields)) for t in tables]
             everything += [(s.table(), d, f) for s, d, f in self._segments]
             table = merge_tables(everything)
+        else:
+            table = tables[0] if tables else own
         return _serialise(table, doc_count, length_codes or {})
 
 
@@ -181,89 +190,109 @@ def merge_tables(sources: list[tuple[TermTable, np.ndarray, frozenset[str]]]) ->
     left without postings is dropped, as Whoosh's pool would never have
     seen it. Python steps once per term (to join equal terms across
     sources); the postings and positions move in whole-array steps."""
-    fields: list[str] = []
-    union: dict[tuple[int, bytes], int] = {}
-    union_hash: list[int] = []
-    union_field: list[int] = []
-    union_text: list[bytes] = []
-    posting_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    positional: set[int] = set()
+    terms = TermKeys()
+    columns: list[tuple[np.ndarray, ...]] = []
     flat: list[np.ndarray] = []
     flat_offset = 0
     for table, docnums, kept in sources:
-        field_of = np.array([_place(fields, name) if name in kept else -1 for name in table.fields] or [-1])
+        field_of = [terms.field(name) if name in kept else -1 for name in table.fields]
         blob = table.text.tobytes()
-        term_union = np.full(table.hash.size, -1, dtype=np.int64)
-        rows = zip(
-            field_of[table.field.astype(np.int64)].tolist() if table.hash.size else [],
-            table.text_start.tolist(),
-            table.text_len.tolist(),
-            table.hash.tolist(),
-        )
+        term_of_row = np.full(table.hash.size, -1, dtype=np.int64)
+        rows = zip(table.field.tolist(), table.text_start.tolist(), table.text_len.tolist(), table.hash.tolist())
         for row, (field, start, size, key) in enumerate(rows):
-            if field < 0:
-                continue
-            term = (field, blob[start : start + size])
-            found = union.get(term)
-            if found is None:
-                found = union[term] = len(union_hash)
-                union_hash.append(key)
-                union_field.append(field)
-                union_text.append(term[1])
-            term_union[row] = found
-        positional.update(term_union[(table.pos_first >= 0) & (term_union >= 0)].tolist())
+            if field_of[field] >= 0:
+                term_of_row[row] = terms.add(
+                    field_of[field], blob[start : start + size], key, table.pos_first[row] >= 0
+                )
         owner = table.owners()
-        first = table.post_start.astype(np.int64)[owner]
-        within = np.arange(owner.size, dtype=np.int64) - first
-        pos_row = np.where(table.pos_first[owner] >= 0, table.pos_first.astype(np.int64)[owner] + within, -1)
-        bounds = table.pos_bounds.astype(np.int64)
-        low = np.where(pos_row >= 0, bounds[np.maximum(pos_row, 0)] + flat_offset, -1) if bounds.size else pos_row
-        high = np.where(pos_row >= 0, bounds[np.maximum(pos_row, 0) + 1] + flat_offset, -1) if bounds.size else pos_row
-        posting_parts.append((term_union[owner], docnums[table.ids], table.tf, low, high))
+        within = np.arange(owner.size, dtype=np.int64) - table.post_start.astype(np.int64)[owner]
+        first = table.pos_first.astype(np.int64)[owner]
+        bounds = np.append(table.pos_bounds.astype(np.int64), 0)  # (a table without positions has one bound)
+        at = np.where(first >= 0, first + within, -1)
+        low = np.where(at >= 0, bounds[np.maximum(at, 0)] + flat_offset, -1)
+        high = np.where(at >= 0, bounds[np.maximum(at, 0) + 1] + flat_offset, -1)
+        columns.append((term_of_row[owner], docnums[table.ids], table.tf, low, high))
         flat.append(table.positions.astype(np.int32))
         flat_offset += table.positions.size
-    term_of, ids, tf, low, high = (np.concatenate(column) for column in zip(*posting_parts))
+    term_of, ids, tf, low, high = (np.concatenate(column) for column in zip(*columns))
+    return assemble(terms, term_of, ids, tf, low, high, np.concatenate(flat) if flat else np.zeros(0, np.int32))
+
+
+class TermKeys:
+    """The distinct terms met, numbered in the order met (a Python step a
+    term): each one's field, bytes, hash and whether it has positions."""
+
+    def __init__(self) -> None:
+        self.fields: list[str] = []
+        self.number: dict[tuple[int, bytes], int] = {}
+        self.field_of: list[int] = []
+        self.text: list[bytes] = []
+        self.hash: list[int] = []
+        self.positional: list[bool] = []
+
+    def field(self, name: str) -> int:
+        if name not in self.fields:
+            self.fields.append(name)
+        return self.fields.index(name)
+
+    def add(self, field: int, btext: bytes, key: int | None = None, positional: bool = False) -> int:
+        """The term's number (``key``: its :func:`term_hash`, if known)."""
+        found = self.number.get((field, btext))
+        if found is None:
+            found = self.number[field, btext] = len(self.text)
+            self.field_of.append(field)
+            self.text.append(btext)
+            self.hash.append(term_hash(self.fields[field], btext) if key is None else key)
+            self.positional.append(bool(positional))
+        return found
+
+
+def assemble(
+    terms: TermKeys,
+    term_of: np.ndarray,
+    ids: np.ndarray,
+    tf: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    flat: np.ndarray,
+) -> TermTable:
+    """A table from postings in any order: posting ``i`` is term
+    ``term_of[i]``'s (-1: left out) in document ``ids[i]`` (-1: left out),
+    weighing ``tf[i]``, its positions ``flat[low[i]:high[i]]`` (``low`` -1:
+    a field without positions). Each term's postings end up in document
+    order; a term left with none is dropped."""
     keep = (term_of >= 0) & (ids >= 0)
     term_of, ids, tf, low, high = term_of[keep], ids[keep], tf[keep], low[keep], high[keep]
     order = np.lexsort((ids, term_of))
     term_of, ids, tf, low, high = term_of[order], ids[order], tf[order], low[order], high[order]
-    counts = np.bincount(term_of, minlength=len(union_hash))
+    counts = np.bincount(term_of, minlength=len(terms.text))
     alive = np.flatnonzero(counts)
     starts = (np.cumsum(counts) - counts)[alive]
-    is_positional = np.zeros(len(union_hash), dtype=bool)
-    is_positional[list(positional)] = True
     with_positions = low >= 0
     sizes = (high - low)[with_positions]
-    pos_bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.uint64)
-    all_positions = np.concatenate(flat) if flat else np.zeros(0, dtype=np.int32)
+    ends = np.cumsum(sizes)
     take = np.repeat(low[with_positions], sizes) + (
-        np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        np.arange(int(ends[-1]) if ends.size else 0) - np.repeat(ends - sizes, sizes)
     )
     positional_before: np.ndarray = np.cumsum(with_positions) - with_positions  # positional postings before each
-    texts = [union_text[i] for i in alive.tolist()]
+    positional = np.array(terms.positional, dtype=bool)[alive]
+    texts = [terms.text[i] for i in alive.tolist()]
     text_len = np.array([len(t) for t in texts], dtype=np.uint32)
     return TermTable(
-        fields=fields,
-        hash=np.array(union_hash, dtype=np.uint64)[alive],
-        field=np.array(union_field, dtype=np.uint16)[alive],
+        fields=terms.fields,
+        hash=np.array(terms.hash, dtype=np.uint64)[alive],
+        field=np.array(terms.field_of, dtype=np.uint16)[alive],
         text=np.frombuffer(b"".join(texts), dtype=np.uint8),
-        text_start=(np.cumsum(text_len, dtype=np.int64) - text_len),
+        text_start=np.cumsum(text_len, dtype=np.int64) - text_len,
         text_len=text_len,
         post_start=starts.astype(np.int64),
         post_count=counts[alive].astype(np.uint32),
-        pos_first=np.where(is_positional[alive], positional_before[starts] if ids.size else 0, -1).astype(np.int64),
+        pos_first=np.where(positional, positional_before[starts] if ids.size else 0, -1).astype(np.int64),
         ids=ids.astype(np.int32),
         tf=tf.astype(np.float32),
-        pos_bounds=pos_bounds,
-        positions=all_positions[take],
+        pos_bounds=np.concatenate([[0], ends]).astype(np.uint64),
+        positions=flat[take],
     )
-
-
-def _place(names: list[str], name: str) -> int:
-    """``name``'s index in ``names``, appended if new."""
-    if name not in names:
-        names.append(name)
-    return names.index(name)
 
 
 def _serialise(table: TermTable, doc_count: int, length_codes: dict[str, np.ndarray]) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from .analysis import SHIPPED, STEM_RULES, Analysis, IndonesianStemFilter
+from .formats import PackedPositions
 
 # What readers filter and facet by -> the sortable column holding its normalised key.
 KEYED_COLUMNS = {"category": "category", "source": "source", "author": "author_key"}
@@ -22,18 +23,24 @@ def build_schema(analysis: Analysis = SHIPPED) -> Schema:
         # matched on the exact twins, which keep positions.
         title=TEXT(analyzer=stemmed, stored=True, phrase=False),
         body=TEXT(analyzer=stemmed, stored=True, phrase=False),
-        title_exact=TEXT(analyzer=exact, phrase=True),
-        body_exact=TEXT(analyzer=exact, phrase=True),
+        title_exact=_packed(TEXT(analyzer=exact, phrase=True)),
+        body_exact=_packed(TEXT(analyzer=exact, phrase=True)),
         published=DATETIME(stored=True, sortable=True),
         published_has_time=STORED(),
         category=ID(sortable=True),
         category_label=ID(stored=True, sortable=True),
         source=ID(sortable=True),
         source_label=ID(stored=True, sortable=True),
-        author=TEXT(analyzer=exact, stored=True, phrase=True),
+        author=_packed(TEXT(analyzer=exact, stored=True, phrase=True)),
         author_key=ID(sortable=True),
         digest=ID(sortable=True),
     )
+
+
+def _packed(field: TEXT) -> TEXT:
+    """A phrase field whose positions travel packed (see index/formats.py)."""
+    field.format = PackedPositions(field_boost=field.format.field_boost)
+    return field
 
 
 def _our_stemmer(schema: Schema) -> IndonesianStemFilter | None:

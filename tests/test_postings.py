@@ -26,7 +26,7 @@ from index.model import Article
 from index.postings import SIDECAR_EXT, Sidecar, SidecarWriter, open_sidecar
 from index.readers import read_paths, sample_path
 from index.schema import build_schema
-from index.segments import SidecarMerging
+from index.segments import ArrayPostings, segment_writer
 from index.stats import leaf_readers
 from index.terms import SidecarTermsReader
 from index.writer import delete_articles, document_fields, open_writer, upgrade_segments
@@ -72,10 +72,12 @@ class LegacyCodec(BeritaCodec):
 
 
 def _write_sample(directory, codec) -> None:
-    """The bundled sample in one segment written with ``codec``, in file order."""
+    """The bundled sample in one segment written with ``codec`` by Berita's
+    writer (postings pooled as arrays where the codec writes sidecars), in
+    file order."""
     directory.mkdir()
     ix = whoosh_index.create_in(str(directory), build_schema())
-    writer = ix.writer(codec=codec)
+    writer = segment_writer(ix, codec=codec)
     for article in read_paths([sample_path()]):
         assert isinstance(article, Article)
         writer.add_document(**document_fields(article))
@@ -209,7 +211,7 @@ def test_a_merge_in_whole_arrays_writes_what_whooshs_merge_posting_by_posting_wr
         ix = whoosh_index.open_dir(str(directory))
         assert len(ix._segments()) == 3
         writer = writer_of(ix) if writer_of else ix.writer(codec=BeritaCodec())  # Whoosh's SegmentWriter
-        assert isinstance(writer, SidecarMerging) == (writer_of is not None)
+        assert isinstance(writer, ArrayPostings) == (writer_of is not None)
         writer.commit(optimize=True)
         ix.close()
     merged = _term_table(whole)

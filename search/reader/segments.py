@@ -17,7 +17,6 @@ file and are not thread-safe, so every such read happens under the caller's lock
 from __future__ import annotations
 
 import itertools
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -39,14 +38,14 @@ EMPTY_TF = np.zeros(0, dtype=np.float32)
 
 @dataclass(frozen=True)
 class EncodedPositions:
-    """Whoosh's encoded position lists (a 4-byte count, then pickled deltas),
-    one per posting, decoded only for the documents a check needs."""
+    """Whoosh's encoded position lists, one per posting, decoded (by the
+    field's format) only for the documents a check needs."""
 
     values: tuple[bytes, ...]
+    decode: Callable[[bytes], list[int]]
 
     def of(self, index: int) -> list[int]:
-        deltas = pickle.loads(self.values[index][4:])
-        return list(itertools.accumulate(deltas))
+        return self.decode(self.values[index])
 
     def gather(self, indexes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """As :meth:`index.postings.PositionLists.gather` (decoding each)."""
@@ -127,7 +126,9 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
         return EMPTY_POSTINGS
     # The raw matcher, not reader.postings(), which hides deleted documents
     # behind a per-posting filter: deletions are masked per snapshot instead.
-    matcher = reader._terms.matcher(fieldname, reader._text_to_bytes(fieldname, text), reader.schema[fieldname].format)
+    format_ = reader.schema[fieldname].format
+    decode: Callable[[bytes], list[int]] = getattr(format_, "decode_positions", list)  # (read only when with_values)
+    matcher = reader._terms.matcher(fieldname, reader._text_to_bytes(fieldname, text), format_)
     if not hasattr(matcher, "_read_ids"):  # short lists are inlined into the term info
         ids = np.asarray(matcher._ids, dtype=np.int32)
         tf = (
@@ -135,7 +136,9 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
             if matcher._weights is not None
             else np.ones(len(ids), dtype=np.float32)
         )
-        values = EncodedPositions(tuple(matcher._values)) if with_values and matcher._values is not None else None
+        values = (
+            EncodedPositions(tuple(matcher._values), decode) if with_values and matcher._values is not None else None
+        )
         return SegmentPostings(ids, tf, values)
     id_parts: list[np.ndarray] = []
     tf_parts: list[np.ndarray] = []
@@ -149,7 +152,7 @@ def read_postings(reader: SegmentReader, fieldname: str, text: str, with_values:
             matcher._read_values()
             read_values.extend(matcher._values)
         matcher._next_block()
-    positions = EncodedPositions(tuple(read_values)) if with_values else None
+    positions = EncodedPositions(tuple(read_values), decode) if with_values else None
     return SegmentPostings(np.concatenate(id_parts), np.concatenate(tf_parts), positions)
 
 
