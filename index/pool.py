@@ -7,9 +7,9 @@ to the field writer, which for Berita only wanted to put them into arrays
 at a time. :class:`ArrayPool` takes each posting into flat arrays on arrival
 (a term number, the document, the weight, the positions unpacked) and makes
 the segment's :class:`index.postings.TermTable` in whole-array steps at the
-end. It holds the segment in memory (about 16 bytes a posting plus 4 a
-position: ~40 MB for a batch of 5,000 articles), where Whoosh's spilled to
-disk past ``limitmb``.
+end. It holds the segment in memory (16 bytes a posting plus 4 a position:
+~40 MB for a batch of 5,000 articles, and about four times that at the peak
+of making the table), where Whoosh's spilled to disk past ``limitmb``.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ class ArrayPool:
         self._number: dict[tuple[str, bytes], int] = {}
         self._kind: list[int] = []  # per term number
         self._decode: list[Callable[[bytes], list[int]] | None] = []
-        self._term = array("q")
-        self._doc = array("q")
+        self._term = array("i")
+        self._doc = array("i")
         self._weight = array("f")
-        self._position_count = array("q")
+        self._position_count = array("i")
         self._positions = array(POSITION)
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
@@ -79,13 +79,13 @@ class ArrayPool:
 
     def table(self) -> TermTable:
         """The pooled postings as a table, each term's in document order."""
-        counts = np.frombuffer(self._position_count, dtype=np.int64)
+        counts = np.frombuffer(self._position_count, dtype=np.int32).astype(np.int64)
         sizes = np.maximum(counts, 0)
         low = np.cumsum(sizes) - sizes
         return assemble(
             self._terms,
-            np.frombuffer(self._term, dtype=np.int64),
-            np.frombuffer(self._doc, dtype=np.int64),
+            np.frombuffer(self._term, dtype=np.int32).astype(np.int64),
+            np.frombuffer(self._doc, dtype=np.int32).astype(np.int64),
             np.frombuffer(self._weight, dtype=np.float32),
             np.where(counts >= 0, low, -1),
             np.where(counts >= 0, low + sizes, -1),

@@ -3,26 +3,32 @@
 Whoosh stores postings in blocks that only its Python code decodes (366-1,232
 ns a posting, and a Python hash-table probe of 8-19 µs a term); a query that
 reads a few thousand postings spent half its time there. Each segment Berita
-writes therefore carries, beside Whoosh's own files and inside its compound
-file, one more sub-file (``.bpo``) with the same postings as arrays that
-numpy reads in place (``np.frombuffer`` over the mapped file: no decoding,
-no copy, one copy of the index in the page cache for every worker):
+writes therefore keeps its postings in one sub-file of its compound file
+(``.bpo``) as arrays that numpy reads in place (``np.frombuffer`` over the
+mapped file: no decoding, no copy, one copy of the index in the page cache
+for every worker):
 
 - a term table sorted by a 64-bit hash of (field, term): a lookup is one
   hash and one ``searchsorted``, confirmed against the term's bytes;
 - per term, its postings' local document numbers (int32) and weights
   (float32), deleted documents included as in Whoosh's raw postings;
 - for fields with positions, each posting's positions (absolute, int32) in a
-  separate array, read only for phrases, proximity and compounds.
+  separate array, read only for phrases, proximity and compounds;
+- (version 2) each term's statistics as Whoosh's W3 term info keeps them.
 
-Whoosh stays the writer, the commit protocol and the source of truth: the
-sidecar is written by the same field writer as Whoosh's postings
-(:class:`SidecarWriter`, fed by ``index.codec``), so new segments and merged
-ones get one. The header carries a format version, the segment's document
-count and a CRC-32 of the arrays; a sidecar that is missing, of another
-version or that fails its checks is not used (:func:`open_sidecar` says why)
-and the reader falls back to Whoosh's postings. ``berita index --upgrade``
-rewrites older segments so that they get one.
+Whoosh stays the writer and the commit protocol: the sidecar is written by
+the segment's field writer (:class:`SidecarWriter`, fed by ``index.codec``),
+and since version 2 it is the segment's only copy of its postings, which
+Whoosh reads too (``index.terms``). The header carries a format version, the
+segment's document count and a CRC-32 of the arrays (:meth:`Sidecar.verify`);
+a sidecar that is missing, of another version or that fails its checks is
+not used (:func:`open_sidecar` says why). Segments written before version 2
+also keep Whoosh's own postings, which a reader falls back to; ``berita index
+--upgrade`` rewrites them.
+
+The arrays are also written from tables (:class:`TermTable`): an
+:class:`index.pool.ArrayPool`'s, and merged segments' joined in whole-array
+steps (:func:`merge_tables`).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ SIDECAR_EXT = ".bpo"
 MAGIC = b"BERITAPO"
 VERSION = 2  # 2 added each term's statistics, so a segment can keep its postings here alone
 READABLE_VERSIONS = (1, 2)
+STATISTICS = ("weight", "max_weight", "min_length", "max_length")  # the arrays version 2 added
 _HEAD = struct.Struct("<8sI")  # magic, header length; the JSON header follows, then the arrays
 _ALIGN = 8
 
@@ -168,7 +175,9 @@ class SidecarWriter:
             positions=np.frombuffer(self._positions, dtype=np.int32),
         )
 
-    def to_bytes(self, doc_count: int, length_codes: dict[str, np.ndarray] | None = None) -> bytes:
+    def to_bytes(
+        self, doc_count: int, length_codes: dict[str, np.ndarray] | None = None, version: int = VERSION
+    ) -> bytes:
         """The sidecar file: header, then each array aligned to 8 bytes.
         ``length_codes``: each field's one-byte document lengths (Whoosh's
         lengths column) in the new segment, for the term statistics."""
@@ -180,7 +189,7 @@ class SidecarWriter:
             table = merge_tables(everything)
         else:
             table = tables[0] if tables else own
-        return _serialise(table, doc_count, length_codes or {})
+        return _serialise(table, doc_count, length_codes or {}, version)
 
 
 def merge_tables(sources: list[tuple[TermTable, np.ndarray, frozenset[str]]]) -> TermTable:
@@ -295,11 +304,12 @@ def assemble(
     )
 
 
-def _serialise(table: TermTable, doc_count: int, length_codes: dict[str, np.ndarray]) -> bytes:
-    """A sidecar file of ``table``: terms sorted by hash, their statistics,
-    the arrays each aligned to 8 bytes after the JSON header."""
+def _serialise(table: TermTable, doc_count: int, length_codes: dict[str, np.ndarray], version: int) -> bytes:
+    """A sidecar file of ``table``: terms sorted by hash, their statistics
+    (from version 2), the arrays each aligned to 8 bytes after the JSON
+    header."""
     order = np.argsort(table.hash, kind="stable")
-    stats = _term_statistics(table, length_codes)
+    stats = _term_statistics(table, length_codes) if version >= 2 else {}
     # Offsets and positions in the narrowest type that holds them (a
     # segment's positions nearly always fit 16 bits); ids and weights keep
     # the types the scorer reads, so they are used in place.
@@ -328,7 +338,7 @@ def _serialise(table: TermTable, doc_count: int, length_codes: dict[str, np.ndar
         offset += len(data) + pad
     body = b"".join(chunks)
     header = {
-        "version": VERSION,
+        "version": version,
         "doc_count": doc_count,
         "fields": table.fields,
         "arrays": layout,
@@ -417,9 +427,12 @@ class TermPostings:
 
 
 class Sidecar:
-    """A segment's sidecar over a buffer (a slice of the mapped compound file)."""
+    """A segment's sidecar over a buffer (a slice of the mapped compound
+    file). ``verify``: check the CRC-32 now (reading every array once);
+    Whoosh's term readers open sidecars without it, and a merge verifies
+    what it takes (:meth:`verify`)."""
 
-    def __init__(self, buffer, doc_count: int):
+    def __init__(self, buffer, doc_count: int, verify: bool = True):
         view = memoryview(buffer).cast("B")
         if len(view) < _HEAD.size:
             raise SidecarError("truncated header")
@@ -435,8 +448,10 @@ class Sidecar:
         if header.get("doc_count") != doc_count:
             raise SidecarError(f"written for {header.get('doc_count')} documents, the segment has {doc_count}")
         body = view[_HEAD.size + head_len :]
-        if zlib.crc32(body) != header["crc32"]:
-            raise SidecarError("checksum mismatch")
+        self._body, self._crc32 = body, header.get("crc32")
+        self.version: int = header["version"]
+        if verify:
+            self.verify()
         raw = np.frombuffer(body, dtype=np.uint8)
         # Arrays read in place must be aligned (numpy copies an unaligned one
         # on every searchsorted): a sidecar at an unaligned place (a segment
@@ -444,7 +459,8 @@ class Sidecar:
         # from an aligned private copy instead.
         self.copied = raw.ctypes.data % _ALIGN != 0
         arrays_buffer = raw.copy() if self.copied else raw
-        self.fields: dict[str, int] = {name: i for i, name in enumerate(header["fields"])}
+        self.field_names: list[str] = list(header["fields"])
+        self.fields: dict[str, int] = {name: i for i, name in enumerate(self.field_names)}
         arrays = {}
         for name, (dtype, offset, count) in header["arrays"].items():
             arrays[name] = np.frombuffer(arrays_buffer, dtype=np.dtype(dtype), count=count, offset=offset)
@@ -460,13 +476,10 @@ class Sidecar:
         self._pos_bounds = arrays["pos_bounds"]
         self._positions = arrays["positions"]
         self._text = arrays["text"]
-        # Version 2: each term's statistics (see SidecarWriter._term_statistics).
+        # Version 2: each term's statistics (see _term_statistics).
         self.statistics: dict[str, np.ndarray] | None = (
-            {name: arrays[name] for name in ("weight", "max_weight", "min_length", "max_length")}
-            if "weight" in arrays
-            else None
+            {name: arrays[name] for name in STATISTICS} if self.version >= 2 else None
         )
-        self._sorted: dict[str, tuple[list[bytes], np.ndarray]] = {}
         self._check_bounds()
 
     def _check_bounds(self) -> None:
@@ -486,10 +499,15 @@ class Sidecar:
         if self.statistics is not None and any(v.size != self._hash.size for v in self.statistics.values()):
             raise SidecarError("term statistics and terms differ in length")
 
+    def verify(self) -> None:
+        """Check the arrays against the header's CRC-32 (reads them all once)."""
+        if zlib.crc32(self._body) != self._crc32:
+            raise SidecarError("checksum mismatch")
+
     def table(self) -> TermTable:
         """The sidecar's arrays as a table (views of the map), for a merge."""
         return TermTable(
-            fields=sorted(self.fields, key=self.fields.__getitem__),
+            fields=self.field_names,
             hash=self._hash,
             field=self._field,
             text=self._text,
@@ -526,20 +544,16 @@ class Sidecar:
 
     def sorted_terms(self, fieldname: str) -> tuple[list[bytes], np.ndarray]:
         """The field's terms in Whoosh's order (by their bytes, which for
-        UTF-8 is code-point order) and each one's row; made once per sidecar."""
-        found = self._sorted.get(fieldname)
-        if found is None:
-            rows = (
-                np.flatnonzero(self._field == self.fields[fieldname]) if fieldname in self.fields else np.zeros(0, int)
-            )
-            blob = self._text.tobytes()
-            texts = [
-                blob[start : start + size]
-                for start, size in zip(self._text_start[rows].tolist(), self._text_len[rows].tolist())
-            ]
-            order = sorted(range(len(texts)), key=texts.__getitem__)
-            found = self._sorted[fieldname] = ([texts[i] for i in order], rows[order])
-        return found
+        UTF-8 is code-point order) and each one's row (made anew each call:
+        a caller that needs them again keeps them)."""
+        rows = np.flatnonzero(self._field == self.fields[fieldname]) if fieldname in self.fields else np.zeros(0, int)
+        blob = self._text.tobytes()
+        texts = [
+            blob[start : start + size]
+            for start, size in zip(self._text_start[rows].tolist(), self._text_len[rows].tolist())
+        ]
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        return [texts[i] for i in order], rows[order]
 
     def terms(self, fieldname: str) -> tuple[list[str], np.ndarray]:
         """The field's terms in Whoosh's order and each one's document count,
@@ -568,7 +582,7 @@ class Sidecar:
         return int(self._post_count[row])
 
 
-def open_sidecar(storage, segment) -> Sidecar | str:
+def open_sidecar(storage, segment, verify: bool = True) -> Sidecar | str:
     """The segment's sidecar, or why there is none to trust."""
     name = segment.make_filename(SIDECAR_EXT)
     if not storage.file_exists(name):
@@ -577,7 +591,8 @@ def open_sidecar(storage, segment) -> Sidecar | str:
     buffer = getattr(dbfile, "_buf", None)  # a slice of the mapped compound file
     if buffer is None:
         buffer = dbfile.read()
+        dbfile.close()
     try:
-        return Sidecar(buffer, segment.doc_count_all())
+        return Sidecar(buffer, segment.doc_count_all(), verify)
     except (KeyError, TypeError, ValueError) as error:  # SidecarError, or a header that lies about its arrays
         return f"sidecar not used: {error}"

@@ -6,8 +6,9 @@ files (``.trm`` term table and ``.pst`` blocks, pickled and zlib-compressed
 per block) and in the sidecar the engine reads. The blocks were two fifths
 of the index and a third of the indexing time. A segment written now keeps
 the sidecar only; this reader serves Whoosh from it, so everything that
-reads through Whoosh still works unchanged on it: merges (``add_reader``),
-``delete_by_term`` and ``document_number`` on the id field, the vocabulary
+reads through Whoosh still works unchanged on it: Whoosh's own merges (Berita's
+writers take a merged sidecar whole, ``index.segments``), ``delete_by_term``
+and ``document_number`` on the id field, the vocabulary
 walks, Whoosh's own searcher in the tests' reference scoring. Whoosh's
 matchers get each posting's value made again from the arrays (positions
 encoded as the field's format encodes them).
@@ -18,6 +19,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator
 
+import numpy as np
 from whoosh.codec.base import FieldCursor, TermsReader
 from whoosh.matching import ListMatcher
 from whoosh.reading import TermInfo, TermNotFound
@@ -33,6 +35,14 @@ class SidecarTermsReader(TermsReader):
         if sidecar.statistics is None:
             raise ValueError("a sidecar without term statistics (version 1) cannot stand in for Whoosh's postings")
         self.sidecar = sidecar
+        self._sorted: dict[str, tuple[list[bytes], np.ndarray]] = {}
+
+    def sorted_terms(self, fieldname: str) -> tuple[list[bytes], np.ndarray]:
+        """The field's terms in order and their rows, made once per reader."""
+        found = self._sorted.get(fieldname)
+        if found is None:
+            found = self._sorted[fieldname] = self.sidecar.sorted_terms(fieldname)
+        return found
 
     def _row(self, fieldname: str, btext: bytes, missing: type[Exception] = TermNotFound) -> int:
         """The term's row; a missing term raises as W3's reader does (its
@@ -54,7 +64,7 @@ class SidecarTermsReader(TermsReader):
 
     def terms(self) -> Iterator[tuple[str, bytes]]:
         for fieldname in sorted(self.sidecar.fields):
-            for btext in self.sidecar.sorted_terms(fieldname)[0]:
+            for btext in self.sorted_terms(fieldname)[0]:
                 yield fieldname, btext
 
     def terms_from(self, fieldname: str, prefix: bytes) -> Iterator[tuple[str, bytes]]:
@@ -68,13 +78,13 @@ class SidecarTermsReader(TermsReader):
     def items_from(self, fieldname: str, prefix: bytes) -> Iterator[tuple[tuple[str, bytes], TermInfo]]:
         """The terms from ``prefix`` on, this field's then the later fields'
         (Whoosh's callers stop where the field changes)."""
-        texts, _ = self.sidecar.sorted_terms(fieldname)
+        texts, _ = self.sorted_terms(fieldname)
         yield from self._field_items(fieldname, bisect_left(texts, prefix))
         for later in sorted(name for name in self.sidecar.fields if name > fieldname):
             yield from self._field_items(later, 0)
 
     def _field_items(self, fieldname: str, start: int) -> Iterator[tuple[tuple[str, bytes], TermInfo]]:
-        texts, rows = self.sidecar.sorted_terms(fieldname)
+        texts, rows = self.sorted_terms(fieldname)
         for i in range(start, len(texts)):
             yield (fieldname, texts[i]), self._info(int(rows[i]))
 
@@ -135,7 +145,7 @@ class SidecarFieldCursor(FieldCursor):
     def __init__(self, reader: SidecarTermsReader, fieldname: str, fieldobj):
         self._reader = reader
         self._fieldobj = fieldobj
-        self._texts, self._rows = reader.sidecar.sorted_terms(fieldname)
+        self._texts, self._rows = reader.sorted_terms(fieldname)
         self._i = 0
 
     def first(self):

@@ -1,9 +1,12 @@
-"""The postings sidecar: the same postings as Whoosh's, read through the map,
-refused when damaged, written for new and merged segments, and by --upgrade
-for old ones."""
+"""The postings sidecar: a segment's only copy of its postings, the same as
+Whoosh's own codec writes, read through the map by the engine and by Whoosh,
+written as arrays by Berita's writers (one text analysed once, merges in
+whole arrays), refused when damaged; older segments (Whoosh's postings with a
+version 1 sidecar) still read and rewritten by --upgrade."""
 
 from __future__ import annotations
 
+import json
 import mmap
 import shutil
 from pathlib import Path
@@ -20,16 +23,18 @@ from whoosh.filedb.filestore import StorageError
 from whoosh.formats import Frequency, Positions
 
 import index.postings as postings_module
+from index.analysis import SHIPPED, Analysis
 from index.cli import cli
 from index.codec import BeritaCodec, MappedCompoundStorage, keeps_whoosh_postings
+from index.formats import PackedPositions
 from index.model import Article
-from index.postings import SIDECAR_EXT, Sidecar, SidecarWriter, open_sidecar
+from index.postings import SIDECAR_EXT, Sidecar, SidecarWriter, merge_tables, open_sidecar
 from index.readers import read_paths, sample_path
 from index.schema import build_schema
 from index.segments import ArrayPostings, segment_writer
 from index.stats import leaf_readers
 from index.terms import SidecarTermsReader
-from index.writer import delete_articles, document_fields, open_writer, upgrade_segments
+from index.writer import MULTIPROCESS_MIN, Indexer, delete_articles, document_fields, open_writer, upgrade_segments
 from search.engine import SearchEngine, SearchRequest
 from search.reader.segments import read_postings
 
@@ -58,10 +63,8 @@ class LegacyFieldWriter(W3FieldWriter):
         self._sidecar.add(docnum, weight, vbytes)
 
     def close(self):
-        data = self._sidecar.to_bytes(self._segment.doc_count_all()).replace(b'"version":2', b'"version":1', 1)
-        # (version 1 had no term statistics; its readers ignore the arrays)
         sidecar = self._create_file(SIDECAR_EXT)
-        sidecar.write(data)
+        sidecar.write(self._sidecar.to_bytes(self._segment.doc_count_all(), version=1))  # no term statistics
         sidecar.close()
         super().close()
 
@@ -71,13 +74,13 @@ class LegacyCodec(BeritaCodec):
         return LegacyFieldWriter(self, storage, segment)
 
 
-def _write_sample(directory, codec) -> None:
+def _write_sample(directory, codec, whooshs_writer: bool = False, analysis: Analysis = SHIPPED) -> None:
     """The bundled sample in one segment written with ``codec`` by Berita's
-    writer (postings pooled as arrays where the codec writes sidecars), in
-    file order."""
+    writer (postings pooled as arrays and each text analysed once, where the
+    codec writes sidecars), or by Whoosh's own, in file order."""
     directory.mkdir()
-    ix = whoosh_index.create_in(str(directory), build_schema())
-    writer = segment_writer(ix, codec=codec)
+    ix = whoosh_index.create_in(str(directory), build_schema(analysis))
+    writer = ix.writer(codec=codec) if whooshs_writer else segment_writer(ix, codec=codec)
     for article in read_paths([sample_path()]):
         assert isinstance(article, Article)
         writer.add_document(**document_fields(article))
@@ -147,10 +150,12 @@ def _compare_with_sidecars(directory) -> int:
 
 
 def test_whoosh_reads_from_the_sidecar_exactly_what_its_own_codec_wrote(tmp_path):
-    """The sample written by Whoosh's stock W3 codec and by Berita's (postings
-    in the sidecar alone): every term of every field has the same term info
-    and the same postings, values included, read through Whoosh's API."""
-    _write_sample(tmp_path / "w3", W3Codec())
+    """The sample written by Whoosh's own writer with its stock W3 codec and by
+    Berita's writer and codec (postings in the sidecar alone, pooled as
+    arrays, each text analysed once): every term of every field has the same
+    term info and the same postings, values included, read through Whoosh's
+    API."""
+    _write_sample(tmp_path / "w3", W3Codec(), whooshs_writer=True)
     _write_sample(tmp_path / "berita", BeritaCodec())
     for name, keeps in (("w3", True), ("berita", False)):
         ix = whoosh_index.open_dir(str(tmp_path / name))
@@ -162,6 +167,21 @@ def test_whoosh_reads_from_the_sidecar_exactly_what_its_own_codec_wrote(tmp_path
     differing = [term for term in theirs if ours[term] != theirs[term]]
     assert not differing, differing[:5]
     assert _compare_with_sidecars(tmp_path / "berita") > 500
+
+
+@pytest.mark.parametrize(
+    "analysis",
+    [Analysis(stopwords=False), Analysis(stemming="snowball", hyphen_parts=False), Analysis(stemming="none")],
+    ids=["stopwords dropped", "plain snowball", "unstemmed"],
+)
+def test_each_text_analysed_once_gives_the_terms_of_analysing_it_per_field(tmp_path, analysis):
+    """The evaluation analyses too (a stop filter in the shared chain, other
+    stemmers, none): Berita's writer, which runs each text through the
+    shared chain once, indexes what Whoosh's writer does field by field."""
+    _write_sample(tmp_path / "per-field", BeritaCodec(), whooshs_writer=True, analysis=analysis)
+    _write_sample(tmp_path / "once", BeritaCodec(), analysis=analysis)
+    ours, theirs = _term_table(tmp_path / "once"), _term_table(tmp_path / "per-field")
+    assert ours == theirs and len(ours) > 1_500
 
 
 def test_a_new_segment_keeps_its_postings_once(sample_index):
@@ -176,9 +196,9 @@ def test_a_new_segment_keeps_its_postings_once(sample_index):
 
 
 def test_commits_merges_and_deletions_keep_every_posting(index_copy):
-    """A merge reads the segments' postings through Whoosh from their
-    sidecars and writes them again: the same postings per article before and
-    after, the deleted article's gone."""
+    """An optimize by Berita's writer takes the segments' sidecars whole and
+    writes them as one: the same postings per article before and after, the
+    deleted article's gone."""
     index_records(index_copy, [record(id="extra-1", title="Banjir Bandang di Garut", body="Banjir bandang melanda.")])
     index_records(index_copy, [record(id="extra-3", title="Gempa di Palu", body="Gempa bumi mengguncang Palu.")])
     delete_articles(index_copy, ["extra-1"])
@@ -197,27 +217,137 @@ def test_commits_merges_and_deletions_keep_every_posting(index_copy):
 
 
 def test_a_merge_in_whole_arrays_writes_what_whooshs_merge_posting_by_posting_writes(index_copy, tmp_path):
-    """The same segments (one with a deleted article) merged twice: by
-    Berita's writer, which hands the sidecars over whole, and by Whoosh's own
-    writer, which pools every posting. Every term, its info and its postings
-    read the same."""
+    """The same segments (one with a deleted article) merged three ways: by
+    Berita's writer, which hands the sidecars over whole; by Whoosh's own
+    writer, which pools every posting, into a sidecar; and by Whoosh's own
+    writer into its stock W3 codec (the reference for the term statistics).
+    Every term, its info and its postings read the same."""
     index_records(index_copy, [record(id="extra-4", title="Banjir di Bekasi", body="Banjir merendam Bekasi.")])
     index_records(index_copy, [record(id="extra-5", title="Harga cabai turun", body="Harga cabai rawit turun.")])
     delete_articles(index_copy, ["berita-2019-0002"])
-    whole, pooled = tmp_path / "whole", tmp_path / "pooled"
-    shutil.copytree(index_copy, whole)
-    shutil.copytree(index_copy, pooled)
-    for directory, writer_of in ((whole, lambda ix: open_writer(ix, whole, codec=BeritaCodec())), (pooled, None)):
+    ways = {
+        "whole": lambda ix, directory: open_writer(ix, directory, codec=BeritaCodec()),
+        "pooled": lambda ix, directory: ix.writer(codec=BeritaCodec()),  # Whoosh's SegmentWriter
+        "w3": lambda ix, directory: ix.writer(codec=W3Codec()),
+    }
+    tables = {}
+    for name, writer_of in ways.items():
+        directory = tmp_path / name
+        shutil.copytree(index_copy, directory)
         ix = whoosh_index.open_dir(str(directory))
         assert len(ix._segments()) == 3
-        writer = writer_of(ix) if writer_of else ix.writer(codec=BeritaCodec())  # Whoosh's SegmentWriter
-        assert isinstance(writer, ArrayPostings) == (writer_of is not None)
+        writer = writer_of(ix, directory)
+        assert isinstance(writer, ArrayPostings) == (name == "whole")
         writer.commit(optimize=True)
         ix.close()
-    merged = _term_table(whole)
-    assert merged == _term_table(pooled) and len(merged) > 1_500
+        tables[name] = _term_table(directory)
+    merged = tables["whole"]
+    assert merged == tables["pooled"] == tables["w3"] and len(merged) > 1_500
     assert not any(article == "berita-2019-0002" for _, postings in merged.values() for article, _, _ in postings)
-    assert _compare_with_sidecars(whole) > 500
+    assert _compare_with_sidecars(tmp_path / "whole") > 500
+
+
+def _naive_merge(sources: list[tuple[dict, list[int]]]) -> dict:
+    """What merging means, one posting at a time: each source's postings
+    renumbered (-1: left out), a term's postings in document order."""
+    merged: dict = {}
+    for postings, numbers in sources:
+        for term, entries in postings.items():
+            for doc, weight, positions in entries:
+                if numbers[doc] >= 0:
+                    merged.setdefault(term, []).append((numbers[doc], weight, positions))
+    return {term: sorted(entries) for term, entries in merged.items()}
+
+
+def _sidecar_of(postings: dict, doc_count: int) -> Sidecar:
+    formats = {"a": Frequency(), "b_exact": PackedPositions()}
+    writer = SidecarWriter()
+    for fieldname in sorted({f for f, _ in postings}):
+        writer.start_field(fieldname, formats[fieldname])
+        for (f, btext), entries in sorted(postings.items()):
+            if f == fieldname:
+                writer.start_term(fieldname, btext)
+                for doc, weight, positions in entries:
+                    writer.add(doc, weight, formats[fieldname].encode(positions) if positions else b"")
+    return Sidecar(writer.to_bytes(doc_count), doc_count)
+
+
+source_postings = st.dictionaries(
+    st.tuples(st.sampled_from(["a", "b_exact"]), st.binary(min_size=1, max_size=3)),
+    st.lists(st.integers(0, 11), min_size=1, max_size=5, unique=True).map(sorted),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data(), count=st.integers(1, 4))
+def test_merging_tables_is_merging_posting_by_posting(data, count):
+    """merge_tables (and assemble under it) against the naive merge: any
+    segments, any deletions (a whole segment, a term's every posting),
+    documents renumbered in order, positions carried, an empty source."""
+    sources, naive, start = [], [], 0
+    for _ in range(count):
+        table = data.draw(source_postings)
+        postings = {
+            (f, t): [
+                (
+                    d,
+                    float(i + 1),
+                    sorted(data.draw(st.sets(st.integers(0, 300), min_size=1, max_size=3))) if f == "b_exact" else [],
+                )
+                for i, d in enumerate(docs)
+            ]
+            for (f, t), docs in table.items()
+        }
+        live = data.draw(st.lists(st.booleans(), min_size=12, max_size=12))
+        numbers, next_doc = [], start
+        for alive in live:
+            numbers.append(next_doc if alive else -1)
+            next_doc += alive
+        start = next_doc
+        sources.append(
+            (_sidecar_of(postings, 12).table(), np.array(numbers, dtype=np.int64), frozenset({"a", "b_exact"}))
+        )
+        naive.append((postings, numbers))
+    merged = Sidecar(_serialise_for_test(merge_tables(sources), max(start, 1)), max(start, 1))
+    expected = _naive_merge(naive)
+    found = {}
+    for fieldname in ("a", "b_exact"):
+        texts, _ = merged.sorted_terms(fieldname)
+        for btext in texts:
+            got = merged.postings(fieldname, btext)
+            assert got is not None and got.ids.size
+            found[fieldname, btext] = [
+                (doc, weight, got.positions.of(i) if got.positions is not None else [])
+                for i, (doc, weight) in enumerate(zip(got.ids.tolist(), got.tf.tolist()))
+            ]
+    assert found == expected
+
+
+def _serialise_for_test(table, doc_count: int) -> bytes:
+    writer = SidecarWriter()
+    writer.add_table(table)
+    return writer.to_bytes(doc_count)
+
+
+def test_berita_index_with_two_processes_writes_a_segment_in_each_and_the_same_postings(tmp_path):
+    """Above MULTIPROCESS_MIN articles the indexer writes with two processes
+    (each its own segment): the postings are those of one process."""
+    base = [r for r in read_paths([sample_path()]) if isinstance(r, Article)]
+    records = [
+        record(id=f"copy-{i}", title=a.title, body=a.body, published="2019-09-05T07:30:00+07:00")
+        for i, a in enumerate(base[i % len(base)] for i in range(MULTIPROCESS_MIN + 100))
+    ]
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    two, one = tmp_path / "two", tmp_path / "one"
+    Indexer(two, procs=2, merge=False).ingest(read_paths([path]))
+    Indexer(one, procs=1, merge=False).ingest(read_paths([path]))
+    ix = whoosh_index.open_dir(str(two))
+    assert len(ix._segments()) >= 2
+    ix.close()
+    assert _term_table(two) == _term_table(one)
 
 
 def test_the_engine_reads_mapped_postings_as_views_of_the_map(index_copy):
@@ -434,8 +564,9 @@ def test_a_compound_written_apart_is_counted_as_the_positions_say(sample_index, 
 
 
 def test_a_header_that_lies_about_its_arrays_is_refused_not_raised(tmp_path):
-    """A header naming arrays beyond the file, or none at all, makes the
-    segment fall back to Whoosh: open_sidecar says why and never raises."""
+    """A header naming arrays beyond the file, or none at all: open_sidecar
+    says why and never raises (the engine then reads an older segment's
+    Whoosh postings, or refuses a segment whose only postings these are)."""
 
     class OneFile:
         def __init__(self, data: bytes):

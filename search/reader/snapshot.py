@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from whoosh.analysis import Analyzer
+from whoosh.filedb.filestore import StorageError
 from whoosh.searching import Searcher
 
 from index.analysis import is_vocabulary_word
@@ -29,6 +30,7 @@ from index.dates import from_utc_naive
 from index.postings import Sidecar, open_sidecar, term_hash
 from index.schema import KEYED_COLUMNS
 from index.stats import leaf_readers, segment_column
+from index.terms import SidecarTermsReader
 
 from ..memo import BoundedMemo
 from .segments import ByteLRU, SegmentPostings, open_stored, read_lengths, read_postings, sidecar_postings
@@ -275,6 +277,9 @@ class Snapshot:
             open_stored(leaf)
         self._sidecars = [s if isinstance(s, Sidecar) else None for s in found]
         self.sidecar_problems = {sid: s for (_, _, sid), s in zip(self._leaves, found) if isinstance(s, str)}
+        for leaf, _, sid in self._leaves:  # no second copy to fall back on: refuse rather than answer wrongly
+            if sid in self.sidecar_problems and isinstance(getattr(leaf, "_terms", None), SidecarTermsReader):
+                raise StorageError(f"segment {sid} has no readable postings: {self.sidecar_problems[sid]}")
         # Every document but each segment's deleted ones (walking all_doc_ids()
         # asked Python for each of 25k documents, 55 ms of every reopen).
         self.live = np.ones(self.doc_count_all, dtype=bool)
@@ -367,14 +372,18 @@ class Snapshot:
                 counts.append(found)
         return Postings(_concat(ids, np.int32), _concat(counts, np.float32), ())
 
-    def _segment_postings(self, index: int, fieldname: str, text: str) -> SegmentPostings:
+    def _segment_postings(
+        self, index: int, fieldname: str, text: str, key: tuple[bytes, int] | None = None
+    ) -> SegmentPostings:
         """The term's postings in the ``index``-th segment: views of its
-        sidecar, or decoded from Whoosh's blocks into the store's cache."""
+        sidecar, or decoded from Whoosh's blocks into the store's cache.
+        ``key``: the term's bytes and :func:`term_hash`, when the caller
+        probes every segment for it (made once, not once a segment)."""
         leaf, _, sid = self._leaves[index]
         sidecar = self._sidecars[index]
         if sidecar is not None:  # views of the map: nothing to decode or cache
-            btext = text.encode("utf-8")
-            return sidecar_postings(sidecar, fieldname, btext, term_hash(fieldname, btext))
+            btext, hashed = key or _term_key(fieldname, text)
+            return sidecar_postings(sidecar, fieldname, btext, hashed)
         with_values = fieldname in POSITIONAL_FIELDS
         return self._store.postings.get_or_load(
             (sid, fieldname, text), partial(self._read, leaf, fieldname, text, with_values), lambda p: p.nbytes
@@ -388,7 +397,7 @@ class Snapshot:
         position less its word's offset is a start, and (document's place,
         start) one integer, so the starts every word shares are one
         intersection of integer arrays."""
-        parts = [self._segment_postings(index, positional, w) for _, w in placed]
+        parts = [self._segment_postings(index, positional, w, _term_key(positional, w)) for _, w in placed]
         none = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
         if any(p.positions is None or not p.ids.size for p in parts):
             return none
@@ -432,10 +441,11 @@ class Snapshot:
     def _assemble(self, fieldname: str, text: str, within: frozenset[str] | None = None) -> Postings:
         """A term's global postings from its per-segment parts (cached per segment)."""
         parts, ids, tfs, start = [], [], [], 0
+        key = _term_key(fieldname, text)
         for index, (_, offset, sid) in enumerate(self._leaves):
             if within is not None and sid not in within:
                 continue
-            part = self._segment_postings(index, fieldname, text)
+            part = self._segment_postings(index, fieldname, text, key)
             if part.ids.size:
                 parts.append((start, part))
                 ids.append(part.ids + offset if offset else part.ids)
@@ -645,6 +655,12 @@ def _sorted_intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
         return first
     where = np.minimum(np.searchsorted(second, first), second.size - 1)
     return first[second[where] == first]
+
+
+def _term_key(fieldname: str, text: str) -> tuple[bytes, int]:
+    """A term's bytes and its sidecar hash (:func:`index.postings.term_hash`)."""
+    btext = text.encode("utf-8")
+    return btext, term_hash(fieldname, btext)
 
 
 def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:
