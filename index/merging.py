@@ -14,10 +14,18 @@ power of ``MERGE_FACTOR`` documents); when ``MERGE_FACTOR`` segments share a
 tier they become one segment of the next. A merge never makes a segment of
 more than ``MAX_MERGED_DOCS`` documents, so one merge holds the lock for a
 bounded time (docs/benchmarks.md: "Merging apart from the write"). Segments
-at or above that size (the indexer's batches) are left to ``berita index``,
-whose bulk commits merge as before. So the segments that writes add stay at
-most ``MERGE_FACTOR - 1`` per tier below the cap, plus one segment of about
-``MAX_MERGED_DOCS`` per that many articles written.
+at or above that size (the indexer's batches) are left to ``berita index``.
+So the segments that writes add stay at most ``MERGE_FACTOR - 1`` per tier
+below the cap, plus one segment of about ``MAX_MERGED_DOCS`` per that many
+articles written.
+
+``berita index``'s bulk commits merge by the same tiers, wider and with a
+higher cap (:data:`BULK_MERGE`: ten segments of a tier at a time, never a
+segment of more than ``BULK_MAX_MERGED_DOCS``). Whoosh's own policy
+(``MERGE_SMALL``) merged ever larger segments, all of a merge held in memory
+while it is written: at 730,000 articles one such merge took the indexer past
+24 GB and the kernel killed it. With the cap a merge's memory is bounded by
+the cap, and a million articles make about twenty segments of the cap's half.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from .store import open_existing
 
 MERGE_FACTOR = 4
 MAX_MERGED_DOCS = 1_024  # four segments of the last tier below it (256-1,023 documents)
+BULK_MERGE_FACTOR = 10  # Lucene's segments per tier
+BULK_MAX_MERGED_DOCS = 100_000  # ten of berita index's 5,000-article segments make one of 50,000
 
 
 def tier(doc_count: int, factor: int = MERGE_FACTOR) -> int:
@@ -85,6 +95,9 @@ def tiered_policy(writer, segments: list, factor: int = MERGE_FACTOR, max_docs: 
         finally:
             reader.close()
     return [s for s in segments if s.segment_id() not in ids]
+
+
+BULK_MERGE = partial(tiered_policy, factor=BULK_MERGE_FACTOR, max_docs=BULK_MAX_MERGED_DOCS)
 
 
 def merge_small_segments(

@@ -84,8 +84,8 @@ class ArrayPool:
         low = np.cumsum(sizes) - sizes
         return assemble(
             self._terms,
-            np.frombuffer(self._term, dtype=np.int32).astype(np.int64),
-            np.frombuffer(self._doc, dtype=np.int32).astype(np.int64),
+            np.frombuffer(self._term, dtype=np.int32),
+            np.frombuffer(self._doc, dtype=np.int32),
             np.frombuffer(self._weight, dtype=np.float32),
             np.where(counts >= 0, low, -1),
             np.where(counts >= 0, low + sizes, -1),

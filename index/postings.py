@@ -206,7 +206,7 @@ def merge_tables(sources: list[tuple[TermTable, np.ndarray, frozenset[str]]]) ->
     for table, docnums, kept in sources:
         field_of = [terms.field(name) if name in kept else -1 for name in table.fields]
         blob = table.text.tobytes()
-        term_of_row = np.full(table.hash.size, -1, dtype=np.int64)
+        term_of_row = np.full(table.hash.size, -1, dtype=np.int32)
         rows = zip(table.field.tolist(), table.text_start.tolist(), table.text_len.tolist(), table.hash.tolist())
         for row, (field, start, size, key) in enumerate(rows):
             if field_of[field] >= 0:
@@ -220,7 +220,7 @@ def merge_tables(sources: list[tuple[TermTable, np.ndarray, frozenset[str]]]) ->
         at = np.where(first >= 0, first + within, -1)
         low = np.where(at >= 0, bounds[np.maximum(at, 0)] + flat_offset, -1)
         high = np.where(at >= 0, bounds[np.maximum(at, 0) + 1] + flat_offset, -1)
-        columns.append((term_of_row[owner], docnums[table.ids], table.tf, low, high))
+        columns.append((term_of_row[owner], docnums.astype(np.int32)[table.ids], table.tf, low, high))
         flat.append(table.positions.astype(np.int32))
         flat_offset += table.positions.size
     term_of, ids, tf, low, high = (np.concatenate(column) for column in zip(*columns))
@@ -270,10 +270,13 @@ def assemble(
     weighing ``tf[i]``, its positions ``flat[low[i]:high[i]]`` (``low`` -1:
     a field without positions). Each term's postings end up in document
     order; a term left with none is dropped."""
-    keep = (term_of >= 0) & (ids >= 0)
-    term_of, ids, tf, low, high = term_of[keep], ids[keep], tf[keep], low[keep], high[keep]
-    order = np.lexsort((ids, term_of))
+    # (Memory: a merge holds every posting here at once, so one gather, in
+    # 32-bit types where they fit: document and term numbers do.)
+    keep = np.flatnonzero((term_of >= 0) & (ids >= 0))
+    order = keep[np.lexsort((ids[keep], term_of[keep]))]
+    del keep
     term_of, ids, tf, low, high = term_of[order], ids[order], tf[order], low[order], high[order]
+    del order
     counts = np.bincount(term_of, minlength=len(terms.text))
     alive = np.flatnonzero(counts)
     starts = (np.cumsum(counts) - counts)[alive]

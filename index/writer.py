@@ -23,11 +23,13 @@ from typing import Any
 
 from whoosh.index import TOC, Index, LockError, clean_files
 from whoosh.reading import SegmentReader
+from whoosh.writing import NO_MERGE
 
 from .acronyms import AcronymStore
 from .analysis import SHIPPED, Analysis
 from .codec import BeritaCodec, keeps_whoosh_postings
 from .dates import to_utc_naive
+from .merging import BULK_MERGE
 from .model import Article, normalise_key
 from .readers import Item, Note, Problem
 from .segments import segment_writer
@@ -162,8 +164,9 @@ class Indexer:
         self.procs = max(1, procs)
         self.batch_size = batch_size
         self.analysis = analysis  # for a new index; an existing one keeps its own
-        # False: each commit only adds its segment; merging is someone else's
-        # commit (index/merging.py), so a commit's time never includes a merge.
+        # True: each commit also merges by the bulk tiers (index/merging.py's
+        # BULK_MERGE). False: each commit only adds its segment; merging is
+        # someone else's commit, so a commit's time never includes a merge.
         self.merge = merge
 
     def _writer_options(self, count: int) -> dict[str, Any]:
@@ -251,7 +254,7 @@ class Indexer:
                     raise
                 except Exception as exc:
                     raise RecordFailed(article.id, exc) from exc
-            writer.commit(merge=self.merge)
+            writer.commit(mergetype=BULK_MERGE if self.merge else NO_MERGE)
         # The acronyms the committed articles define (derived data: `berita acronyms --rebuild` remakes it).
         AcronymStore(self.index_dir).record((a.id, f"{a.title}\n{a.body}") for a, _ in changed)
         return ix.latest_generation()
