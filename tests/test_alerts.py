@@ -52,6 +52,17 @@ def ingest(directory: Path, records: list[dict]) -> None:
     Indexer(directory).ingest(read_paths([write_jsonl(directory.parent / "batch.jsonl", records)]))
 
 
+def assert_each_alert_delivered_what_search_lists(engine, store: AlertStore, alerts: list, new: set[str]) -> list[int]:
+    """Assert each alert was told of exactly the ``new`` articles its search
+    lists; how many each lists."""
+    sizes = []
+    for alert in alerts:
+        listed = {row["id"] for row in engine.export(search_request(alert.search))} & new
+        assert delivered_ids(store, alert.id) == listed, alert.search
+        sizes.append(len(listed))
+    return sizes
+
+
 def delivered_ids(store: AlertStore, alert_id: str) -> set[str]:
     """Every article the alert was told of: delivered, or grouped under one."""
     out = set()
@@ -124,11 +135,7 @@ def test_sample_alerts_tell_of_what_search_lists_once(tmp_path):
     run = matcher.run()
     assert run.articles == len(records) - half
     new = {r["id"] for r in records[half:]}
-    sizes = []
-    for alert in alerts:
-        listed = {row["id"] for row in engine.export(search_request(alert.search))} & new
-        assert delivered_ids(store, alert.id) == listed, alert.search
-        sizes.append(len(listed))
+    sizes = assert_each_alert_delivered_what_search_lists(engine, store, alerts, new)
     assert sum(0 < n < len(new) for n in sizes) >= 6  # most alerts list some of the new articles, not all
     assert matcher.run().articles == 0
     engine.close()

@@ -11,6 +11,7 @@ from conftest import record
 from test_alerts import (
     CORPUS_BASE,
     SAMPLE_ALERTS,
+    assert_each_alert_delivered_what_search_lists,
     corpus_sample,
     delivered_ids,
     sample_records,
@@ -66,11 +67,7 @@ def test_cluster_alerts_tell_of_what_search_lists_once(tmp_path, cluster_urls): 
     run = matcher.run()
     assert run.articles == len(records) - half
     new = {r["id"] for r in records[half:]}
-    sizes = []
-    for alert in alerts:
-        listed = {row["id"] for row in engine.export(search_request(alert.search))} & new
-        assert delivered_ids(store, alert.id) == listed, alert.search
-        sizes.append(len(listed))
+    sizes = assert_each_alert_delivered_what_search_lists(engine, store, alerts, new)
     assert sum(0 < n < len(new) for n in sizes) >= 6  # most alerts list some of the new articles, not all
     assert matcher.run().articles == 0  # read again within the margin: already seen
 
