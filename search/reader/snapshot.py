@@ -429,8 +429,7 @@ class Snapshot:
     def _segment_frequencies(self, fieldname: str, text: str) -> Iterator[int]:
         """Each segment's document frequency of the term, from its sidecar's
         term table or Whoosh's (under the lock), segment by segment."""
-        btext = text.encode("utf-8")
-        key = term_hash(fieldname, btext)
+        btext, key = _term_key(fieldname, text)
         for (leaf, _, _), sidecar in zip(self._leaves, self._sidecars):
             if sidecar is not None:
                 yield sidecar.doc_frequency(fieldname, btext, key)
